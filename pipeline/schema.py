@@ -1,0 +1,251 @@
+"""The one shape every page becomes, and the shape of a comparison.
+
+Document -> Section (tree) -> Measure is the normalized form of a policy page, whatever
+its CMS template (DESIGN.md, "The schema"). ChangeSet is what `compare` says about two
+Documents. Both are plain dataclasses so that storage, notifications and the CLI can read
+them without importing any parsing code, and both round-trip through dicts (JSON).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+DOCUMENT_KINDS = ("notice", "opinion", "plan", "regulation", "interpretation", "qa", "other")
+
+CHANGE_KINDS = ("added", "removed", "modified", "moved", "cosmetic", "split", "merged")
+"""Measure-level change kinds. `renumbered` is a flag on a pairing, not a kind."""
+
+DIGEST_KINDS = ("added", "removed", "modified", "moved", "split", "merged")
+"""Kinds a digest shows by default: everything but cosmetic."""
+
+
+@dataclass
+class Measure:
+    """The smallest numbered, actionable unit: a `1.` item, a `（一）` leaf, an inline 一是…, a 条 or 款, a Q&A answer."""
+
+    label: str  # as printed: "3.", "一是", "第十二条", "第十二条第二款"
+    path: str  # hierarchical id within the document: "2.1.3", "att1/2.4", "3.12.2"
+    text: str  # as printed, without the label
+    heading: str = ""  # the short lead phrase when the first sentence is one
+    norm_text: str = ""  # width/space/punctuation-normalized text, for matching and hashing
+    hash: str = ""  # hex digest of norm_text
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Measure:
+        return cls(**{f.name: d.get(f.name, "") for f in fields(cls)})
+
+
+@dataclass
+class Table:
+    """A table kept as rows of cells, so that cells never become fake paragraphs."""
+
+    rows: list[list[str]]
+    caption: str = ""
+
+
+@dataclass
+class Section:
+    """A numbered heading ("二、", "（一）", "第三章", "附件1") and what lies under it."""
+
+    label: str
+    ordinal: int | None  # the number printed, or inferred when the page drops it
+    level: int  # 1 for the top level of its scope
+    path: str
+    title: str = ""
+    text: str = ""  # unnumbered paragraphs directly under this heading
+    children: list[Section] = field(default_factory=list)
+    measures: list[Measure] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    inferred: bool = False  # True when the numeral was missing on the page
+
+    def walk(self):
+        """This section and every section below it, in document order."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Section:
+        return cls(
+            label=d["label"],
+            ordinal=d.get("ordinal"),
+            level=d.get("level", 1),
+            path=d["path"],
+            title=d.get("title", ""),
+            text=d.get("text", ""),
+            children=[Section.from_dict(c) for c in d.get("children", [])],
+            measures=[Measure.from_dict(m) for m in d.get("measures", [])],
+            tables=[Table(**t) for t in d.get("tables", [])],
+            inferred=d.get("inferred", False),
+        )
+
+
+@dataclass
+class Reference:
+    """A document cited in the text: 《title》 and/or its 文号."""
+
+    title: str = ""
+    doc_number: str = ""
+
+
+@dataclass
+class Attachment:
+    """A linked file (附件, 相关文件下载): name as shown, absolute URL, extension without the dot."""
+
+    name: str
+    url: str
+    ext: str = ""
+
+
+@dataclass
+class Quality:
+    """What the normalizer noticed about a page that a reader should know (flags are short codes)."""
+
+    flags: list[str] = field(default_factory=list)
+    stats: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Document:
+    url: str = ""
+    site: str = ""
+    title: str = ""
+    doc_number: str = ""  # normalized 代字〔YYYY〕N号
+    doc_number_raw: str = ""  # as printed
+    index_number: str = ""  # 索引号
+    publisher: str = ""  # 发布机构
+    category: str = ""  # 分类 / 主题分类
+    written_date: str = ""  # 成文日期, ISO yyyy-mm-dd
+    published_date: str = ""  # 发布日期, ISO yyyy-mm-dd
+    subject_terms: str = ""  # 主题词
+    status: str = ""  # 有效性 / 文件状态
+    source: str = ""  # 来源 / ContentSource
+    kind: str = "other"  # one of DOCUMENT_KINDS
+    body_title: str = ""  # the title of the attached document when the page is a 印发 cover notice
+    cover_note: str = ""  # the cover notice itself (主送, text, signature, date), kept apart
+    references: list[Reference] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    preamble: str = ""  # text before the first numbered section
+    sections: list[Section] = field(default_factory=list)
+    quality: Quality = field(default_factory=Quality)
+
+    def iter_sections(self):
+        for s in self.sections:
+            yield from s.walk()
+
+    def iter_measures(self):
+        """Every measure, in document order."""
+        for s in self.iter_sections():
+            yield from s.measures
+
+    def measures(self) -> list[Measure]:
+        return list(self.iter_measures())
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Document:
+        simple = {f.name: d[f.name] for f in fields(cls) if f.name in d and f.type in ("str", "str | None")}
+        return cls(
+            **simple,
+            references=[Reference(**r) for r in d.get("references", [])],
+            attachments=[Attachment(**a) for a in d.get("attachments", [])],
+            sections=[Section.from_dict(s) for s in d.get("sections", [])],
+            quality=Quality(**d.get("quality", {})),
+        )
+
+
+METADATA_FIELDS = (
+    "title",
+    "doc_number",
+    "publisher",
+    "written_date",
+    "published_date",
+    "status",
+    "index_number",
+    "category",
+    "subject_terms",
+    "attachments",
+)
+"""Document fields whose change is reported as a `metadata` change."""
+
+
+@dataclass
+class MeasureRef:
+    """One side of a change: where the measure stood and what it said."""
+
+    path: str
+    label: str
+    text: str
+    hash: str = ""
+    heading: str = ""
+
+    @classmethod
+    def of(cls, m: Measure) -> MeasureRef:
+        return cls(path=m.path, label=m.label, text=m.text, hash=m.hash, heading=m.heading)
+
+
+@dataclass
+class Change:
+    """One measure-level change.
+
+    `diff` is a list of (op, text) spans with op in "equal", "delete", "insert", built from
+    rapidfuzz Levenshtein opcodes and merged into word-sized spans. For `split`, `new` is the
+    first part and `others` the rest; for `merged`, `old` is the first source and `others` the
+    rest. `renumbered` says the label changed only because of an insertion or deletion nearby.
+    """
+
+    kind: str
+    old: MeasureRef | None = None
+    new: MeasureRef | None = None
+    similarity: float | None = None  # 0..100
+    diff: list[tuple[str, str]] = field(default_factory=list)
+    renumbered: bool = False
+    others: list[MeasureRef] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["diff"] = [list(span) for span in self.diff]
+        return d
+
+
+@dataclass
+class MetadataChange:
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass
+class ChangeSet:
+    """Everything `compare(old, new)` found. Unchanged pairs are counted, not listed."""
+
+    changes: list[Change] = field(default_factory=list)
+    metadata_changes: list[MetadataChange] = field(default_factory=list)
+    unchanged: int = 0
+    renumbered: int = 0  # unchanged or cosmetic measures whose label moved with an insertion/deletion
+    warnings: list[str] = field(default_factory=list)
+
+    def by_kind(self, kind: str) -> list[Change]:
+        return [c for c in self.changes if c.kind == kind]
+
+    def reportable(self) -> list[Change]:
+        """Changes a reader should see: everything but cosmetic."""
+        return [c for c in self.changes if c.kind in DIGEST_KINDS]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "changes": [c.to_dict() for c in self.changes],
+            "metadata_changes": [asdict(m) for m in self.metadata_changes],
+            "unchanged": self.unchanged,
+            "renumbered": self.renumbered,
+            "warnings": list(self.warnings),
+        }
