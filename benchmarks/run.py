@@ -1,0 +1,72 @@
+"""`make bench`: run every benchmarks/bench_*.py and write BENCHMARKS.md.
+
+Each module defines `run() -> str`, returning a Markdown section (a heading, the command,
+a table). Ratios are against a baseline measured in the same run, never lone seconds.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import benchmarks
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{platform.node() or 'host'}: {os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    only = set(argv if argv is not None else sys.argv[1:])
+    names = sorted(m.name for m in pkgutil.iter_modules(benchmarks.__path__) if m.name.startswith("bench_"))
+    parts = [
+        "# Benchmarks",
+        "",
+        f"Machine: {machine()}  ",
+        f"Command: `make bench` (`python -m benchmarks.run [bench_name ...]`), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}  ",
+        f"Commit: {_commit()}",
+        "",
+    ]
+    for name in names:
+        if only and name not in only and name.removeprefix("bench_") not in only:
+            continue
+        print(f"== {name}", flush=True)
+        module = importlib.import_module(f"benchmarks.{name}")
+        section = module.run()
+        print(section, flush=True)
+        parts += [section.rstrip(), ""]
+    out = ROOT / "BENCHMARKS.md"
+    if only and out.exists():
+        # a partial run replaces only its own sections
+        out = ROOT / "BENCHMARKS.partial.md"
+    out.write_text("\n".join(parts))
+    print(f"wrote {out}")
+    return 0
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "unknown"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

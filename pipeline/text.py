@@ -1,0 +1,81 @@
+"""Text normalization shared by the normalizer and the comparer.
+
+Matching and hashing work on a normalized copy of the text; display keeps the original.
+The normalized copy must be equal for two renderings of the same words (full/half width,
+spacing, quote and dash variants), which is what makes a re-rendered page hash the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+# NFKC leaves these variants alone; they are interchangeable in rendered pages.
+_PUNCT_VARIANTS = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "「": '"',
+        "」": '"',
+        "『": '"',
+        "』": '"',
+        "‘": "'",
+        "’": "'",
+        "—": "-",
+        "–": "-",
+        "―": "-",
+        "‐": "-",
+        "－": "-",
+        "〜": "~",
+        "～": "~",
+        "・": "·",
+        "•": "·",
+        "．": ".",
+        "｡": "。",
+        "〔": "[",
+        "〕": "]",
+        "【": "[",
+        "】": "]",
+        "［": "[",
+        "］": "]",
+        "〈": "<",
+        "〉": ">",
+        "《": "<",
+        "》": ">",
+        "\u200b": "",
+        "\ufeff": "",
+        "\u00ad": "",
+    }
+)
+_SPACE = re.compile(r"\s+")
+_PUNCT = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def nfkc(text: str) -> str:
+    """Width-fold: full-width digits, letters, brackets and spaces become ASCII."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def norm_text(text: str) -> str:
+    """The matching copy: NFKC, punctuation variants folded, every space removed.
+
+    Chinese text carries no meaning in spaces; pages insert them for layout only.
+    """
+    return _SPACE.sub("", nfkc(text).translate(_PUNCT_VARIANTS))
+
+
+def bare_text(text: str) -> str:
+    """norm_text with all punctuation removed: equal bare texts differ only cosmetically."""
+    return _PUNCT.sub("", norm_text(text))
+
+
+def text_hash(norm: str) -> str:
+    """A short stable digest of a normalized text (64 bits is plenty inside one document)."""
+    return hashlib.blake2b(norm.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def clean_line(text: str) -> str:
+    """Collapse runs of layout whitespace (incl. U+3000, nbsp) to one space and trim."""
+    return _SPACE.sub(" ", text.replace("\u3000", " ").replace("\xa0", " ")).strip()
