@@ -201,6 +201,7 @@ class Change:
     rapidfuzz Levenshtein opcodes and merged into word-sized spans. For `split`, `new` is the
     first part and `others` the rest; for `merged`, `old` is the first source and `others` the
     rest. `renumbered` says the label changed only because of an insertion or deletion nearby.
+    `moved` marks a measure both edited and moved (its kind stays `modified`).
     """
 
     kind: str
@@ -210,6 +211,7 @@ class Change:
     diff: list[tuple[str, str]] = field(default_factory=list)
     renumbered: bool = False
     others: list[MeasureRef] = field(default_factory=list)
+    moved: bool = False  # a `modified` measure that also changed place (kind stays `modified`)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -1,0 +1,356 @@
+"""compare(old, new) -> ChangeSet: what changed between two versions of one document.
+
+Identity across versions comes from content, never from numbers (an inserted measure
+renumbers everything after it). The steps, cheapest first so that most measures never reach
+the fuzzy scorer:
+
+1. pair measures whose normalized text is identical (hash), then those equal once
+   punctuation is dropped (cosmetic);
+2. map old sections to new ones (same title, else where most of their paired measures went);
+3. score the rest with `process.cdist(fuzz.ratio)`: first inside each mapped section pair,
+   then over the whole document, and pair them by `align.assign`;
+4. look at the measures still unpaired next to a paired one: a split or a merge;
+5. classify: unchanged (counted), cosmetic, modified, moved, added, removed; flag renumbered.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from pipeline.align import assign, longest_increasing
+from pipeline.inline_diff import inline_diff
+from pipeline.schema import (
+    METADATA_FIELDS,
+    Change,
+    ChangeSet,
+    Document,
+    Measure,
+    MeasureRef,
+    MetadataChange,
+)
+from pipeline.text import bare_text, norm_text
+
+MATCH_THRESHOLD = 55.0
+"""fuzz.ratio at or above which two measures may be the same measure, edited.
+
+fuzz.ratio between distinct articles of one law sits mostly below 45 (shared function words
+and 本办法/应当 phrasing); real amendments of one article stay above 60. Tuned on the
+revision benchmark and the real pairs (BENCHMARKS.md).
+"""
+
+SPLIT_GAIN = 8.0
+"""How much better the concatenation must align than the single part to call it a split/merge."""
+
+SPLIT_MIN = 75.0
+"""The concatenation must also look like the same measure (fuzz.ratio) on its own."""
+
+CONTAINED = 85.0
+"""fuzz.partial_ratio of an extra part inside the other side: it was cut out of it."""
+
+SMALL_CDIST = 4096
+"""Below this many cells, cdist runs on one thread (thread start-up costs more than it saves)."""
+
+
+@dataclass
+class _Item:
+    measure: Measure
+    idx: int  # position in document order
+    pos: float  # idx / count, for positional tie-breaks between documents of different length
+    section: str  # path of the parent section
+    norm: str
+    bare: str
+    label: str
+
+
+@dataclass
+class _Pair:
+    old: int
+    new: int
+    score: float
+    how: str  # "exact", "bare" or "fuzzy"
+
+
+def _content(m: Measure) -> str:
+    """The text that identifies a measure: its heading belongs to it when printed apart."""
+    if m.heading and not norm_text(m.text).startswith(norm_text(m.heading)):
+        return f"{m.heading}{m.text}"
+    return m.text
+
+
+def _items(doc: Document) -> list[_Item]:
+    rows = [(m, s.path) for s in doc.iter_sections() for m in s.measures]
+    count = max(len(rows) - 1, 1)
+    items = []
+    for i, (m, section) in enumerate(rows):
+        norm = norm_text(_content(m))
+        items.append(_Item(m, i, i / count, section, norm, bare_text(norm), norm_text(m.label)))
+    return items
+
+
+def _pair_equal(olds: list[_Item], news: list[_Item], key: str, pairs: dict[int, _Pair]) -> None:
+    """Pair measures with equal `key` text, in document order among duplicates."""
+    taken_new = {p.new for p in pairs.values()}
+    by_key: dict[str, list[int]] = defaultdict(list)
+    for it in news:
+        if it.idx not in taken_new:
+            by_key[getattr(it, key)].append(it.idx)
+    cursor: Counter[str] = Counter()
+    for it in olds:
+        if it.idx in pairs:
+            continue
+        k = getattr(it, key)
+        candidates = by_key.get(k)
+        if candidates and cursor[k] < len(candidates):
+            pairs[it.idx] = _Pair(it.idx, candidates[cursor[k]], 100.0, "exact" if key == "norm" else "bare")
+            cursor[k] += 1
+
+
+def _section_map(
+    olds: list[_Item], news: list[_Item], old_doc: Document, new_doc: Document, pairs: dict[int, _Pair]
+) -> dict[str, str]:
+    """Old section path -> new section path.
+
+    A title printed the same on both sides wins (it survives renumbering and a measure moving
+    out); otherwise the section goes where most of its paired measures went.
+    """
+
+    def titles(doc: Document) -> dict[str, str]:
+        seen: Counter[str] = Counter()
+        out: dict[str, str] = {}
+        for s in doc.iter_sections():
+            t = norm_text(s.title)
+            if t:
+                seen[t] += 1
+                out[t] = s.path
+        return {t: p for t, p in out.items() if seen[t] == 1}
+
+    mapping: dict[str, str] = {}
+    new_titles = titles(new_doc)
+    for t, path in titles(old_doc).items():
+        if t in new_titles:
+            mapping[path] = new_titles[t]
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for p in pairs.values():
+        votes[olds[p.old].section][news[p.new].section] += 1
+    for section, counter in votes.items():
+        if section not in mapping:
+            mapping[section] = counter.most_common(1)[0][0]
+    return mapping
+
+
+def _score(queries: list[str], choices: list[str]) -> np.ndarray:
+    workers = 1 if len(queries) * len(choices) < SMALL_CDIST else -1
+    return process.cdist(queries, choices, scorer=fuzz.ratio, dtype=np.uint8, workers=workers)
+
+
+def _pair_fuzzy(olds: list[_Item], news: list[_Item], pairs: dict[int, _Pair], section_map: dict[str, str]) -> None:
+    def unpaired() -> tuple[list[_Item], list[_Item]]:
+        taken_new = {p.new for p in pairs.values()}
+        return [o for o in olds if o.idx not in pairs], [n for n in news if n.idx not in taken_new]
+
+    def run(block_old: list[_Item], block_new: list[_Item]) -> None:
+        if not block_old or not block_new:
+            return
+        scores = _score([o.norm for o in block_old], [n.norm for n in block_new])
+        row_pos = np.array([o.pos for o in block_old])
+        col_pos = np.array([n.pos for n in block_new])
+        for r, c, _s in assign(scores, MATCH_THRESHOLD, row_pos, col_pos):
+            o, n = block_old[r], block_new[c]
+            # cdist gave a rounded uint8; keep the exact ratio for the report
+            pairs[o.idx] = _Pair(o.idx, n.idx, fuzz.ratio(o.norm, n.norm), "fuzzy")
+
+    # Blocking by section keeps each cdist small on a 2,000-measure law; the whole-document
+    # pass then catches measures that moved between sections, or sections that did not map.
+    left_old, left_new = unpaired()
+    new_by_section: dict[str, list[_Item]] = defaultdict(list)
+    for n in left_new:
+        new_by_section[n.section].append(n)
+    old_by_section: dict[str, list[_Item]] = defaultdict(list)
+    for o in left_old:
+        old_by_section[o.section].append(o)
+    for section, block in old_by_section.items():
+        target = section_map.get(section)
+        if target is not None:
+            run(block, new_by_section.get(target, []))
+    run(*unpaired())
+
+
+def _split_merge(
+    olds: list[_Item], news: list[_Item], pairs: dict[int, _Pair]
+) -> tuple[list[tuple[int, list[int], float]], list[tuple[list[int], int, float]]]:
+    """Splits (old, [new parts], score) and merges ([old sources], new, score).
+
+    An unpaired measure next to a paired one is a piece of it when the pieces joined in
+    order align clearly better with the counterpart than the paired piece alone, and the
+    extra piece is (nearly) contained in the counterpart.
+    """
+    by_new = {p.new: p for p in pairs.values()}
+
+    def grow(center: int, side: list[_Item], free: set[int], other_norm: str, base: float) -> tuple[list[int], float]:
+        parts = [center]
+        best = base
+        improved = True
+        while improved:
+            improved = False
+            for cand in (parts[0] - 1, parts[-1] + 1):
+                if cand not in free or side[cand].section != side[center].section:
+                    continue
+                if fuzz.partial_ratio(side[cand].norm, other_norm) < CONTAINED:
+                    continue
+                trial = sorted([*parts, cand])
+                score = fuzz.ratio("".join(side[i].norm for i in trial), other_norm)
+                if score >= best + SPLIT_GAIN or (score >= SPLIT_MIN and score > best and len(parts) > 1):
+                    parts, best, improved = trial, score, True
+                    break
+        return parts, best
+
+    splits: list[tuple[int, list[int], float]] = []
+    merges: list[tuple[list[int], int, float]] = []
+    free_new = set(range(len(news))) - set(by_new)
+    free_old = set(range(len(olds))) - set(pairs)
+    for p in sorted(pairs.values(), key=lambda p: p.new):
+        if p.score >= 100.0 and p.how != "fuzzy":
+            continue  # an identical measure keeps its neighbours: they are insertions
+        parts, score = grow(p.new, news, free_new, olds[p.old].norm, p.score)
+        if len(parts) > 1 and score >= SPLIT_MIN:
+            free_new -= set(parts)
+            splits.append((p.old, parts, score))
+            continue
+        sources, score = grow(p.old, olds, free_old, news[p.new].norm, p.score)
+        if len(sources) > 1 and score >= SPLIT_MIN:
+            free_old -= set(sources)
+            merges.append((sources, p.new, score))
+    return splits, merges
+
+
+def _moved(olds: list[_Item], news: list[_Item], pairs: dict[int, _Pair], section_map: dict[str, str]) -> set[int]:
+    """Old indices of pairs that changed place: another section, or out of order.
+
+    Order is judged by a longest increasing subsequence of old positions taken in new order,
+    so a measure that jumped is the one reported, not every measure it jumped over.
+    """
+    ordered = sorted(pairs.values(), key=lambda p: p.new)
+    keep = longest_increasing([p.old for p in ordered])
+    moved = {p.old for k, p in enumerate(ordered) if k not in keep}
+    for p in ordered:
+        if section_map.get(olds[p.old].section) not in (None, news[p.new].section):
+            moved.add(p.old)
+    return moved
+
+
+def _ref(it: _Item) -> MeasureRef:
+    return MeasureRef.of(it.measure)
+
+
+def _metadata(old: Document, new: Document) -> list[MetadataChange]:
+    out = []
+    for name in METADATA_FIELDS:
+        a, b = getattr(old, name), getattr(new, name)
+        if name == "attachments":
+            key_a = sorted((norm_text(x.name), x.url) for x in a)
+            key_b = sorted((norm_text(x.name), x.url) for x in b)
+            if key_a != key_b:
+                out.append(MetadataChange(name, [x.name for x in a], [x.name for x in b]))
+        elif norm_text(str(a or "")) != norm_text(str(b or "")):
+            out.append(MetadataChange(name, a, b))
+    return out
+
+
+def compare(old: Document, new: Document) -> ChangeSet:
+    """The measure-level changes from `old` to `new`, plus metadata changes."""
+    olds, news = _items(old), _items(new)
+    pairs: dict[int, _Pair] = {}
+    _pair_equal(olds, news, "norm", pairs)
+    _pair_equal(olds, news, "bare", pairs)
+    section_map = _section_map(olds, news, old, new, pairs)
+    _pair_fuzzy(olds, news, pairs, section_map)
+    splits, merges = _split_merge(olds, news, pairs)
+    moved = _moved(olds, news, pairs, section_map)
+
+    result = ChangeSet(metadata_changes=_metadata(old, new))
+    positioned: list[tuple[float, Change]] = []
+    in_split_merge_old: set[int] = set()
+    in_split_merge_new: set[int] = set()
+    for o, parts, score in splits:
+        joined = "".join(news[i].measure.text for i in parts)
+        change = Change(
+            kind="split",
+            old=_ref(olds[o]),
+            new=_ref(news[parts[0]]),
+            others=[_ref(news[i]) for i in parts[1:]],
+            similarity=round(score, 1),
+            diff=inline_diff(olds[o].measure.text, joined),
+        )
+        positioned.append((parts[0], change))
+        in_split_merge_old.add(o)
+        in_split_merge_new.update(parts)
+    for sources, n, score in merges:
+        joined = "".join(olds[i].measure.text for i in sources)
+        change = Change(
+            kind="merged",
+            old=_ref(olds[sources[0]]),
+            new=_ref(news[n]),
+            others=[_ref(olds[i]) for i in sources[1:]],
+            similarity=round(score, 1),
+            diff=inline_diff(joined, news[n].measure.text),
+        )
+        positioned.append((n, change))
+        in_split_merge_old.update(sources)
+        in_split_merge_new.add(n)
+
+    new_pos_of_old: dict[int, float] = {}
+    for p in pairs.values():
+        new_pos_of_old[p.old] = p.new
+        if p.old in in_split_merge_old or p.new in in_split_merge_new:
+            continue
+        o, n = olds[p.old], news[p.new]
+        renumbered = o.label != n.label
+        same_text = o.measure.text == n.measure.text
+        if p.how == "fuzzy":
+            kind = "modified"
+        elif p.old in moved:
+            kind = "moved"
+        elif same_text:
+            result.unchanged += 1
+            result.renumbered += renumbered
+            continue
+        else:
+            kind = "cosmetic"
+            result.renumbered += renumbered
+        change = Change(
+            kind=kind,
+            old=_ref(o),
+            new=_ref(n),
+            similarity=round(p.score, 1),
+            diff=[] if same_text else inline_diff(o.measure.text, n.measure.text),
+            renumbered=renumbered,
+            moved=p.old in moved,
+        )
+        positioned.append((p.new, change))
+
+    paired_new = {p.new for p in pairs.values()} | in_split_merge_new
+    for n in news:
+        if n.idx not in paired_new:
+            positioned.append((n.idx, Change(kind="added", new=_ref(n), diff=[("insert", n.measure.text)])))
+    last = -0.5
+    for o in olds:
+        if o.idx in new_pos_of_old:
+            last = new_pos_of_old[o.idx]
+        elif o.idx not in in_split_merge_old:
+            positioned.append((last + 0.5, Change(kind="removed", old=_ref(o), diff=[("delete", o.measure.text)])))
+
+    positioned.sort(key=lambda pc: pc[0])
+    result.changes = [c for _pos, c in positioned]
+    if olds and news and not pairs:
+        result.warnings.append(
+            "nothing aligns: no measure of one version resembles a measure of the other; "
+            "these look like different documents"
+        )
+    elif not olds or not news:
+        side = "old" if not olds else "new"
+        result.warnings.append(f"the {side} version has no measures; every measure is reported as added/removed")
+    return result
