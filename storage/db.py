@@ -1,0 +1,156 @@
+"""Engine and session setup for SQLite (default) and PostgreSQL (at scale).
+
+SQLite: WAL so readers never block the writer, a busy timeout so writers queue instead of
+failing, and `BEGIN IMMEDIATE` for write transactions. A deferred transaction that reads and then
+writes cannot upgrade its lock once another writer has committed; it fails at once with
+"database is locked" whatever the busy timeout (research/engineering.md §5.1). Readers and writers
+therefore get separate engines, so the writer's BEGIN is always IMMEDIATE.
+
+PostgreSQL: psycopg 3, selected explicitly whatever spelling of the URL is given.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+ENV_VAR = "POLICYWATCH_DATABASE_URL"
+DEFAULT_FILE = "policywatch.db"
+BUSY_TIMEOUT_S = 60  # a writer waits this long for another writer before giving up
+
+
+class DatabaseError(Exception):
+    """A database that cannot be used as asked: one line, safe to show (no password)."""
+
+
+def resolve_url(value: str | None = None) -> URL:
+    """`--db` value, else $POLICYWATCH_DATABASE_URL, else ./policywatch.db.
+
+    A value without "://" is a path to a SQLite file. Relative SQLite paths are made absolute
+    now, so that child processes and later `cd`s agree on the file.
+    """
+    raw = value or os.environ.get(ENV_VAR) or DEFAULT_FILE
+    if "://" not in raw:
+        return URL.create("sqlite", database=str(Path(raw).expanduser().resolve()))
+    try:
+        url = make_url(raw)
+    except exc.ArgumentError as e:
+        raise DatabaseError(f"database URL {raw!r} is not a valid URL") from e
+    backend = url.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        # Bare postgresql:// means psycopg2 on SQLAlchemy 2.0; we ship psycopg 3.
+        url = url.set(drivername="postgresql+psycopg")
+    elif backend == "sqlite":
+        if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+            url = url.set(database=str(Path(url.database).expanduser().resolve()))
+    else:
+        raise DatabaseError(f"database URL {safe_url(url)}: only sqlite:// and postgresql:// are supported")
+    return url
+
+
+def safe_url(url: URL | str) -> str:
+    if isinstance(url, str):
+        return url
+    return url.render_as_string(hide_password=True)
+
+
+def is_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite"
+
+
+def _sqlite_engine(url: URL, *, writer: bool) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record) -> None:
+        # Take BEGIN away from the driver so that SQLAlchemy's "begin" event below emits it.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+        cur.execute("PRAGMA synchronous=NORMAL")  # durable across app crashes, fast in WAL
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+def _pg_engine(url: URL) -> Engine:
+    # connect_timeout keeps "cannot connect" a quick one-line error rather than a long hang.
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+
+
+@dataclass
+class Database:
+    """The two engines (reader, writer) for one database URL, and sessions on them."""
+
+    url: URL
+    engine: Engine
+    writer_engine: Engine
+
+    @property
+    def dialect(self) -> str:
+        return self.url.get_backend_name()
+
+    @property
+    def display_url(self) -> str:
+        return safe_url(self.url)
+
+    @contextmanager
+    def reader(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def writer(self) -> Iterator[Session]:
+        """One write transaction: committed on success, rolled back on any exception."""
+        factory = sessionmaker(self.writer_engine, expire_on_commit=False)
+        with factory.begin() as session:
+            yield session
+
+    def ping(self) -> None:
+        """Connect once, turning any driver error into a one-line DatabaseError."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except exc.DBAPIError as e:
+            raise DatabaseError(f"cannot connect to database {self.display_url}: {first_line(e.orig)}") from e
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.writer_engine is not self.engine:
+            self.writer_engine.dispose()
+
+
+def first_line(error: BaseException | None) -> str:
+    msg = str(error or "").strip().splitlines()
+    return msg[0] if msg else type(error).__name__
+
+
+def connect(value: str | URL | None = None) -> Database:
+    """A Database for a `--db` value / URL; no connection is made yet."""
+    url = value if isinstance(value, URL) else resolve_url(value)
+    if is_sqlite(url):
+        return Database(url, _sqlite_engine(url, writer=False), _sqlite_engine(url, writer=True))
+    engine = _pg_engine(url)
+    return Database(url, engine, engine)
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file behind a SQLite URL (None for memory databases and other backends)."""
+    if not is_sqlite(url) or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)

@@ -1,0 +1,290 @@
+"""SQLAlchemy 2 models for the version history.
+
+One row per observed *content*: a page fetched again with the same normalized hash only moves
+`Version.last_seen`; a page whose content changed gets a new Version with its measures and the
+Change rows against the previous version. Times are naive UTC everywhere, because SQLite has no
+time zone type and mixing aware and naive datetimes across the two backends invites bugs.
+
+Types are portable (no PostgreSQL-only columns) so that one set of migrations serves SQLite and
+PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Explicit constraint names: Alembic batch mode on SQLite needs them to alter constraints later.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+DOCUMENT_EVENTS = ("document_added", "withdrawn")
+"""Change kinds that describe the document, not a measure."""
+
+
+def utcnow() -> datetime:
+    """Naive UTC now (see the module docstring for why naive)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}  # noqa: RUF012 - SQLAlchemy reads it
+
+
+class Site(Base):
+    __tablename__ = "site"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Document(Base):
+    """A policy document, whatever URL(s) it was seen at.
+
+    `identity_key` is 文号 + 发布机构 when the page states them: a republished copy at another
+    URL is recognised as the same document and its content becomes a version of this one.
+    """
+
+    __tablename__ = "document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    canonical_url: Mapped[str] = mapped_column(String(2000))
+    identity_key: Mapped[str | None] = mapped_column(String(500))
+    doc_number: Mapped[str] = mapped_column(String(200), default="")  # as the normalizer gives it
+    doc_number_key: Mapped[str] = mapped_column(String(200), default="")  # bracket/width-folded, for lookup
+    publisher: Mapped[str] = mapped_column(String(500), default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active | withdrawn
+    first_seen: Mapped[datetime] = mapped_column(DateTime)
+    last_seen: Mapped[datetime] = mapped_column(DateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Denormalized pointer to the newest version: "latest versions" is the common query.
+    latest_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("version.id", use_alter=True, name="fk_document_latest_version_id_version")
+    )
+
+    site: Mapped[Site] = relationship()
+    versions: Mapped[list[Version]] = relationship(
+        back_populates="document", foreign_keys="Version.document_id", order_by="Version.seq"
+    )
+
+    __table_args__ = (
+        Index("ix_document_identity_key", "identity_key"),
+        Index("ix_document_doc_number_key", "doc_number_key"),
+        Index("ix_document_site_id", "site_id"),
+    )
+
+
+class DocumentUrl(Base):
+    """Every URL a document was fetched from; the canonical one is the first."""
+
+    __tablename__ = "document_url"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    first_seen: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_document_url_document_id", "document_id"),)
+
+
+class Version(Base):
+    """One distinct content of a document, with when it was observed and what was fetched."""
+
+    __tablename__ = "version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)  # 1, 2, ... per document
+    content_hash: Mapped[str] = mapped_column(String(64))  # of the normalized schema
+    first_seen: Mapped[datetime] = mapped_column(DateTime)
+    last_seen: Mapped[datetime] = mapped_column(DateTime)
+    fetch_count: Mapped[int] = mapped_column(Integer, default=1)
+    url: Mapped[str] = mapped_column(String(2000))  # the URL this content was fetched from
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(500), default="")  # format hint for .md/.txt sources
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary)  # zlib-compressed bytes as fetched
+    raw_size: Mapped[int] = mapped_column(Integer, default=0)
+    normalized: Mapped[dict[str, Any]] = mapped_column(JSON)  # Document.to_dict()
+    title: Mapped[str] = mapped_column(Text, default="")
+    doc_number: Mapped[str] = mapped_column(String(200), default="")
+    published_date: Mapped[str] = mapped_column(String(10), default="")
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id", ondelete="SET NULL"))
+
+    document: Mapped[Document] = relationship(back_populates="versions", foreign_keys=[document_id])
+    measures: Mapped[list[MeasureRow]] = relationship(
+        back_populates="version", order_by="MeasureRow.ordinal", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("document_id", "seq", name="uq_version_document_id_seq"),
+        Index("ix_version_first_seen", "first_seen"),
+        Index("ix_version_content_hash", "content_hash"),
+    )
+
+
+class SectionRow(Base):
+    __tablename__ = "section"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("version.id", ondelete="CASCADE"))
+    ordinal: Mapped[int] = mapped_column(Integer)  # document order
+    path: Mapped[str] = mapped_column(String(200))
+    label: Mapped[str] = mapped_column(String(100), default="")
+    level: Mapped[int] = mapped_column(Integer, default=1)
+    title: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_section_version_id", "version_id"),)
+
+
+class MeasureRow(Base):
+    __tablename__ = "measure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("version.id", ondelete="CASCADE"))
+    ordinal: Mapped[int] = mapped_column(Integer)  # document order
+    path: Mapped[str] = mapped_column(String(200))
+    label: Mapped[str] = mapped_column(String(100), default="")
+    heading: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    norm_text: Mapped[str] = mapped_column(Text, default="")
+    hash: Mapped[str] = mapped_column(String(64), default="")
+
+    version: Mapped[Version] = relationship(back_populates="measures")
+
+    __table_args__ = (Index("ix_measure_version_id", "version_id"), Index("ix_measure_hash", "hash"))
+
+
+class ChangeRow(Base):
+    """A measure change (ChangeSet.changes), a metadata change, or a document event.
+
+    Measure changes point at measure rows of the previous (`old_measure_id`) and new
+    (`new_measure_id`) version; metadata changes carry `field`, `old_value`, `new_value`.
+    """
+
+    __tablename__ = "change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("version.id", ondelete="CASCADE"))
+    prev_version_id: Mapped[int | None] = mapped_column(ForeignKey("version.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    old_measure_id: Mapped[int | None] = mapped_column(ForeignKey("measure.id", ondelete="CASCADE"))
+    new_measure_id: Mapped[int | None] = mapped_column(ForeignKey("measure.id", ondelete="CASCADE"))
+    similarity: Mapped[float | None] = mapped_column(Float)
+    diff: Mapped[list[Any] | None] = mapped_column(JSON)  # [[op, text], ...]
+    renumbered: Mapped[bool] = mapped_column(Boolean, default=False)
+    others: Mapped[list[Any] | None] = mapped_column(JSON)  # split/merged: the other measures
+    field: Mapped[str | None] = mapped_column(String(100))  # metadata changes
+    old_value: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
+    new_value: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
+    detected_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        Index("ix_change_document_id", "document_id"),
+        Index("ix_change_version_id", "version_id"),
+        Index("ix_change_detected_at", "detected_at"),
+        Index("ix_change_kind_detected_at", "kind", "detected_at"),
+    )
+
+
+class CrawlRun(Base):
+    """One crawl of one site; UNIQUE(site, slot) keeps a scheduled slot from running twice."""
+
+    __tablename__ = "crawl_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    slot: Mapped[str | None] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running | ok | failed
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    stats: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (UniqueConstraint("site_id", "slot", name="uq_crawl_run_site_id_slot"),)
+
+
+class Subscription(Base):
+    """Who wants to hear about what: `filters` is {"sites": [...], "kinds": [...], "terms": [...]}."""
+
+    __tablename__ = "subscription"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Outbox(Base):
+    """Work for the mailer, written in the transaction that detected the change.
+
+    `key` is unique so that enqueueing twice (a retried transaction, a reprocess) is a no-op.
+    Step 5 adds rendering and sending; the status/attempt columns are what the sender needs.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscription.id", ondelete="SET NULL"))
+    recipient: Mapped[str] = mapped_column(String(320))
+    change_id: Mapped[int | None] = mapped_column(ForeignKey("change.id", ondelete="SET NULL"))
+    digest_key: Mapped[str | None] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sending | sent | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+
+TABLES = (
+    "site",
+    "document",
+    "document_url",
+    "version",
+    "section",
+    "measure",
+    "change",
+    "crawl_run",
+    "subscription",
+    "outbox",
+)

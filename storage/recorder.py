@@ -1,0 +1,452 @@
+"""record_page: one fetched page into the version history.
+
+- same normalized hash as the latest version: only `last_seen` moves (no new rows);
+- otherwise: a new Version (raw bytes compressed, the Document as JSON), its section and
+  measure rows, and the Change rows of `compare(previous, new)`, all in one transaction;
+- 404/410: the document is marked withdrawn (a `withdrawn` change row);
+- 304: the latest version was seen again.
+
+Normalizing is CPU work that needs no database, so it happens before the write transaction
+opens; on SQLite that transaction holds the one write lock, and the shorter the better.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, exc, select, update
+from sqlalchemy.orm import Session
+
+from pipeline.schema import ChangeSet, MeasureRef
+from pipeline.schema import Document as Doc
+from storage.content import (
+    compress,
+    content_hash,
+    doc_number_key,
+    identity_key,
+    measure_rows,
+    section_rows,
+)
+from storage.db import Database
+from storage.models import ChangeRow, Document, DocumentUrl, MeasureRow, SectionRow, Site, Version, utcnow
+from storage.outbox import enqueue_changes
+from storage.urls import canonical_url, site_of
+
+OnChanges = Callable[[Session, Document, Sequence[ChangeRow]], Any]
+Normalizer = Callable[..., Doc]
+Comparer = Callable[[Doc, Doc], ChangeSet]
+
+GONE = (404, 410)
+RETRIES = 3  # races between writers on PostgreSQL (same new URL, same next seq) retry the page
+
+
+@dataclass
+class Page:
+    """A fetched page, as the crawler (or a test) hands it over."""
+
+    url: str
+    body: bytes | str | None = None
+    site: str = ""
+    status: int = 200
+    headers: dict[str, str] | None = None
+    fetched_at: datetime | None = None
+    filename: str = ""  # format hint for .md/.txt sources
+    document: Doc | None = None  # already normalized (reprocess, benchmarks)
+    crawl_run_id: int | None = None
+
+
+@dataclass
+class RecordResult:
+    outcome: str  # new | changed | unchanged | withdrawn | gone (404 for a page never stored)
+    document_id: int | None = None
+    version_id: int | None = None
+    seq: int | None = None
+    changes: int = 0
+
+
+def _after_version_flush(session: Session, version: Version) -> None:
+    """Test seam: the crash test raises here, after the version row reached the database."""
+
+
+def _header(headers: dict[str, str] | None, name: str) -> str | None:
+    if not headers:
+        return None
+    for k, v in headers.items():
+        if k.lower() == name:
+            return v
+    return None
+
+
+def _normalize(page: Page, normalizer: Normalizer | None) -> Doc:
+    if page.document is not None:
+        return page.document
+    if normalizer is None:
+        from pipeline.normalize import normalize as normalizer  # late: pipeline imports rapidfuzz, lxml
+    doc = normalizer(page.body or b"", url=page.url, headers=page.headers, filename=page.filename)
+    return doc
+
+
+def _comparer(comparer: Comparer | None) -> Comparer:
+    if comparer is None:
+        from pipeline.compare import compare as comparer
+    return comparer
+
+
+# -- lookups ---------------------------------------------------------------------------------
+
+
+def get_site(session: Session, name: str) -> Site:
+    site = session.scalar(select(Site).where(Site.name == name))
+    if site is None:
+        site = Site(name=name, created_at=utcnow())
+        session.add(site)
+        session.flush()
+    return site
+
+
+def find_by_url(session: Session, url: str) -> Document | None:
+    return session.scalar(
+        select(Document)
+        .join(DocumentUrl, DocumentUrl.document_id == Document.id)
+        .where(DocumentUrl.url == url)
+    )
+
+
+def _find_or_create(session: Session, page: Page, doc: Doc, url: str, at: datetime) -> tuple[Document, bool]:
+    row = find_by_url(session, url)
+    if row is not None:
+        return row, False
+    key = identity_key(doc)
+    if key:
+        # A republished copy (same 文号 and publisher) at a new URL: the same document.
+        row = session.scalar(
+            select(Document).where(Document.identity_key == key).order_by(Document.id).limit(1)
+        )
+        if row is not None:
+            session.add(DocumentUrl(document_id=row.id, url=url, first_seen=at))
+            return row, False
+    site = get_site(session, page.site or site_of(page.url))
+    row = Document(
+        site_id=site.id,
+        canonical_url=url,
+        identity_key=key,
+        doc_number=doc.doc_number,
+        doc_number_key=doc_number_key(doc.doc_number) if doc.doc_number else "",
+        publisher=doc.publisher,
+        title=doc.title,
+        status="active",
+        first_seen=at,
+        last_seen=at,
+    )
+    session.add(row)
+    session.flush()
+    session.add(DocumentUrl(document_id=row.id, url=url, first_seen=at))
+    return row, True
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def _write_rows(session: Session, version: Version, doc: Doc) -> dict[tuple[str, str], int]:
+    """Section and measure rows of a version; returns {(path, hash): measure id} (and path alone)."""
+    session.add_all(SectionRow(version_id=version.id, **r) for r in section_rows(doc))
+    rows = [MeasureRow(version_id=version.id, **r) for r in measure_rows(doc)]
+    session.add_all(rows)
+    session.flush()
+    return _index(rows)
+
+
+def _index(rows: Iterable[MeasureRow]) -> dict[tuple[str, str], int]:
+    ids: dict[tuple[str, str], int] = {}
+    for m in rows:
+        ids.setdefault((m.path, m.hash), m.id)
+        ids.setdefault((m.path, ""), m.id)
+    return ids
+
+
+def measure_ids(session: Session, version_id: int) -> dict[tuple[str, str], int]:
+    return _index(session.scalars(select(MeasureRow).where(MeasureRow.version_id == version_id)))
+
+
+def _ref_id(ids: dict[tuple[str, str], int], ref: MeasureRef | None) -> int | None:
+    if ref is None:
+        return None
+    return ids.get((ref.path, ref.hash)) or ids.get((ref.path, ""))
+
+
+def _ref_json(ids: dict[tuple[str, str], int], ref: MeasureRef) -> dict[str, Any]:
+    return {"path": ref.path, "label": ref.label, "measure_id": _ref_id(ids, ref)}
+
+
+def change_rows(
+    cs: ChangeSet,
+    *,
+    document_id: int,
+    version_id: int,
+    prev_version_id: int,
+    old_ids: dict[tuple[str, str], int],
+    new_ids: dict[tuple[str, str], int],
+    at: datetime,
+) -> list[ChangeRow]:
+    """ChangeRow objects for a ChangeSet between two stored versions."""
+    rows = []
+    for c in cs.changes:
+        # For a merge the extra parts are old measures; for a split they are new ones.
+        others_ids = old_ids if c.kind == "merged" else new_ids
+        rows.append(
+            ChangeRow(
+                document_id=document_id,
+                version_id=version_id,
+                prev_version_id=prev_version_id,
+                kind=c.kind,
+                old_measure_id=_ref_id(old_ids, c.old),
+                new_measure_id=_ref_id(new_ids, c.new),
+                similarity=c.similarity,
+                diff=[list(span) for span in c.diff] or None,
+                renumbered=bool(c.renumbered),
+                others=[_ref_json(others_ids, o) for o in c.others] or None,
+                detected_at=at,
+            )
+        )
+    for m in cs.metadata_changes:
+        rows.append(
+            ChangeRow(
+                document_id=document_id,
+                version_id=version_id,
+                prev_version_id=prev_version_id,
+                kind="metadata",
+                field=m.field,
+                old_value=_jsonable(m.old),
+                new_value=_jsonable(m.new),
+                renumbered=False,
+                detected_at=at,
+            )
+        )
+    return rows
+
+
+def _jsonable(value: Any) -> Any:
+    """Metadata values may be dataclasses (attachments): store their dict form."""
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return asdict(value)
+    return value
+
+
+def _record(
+    session: Session,
+    page: Page,
+    doc: Doc | None,
+    digest: str | None,
+    comparer: Comparer | None,
+    on_changes: OnChanges | None,
+) -> RecordResult:
+    at = page.fetched_at or utcnow()
+    url = canonical_url(page.url)
+
+    if page.status in GONE or page.status == 304:
+        row = find_by_url(session, url)
+        if row is None:
+            return RecordResult("gone" if page.status in GONE else "unchanged")
+        if page.status == 304:
+            return _touch(session, row, page, at)
+        return _withdraw(session, row, at, on_changes)
+
+    assert doc is not None and digest is not None
+    row, created = _find_or_create(session, page, doc, url, at)
+    latest = session.get(Version, row.latest_version_id) if row.latest_version_id else None
+    if latest is not None and latest.content_hash == digest:
+        return _touch(session, row, page, at, latest)
+
+    version = Version(
+        document_id=row.id,
+        seq=(latest.seq + 1) if latest else 1,
+        content_hash=digest,
+        first_seen=at,
+        last_seen=at,
+        fetch_count=1,
+        url=url,
+        http_status=page.status,
+        etag=_header(page.headers, "etag"),
+        last_modified=_header(page.headers, "last-modified"),
+        content_type=_header(page.headers, "content-type"),
+        filename=page.filename,
+        raw=compress(page.body),
+        raw_size=len(page.body.encode("utf-8") if isinstance(page.body, str) else page.body or b""),
+        normalized=doc.to_dict(),
+        title=doc.title,
+        doc_number=doc.doc_number,
+        published_date=doc.published_date,
+        crawl_run_id=page.crawl_run_id,
+    )
+    session.add(version)
+    session.flush()
+    _after_version_flush(session, version)
+    new_ids = _write_rows(session, version, doc)
+
+    if latest is None:
+        changes = [
+            ChangeRow(
+                document_id=row.id,
+                version_id=version.id,
+                kind="document_added",
+                renumbered=False,
+                detected_at=at,
+            )
+        ]
+    else:
+        cs = _comparer(comparer)(Doc.from_dict(latest.normalized), doc)
+        changes = change_rows(
+            cs,
+            document_id=row.id,
+            version_id=version.id,
+            prev_version_id=latest.id,
+            old_ids=measure_ids(session, latest.id),
+            new_ids=new_ids,
+            at=at,
+        )
+    if row.status != "active":
+        row.status, row.withdrawn_at = "active", None  # it came back
+    session.add_all(changes)
+    row.latest_version_id = version.id
+    row.title = doc.title or row.title
+    if doc.doc_number:
+        row.doc_number, row.doc_number_key = doc.doc_number, doc_number_key(doc.doc_number)
+        row.identity_key = row.identity_key or identity_key(doc)
+    row.publisher = doc.publisher or row.publisher
+    row.last_seen = max(row.last_seen, at)
+    session.flush()
+    if on_changes is not None:
+        on_changes(session, row, changes)
+    return RecordResult(
+        "new" if created or latest is None else "changed", row.id, version.id, version.seq, len(changes)
+    )
+
+
+def _touch(
+    session: Session, row: Document, page: Page, at: datetime, latest: Version | None = None
+) -> RecordResult:
+    """Seen again, unchanged: move last_seen (and the validators the server now sends)."""
+    latest = latest or (session.get(Version, row.latest_version_id) if row.latest_version_id else None)
+    if latest is None:
+        return RecordResult("unchanged", row.id)
+    values: dict[str, Any] = {
+        "last_seen": case((Version.last_seen < at, at), else_=Version.last_seen),
+        "fetch_count": Version.fetch_count + 1,
+    }
+    for name in ("etag", "last_modified"):
+        header = _header(page.headers, name.replace("_", "-"))
+        if header:
+            values[name] = header
+    # Plain UPDATEs (no ORM read-modify-write): concurrent touches cannot lose a count.
+    session.execute(update(Version).where(Version.id == latest.id).values(**values))
+    doc_values: dict[str, Any] = {"last_seen": case((Document.last_seen < at, at), else_=Document.last_seen)}
+    if row.status != "active":
+        doc_values.update(status="active", withdrawn_at=None)
+    session.execute(update(Document).where(Document.id == row.id).values(**doc_values))
+    return RecordResult("unchanged", row.id, latest.id, latest.seq)
+
+
+def _withdraw(session: Session, row: Document, at: datetime, on_changes: OnChanges | None) -> RecordResult:
+    if row.status == "withdrawn":
+        return RecordResult("withdrawn", row.id)
+    row.status, row.withdrawn_at, row.last_seen = "withdrawn", at, max(row.last_seen, at)
+    change = ChangeRow(
+        document_id=row.id,
+        version_id=None,
+        prev_version_id=row.latest_version_id,
+        kind="withdrawn",
+        renumbered=False,
+        detected_at=at,
+    )
+    session.add(change)
+    session.flush()
+    if on_changes is not None:
+        on_changes(session, row, [change])
+    return RecordResult("withdrawn", row.id, changes=1)
+
+
+# -- entry points ----------------------------------------------------------------------------
+
+
+def _prepare(page: Page, normalizer: Normalizer | None) -> tuple[Doc | None, str | None]:
+    if page.status in GONE or page.status == 304:
+        return None, None
+    doc = _normalize(page, normalizer)
+    if page.site and not doc.site:
+        doc.site = page.site
+    return doc, content_hash(doc)
+
+
+def record_page(
+    target: Database | Session,
+    page: Page | None = None,
+    /,
+    *,
+    normalizer: Normalizer | None = None,
+    comparer: Comparer | None = None,
+    on_changes: OnChanges | None = enqueue_changes,
+    **fields: Any,
+) -> RecordResult:
+    """Record one fetched page: `record_page(db, Page(...))` or `record_page(db, url=..., body=...)`.
+
+    Given a Database, the page is written in its own transaction (BEGIN IMMEDIATE on SQLite)
+    and retried on a unique-key race with another writer. Given a Session, it is written into
+    the caller's transaction and the caller commits.
+    """
+    page = page or Page(**fields)
+    doc, digest = _prepare(page, normalizer)
+    if isinstance(target, Session):
+        return _record(target, page, doc, digest, comparer, on_changes)
+    for attempt in range(RETRIES):
+        try:
+            with target.writer() as session:
+                return _record(session, page, doc, digest, comparer, on_changes)
+        except exc.IntegrityError:
+            if attempt == RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def record_pages(
+    db: Database,
+    pages: Iterable[Page],
+    *,
+    normalizer: Normalizer | None = None,
+    comparer: Comparer | None = None,
+    on_changes: OnChanges | None = enqueue_changes,
+) -> list[RecordResult | Exception]:
+    """Record a batch in one transaction (one commit per batch: the crawler buffers ~200 pages).
+
+    Each page runs in a savepoint, so one bad page is reported in the result list (as its
+    exception) without losing the others.
+    """
+    prepared = []
+    results: list[RecordResult | Exception] = []
+    for page in pages:
+        try:
+            prepared.append((page, *_prepare(page, normalizer)))
+        except Exception as e:  # a page the normalizer rejects is that page's problem only
+            prepared.append((page, e, None))
+    with db.writer() as session:
+        for page, doc, digest in prepared:
+            if isinstance(doc, Exception):
+                results.append(doc)
+                continue
+            try:
+                with session.begin_nested():
+                    results.append(_record(session, page, doc, digest, comparer, on_changes))
+            except exc.SQLAlchemyError as e:
+                results.append(e)
+    return results
+
+
+def mark_withdrawn(db: Database | Session, url: str, at: datetime | None = None) -> RecordResult:
+    """A page gone from its listing (not a 404): withdraw its document."""
+    return record_page(db, Page(url=url, status=410, fetched_at=at))

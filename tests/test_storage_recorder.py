@@ -1,0 +1,209 @@
+"""record_page: unchanged pages add no rows, changed pages add a version and its changes, atomically."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from pipeline.compare import compare
+from pipeline.schema import Document as Doc
+from storage import recorder
+from storage.models import TABLES, Base, ChangeRow, Document, MeasureRow, Outbox, Subscription, Version
+from storage.recorder import Page, record_page, record_pages
+from tests.test_storage_support import page_text, revisions, simple_normalize
+
+T0 = datetime(2025, 1, 1, 8, 0, 0)
+URL = "http://www.example.gov.cn/zwgk/a.html"
+
+
+def counts(db) -> dict[str, int]:
+    with db.reader() as s:
+        return {t: s.scalar(select(func.count()).select_from(Base.metadata.tables[t])) for t in TABLES}
+
+
+def rec(db, text: str, *, url: str = URL, at: datetime = T0, **kw):
+    return record_page(
+        db,
+        Page(url=url, body=text.encode(), site="example", fetched_at=at, **kw),
+        normalizer=simple_normalize,
+    )
+
+
+def test_same_page_100_times_is_one_version(db):
+    text = page_text(1)
+    first = rec(db, text)
+    assert first.outcome == "new"
+    after_first = counts(db)
+    for i in range(1, 100):
+        assert rec(db, text, at=T0 + timedelta(hours=i)).outcome == "unchanged"
+    assert counts(db) == after_first
+    with db.reader() as s:
+        v = s.scalars(select(Version)).one()
+        assert (v.seq, v.fetch_count, v.first_seen, v.last_seen) == (1, 100, T0, T0 + timedelta(hours=99))
+        assert s.scalars(select(Document)).one().last_seen == T0 + timedelta(hours=99)
+
+
+def test_rerendered_page_is_not_a_new_version(db):
+    """Width and spacing differences hash the same: a re-rendered page only moves last_seen."""
+    text = page_text(1)
+    rec(db, text)
+    wide = text.replace("1", "１").replace("，", "， ")
+    assert rec(db, wide, at=T0 + timedelta(days=1)).outcome == "unchanged"
+
+
+def _stored(s, version_id: int) -> list[tuple]:
+    rows = s.scalars(select(ChangeRow).where(ChangeRow.version_id == version_id).order_by(ChangeRow.id)).all()
+    out = []
+    for c in rows:
+        old = s.get(MeasureRow, c.old_measure_id) if c.old_measure_id else None
+        new = s.get(MeasureRow, c.new_measure_id) if c.new_measure_id else None
+        if c.kind == "metadata":
+            out.append(("metadata", c.field))
+        else:
+            out.append((c.kind, old and old.path, new and new.path, c.similarity, c.diff or [], c.renumbered))
+    return out
+
+
+def _expected(cs) -> list[tuple]:
+    out = [
+        (
+            c.kind,
+            c.old and c.old.path,
+            c.new and c.new.path,
+            c.similarity,
+            [list(d) for d in c.diff],
+            c.renumbered,
+        )
+        for c in cs.changes
+    ]
+    return out + [("metadata", m.field) for m in cs.metadata_changes]
+
+
+def _check_revisions(db, normalize) -> None:
+    revs = revisions(10)
+    for i, (name, text) in enumerate(revs):
+        r = record_page(
+            db,
+            Page(
+                url=URL, body=text.encode(), site="example", filename=name, fetched_at=T0 + timedelta(days=i)
+            ),
+            normalizer=normalize,
+        )
+        assert r.outcome == ("new" if i == 0 else "changed"), name
+    docs = [normalize(t.encode(), url=URL, filename=n) for n, t in revs]
+    with db.reader() as s:
+        versions = s.scalars(select(Version).order_by(Version.seq)).all()
+        assert [v.seq for v in versions] == list(range(1, 11))
+        assert _stored(s, versions[0].id) == [("document_added", None, None, None, [], False)]
+        for i in range(1, 10):
+            assert _stored(s, versions[i].id) == _expected(compare(docs[i - 1], docs[i])), revs[i][0]
+            # the stored schema is the normalizer's output, measure rows included
+            assert Doc.from_dict(versions[i].normalized).measures() == docs[i].measures()
+            n = s.scalar(
+                select(func.count()).select_from(MeasureRow).where(MeasureRow.version_id == versions[i].id)
+            )
+            assert n == len(docs[i].measures())
+
+
+def test_ten_revisions_ten_versions_matching_compare(db):
+    _check_revisions(db, simple_normalize)
+
+
+def test_ten_revisions_with_the_real_normalizer(db):
+    normalize = pytest.importorskip("pipeline.normalize").normalize
+    _check_revisions(db, normalize)
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new-document", "changed-document"])
+def test_crash_after_version_row_leaves_database_as_before(db, monkeypatch, existing):
+    if existing:
+        rec(db, page_text(1))
+    with db.writer() as s:  # a subscriber, so that the outbox is written too when nothing crashes
+        s.add(Subscription(name="office", email="o@example.org", filters={}))
+    before = counts(db)
+
+    def crash(session, version):
+        assert session.get(Version, version.id) is not None  # the row is in the database
+        raise RuntimeError("injected crash")
+
+    monkeypatch.setattr(recorder, "_after_version_flush", crash)
+    with pytest.raises(RuntimeError, match="injected"):
+        rec(db, page_text(1, edit=2), at=T0 + timedelta(days=1))
+    assert counts(db) == before
+    monkeypatch.undo()
+    r = rec(db, page_text(1, edit=2), at=T0 + timedelta(days=1))
+    assert r.seq == (2 if existing else 1)
+    assert counts(db)["outbox"] > before["outbox"]
+
+
+def test_withdrawn_and_back(db):
+    rec(db, page_text(1))
+    assert rec(db, "", status=404, at=T0 + timedelta(days=1)).outcome == "withdrawn"
+    assert rec(db, "", status=404, at=T0 + timedelta(days=2)).changes == 0  # once only
+    with db.reader() as s:
+        d = s.scalars(select(Document)).one()
+        assert (d.status, d.withdrawn_at) == ("withdrawn", T0 + timedelta(days=1))
+        kinds = s.scalars(select(ChangeRow.kind).order_by(ChangeRow.id)).all()
+        assert kinds == ["document_added", "withdrawn"]
+    assert rec(db, page_text(1), at=T0 + timedelta(days=3)).outcome == "unchanged"
+    with db.reader() as s:
+        assert s.scalars(select(Document)).one().status == "active"
+    assert rec(db, "", url="http://never.seen/x", status=404).outcome == "gone"
+
+
+def test_not_modified_moves_last_seen(db):
+    rec(db, page_text(1), headers={"ETag": '"a"'})
+    r = rec(db, "", status=304, at=T0 + timedelta(days=1), headers={"ETag": '"b"'})
+    assert r.outcome == "unchanged"
+    with db.reader() as s:
+        v = s.scalars(select(Version)).one()
+        assert (v.last_seen, v.etag, v.fetch_count) == (T0 + timedelta(days=1), '"b"', 2)
+
+
+def test_republished_copy_is_the_same_document(db):
+    text = page_text(1, number="穗府办〔2024〕3号")
+    rec(db, text)
+    other = text.replace("〔2024〕", "[2024]")  # another site prints other brackets
+    r = rec(db, other, url="http://mirror.example.org/copy.html", at=T0 + timedelta(days=1))
+    assert r.outcome == "unchanged"
+    r = rec(db, page_text(1, number="穗府办〔2024〕3号", edit=1), url="http://mirror.example.org/copy.html")
+    assert r.outcome == "changed"
+    with db.reader() as s:
+        assert s.scalar(select(func.count()).select_from(Document)) == 1
+
+
+def test_outbox_rows_for_matching_subscriptions(db):
+    with db.writer() as s:
+        s.add_all(
+            [
+                Subscription(name="all", email="all@example.org", filters={}),
+                Subscription(name="mod", email="mod@example.org", filters={"kinds": ["modified"]}),
+                Subscription(name="other", email="x@example.org", filters={"sites": ["elsewhere"]}),
+                Subscription(name="term", email="t@example.org", filters={"terms": ["第3次修订"]}),
+            ]
+        )
+    rec(db, page_text(1))
+    rec(db, page_text(1, edit=3), at=T0 + timedelta(days=1))
+    with db.reader() as s:
+        rows = s.execute(select(Outbox.recipient, ChangeRow.kind).join(ChangeRow)).all()
+    assert sorted(rows) == [
+        ("all@example.org", "document_added"),
+        ("all@example.org", "modified"),
+        ("mod@example.org", "modified"),
+        ("t@example.org", "modified"),
+    ]
+
+
+def test_batch_isolates_a_bad_page(db):
+    def picky(data, url="", headers=None, filename=""):
+        if b"bad" in data:
+            raise ValueError("cannot parse")
+        return simple_normalize(data, url, headers, filename)
+
+    pages = [Page(url=f"http://e.gov.cn/{i}", body=page_text(i).encode(), fetched_at=T0) for i in range(5)]
+    pages.insert(2, Page(url="http://e.gov.cn/bad", body=b"bad"))
+    results = record_pages(db, pages, normalizer=picky)
+    assert [type(r).__name__ for r in results] == ["RecordResult"] * 2 + ["ValueError"] + ["RecordResult"] * 3
+    assert counts(db)["version"] == 5
