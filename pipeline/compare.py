@@ -147,7 +147,9 @@ def _score(queries: list[str], choices: list[str]) -> np.ndarray:
     return process.cdist(queries, choices, scorer=fuzz.ratio, dtype=np.uint8, workers=workers)
 
 
-def _pair_fuzzy(olds: list[_Item], news: list[_Item], pairs: dict[int, _Pair], section_map: dict[str, str]) -> None:
+def _pair_fuzzy(
+    olds: list[_Item], news: list[_Item], pairs: dict[int, _Pair], section_map: dict[str, str]
+) -> None:
     def unpaired() -> tuple[list[_Item], list[_Item]]:
         taken_new = {p.new for p in pairs.values()}
         return [o for o in olds if o.idx not in pairs], [n for n in news if n.idx not in taken_new]
@@ -190,7 +192,9 @@ def _split_merge(
     """
     by_new = {p.new: p for p in pairs.values()}
 
-    def grow(center: int, side: list[_Item], free: set[int], other_norm: str, base: float) -> tuple[list[int], float]:
+    def grow(
+        center: int, side: list[_Item], free: set[int], other_norm: str, base: float
+    ) -> tuple[list[int], float]:
         parts = [center]
         best = base
         improved = True
@@ -203,7 +207,9 @@ def _split_merge(
                     continue
                 trial = sorted([*parts, cand])
                 score = fuzz.ratio("".join(side[i].norm for i in trial), other_norm)
-                if score >= best + SPLIT_GAIN or (score >= SPLIT_MIN and score > best and len(parts) > 1):
+                # the piece must close a real part of the gap: SPLIT_GAIN points, or half of
+                # what was missing when the paired piece alone already scored high
+                if score >= best + min(SPLIT_GAIN, (100.0 - best) / 2) and score > best:
                     parts, best, improved = trial, score, True
                     break
         return parts, best
@@ -227,7 +233,9 @@ def _split_merge(
     return splits, merges
 
 
-def _moved(olds: list[_Item], news: list[_Item], pairs: dict[int, _Pair], section_map: dict[str, str]) -> set[int]:
+def _moved(
+    olds: list[_Item], news: list[_Item], pairs: dict[int, _Pair], section_map: dict[str, str]
+) -> set[int]:
     """Old indices of pairs that changed place: another section, or out of order.
 
     Order is judged by a longest increasing subsequence of old positions taken in new order,
@@ -341,7 +349,9 @@ def compare(old: Document, new: Document) -> ChangeSet:
         if o.idx in new_pos_of_old:
             last = new_pos_of_old[o.idx]
         elif o.idx not in in_split_merge_old:
-            positioned.append((last + 0.5, Change(kind="removed", old=_ref(o), diff=[("delete", o.measure.text)])))
+            positioned.append(
+                (last + 0.5, Change(kind="removed", old=_ref(o), diff=[("delete", o.measure.text)]))
+            )
 
     positioned.sort(key=lambda pc: pc[0])
     result.changes = [c for _pos, c in positioned]
@@ -352,5 +362,7 @@ def compare(old: Document, new: Document) -> ChangeSet:
         )
     elif not olds or not news:
         side = "old" if not olds else "new"
-        result.warnings.append(f"the {side} version has no measures; every measure is reported as added/removed")
+        result.warnings.append(
+            f"the {side} version has no measures; every measure is reported as added/removed"
+        )
     return result

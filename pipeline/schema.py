@@ -110,6 +110,7 @@ class Quality:
 
     flags: list[str] = field(default_factory=list)
     stats: dict[str, float] = field(default_factory=dict)
+    reason: str = ""  # one line for a person when a flag means the page cannot be used
 
 
 @dataclass
@@ -133,6 +134,7 @@ class Document:
     references: list[Reference] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     preamble: str = ""  # text before the first numbered section
+    closing: str = ""  # text after the last numbered item (结束语), not part of any measure
     sections: list[Section] = field(default_factory=list)
     quality: Quality = field(default_factory=Quality)
 

@@ -1,0 +1,143 @@
+"""An HTML element to a list of blocks: text lines and tables.
+
+Block elements (p, div, li, br, h1…) end a line; inline elements (a, span, font, strong)
+join without a break, so an auto-linked term never splits a sentence (trap 11). A data
+table becomes one Table block with its rows, never one paragraph per cell (trap 9); a
+layout table (one column, or cells holding whole paragraphs) is read as ordinary lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from pipeline.schema import Table
+from pipeline.text import clean_line
+
+BLOCK_TAGS = frozenset(
+    ["p", "div", "br", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "tbody", "thead", "tfoot", "section", "article", "blockquote", "pre", "hr", "header", "footer", "nav", "aside", "form", "fieldset", "address", "center", "figure", "figcaption", "caption", "main", "details", "summary"]
+)
+DROP_TAGS = frozenset(["script", "style", "noscript", "iframe", "object", "embed", "button", "select", "input", "textarea", "svg", "canvas", "template", "head"])
+
+
+@dataclass
+class Block:
+    """One line of body text, or a table. `heading` marks an h1–h6 or all-bold line."""
+
+    text: str = ""
+    table: Table | None = None
+    heading: bool = False
+    links: list[tuple[str, str]] = field(default_factory=list)  # (text, href) inside the line
+
+
+def element_blocks(root: etree._Element) -> list[Block]:
+    out: list[Block] = []
+    _Walker(out).walk(root)
+    return [b for b in out if b.table is not None or b.text]
+
+
+class _Walker:
+    def __init__(self, out: list[Block]):
+        self.out = out
+        self.parts: list[str] = []
+        self.links: list[tuple[str, str]] = []
+        self.bold_chars = 0
+        self.heading_depth = 0
+
+    def flush(self) -> None:
+        text = clean_line("".join(self.parts))
+        if text:
+            total = len(text.replace(" ", ""))
+            heading = self.heading_depth > 0 or (total > 0 and self.bold_chars >= total * 0.9)
+            self.out.append(Block(text=text, heading=heading, links=self.links))
+        self.parts, self.links, self.bold_chars = [], [], 0
+
+    def walk(self, el: etree._Element) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        tag = tag.lower().rsplit("}", 1)[-1]
+        if not tag:  # comment or processing instruction: keep only the tail
+            if el.tail:
+                self.parts.append(el.tail)
+            return
+        if tag in DROP_TAGS or _hidden(el):
+            if el.tail:
+                self.parts.append(el.tail)
+            return
+        if tag == "table" and _is_data_table(el):
+            self.flush()
+            self.out.append(Block(table=Table(rows=_table_rows(el))))
+            if el.tail:
+                self.parts.append(el.tail)
+            return
+        block = tag in BLOCK_TAGS or tag in ("td", "th")
+        if block:
+            self.flush()
+        is_heading = tag in ("h1", "h2", "h3", "h4", "h5", "h6")
+        is_bold = tag in ("strong", "b")
+        if is_heading:
+            self.heading_depth += 1
+        if el.text:
+            self.parts.append(el.text)
+            if is_bold:
+                self.bold_chars += len(el.text.strip())
+        start = len(self.parts)
+        for child in el:
+            self.walk(child)
+        if is_bold:
+            self.bold_chars += sum(len(p.strip()) for p in self.parts[start:])
+        if tag == "a":
+            href = el.get("href") or ""
+            label = clean_line(el.text_content())
+            if href and label:
+                self.links.append((label, href))
+        if block:
+            self.flush()
+        if is_heading:
+            self.heading_depth -= 1
+        if el.tail:
+            self.parts.append(el.tail)
+
+
+def _hidden(el: etree._Element) -> bool:
+    style = (el.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style or el.get("hidden") is not None or el.get("aria-hidden") == "true"
+
+
+def _is_data_table(table: etree._Element) -> bool:
+    """A table of several short cells per row is data; one column or long-text cells is layout."""
+    rows = [r for r in table.iter("tr") if _owner_table(r) is table]
+    if len(rows) < 2:
+        return False
+    widths = []
+    for r in rows:
+        cells = [c for c in r if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")]
+        widths.append(len(cells))
+        for c in cells:
+            if c.find(".//table") is not None:
+                return False  # tables nested in cells lay out the page
+            if len(c.findall(".//p")) > 2 or len(c.text_content()) > 400:
+                return False
+    return max(widths) >= 2
+
+
+def _owner_table(el: etree._Element) -> etree._Element | None:
+    p = el.getparent()
+    while p is not None and not (isinstance(p.tag, str) and p.tag.lower() == "table"):
+        p = p.getparent()
+    return p
+
+
+def _table_rows(table: etree._Element) -> list[list[str]]:
+    rows = []
+    for r in table.iter("tr"):
+        if _owner_table(r) is not table:
+            continue
+        cells = [
+            clean_line(c.text_content())
+            for c in r
+            if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")
+        ]
+        if any(cells):
+            rows.append(cells)
+    return rows

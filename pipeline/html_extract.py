@@ -1,0 +1,201 @@
+"""Find the body of a policy page and read its metadata, whatever the CMS.
+
+The body is cut by container first (trap 7: never by deleting strings globally): the CMS
+families' own containers in order of how specific they are, then a text-density fallback.
+Metadata comes from three places, most reliable first: the national `<meta name=…>` tags,
+the 政府信息公开 label/value block, and gkmlpt's `_CONFIG.DETAIL` record.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+import lxml.html
+from lxml import etree
+
+from pipeline.chrome import trim_chrome
+from pipeline.html_blocks import Block, element_blocks
+
+# (name, XPath) in order: a specific CMS container beats a generic one.
+CONTAINERS: tuple[tuple[str, str], ...] = (
+    ("ucap", "//*[@id='UCAP-CONTENT' or @id='UCAPCONTENT' or contains(@class,'UCAP-CONTENT')]"),
+    ("trs", "//*[contains(@class,'TRS_Editor') or contains(@class,'TRS_UEDITOR')]"),
+    ("zoom", "//*[@id='zoom' or @id='zoomcon' or @id='Zoom']"),
+    ("info_cont", "//*[@id='info_cont' or contains(concat(' ',@class,' '),' info_cont ')]"),
+    ("wzades", "//*[@wzades='正文']"),
+    ("vsb", "//*[@id='vsb_content' or starts-with(@id,'vsb_content')]"),
+    ("article-content", "//*[contains(@class,'article-content') or contains(@class,'article_content')]"),
+    ("content_article", "//*[contains(@class,'content_article') or contains(@class,'pages_content')]"),
+    ("generic", "//article | //*[@id='content' or @id='article' or @class='content' or @class='article']"),
+)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_HANWEB = re.compile(r"<!--\s*ZJEG_RSS\.content\.begin\s*-->(.*?)<!--\s*ZJEG_RSS\.content\.end\s*-->", re.S | re.I)
+_GKMLPT = re.compile(r"DETAIL\s*[:=]\s*\{")
+_META_NAMES = ("ArticleTitle", "PubDate", "ContentSource", "ColumnName", "SiteName", "SiteDomain", "Url", "Keywords", "Description")
+
+
+@dataclass
+class PageParts:
+    """What the HTML layer hands to the structure layer."""
+
+    blocks: list[Block]
+    container: str  # which rule found the body
+    meta: dict[str, str] = field(default_factory=dict)  # <meta name> tags
+    labels: list[str] = field(default_factory=list)  # page text outside the body, for the metadata block
+    html_title: str = ""
+    h1: str = ""
+    links: list[tuple[str, str]] = field(default_factory=list)  # every (text, href) on the page
+    gkmlpt: dict = field(default_factory=dict)
+
+
+def parse_html(text: str) -> etree._Element | None:
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=False, recover=True)
+
+
+def extract(text: str) -> PageParts:
+    root = parse_html(text)
+    if root is None:
+        return PageParts(blocks=[], container="none")
+    meta = _meta_tags(root)
+    gk = _gkmlpt_detail(text)
+    html_title = _first_text(root, "//title")
+    h1 = _first_text(root, "//h1")
+    links = [(" ".join(a.text_content().split()), a.get("href") or "") for a in root.iter("a")]
+
+    body_el, container = _find_container(root, text, gk)
+    if body_el is None:
+        return PageParts(blocks=[], container="none", meta=meta, html_title=html_title, h1=h1, links=links, gkmlpt=gk)
+    blocks = trim_chrome(element_blocks(body_el))
+    outside = _outside_lines(root, body_el)
+    return PageParts(
+        blocks=blocks,
+        container=container,
+        meta=meta,
+        labels=outside,
+        html_title=html_title,
+        h1=h1,
+        links=links,
+        gkmlpt=gk,
+    )
+
+
+def _find_container(root: etree._Element, text: str, gk: dict) -> tuple[etree._Element | None, str]:
+    m = _HANWEB.search(text)
+    if m and _cjk(m.group(1)) >= 20:
+        frag = parse_html(f"<html><body><div>{m.group(1)}</div></body></html>")
+        if frag is not None:
+            return frag.find(".//body/div"), "hanweb"
+    best: tuple[int, etree._Element, str] | None = None
+    for name, xpath in CONTAINERS:
+        found = [el for el in root.xpath(xpath) if isinstance(el.tag, str)]
+        for el in found:
+            n = _cjk(el.text_content())
+            # the first CMS rule that yields real text wins; a later, generic one must do much better
+            if n >= 40 and (best is None or n > best[0] * 3):
+                best = (n, el, name)
+        if best is not None and name != "generic":
+            break
+    if gk.get("content") and (best is None or _cjk(gk["content"]) > best[0] * 1.5):
+        frag = parse_html(f"<html><body><div>{gk['content']}</div></body></html>")
+        if frag is not None:
+            return frag.find(".//body/div"), "gkmlpt"
+    if best is not None:
+        return best[1], best[2]
+    el = _densest(root)
+    return (el, "density") if el is not None else (None, "none")
+
+
+def _densest(root: etree._Element) -> etree._Element | None:
+    """Readability's idea: credit each paragraph's text to its parent, half to the grandparent.
+
+    Link text counts against a paragraph, since navigation is mostly links.
+    """
+    scores: dict[etree._Element, float] = {}
+    body = root.find("body")
+    if body is None:
+        body = root
+    for p in body.iter("p", "div", "td", "li", "span", "font", "pre"):
+        own = (p.text or "") + "".join((c.tail or "") for c in p)
+        link_chars = sum(_cjk(a.text_content()) for a in p.iter("a"))
+        n = _cjk(own) + sum(_cjk(c.text_content()) for c in p if isinstance(c.tag, str) and c.tag in ("span", "font", "strong", "b", "a")) - 2 * link_chars
+        if n < 10:
+            continue
+        parent = p.getparent()
+        if parent is not None:
+            scores[parent] = scores.get(parent, 0) + n
+            gp = parent.getparent()
+            if gp is not None:
+                scores[gp] = scores.get(gp, 0) + n / 2
+    if not scores:
+        return body if _cjk(body.text_content()) > 0 else None
+    return max(scores, key=scores.get)
+
+
+def _cjk(s: str) -> int:
+    return len(_CJK.findall(s))
+
+
+def _meta_tags(root: etree._Element) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for m in root.iter("meta"):
+        name = (m.get("name") or "").strip()
+        content = " ".join((m.get("content") or "").split())
+        if name and content and name.lower() in {n.lower() for n in _META_NAMES}:
+            canonical = next(n for n in _META_NAMES if n.lower() == name.lower())
+            out.setdefault(canonical, content)
+    return out
+
+
+def _first_text(root: etree._Element, xpath: str) -> str:
+    for el in root.xpath(xpath):
+        text = " ".join(el.text_content().split())
+        if text:
+            return text
+    return ""
+
+
+def _gkmlpt_detail(text: str) -> dict:
+    """gkmlpt pages embed the record as JSON in `window._CONFIG = {… DETAIL: {…}}`."""
+    m = _GKMLPT.search(text)
+    if not m:
+        return {}
+    try:
+        value, _ = json.JSONDecoder().raw_decode(text, m.end() - 1)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _outside_lines(root: etree._Element, body_el: etree._Element) -> list[str]:
+    """Text lines of the page with the body taken out: where the metadata block lives."""
+    if body_el.getroottree().getroot() is not root:
+        blocks = element_blocks(root)
+    else:
+        parent = body_el.getparent()
+        if parent is None:
+            return []
+        index = parent.index(body_el)
+        parent.remove(body_el)
+        try:
+            blocks = element_blocks(root)
+        finally:
+            parent.insert(index, body_el)
+    lines: list[str] = []
+    for b in blocks:
+        if b.table is not None:
+            # a metadata block is usually a table: one line per cell keeps label and value adjacent
+            lines.extend(cell for row in b.table.rows for cell in row if cell)
+        elif b.text:
+            lines.append(b.text)
+    return lines

@@ -1,0 +1,133 @@
+"""Numbering markers at the start of a line, one pattern per family.
+
+Families are the numbering systems of 公文 (GB/T 9704: 一、 （一） 1. （1）, plus ① ㈠ used
+freely) and of laws (编 章 节 条). Depth is NOT decided here: the structure layer assigns it
+from the order in which families appear (drafters skip and reorder levels, trap 3).
+Matching runs on a width-folded copy so `（一）`, `(一)` and `１．` are the same marker.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.metadata import cn_number
+
+LAW_FAMILIES = ("bian", "zhang", "jie", "tiao")
+LAW_HEADINGS = ("bian", "zhang", "jie")
+
+_N = "零〇一二三四五六七八九十百千两"
+_WIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def fold_width(text: str) -> str:
+    """Full-width ASCII to ASCII, ideographic space to space; leaves ① and ㈠ alone (NFKC would not)."""
+    return text.translate(_WIDTH)
+
+
+@dataclass(frozen=True)
+class Marker:
+    family: str
+    ordinal: int | None  # None when the numeral was dropped ("、实施方案…")
+    label: str  # as printed, e.g. "（一）", "第十二条"
+    rest: str  # the text after the label on the same line
+
+
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("bian", re.compile(rf"^(第([{_N}\d]+)编)\s*(.{{0,40}})$")),
+    ("zhang", re.compile(rf"^(第([{_N}\d]+)章)\s*(.{{0,40}})$")),
+    ("jie", re.compile(rf"^(第([{_N}\d]+)节)\s*(.{{0,40}})$")),
+    ("tiao", re.compile(rf"^(第([{_N}\d]+)条(?:之([一二三四五六七八九十]+))?)(?![，,、])\s*(.*)$")),
+    ("cn", re.compile(r"^(([一二三四五六七八九十]{1,3})\s*[、])\s*(.*)$")),
+    ("cn_dropped", re.compile(r"^(、)\s*([\u4e00-\u9fff].*)$")),
+    ("pcn", re.compile(r"^(\(\s*([一二三四五六七八九十]{1,3})\s*\))\s*(.*)$")),
+    ("ar", re.compile(r"^((\d{1,2})\s*(?:\.(?!\d)|\.(?=(?:19|20)\d\d年)|、))\s*(.*)$")),
+    ("par", re.compile(r"^(\(\s*(\d{1,2})\s*\))\s*(.*)$")),
+    ("ar_paren", re.compile(r"^((\d{1,2})\))\s*(.*)$")),
+    ("circled", re.compile(r"^(([\u2460-\u2473]))\s*(.*)$")),
+    ("u3220", re.compile(r"^(([\u3220-\u3229]))\s*(.*)$")),
+)
+
+
+def parse_marker(line: str) -> Marker | None:
+    """The numbering marker that opens `line`, or None. `line` is the displayed text."""
+    stripped = line.lstrip(" \u3000\t")
+    folded = fold_width(stripped)
+    for family, pattern in _PATTERNS:
+        m = pattern.match(folded)
+        if not m:
+            continue
+        label_len = len(m.group(1))
+        label = stripped[:label_len]
+        if family == "cn_dropped":
+            return Marker("cn", None, label, stripped[label_len:].strip())
+        if family == "tiao":
+            ordinal = cn_number(m.group(2))
+            rest = stripped[label_len:].strip()
+            return Marker(family, ordinal, label, rest) if ordinal else None
+        raw = m.group(2)
+        if family == "circled":
+            ordinal = ord(raw) - 0x2460 + 1
+        elif family == "u3220":
+            ordinal = ord(raw) - 0x3220 + 1
+        else:
+            ordinal = cn_number(raw)
+        if not ordinal:
+            return None
+        rest = stripped[label_len:].strip()
+        if family in LAW_HEADINGS and ("。" in rest or "，" in rest):
+            return None  # prose that happens to start with 第一章…
+        if family == "ar" and re.match(r"^[%‰万亿元个年月日号]", rest):
+            return None  # "1、" is fine, but "3.5万元" was already excluded; this guards "2、%" oddities
+        return Marker(family, ordinal, label, rest)
+    return None
+
+
+# Inline runs: 一是…二是…, 一要…二要…  The first marker must follow a sentence boundary;
+# later ones may follow anything, because pages drop the 。 before them (trap: 人才三是支持).
+_INLINE = re.compile(r"([一二三四五六七八九十]{1,2})(是|要)")
+_BOUNDARY = "。；;：:，,！!？?\n "
+
+
+def inline_runs(text: str) -> list[tuple[int, str]] | None:
+    """Start offsets and labels of an 一是/二是… run of two or more, or None."""
+    for first in _INLINE.finditer(text):
+        if cn_number(first.group(1)) != 1:
+            continue
+        start = first.start()
+        if start > 0 and text[start - 1] not in _BOUNDARY:
+            continue
+        verb = first.group(2)
+        found = [(start, first.group(0))]
+        expect, pos = 2, first.end()
+        while True:
+            nxt = _find_next(text, pos, expect, verb)
+            if nxt is None:
+                break
+            found.append((nxt, text[nxt : nxt + len(_cn(expect)) + 1]))
+            pos = nxt + len(_cn(expect)) + 1
+            expect += 1
+        if len(found) >= 2:
+            return found
+    return None
+
+
+def _find_next(text: str, pos: int, n: int, verb: str) -> int | None:
+    token = _cn(n) + verb
+    i = text.find(token, pos)
+    while i != -1:
+        # "十二是" must not be read as "二是"
+        if i > 0 and text[i - 1] in "一二三四五六七八九十" and len(_cn(n)) == 1:
+            i = text.find(token, i + 1)
+            continue
+        return i
+    return None
+
+
+def _cn(n: int) -> str:
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    if n < 20:
+        return "十" + (digits[n - 10] if n > 10 else "")
+    return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")

@@ -1,0 +1,221 @@
+"""normalize(bytes) -> Document: the one entry point of the normalizer.
+
+decode -> (HTML: container, chrome, metadata | text: lines, unwrap) -> structure -> Document.
+It never raises on bad input: an empty, binary, garbled or text-free page comes back as a
+Document whose `quality.flags` say so (FATAL_FLAGS are the ones a caller must not store as a
+version of a policy), so a crawler can record the failure and the CLI can print one line.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+from pipeline.decode import decode
+from pipeline.html_extract import PageParts, extract
+from pipeline.metadata import find_doc_numbers, iso_date, label_values, normalize_doc_number, references
+from pipeline.schema import Attachment, Document
+from pipeline.structure import Line, Structured, structure
+from pipeline.text import clean_line
+from pipeline.text_input import text_lines
+
+FATAL_FLAGS = ("empty", "binary", "no_text", "garbled")
+"""Flags that mean the page carries no policy text to store or compare."""
+
+_ATTACH_EXT = re.compile(r"\.(docx?|pdf|xlsx?|wps|et|zip|rar|7z|ofd|pptx?|txt|jpg|png)(?:$|[?#])", re.I)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_PUNCT = re.compile(r"[\W_]", re.U)
+_HTML_SNIFF = re.compile(r"<\s*(html|head|body|div|p|table|meta|!doctype|span|br|a)\b", re.I)
+_TITLE_SUFFIX = re.compile(r"(?<=.{8})\s*(?:_{1,2}|\s[-|–—]\s|\|)\s*[^_|]{2,40}$")
+
+
+def normalize(data: bytes | str, url: str = "", headers: dict[str, str] | None = None, filename: str = "") -> Document:
+    """Turn one fetched page (HTML, .txt or .md) into the section/measure schema."""
+    doc = Document(url=url)
+    if isinstance(data, bytes):
+        if not data.strip():
+            return _flag(doc, "empty", "the page is empty")
+        if _is_binary(data):
+            return _flag(doc, "binary", "the file is binary, not a text or HTML page")
+        decoded = decode(data, headers)
+        text = decoded.text
+        doc.quality.stats["replacement_chars"] = decoded.replacements
+        doc.quality.stats["encoding"] = 0.0 if decoded.encoding == "utf-8" else 1.0
+        if decoded.source == "fallback":
+            doc.quality.flags.append("encoding_fallback")
+    else:
+        text = data
+    if not text.strip():
+        return _flag(doc, "empty", "the page is empty")
+
+    if _is_html(text, filename):
+        lines, parts = _html(text, doc, url)
+    else:
+        lines = _text(text, doc)
+        parts = None
+
+    _quality(doc, lines)
+    if not is_usable(doc):
+        return doc
+
+    titles = [t for t in (doc.title, parts.h1 if parts else "") if t]
+    st = structure(lines, titles)
+    _fill(doc, st)
+    doc.references = references(
+        "\n".join([doc.cover_note, doc.preamble, doc.closing] + [m.text for m in doc.iter_measures()] + [s.text for s in doc.iter_sections()]),
+        own_number=doc.doc_number,
+        own_titles=(doc.title, doc.body_title),
+    )
+    doc.kind = _kind(doc)
+    if not any(True for _ in doc.iter_measures()):
+        doc.quality.flags.append("no_measures")
+    return doc
+
+
+def _flag(doc: Document, flag: str, why: str) -> Document:
+    doc.quality.flags.append(flag)
+    doc.quality.reason = why
+    return doc
+
+
+def is_usable(doc: Document) -> bool:
+    """False when a fatal flag says the page carries no policy text (see quality.reason)."""
+    return not any(f in doc.quality.flags for f in FATAL_FLAGS)
+
+
+def _is_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    control = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return control > len(head) * 0.05
+
+
+def _is_html(text: str, filename: str) -> bool:
+    name = filename.lower()
+    if name.endswith((".html", ".htm", ".shtml", ".xhtml")):
+        return True
+    if name.endswith((".txt", ".md", ".markdown", ".text")):
+        return False
+    return bool(_HTML_SNIFF.search(text[:4096]))
+
+
+def _html(text: str, doc: Document, url: str) -> tuple[list[Line], PageParts]:
+    parts = extract(text)
+    doc.quality.stats["container"] = 0.0 if parts.container not in ("density", "none") else 1.0
+    if parts.container == "density":
+        doc.quality.flags.append("body_by_density")
+    meta = parts.meta
+    block_values = label_values(parts.labels)
+    gk = parts.gkmlpt
+    gk_data = gk.get("gkml_data") if isinstance(gk.get("gkml_data"), dict) else {}
+
+    doc.title = _clean_title(
+        meta.get("ArticleTitle") or block_values.get("title") or str(gk.get("title") or "") or parts.h1 or parts.html_title
+    )
+    raw_number = block_values.get("doc_number") or str(gk_data.get("document_number") or "")
+    doc.doc_number_raw = clean_line(raw_number)
+    doc.index_number = block_values.get("index_number") or str(gk_data.get("identifier") or "")
+    doc.publisher = block_values.get("publisher") or str(gk_data.get("publisher") or "")
+    doc.category = block_values.get("category", "")
+    doc.written_date = iso_date(block_values.get("written_date", ""))
+    doc.published_date = iso_date(block_values.get("published_date", "") or meta.get("PubDate", ""))
+    doc.subject_terms = block_values.get("subject_terms", "")
+    doc.status = block_values.get("status", "")
+    doc.source = meta.get("ContentSource", "")
+    doc.site = meta.get("SiteName", "")
+    base = url or meta.get("Url", "")
+    doc.attachments = _attachments(parts, base)
+    lines = [Line(text=b.text, table=b.table, heading=b.heading) for b in parts.blocks]
+    return lines, parts
+
+
+def _text(text: str, doc: Document) -> list[Line]:
+    raw_lines, title, header = text_lines(text)
+    # pkulaw exports print a 法宝引证码 / 原文链接 head; a title printed first (and twice)
+    while raw_lines and re.match(r"^(【法宝引证码】|原文链接|法宝引证码)", raw_lines[0]):
+        raw_lines.pop(0)
+    if not title and raw_lines and len(raw_lines[0]) <= 80 and not raw_lines[0].endswith("。"):
+        title = raw_lines[0]
+    doc.title = _clean_title(title)
+    for line in header:
+        d = iso_date(line)
+        if d and not doc.published_date:
+            doc.published_date = d
+    return [Line(text=x) for x in raw_lines]
+
+
+def _clean_title(title: str) -> str:
+    return _TITLE_SUFFIX.sub("", clean_line(title)) if title else ""
+
+
+def _attachments(parts: PageParts, base: str) -> list[Attachment]:
+    out: list[Attachment] = []
+    seen: set[str] = set()
+    for label, href in parts.links:
+        if not href or href.startswith(("javascript:", "#", "mailto:")):
+            continue
+        m = _ATTACH_EXT.search(href) or _ATTACH_EXT.search(label)
+        if not m:
+            continue
+        full = urljoin(base, href) if base else href
+        if full in seen:
+            continue
+        seen.add(full)
+        name = label or href.rsplit("/", 1)[-1]
+        out.append(Attachment(name=name, url=full, ext=m.group(1).lower()))
+    return out
+
+
+def _quality(doc: Document, lines: list[Line]) -> None:
+    text = "".join(x.text for x in lines if x.table is None)
+    chars = len(re.sub(r"\s", "", text))
+    cjk = len(_CJK.findall(text))
+    punct = len(_PUNCT.findall(re.sub(r"\s", "", text)))
+    bad = text.count("\ufffd")
+    doc.quality.stats.update({"chars": float(chars), "cjk_ratio": round(cjk / chars, 3) if chars else 0.0})
+    if chars and (bad > chars * 0.05 or (punct > chars * 0.5 and cjk < chars * 0.3)):
+        _flag(doc, "garbled", "the text is mostly replacement characters or punctuation (garbled or script-rendered)")
+    elif cjk < 20 and not any(x.table for x in lines):
+        _flag(doc, "no_text", "no policy text found on the page (navigation or chrome only)")
+
+
+def _fill(doc: Document, st: Structured) -> None:
+    doc.cover_note = st.cover_note
+    doc.body_title = st.body_title
+    doc.preamble = st.preamble
+    doc.closing = st.closing
+    doc.sections = st.sections
+    for name in st.attachment_names:
+        if not any(a.name.startswith(name) or name in a.name for a in doc.attachments):
+            doc.attachments.append(Attachment(name=name, url="", ext=""))
+    if not doc.doc_number_raw:
+        # a 文号 printed on its own line at the head of the body (gz-11: empty in the table)
+        for line in (doc.cover_note or doc.preamble).split("\n")[:3]:
+            found = find_doc_numbers(line)
+            if found and len(line) <= 30:
+                doc.doc_number_raw = found[0][0]
+                break
+    if doc.doc_number_raw:
+        doc.doc_number = normalize_doc_number(doc.doc_number_raw)
+
+
+_KINDS = (
+    ("interpretation", re.compile(r"解读|一图看懂|答记者问|图解")),
+    ("qa", re.compile(r"问答|热点.{0,4}问|\d+问")),
+    ("regulation", re.compile(r"(条例|办法|规定|细则|规则|法|决定|规程|标准)(（[^）]*）)?(\(\d{4}-\d{2}-\d{2}\))?$")),
+    ("opinion", re.compile(r"意见$")),
+    ("plan", re.compile(r"(方案|计划|规划|纲要|清单)$")),
+    ("notice", re.compile(r"(通知|通告|公告|公示|通报|函|批复)$")),
+)
+
+
+def _kind(doc: Document) -> str:
+    for title in (doc.body_title, doc.title):
+        t = re.sub(r"[《》\s]", "", title or "")
+        for kind, pattern in _KINDS:
+            if pattern.search(t):
+                return kind
+    if any(m.label.startswith("第") and m.label.endswith("条") for m in doc.iter_measures()):
+        return "regulation"
+    return "other"
