@@ -61,6 +61,7 @@ class _Item:
     idx: int  # position in document order
     pos: float  # idx / count, for positional tie-breaks between documents of different length
     section: str  # path of the parent section
+    section_title: str
     norm: str
     bare: str
     label: str
@@ -82,31 +83,61 @@ def _content(m: Measure) -> str:
 
 
 def _items(doc: Document) -> list[_Item]:
-    rows = [(m, s.path) for s in doc.iter_sections() for m in s.measures]
+    rows = [(m, s) for s in doc.iter_sections() for m in s.measures]
     count = max(len(rows) - 1, 1)
     items = []
     for i, (m, section) in enumerate(rows):
         norm = norm_text(_content(m))
-        items.append(_Item(m, i, i / count, section, norm, bare_text(norm), norm_text(m.label)))
+        title = norm_text(section.title)
+        items.append(_Item(m, i, i / count, section.path, title, norm, bare_text(norm), norm_text(m.label)))
     return items
 
 
 def _pair_equal(olds: list[_Item], news: list[_Item], key: str, pairs: dict[int, _Pair]) -> None:
-    """Pair measures with equal `key` text, in document order among duplicates."""
+    """Pair measures with equal `key` text.
+
+    A text printed once on each side pairs at once. Repeated texts (the same 申请表 line in
+    three materials lists) pair by context: same neighbours, same section title, then the
+    nearest position, so a merge or deletion next to one copy does not shift the others.
+    """
+    how = "exact" if key == "norm" else "bare"
     taken_new = {p.new for p in pairs.values()}
-    by_key: dict[str, list[int]] = defaultdict(list)
+    old_by: dict[str, list[_Item]] = defaultdict(list)
+    new_by: dict[str, list[_Item]] = defaultdict(list)
+    for it in olds:
+        if it.idx not in pairs:
+            old_by[getattr(it, key)].append(it)
     for it in news:
         if it.idx not in taken_new:
-            by_key[getattr(it, key)].append(it.idx)
-    cursor: Counter[str] = Counter()
-    for it in olds:
-        if it.idx in pairs:
+            new_by[getattr(it, key)].append(it)
+    for k, group_old in old_by.items():
+        group_new = new_by.get(k)
+        if not group_new:
             continue
-        k = getattr(it, key)
-        candidates = by_key.get(k)
-        if candidates and cursor[k] < len(candidates):
-            pairs[it.idx] = _Pair(it.idx, candidates[cursor[k]], 100.0, "exact" if key == "norm" else "bare")
-            cursor[k] += 1
+        if len(group_old) == 1 and len(group_new) == 1:
+            pairs[group_old[0].idx] = _Pair(group_old[0].idx, group_new[0].idx, 100.0, how)
+            continue
+        scored = []
+        for o in group_old:
+            for n in group_new:
+                context = _neighbour_agreement(olds, news, o, n, key) + (o.section_title == n.section_title)
+                scored.append((-context, abs(o.pos - n.pos), o.idx, n.idx))
+        used_old: set[int] = set()
+        used_new: set[int] = set()
+        for _c, _d, oi, ni in sorted(scored):
+            if oi not in used_old and ni not in used_new:
+                used_old.add(oi)
+                used_new.add(ni)
+                pairs[oi] = _Pair(oi, ni, 100.0, how)
+
+
+def _neighbour_agreement(olds: list[_Item], news: list[_Item], o: _Item, n: _Item, key: str) -> int:
+    same = 0
+    for step in (-1, 1):
+        i, j = o.idx + step, n.idx + step
+        if 0 <= i < len(olds) and 0 <= j < len(news) and getattr(olds[i], key) == getattr(news[j], key):
+            same += 1
+    return same
 
 
 def _section_map(
@@ -138,7 +169,8 @@ def _section_map(
         votes[olds[p.old].section][news[p.new].section] += 1
     for section, counter in votes.items():
         if section not in mapping:
-            mapping[section] = counter.most_common(1)[0][0]
+            # a tie (one measure left, one moved out) goes to the section printed at the same path
+            mapping[section] = max(counter, key=lambda t: (counter[t], t == section))
     return mapping
 
 

@@ -32,7 +32,9 @@ def doc(*sections: tuple[str, list[str]]) -> Document:
         s = Section(label=f"{si}、", ordinal=si, level=1, path=str(si), title=title)
         for mi, t in enumerate(texts, 1):
             n = norm_text(t)
-            s.measures.append(Measure(label=f"{mi}.", path=f"{si}.{mi}", text=t, norm_text=n, hash=text_hash(n)))
+            s.measures.append(
+                Measure(label=f"{mi}.", path=f"{si}.{mi}", text=t, norm_text=n, hash=text_hash(n))
+            )
         out.append(s)
     return Document(title="测试", sections=out)
 
@@ -112,7 +114,9 @@ def test_cosmetic_changes_are_not_reportable() -> None:
 
 
 def test_move_to_another_section() -> None:
-    cs = compare(doc(("总体要求", A), ("保障措施", B)), doc(("总体要求", A[:3] + A[4:]), ("保障措施", [*B, A[3]])))
+    cs = compare(
+        doc(("总体要求", A), ("保障措施", B)), doc(("总体要求", A[:3] + A[4:]), ("保障措施", [*B, A[3]]))
+    )
     assert kinds(cs) == ["moved"]
     assert cs.changes[0].old.path == "1.4" and cs.changes[0].new.path == "2.4"
 

@@ -1,0 +1,129 @@
+"""`policywatch compare OLD NEW [--json]`: the ChangeSet of two files (HTML, .txt or .md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from policywatch.errors import UsageError
+
+CONTEXT = 12
+"""Unchanged characters kept on each side of an edit in the table; the rest is elided."""
+
+TEXT_WIDTH = 60
+"""Characters of an added/removed measure shown in the table."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "compare",
+        help="what changed between two versions of a document",
+        description="Align the measures of two versions of one document and list what changed.",
+    )
+    p.add_argument("old", metavar="OLD", help="the older version (HTML, .txt or .md)")
+    p.add_argument("new", metavar="NEW", help="the newer version")
+    p.add_argument("--url", default="", help="the page URL, for sites whose template is chosen by URL")
+    p.add_argument("--json", action="store_true", help="print the ChangeSet as JSON")
+    p.set_defaults(func=run)
+
+
+def _load(path_arg: str, url: str):
+    from pipeline.normalize import normalize  # imported late: `policywatch --help` stays fast
+
+    path = Path(path_arg)
+    if not path.is_file():
+        raise UsageError(f"{path_arg}: no such file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path_arg}: cannot read ({exc.strerror})") from exc
+    try:
+        return normalize(data, url=url, filename=path.name)
+    except (ValueError, UnicodeError) as exc:
+        raise UsageError(f"{path_arg}: cannot normalize ({exc})") from exc
+
+
+def _shorten(spans: list[tuple[str, str]]) -> str:
+    """The diff as [-del-]{+ins+}, with long unchanged runs cut down to CONTEXT characters."""
+    out = []
+    for k, (op, text) in enumerate(spans):
+        if op == "delete":
+            out.append(f"[-{text}-]")
+        elif op == "insert":
+            out.append(f"{{+{text}+}}")
+        else:
+            first, last = k == 0, k == len(spans) - 1
+            if first and len(text) > CONTEXT:
+                text = "…" + text[-CONTEXT:]
+            elif last and len(text) > CONTEXT:
+                text = text[:CONTEXT] + "…"
+            elif not first and not last and len(text) > 2 * CONTEXT:
+                text = text[:CONTEXT] + "…" + text[-CONTEXT:]
+            out.append(text)
+    return "".join(out)
+
+
+def _label(ref) -> str:
+    if ref is None:
+        return "—"
+    return ref.label or ref.path
+
+
+def _table(cs) -> str:
+    lines = []
+    for w in cs.warnings:
+        lines.append(f"warning: {w}")
+    if cs.warnings:
+        lines.append("")
+    for m in cs.metadata_changes:
+        lines.append(f"metadata  {m.field}: {m.old!r} → {m.new!r}")
+    rows = []
+    for c in cs.changes:
+        arrow = f"{_label(c.old)} → {_label(c.new)}"
+        if c.others:
+            extra = ", ".join(_label(r) for r in c.others)
+            arrow = (
+                f"{_label(c.old)} → {_label(c.new)} + {extra}"
+                if c.kind == "split"
+                else f"{_label(c.old)} + {extra} → {_label(c.new)}"
+            )
+        if c.renumbered and c.kind not in ("added", "removed"):
+            arrow += " (renumbered)"
+        sim = "" if c.similarity is None else f"{c.similarity:5.1f}"
+        if c.kind in ("added", "removed"):
+            text = (c.new or c.old).text
+            change = text if len(text) <= TEXT_WIDTH else text[:TEXT_WIDTH] + "…"
+        elif c.kind == "moved":
+            change = f"moved from {c.old.path} to {c.new.path}"
+        else:
+            change = _shorten(c.diff)
+        rows.append((c.kind, arrow, sim, change))
+    if rows:
+        w_kind = max(len(r[0]) for r in rows)
+        w_arrow = max(len(r[1]) for r in rows)
+        lines.append(f"{'kind':<{w_kind}}  {'old → new':<{w_arrow}}  {'sim':>5}  change")
+        for kind, arrow, sim, change in rows:
+            lines.append(f"{kind:<{w_kind}}  {arrow:<{w_arrow}}  {sim:>5}  {change}")
+    counts: dict[str, int] = {}
+    for c in cs.changes:
+        counts[c.kind] = counts.get(c.kind, 0) + 1
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items()) or "no measure changed"
+    lines.append(f"\n{summary}; {cs.unchanged} unchanged ({cs.renumbered} renumbered only)")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pipeline.compare import compare
+
+    old = _load(args.old, args.url)
+    new = _load(args.new, args.url)
+    cs = compare(old, new)
+    if args.json:
+        for w in cs.warnings:
+            print(f"policywatch: warning: {w}", file=sys.stderr)
+        print(json.dumps(cs.to_dict(), ensure_ascii=False, indent=1, default=str))
+    else:
+        print(_table(cs))
+    return 0
