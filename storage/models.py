@@ -202,6 +202,7 @@ class ChangeRow(Base):
     similarity: Mapped[float | None] = mapped_column(Float)
     diff: Mapped[list[Any] | None] = mapped_column(JSON)  # [[op, text], ...]
     renumbered: Mapped[bool] = mapped_column(Boolean, default=False)
+    moved: Mapped[bool] = mapped_column(Boolean, default=False)  # modified and also moved
     others: Mapped[list[Any] | None] = mapped_column(JSON)  # split/merged: the other measures
     field: Mapped[str | None] = mapped_column(String(100))  # metadata changes
     old_value: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)

@@ -207,6 +207,7 @@ def change_rows(
                 similarity=c.similarity,
                 diff=[list(span) for span in c.diff] or None,
                 renumbered=bool(c.renumbered),
+                moved=bool(getattr(c, "moved", False)),
                 others=[_ref_json(others_ids, o) for o in c.others] or None,
                 detected_at=at,
             )
@@ -222,6 +223,7 @@ def change_rows(
                 old_value=_jsonable(m.old),
                 new_value=_jsonable(m.new),
                 renumbered=False,
+                moved=False,
                 detected_at=at,
             )
         )
@@ -297,6 +299,7 @@ def _record(
                 version_id=version.id,
                 kind="document_added",
                 renumbered=False,
+                moved=False,
                 detected_at=at,
             )
         ]
@@ -363,6 +366,7 @@ def _withdraw(session: Session, row: Document, at: datetime, on_changes: OnChang
         prev_version_id=row.latest_version_id,
         kind="withdrawn",
         renumbered=False,
+        moved=False,
         detected_at=at,
     )
     session.add(change)

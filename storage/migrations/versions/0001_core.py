@@ -142,6 +142,7 @@ def upgrade() -> None:
         sa.Column("similarity", sa.Float(), nullable=True),
         sa.Column("diff", sa.JSON(), nullable=True),
         sa.Column("renumbered", sa.Boolean(), nullable=False),
+        sa.Column("moved", sa.Boolean(), nullable=False),
         sa.Column("others", sa.JSON(), nullable=True),
         sa.Column("field", sa.String(length=100), nullable=True),
         sa.Column("old_value", sa.JSON(), nullable=True),

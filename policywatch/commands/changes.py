@@ -1,0 +1,81 @@
+"""`policywatch changes [--since DATE] [--site S] [--kind K]`: recent changes across documents."""
+
+from __future__ import annotations
+
+import argparse
+
+from policywatch.commands.db import (
+    add_db_argument,
+    inline_diff,
+    open_db,
+    print_json,
+    print_table,
+    usage_errors,
+)
+
+KINDS = (
+    "added",
+    "removed",
+    "modified",
+    "moved",
+    "cosmetic",
+    "split",
+    "merged",
+    "metadata",
+    "document_added",
+    "withdrawn",
+)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("changes", help="recent changes across documents, newest first")
+    p.add_argument(
+        "--since", metavar="DATE", help="only changes detected on or after this day (YYYY-MM-DD, UTC)"
+    )
+    p.add_argument("--site", metavar="S", help="only this site")
+    p.add_argument(
+        "--kind",
+        metavar="K",
+        action="append",
+        default=[],
+        help=f"only this kind (repeat or comma-separate): {', '.join(KINDS)}; cosmetic is hidden unless asked for",
+    )
+    p.add_argument("--limit", type=int, default=200, help="at most this many (0: all; default 200)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    add_db_argument(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from storage import queries
+
+    kinds = [k.strip() for arg in args.kind for k in arg.split(",") if k.strip()]
+    with usage_errors():
+        for k in kinds:
+            if k not in KINDS:
+                raise ValueError(f"--kind: unknown kind {k!r} (one of {', '.join(KINDS)})")
+        since = queries.parse_date(args.since, "--since") if args.since else None
+    db = open_db(args)
+    with usage_errors(), db.reader() as s:
+        rows = queries.changes(s, since=since, site=args.site, kinds=kinds, limit=args.limit or None)
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print("no changes")
+        return 0
+    table = []
+    for c in rows:
+        side = c["new"] or c["old"]
+        if c["kind"] == "metadata":
+            what = f"{c['field']}: {c['old_value']} -> {c['new_value']}"
+        elif c["diff"]:
+            what = inline_diff(c["diff"])
+        else:
+            what = side["text"] if side else ""
+        where = (side["label"] or side["path"]) if side else ""
+        table.append(
+            (c["detected_at"], c["document_id"], c["version"] or "", c["kind"], where, c["title"], what)
+        )
+    print_table(["detected", "doc", "v", "kind", "where", "title", "what"], table, {"title": 30, "what": 60})
+    return 0

@@ -1,0 +1,189 @@
+"""`policywatch db upgrade|status|record`, and the `--db` option every history command shares.
+
+The database is `--db URL`, else $POLICYWATCH_DATABASE_URL, else ./policywatch.db (SQLite).
+A plain path means a SQLite file; postgresql://… uses psycopg 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from policywatch.errors import UsageError
+
+DB_HELP = "database URL or SQLite file (default: $POLICYWATCH_DATABASE_URL, else ./policywatch.db)"
+
+
+# -- shared by the history commands ---------------------------------------------------------
+
+
+def add_db_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="URL", default=None, help=DB_HELP)
+
+
+@contextmanager
+def usage_errors() -> Iterator[None]:
+    """Turn the storage layer's one-line errors into exit 2 (bad input), never a traceback."""
+    from sqlalchemy import exc
+
+    from storage.db import DatabaseError, first_line
+
+    try:
+        yield
+    except (DatabaseError, LookupError, ValueError) as e:
+        raise UsageError(str(e)) from e
+    except exc.OperationalError as e:
+        raise UsageError(f"database error: {first_line(e.orig)}") from e
+
+
+def open_db(args: argparse.Namespace, *, create: bool = False):
+    """The Database named by --db/env, with this build's schema checked (or created if `create`)."""
+    from storage import migrate
+    from storage.db import connect
+
+    with usage_errors():
+        db = connect(getattr(args, "db", None))
+        migrate.require(db, create=create)
+    return db
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def clip(text: Any, limit: int) -> str:
+    """One line of at most `limit` display columns (CJK characters count two)."""
+    text = " ".join(str("" if text is None else text).split())
+    if _width(text) <= limit:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = _width(ch)
+        if used + w > limit - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
+
+
+def print_table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], limits: dict[str, int] | None = None
+) -> None:
+    """A plain aligned table for people; --json is for programs."""
+    limits = limits or {}
+    cells = [[clip(v, limits.get(h, 40)) for h, v in zip(headers, row, strict=True)] for row in rows]
+    widths = [max([_width(h)] + [_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v + " " * (w - _width(v)) for v, w in zip(values, widths, strict=True)).rstrip()
+
+    print(line(headers))
+    print(line(["-" * w for w in widths]))
+    for r in cells:
+        print(line(r))
+
+
+def inline_diff(spans: Sequence[Sequence[str]], context: int = 12) -> str:
+    """[-deleted-]{+inserted+} with long unchanged runs elided to `context` characters each side."""
+    out = []
+    for k, (op, text) in enumerate(spans):
+        if op == "delete":
+            out.append(f"[-{text}-]")
+        elif op == "insert":
+            out.append(f"{{+{text}+}}")
+        elif len(text) > 2 * context:
+            head = "" if k == 0 else text[:context]
+            tail = "" if k == len(spans) - 1 else text[-context:]
+            out.append(f"{head}…{tail}")
+        else:
+            out.append(text)
+    return "".join(out)
+
+
+# -- the db command -------------------------------------------------------------------------
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("db", help="create or upgrade the database; record files by hand")
+    sub = p.add_subparsers(dest="db_command", metavar="ACTION", parser_class=type(p))
+    up = sub.add_parser("upgrade", help="create the tables or migrate them to this version")
+    add_db_argument(up)
+    up.set_defaults(func=upgrade)
+    st = sub.add_parser("status", help="schema revision and row counts")
+    add_db_argument(st)
+    st.add_argument("--json", action="store_true", help="print JSON")
+    st.set_defaults(func=status)
+    rec = sub.add_parser("record", help="record local files as fetched pages (one version each)")
+    add_db_argument(rec)
+    rec.add_argument("files", nargs="+", metavar="FILE", help="HTML, .txt or .md, oldest first")
+    rec.add_argument("--url", required=True, help="the page URL the files are versions of")
+    rec.add_argument("--site", default="", help="site name (default: the URL's host)")
+    rec.add_argument(
+        "--at", action="append", default=[], metavar="DATETIME", help="fetch time per file (UTC)"
+    )
+    rec.set_defaults(func=record)
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+
+def upgrade(args: argparse.Namespace) -> int:
+    from storage import migrate
+    from storage.db import connect
+
+    with usage_errors():
+        db = connect(args.db)
+        before = migrate.state(db).current
+        after = migrate.upgrade(db)
+    print(f"{db.display_url}: schema {before or '(empty)'} -> {after.current}")
+    return 0
+
+
+def status(args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
+    from storage import migrate
+    from storage.models import TABLES, Base
+
+    db = open_db(args)
+    with usage_errors(), db.reader() as s:
+        counts = {t: s.scalar(select(func.count()).select_from(Base.metadata.tables[t])) for t in TABLES}
+        st = migrate.state(db)
+    data = {"database": db.display_url, "schema": st.current, "head": st.head, "rows": counts}
+    if args.json:
+        print_json(data)
+    else:
+        print(f"{data['database']}: schema {st.current} (head {st.head})")
+        print_table(["table", "rows"], list(counts.items()))
+    return 0
+
+
+def record(args: argparse.Namespace) -> int:
+    from storage.queries import parse_date
+    from storage.recorder import Page, record_page
+
+    if args.at and len(args.at) != len(args.files):
+        raise UsageError(f"--at: give one per FILE ({len(args.files)}), or none")
+    with usage_errors():
+        times = [parse_date(a, "--at") for a in args.at] or [None] * len(args.files)
+    db = open_db(args, create=True)
+    for name, at in zip(args.files, times, strict=True):
+        path = Path(name)
+        if not path.is_file():
+            raise UsageError(f"{name}: no such file")
+        with usage_errors():
+            r = record_page(
+                db,
+                Page(url=args.url, body=path.read_bytes(), site=args.site, filename=path.name, fetched_at=at),
+            )
+        print(f"{name}: {r.outcome} (document {r.document_id}, version {r.seq}, {r.changes} changes)")
+    return 0

@@ -1,0 +1,46 @@
+"""`policywatch history DOC [--json]`: every stored version of a document, with dates and change counts."""
+
+from __future__ import annotations
+
+import argparse
+
+from policywatch.commands.db import add_db_argument, open_db, print_json, print_table, usage_errors
+
+DOC_HELP = "a document id, a URL it was fetched from, or its 文号"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("history", help="the versions of a document, with dates and change counts")
+    p.add_argument("doc", metavar="DOC", help=DOC_HELP)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    add_db_argument(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from storage import queries
+
+    db = open_db(args)
+    with usage_errors(), db.reader() as s:
+        data = queries.history(s, queries.resolve_document(s, args.doc))
+    if args.json:
+        print_json(data)
+        return 0
+    d = data["document"]
+    print(f"[{d['id']}] {d['title']}  {d['doc_number']}".rstrip())
+    print(
+        f"{d['url']}  ({d['site']}, {d['status']}{', withdrawn ' + d['withdrawn_at'] if d['withdrawn_at'] else ''})"
+    )
+    rows = [
+        (
+            v["seq"],
+            v["first_seen"],
+            v["last_seen"],
+            v["fetches"],
+            v["measures"],
+            ", ".join(f"{k} {n}" for k, n in v["changes"].items()) or "-",
+        )
+        for v in data["versions"]
+    ]
+    print_table(["v", "first seen", "last seen", "fetches", "measures", "changes"], rows, {"changes": 70})
+    return 0

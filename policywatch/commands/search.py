@@ -1,0 +1,39 @@
+"""`policywatch search TEXT [--all-versions] [--site S]`: measures that contain a phrase."""
+
+from __future__ import annotations
+
+import argparse
+
+from policywatch.commands.db import add_db_argument, open_db, print_json, print_table, usage_errors
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("search", help="measures containing a phrase (latest versions by default)")
+    p.add_argument("text", metavar="TEXT", help="the phrase (width, spaces and quote styles do not matter)")
+    p.add_argument(
+        "--all-versions", action="store_true", help="search every stored version, not only the latest"
+    )
+    p.add_argument("--site", metavar="S", help="only this site")
+    p.add_argument("--limit", type=int, default=100, help="at most this many (0: all; default 100)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    add_db_argument(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from storage import queries
+
+    db = open_db(args)
+    with usage_errors(), db.reader() as s:
+        rows = queries.search(
+            s, args.text, all_versions=args.all_versions, site=args.site, limit=args.limit or None
+        )
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print("no measure contains this phrase")
+        return 0
+    table = [(r["document_id"], r["version"], r["label"] or r["path"], r["title"], r["text"]) for r in rows]
+    print_table(["doc", "v", "measure", "title", "text"], table, {"title": 30, "text": 80})
+    return 0

@@ -1,0 +1,67 @@
+"""`policywatch show DOC [--as-of DATE] [--json]`: the text of a document in force on a day."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from policywatch.commands.db import add_db_argument, open_db, print_json, usage_errors
+from policywatch.commands.history import DOC_HELP
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("show", help="the text of a document as stored on a day (default: the latest)")
+    p.add_argument("doc", metavar="DOC", help=DOC_HELP)
+    p.add_argument(
+        "--as-of", metavar="DATE", help="the version in force at the end of this day (YYYY-MM-DD, UTC)"
+    )
+    p.add_argument("--json", action="store_true", help="print the stored schema as JSON")
+    add_db_argument(p)
+    p.set_defaults(func=run)
+
+
+def _section(s: dict[str, Any], depth: int, out: list[str]) -> None:
+    pad = "  " * depth
+    head = " ".join(x for x in (s.get("label", ""), s.get("title", "")) if x)
+    if head:
+        out.append(f"{pad}{head}")
+    if s.get("text"):
+        out.append(f"{pad}  {s['text']}")
+    for m in s.get("measures", []):
+        out.append(f"{pad}  {m['label']} {m['text']}".rstrip())
+    for c in s.get("children", []):
+        _section(c, depth + 1, out)
+
+
+def render(schema: dict[str, Any]) -> str:
+    out = [schema.get("title", "")]
+    for name, label in (("doc_number", "文号"), ("publisher", "发布机构"), ("published_date", "发布日期")):
+        if schema.get(name):
+            out.append(f"{label}：{schema[name]}")
+    if schema.get("preamble"):
+        out += ["", schema["preamble"]]
+    out.append("")
+    for s in schema.get("sections", []):
+        _section(s, 0, out)
+    if schema.get("closing"):
+        out += ["", schema["closing"]]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    from storage import queries
+
+    with usage_errors():
+        when = queries.parse_date(args.as_of, "--as-of") if args.as_of else None
+    db = open_db(args)
+    with usage_errors(), db.reader() as s:
+        data = queries.show(s, queries.resolve_document(s, args.doc), when)
+    if args.json:
+        print_json(data)
+        return 0
+    v, d = data["version"], data["document"]
+    note = f"; withdrawn {d['withdrawn_at']}" if data["withdrawn"] else ""
+    print(f"# document {d['id']}, version {v['seq']} (seen {v['first_seen']} .. {v['last_seen']}{note})")
+    print(f"# {d['url']}")
+    print(render(data["schema"]), end="")
+    return 0

@@ -1,0 +1,395 @@
+"""The questions analysts ask of the history. Each returns plain dicts, ready for a table or JSON.
+
+Errors a person can fix (an unknown document, a version that does not exist) raise LookupError
+or ValueError with a one-line message; the CLI maps them to exit 2.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from pipeline.schema import Document as Doc
+from pipeline.text import norm_text
+from storage.content import doc_number_key
+from storage.models import ChangeRow, Document, DocumentUrl, MeasureRow, Site, Version
+from storage.urls import canonical_url
+
+MEASURE_KINDS_HIDDEN = ("cosmetic",)  # in history but not in default listings (DESIGN.md)
+
+
+# -- arguments -------------------------------------------------------------------------------
+
+
+def parse_date(value: str, what: str = "date") -> datetime:
+    """YYYY-MM-DD (start of that day, UTC) or an ISO datetime; ValueError names the argument."""
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), time())
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{what}: {value!r} is not a date (YYYY-MM-DD)") from None
+    if parsed.tzinfo is not None:  # stored times are naive UTC
+        parsed = parsed.astimezone(tz=None).replace(tzinfo=None)
+    return parsed
+
+
+def resolve_document(session: Session, ref: str) -> Document:
+    """DOC as a person types it: a numeric id, a URL, or a 文号 (any bracket style/width)."""
+    ref = ref.strip()
+    if ref.isdigit():
+        doc = session.get(Document, int(ref))
+        if doc is None:
+            raise LookupError(f"DOC {ref}: no document with this id")
+        return doc
+    if "://" in ref:
+        doc = session.scalar(
+            select(Document)
+            .join(DocumentUrl, DocumentUrl.document_id == Document.id)
+            .where(DocumentUrl.url == canonical_url(ref))
+        )
+        if doc is None:
+            raise LookupError(f"DOC {ref}: no document was recorded from this URL")
+        return doc
+    found = session.scalars(
+        select(Document).where(Document.doc_number_key == doc_number_key(ref)).order_by(Document.id)
+    ).all()
+    if not found:
+        raise LookupError(f"DOC {ref!r}: not an id, a URL or a known 文号")
+    if len(found) > 1:
+        ids = ", ".join(str(d.id) for d in found[:10])
+        raise LookupError(f"DOC {ref!r}: 文号 matches {len(found)} documents (ids {ids}); give an id")
+    return found[0]
+
+
+def _describe(doc: Document) -> dict[str, Any]:
+    return {
+        "id": doc.id,
+        "url": doc.canonical_url,
+        "site": doc.site.name,
+        "doc_number": doc.doc_number,
+        "title": doc.title,
+        "status": doc.status,
+        "first_seen": _iso(doc.first_seen),
+        "last_seen": _iso(doc.last_seen),
+        "withdrawn_at": _iso(doc.withdrawn_at),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(sep=" ", timespec="seconds") if value else None
+
+
+# -- history / versions ----------------------------------------------------------------------
+
+
+def history(session: Session, doc: Document) -> dict[str, Any]:
+    versions = session.scalars(
+        select(Version).where(Version.document_id == doc.id).order_by(Version.seq)
+    ).all()
+    tallies: dict[int, Counter] = {v.id: Counter() for v in versions}
+    for vid, kind, n in session.execute(
+        select(ChangeRow.version_id, ChangeRow.kind, func.count())
+        .where(ChangeRow.document_id == doc.id, ChangeRow.version_id.is_not(None))
+        .group_by(ChangeRow.version_id, ChangeRow.kind)
+    ):
+        tallies[vid][kind] = n
+    rows = []
+    for v in versions:
+        rows.append(
+            {
+                "seq": v.seq,
+                "version_id": v.id,
+                "first_seen": _iso(v.first_seen),
+                "last_seen": _iso(v.last_seen),
+                "fetches": v.fetch_count,
+                "http_status": v.http_status,
+                "hash": v.content_hash[:12],
+                "measures": session.scalar(
+                    select(func.count()).select_from(MeasureRow).where(MeasureRow.version_id == v.id)
+                ),
+                "changes": dict(sorted(tallies[v.id].items())),
+                "title": v.title,
+            }
+        )
+    return {"document": _describe(doc), "versions": rows}
+
+
+def version_by_seq(session: Session, doc: Document, spec: str | int | None, default: int) -> Version:
+    """A version by number (1 = first; -1 = latest, -2 = the one before)."""
+    count = session.scalar(select(func.max(Version.seq)).where(Version.document_id == doc.id)) or 0
+    if count == 0:
+        raise LookupError(f"DOC {doc.id}: no stored version")
+    if spec is None:
+        seq = default
+    else:
+        try:
+            seq = int(spec)
+        except ValueError:
+            raise ValueError(
+                f"version {spec!r}: expected a version number (see `policywatch history`)"
+            ) from None
+    if seq < 0:
+        seq = count + 1 + seq
+    version = session.scalar(select(Version).where(Version.document_id == doc.id, Version.seq == seq))
+    if version is None:
+        raise LookupError(f"version {spec}: DOC {doc.id} has versions 1..{count}")
+    return version
+
+
+def as_of(session: Session, doc: Document, when: datetime) -> Version:
+    """The version in force at `when`: the last one first seen on or before it."""
+    version = session.scalar(
+        select(Version)
+        .where(Version.document_id == doc.id, Version.first_seen <= when)
+        .order_by(Version.seq.desc())
+        .limit(1)
+    )
+    if version is None:
+        first = session.scalar(select(func.min(Version.first_seen)).where(Version.document_id == doc.id))
+        raise LookupError(f"DOC {doc.id}: no version on {when.date()} (first seen {_iso(first)})")
+    return version
+
+
+def show(session: Session, doc: Document, when: datetime | None = None) -> dict[str, Any]:
+    """The document text in force on a day (end of that day), or the latest."""
+    if when is None:
+        version = version_by_seq(session, doc, None, default=-1)
+    else:
+        end = when + timedelta(days=1) if when.time() == time() else when
+        version = as_of(session, doc, end - timedelta(microseconds=1))
+    withdrawn = doc.withdrawn_at is not None and (
+        when is None or doc.withdrawn_at <= when + timedelta(days=1)
+    )
+    return {
+        "document": _describe(doc),
+        "version": {
+            "seq": version.seq,
+            "first_seen": _iso(version.first_seen),
+            "last_seen": _iso(version.last_seen),
+        },
+        "withdrawn": withdrawn,
+        "schema": version.normalized,
+    }
+
+
+# -- changes ---------------------------------------------------------------------------------
+
+
+def _measure_json(m: MeasureRow | None) -> dict[str, Any] | None:
+    if m is None:
+        return None
+    return {"path": m.path, "label": m.label, "text": m.text, "heading": m.heading}
+
+
+def _change_json(c: ChangeRow, old: MeasureRow | None, new: MeasureRow | None) -> dict[str, Any]:
+    return {
+        "kind": c.kind,
+        "old": _measure_json(old),
+        "new": _measure_json(new),
+        "similarity": c.similarity,
+        "diff": c.diff or [],
+        "renumbered": c.renumbered,
+        "moved": c.moved,
+        "others": c.others or [],
+    }
+
+
+def stored_changes(session: Session, version: Version) -> dict[str, Any]:
+    """The changes recorded when `version` was stored, in the `compare --json` shape."""
+    old_m, new_m = aliased(MeasureRow), aliased(MeasureRow)
+    rows = session.execute(
+        select(ChangeRow, old_m, new_m)
+        .outerjoin(old_m, old_m.id == ChangeRow.old_measure_id)
+        .outerjoin(new_m, new_m.id == ChangeRow.new_measure_id)
+        .where(ChangeRow.version_id == version.id)
+        .order_by(ChangeRow.id)
+    ).all()
+    changes, metadata = [], []
+    for c, old, new in rows:
+        if c.kind == "metadata":
+            metadata.append({"field": c.field, "old": c.old_value, "new": c.new_value})
+        elif c.kind not in ("document_added", "withdrawn"):
+            changes.append(_change_json(c, old, new))
+    return {"changes": changes, "metadata_changes": metadata}
+
+
+def diff(session: Session, doc: Document, from_spec: str | None, to_spec: str | None) -> dict[str, Any]:
+    """Changes between any two versions (default: the last two).
+
+    Consecutive versions read the stored Change rows, so the answer traces to what was
+    recorded; any other pair is compared now, from the stored schemas.
+    """
+    new = version_by_seq(session, doc, to_spec, default=-1)
+    if from_spec is None:
+        old = version_by_seq(session, doc, None, default=max(new.seq - 1, 1))
+    else:
+        old = version_by_seq(session, doc, from_spec, default=1)
+    result: dict[str, Any] = {"document": _describe(doc), "from": old.seq, "to": new.seq}
+    if old.id == new.id:
+        return {**result, "source": "same version", "changes": [], "metadata_changes": []}
+    if new.seq == old.seq + 1:
+        return {**result, "source": "stored", **stored_changes(session, new)}
+    from pipeline.compare import compare  # only for non-consecutive pairs
+
+    cs = compare(Doc.from_dict(old.normalized), Doc.from_dict(new.normalized)).to_dict()
+    return {
+        **result,
+        "source": "compared",
+        "changes": cs["changes"],
+        "metadata_changes": cs["metadata_changes"],
+    }
+
+
+def changes(
+    session: Session,
+    *,
+    since: datetime | None = None,
+    site: str | None = None,
+    kinds: list[str] | None = None,
+    limit: int | None = 200,
+) -> list[dict[str, Any]]:
+    """Recent changes across documents, newest first; cosmetic ones only when asked for."""
+    old_m, new_m = aliased(MeasureRow), aliased(MeasureRow)
+    stmt: Select = (
+        select(ChangeRow, Document, Site.name, Version.seq, old_m, new_m)
+        .join(Document, Document.id == ChangeRow.document_id)
+        .join(Site, Site.id == Document.site_id)
+        .outerjoin(Version, Version.id == ChangeRow.version_id)
+        .outerjoin(old_m, old_m.id == ChangeRow.old_measure_id)
+        .outerjoin(new_m, new_m.id == ChangeRow.new_measure_id)
+        .order_by(ChangeRow.detected_at.desc(), ChangeRow.id.desc())
+    )
+    if since is not None:
+        stmt = stmt.where(ChangeRow.detected_at >= since)
+    if site:
+        stmt = stmt.where(Site.name == site)
+    if kinds:
+        stmt = stmt.where(ChangeRow.kind.in_(kinds))
+    else:
+        stmt = stmt.where(ChangeRow.kind.not_in(MEASURE_KINDS_HIDDEN))
+    if limit:
+        stmt = stmt.limit(limit)
+    out = []
+    for c, d, site_name, seq, old, new in session.execute(stmt):
+        out.append(
+            {
+                "detected_at": _iso(c.detected_at),
+                "document_id": d.id,
+                "site": site_name,
+                "doc_number": d.doc_number,
+                "title": d.title,
+                "url": d.canonical_url,
+                "version": seq,
+                **_change_json(c, old, new),
+                "field": c.field,
+                "old_value": c.old_value,
+                "new_value": c.new_value,
+            }
+        )
+    return out
+
+
+def iter_export(session: Session, since: datetime | None = None) -> Iterator[dict[str, Any]]:
+    """Every change (cosmetic included), oldest first, streamed for `export`."""
+    old_m, new_m = aliased(MeasureRow), aliased(MeasureRow)
+    stmt = (
+        select(ChangeRow, Document, Site.name, Version.seq, old_m, new_m)
+        .join(Document, Document.id == ChangeRow.document_id)
+        .join(Site, Site.id == Document.site_id)
+        .outerjoin(Version, Version.id == ChangeRow.version_id)
+        .outerjoin(old_m, old_m.id == ChangeRow.old_measure_id)
+        .outerjoin(new_m, new_m.id == ChangeRow.new_measure_id)
+        .order_by(ChangeRow.detected_at, ChangeRow.id)
+        .execution_options(yield_per=500)
+    )
+    if since is not None:
+        stmt = stmt.where(ChangeRow.detected_at >= since)
+    for c, d, site_name, seq, old, new in session.execute(stmt):
+        yield {
+            "change_id": c.id,
+            "detected_at": _iso(c.detected_at),
+            "site": site_name,
+            "document_id": d.id,
+            "url": d.canonical_url,
+            "doc_number": d.doc_number,
+            "title": d.title,
+            "version": seq,
+            "kind": c.kind,
+            "old_path": old.path if old else None,
+            "old_label": old.label if old else None,
+            "old_text": old.text if old else None,
+            "new_path": new.path if new else None,
+            "new_label": new.label if new else None,
+            "new_text": new.text if new else None,
+            "similarity": c.similarity,
+            "renumbered": c.renumbered,
+            "field": c.field,
+            "old_value": c.old_value,
+            "new_value": c.new_value,
+            "diff": c.diff or [],
+        }
+
+
+# -- search ----------------------------------------------------------------------------------
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search(
+    session: Session,
+    phrase: str,
+    *,
+    all_versions: bool = False,
+    site: str | None = None,
+    limit: int | None = 100,
+) -> list[dict[str, Any]]:
+    """Measures whose normalized text contains the phrase (normalized the same way)."""
+    needle = norm_text(phrase)
+    if not needle:
+        raise ValueError("TEXT: empty search phrase")
+    stmt: Select = (
+        select(MeasureRow, Version.seq, Version.first_seen, Document, Site.name)
+        .join(Version, Version.id == MeasureRow.version_id)
+        .join(Document, Document.id == Version.document_id)
+        .join(Site, Site.id == Document.site_id)
+        .where(MeasureRow.norm_text.like(f"%{_like_escape(needle)}%", escape="\\"))
+        .order_by(Document.id, Version.seq, MeasureRow.ordinal)
+    )
+    if not all_versions:
+        stmt = stmt.where(Version.id == Document.latest_version_id)
+    if site:
+        stmt = stmt.where(Site.name == site)
+    if limit:
+        stmt = stmt.limit(limit)
+    out = []
+    for m, seq, first_seen, d, site_name in session.execute(stmt):
+        out.append(
+            {
+                "document_id": d.id,
+                "site": site_name,
+                "doc_number": d.doc_number,
+                "title": d.title,
+                "url": d.canonical_url,
+                "version": seq,
+                "version_first_seen": _iso(first_seen),
+                "path": m.path,
+                "label": m.label,
+                "text": m.text,
+            }
+        )
+    return out
+
+
+def documents(session: Session, site: str | None = None) -> list[Document]:
+    stmt = select(Document).order_by(Document.id)
+    if site:
+        stmt = stmt.join(Site, Site.id == Document.site_id).where(or_(Site.name == site))
+    return list(session.scalars(stmt))
