@@ -116,8 +116,8 @@ def _is_data_table(table: etree._Element) -> bool:
         for c in cells:
             if c.find(".//table") is not None:
                 return False  # tables nested in cells lay out the page
-            if len(c.findall(".//p")) > 2 or len(c.text_content()) > 400:
-                return False
+            if len(c.text_content()) > 800:
+                return False  # a cell holding a whole text is page layout
     return max(widths) >= 2
 
 

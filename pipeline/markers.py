@@ -77,8 +77,8 @@ def parse_marker(line: str) -> Marker | None:
         rest = stripped[label_len:].strip()
         if family in LAW_HEADINGS and ("。" in rest or "，" in rest):
             return None  # prose that happens to start with 第一章…
-        if family == "ar" and re.match(r"^[%‰万亿元个年月日号]", rest):
-            return None  # "1、" is fine, but "3.5万元" was already excluded; this guards "2、%" oddities
+        if family == "ar" and re.match(r"^[%‰]", rest):
+            return None  # "5.%" is a number in prose, not an item
         return Marker(family, ordinal, label, rest)
     return None
 

@@ -13,6 +13,7 @@ from urllib.parse import urljoin
 
 from pipeline.decode import decode
 from pipeline.html_extract import PageParts, extract
+from pipeline.markers import parse_marker
 from pipeline.metadata import find_doc_numbers, iso_date, label_values, normalize_doc_number, references
 from pipeline.schema import Attachment, Document
 from pipeline.structure import Line, Structured, structure
@@ -51,7 +52,7 @@ def normalize(data: bytes | str, url: str = "", headers: dict[str, str] | None =
     if _is_html(text, filename):
         lines, parts = _html(text, doc, url)
     else:
-        lines = _text(text, doc)
+        lines = _text(text, doc, filename)
         parts = None
 
     _quality(doc, lines)
@@ -130,14 +131,15 @@ def _html(text: str, doc: Document, url: str) -> tuple[list[Line], PageParts]:
     return lines, parts
 
 
-def _text(text: str, doc: Document) -> list[Line]:
+def _text(text: str, doc: Document, filename: str) -> list[Line]:
     raw_lines, title, header = text_lines(text)
     # pkulaw exports print a 法宝引证码 / 原文链接 head; a title printed first (and twice)
     while raw_lines and re.match(r"^(【法宝引证码】|原文链接|法宝引证码)", raw_lines[0]):
         raw_lines.pop(0)
-    if not title and raw_lines and len(raw_lines[0]) <= 80 and not raw_lines[0].endswith("。"):
+    if not title and raw_lines and len(raw_lines[0]) <= 80 and not raw_lines[0].endswith("。") and not parse_marker(raw_lines[0]):
         title = raw_lines[0]
-    doc.title = _clean_title(title)
+    # a bare article list names itself only by its file
+    doc.title = _clean_title(title) or re.sub(r"\.(txt|md|markdown|text)$", "", filename, flags=re.I)
     for line in header:
         d = iso_date(line)
         if d and not doc.published_date:

@@ -66,7 +66,7 @@ _COVER = re.compile(
     r"请认真贯彻|请遵照执行|请认真组织实施|请结合实际|请认真执行|请贯彻执行)"
 )
 _SIGNATURE_ORG = re.compile(r"^[\u4e00-\u9fff（）()、\s]{2,40}(政府|委员会|局|厅|办公室|办公厅|部|院|中心|会|处|所|公司|小组|领导小组|街道办事处)$")
-_ATTACH_OPEN = re.compile(r"^附\s*件\s*(\d{1,2})?\s*[:：]?\s*$")
+_ATTACH_OPEN = re.compile(r"^附\s*[件表]\s*(\d{1,2})?\s*[:：]?\s*$")
 _ATTACH_NAMED = re.compile(r"^附\s*件\s*(\d{1,2})?\s*[:：]\s*(.+)$")
 _ANSWER = re.compile(r"^答\s*[:：]\s*")
 _QUESTION = re.compile(r"^问\s*[:：]\s*")
@@ -79,10 +79,9 @@ _SENTENCE_END = "。；;！!？?"
 def structure(lines: list[Line], titles: list[str]) -> Structured:
     out = Structured()
     lines = _drop_repeats(_skip_toc(lines))
-    lines = _drop_titles(lines, titles)
-    lines, out.cover_note, out.body_title = _split_cover(lines)
-    if out.body_title:
-        lines = _drop_titles(lines, [out.body_title])
+    lines, cover, out.body_title = _split_cover(lines)
+    out.cover_note = "\n".join(x.text for x in _drop_titles(cover, titles) if x.table is None)
+    lines = _drop_titles(lines, [*titles, out.body_title])
     for scope in _scopes(lines, out.attachment_names):
         root, preamble, closing = _build_tree(scope.lines)
         if not root.children and not scope.prefix:
@@ -188,7 +187,27 @@ def _skip_toc(lines: list[Line]) -> list[Line]:
             entries.append(key)
             j += 1
         return lines
+    return _skip_heading_run(lines)
+
+
+def _skip_heading_run(lines: list[Line]) -> list[Line]:
+    """An unlabelled contents list: 3+ bare numbered headings in a row, one of which comes back later."""
+    i, n = 0, min(len(lines), 200)
+    while i < n:
+        j = i
+        while j < len(lines) and lines[j].table is None and _is_bare_marker_line(lines[j].text):
+            j += 1
+        if j - i >= 3:
+            later = {norm_text(x.text) for x in lines[j:] if x.table is None}
+            if any(norm_text(x.text) in later for x in lines[i:j]):
+                return lines[:i] + lines[j:]
+        i = j + 1
     return lines
+
+
+def _is_bare_marker_line(text: str) -> bool:
+    m = parse_marker(text)
+    return m is not None and m.family in ("cn", "bian", "zhang", "jie") and bare_heading_only(m.rest or "x")
 
 
 def _drop_repeats(lines: list[Line]) -> list[Line]:
@@ -260,7 +279,7 @@ def _is_joint_signature(t: str) -> bool:
     return len(parts) >= 2 and all(_SIGNATURE_ORG.match(p) for p in parts)
 
 
-def _split_cover(lines: list[Line]) -> tuple[list[Line], str, str]:
+def _split_cover(lines: list[Line]) -> tuple[list[Line], list[Line], str]:
     """A 印发 notice is two documents: the cover notice, then the attached one with its own title."""
     first_marker = next((i for i, x in enumerate(lines) if x.table is None and parse_marker(x.text)), len(lines))
     for i in range(min(first_marker, 15)):
@@ -276,10 +295,9 @@ def _split_cover(lines: list[Line]) -> tuple[list[Line], str, str]:
                 if k < len(lines) and _looks_like_title(lines[k].text):
                     title = lines[k].text
                     k += 1
-                cover = "\n".join(x.text for x in lines[:k - (1 if title else 0)] if x.table is None)
-                return lines[k:], cover, title
-        return lines, "", ""
-    return lines, "", ""
+                return lines[k:], lines[: k - (1 if title else 0)], title
+        return lines, [], ""
+    return lines, [], ""
 
 
 def _looks_like_title(text: str) -> bool:
@@ -434,6 +452,7 @@ def _parent_of(root: Node, target: Node) -> Node | None:
 def _convert(root: Node, prefix: str) -> list[Section]:
     sections: list[Section] = []
     loose: list[Measure] = []
+    loose_tables: list[Table] = []
     grouping = sum(1 for c in root.children if c.children)
     group_level = grouping > 0 and grouping * 2 >= len(root.children)
     seen: set[str] = set()
@@ -443,9 +462,11 @@ def _convert(root: Node, prefix: str) -> list[Section]:
             sections.append(item)
         else:
             loose.extend(item)
-    if loose:
+            loose_tables.extend(child.tables)
+    if loose or loose_tables:
         # measures at the top level of a scope (a flat 一、二、三 notice, a 条例 without 章)
-        holder = Section(label="", ordinal=None, level=1, path=(prefix + "0") if prefix else "0", measures=loose)
+        holder = Section(label="", ordinal=None, level=1, path=(prefix + "0") if prefix else "0", measures=loose,
+                         tables=loose_tables)
         sections.insert(0, holder)
     return sections
 
@@ -482,6 +503,11 @@ def _node(node: Node, parent_path: str, level: int, group_level: bool, seen: set
         _children_into(sec, node, level, seen)
         return sec
 
+    if fam in ("cn", "pcn") and not node.paras and bare_heading_only(marker.rest):
+        # a heading with nothing under it (a contents list, an empty part) is no measure
+        return Section(label=marker.label, ordinal=node.ordinal, level=level, path=path, title=marker.rest,
+                       tables=node.tables, inferred=node.inferred)
+
     answer = _answer(node)
     if answer is not None:
         return [_measure(marker.label, path, answer, heading=marker.rest)]
@@ -508,6 +534,7 @@ def _children_into(sec: Section, node: Node, level: int, seen: set[str]) -> None
             sec.children.append(item)
         else:
             sec.measures.extend(item)
+            sec.tables.extend(child.tables)  # a table under a measure is kept by its section
 
 
 def _answer(node: Node) -> str | None:
@@ -575,6 +602,11 @@ def split_heading(text: str) -> tuple[str, str]:
     if len(t) <= 31 and t.endswith("。") and "，" not in t:
         return t[:-1], ""
     return "", t
+
+
+def bare_heading_only(text: str) -> bool:
+    t = text.strip()
+    return 0 < len(t) <= 30 and not any(c in t for c in "。；;，,：:！!？?")
 
 
 def _measure(label: str, path: str, text: str, heading: str = "") -> Measure:
