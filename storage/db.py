@@ -11,6 +11,7 @@ PostgreSQL: psycopg 3, selected explicitly whatever spelling of the URL is given
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,8 +66,13 @@ def is_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
+def _json(value: object) -> str:
+    # Chinese as UTF-8, not \uXXXX escapes: a third of the bytes for every stored schema.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def _sqlite_engine(url: URL, *, writer: bool) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S}, json_serializer=_json)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record) -> None:
@@ -90,7 +96,7 @@ def _sqlite_engine(url: URL, *, writer: bool) -> Engine:
 
 def _pg_engine(url: URL) -> Engine:
     # connect_timeout keeps "cannot connect" a quick one-line error rather than a long hang.
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5}, json_serializer=_json)
 
 
 @dataclass
