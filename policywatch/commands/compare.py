@@ -99,7 +99,7 @@ def _table(cs) -> str:
             change = f"moved from {c.old.path} to {c.new.path}"
         else:
             change = _shorten(c.diff)
-        rows.append((c.kind, arrow, sim, change))
+        rows.append((c.kind, arrow, sim, change.replace("\n", " ⏎ ")))
     if rows:
         w_kind = max(len(r[0]) for r in rows)
         w_arrow = max(len(r[1]) for r in rows)
