@@ -31,8 +31,9 @@ from pipeline.schema import (
     Measure,
     MeasureRef,
     MetadataChange,
+    Section,
 )
-from pipeline.text import bare_text, norm_text
+from pipeline.text import bare_text, norm_text, text_hash
 
 MATCH_THRESHOLD = 55.0
 """fuzz.ratio at or above which two measures may be the same measure, edited.
@@ -82,8 +83,39 @@ def _content(m: Measure) -> str:
     return m.text
 
 
+_NO_SECTION = Section(label="", ordinal=None, level=0, path="")
+
+
+def text_units(doc: Document) -> list[tuple[Measure, Section]]:
+    """Text outside any measure, compared like measures so that no edit goes unseen.
+
+    The cover notice, the preamble, a section's own paragraphs (目标要求) and the closing
+    paragraph are not measures (DESIGN.md), but a reworded preamble is still a change.
+    """
+
+    def unit(label: str, path: str, text: str) -> Measure:
+        norm = norm_text(text)
+        return Measure(label=label, path=path, text=text, norm_text=norm, hash=text_hash(norm))
+
+    units = []
+    for path, label, text in (("cover", "印发通知", doc.cover_note), ("preamble", "序言", doc.preamble)):
+        if text.strip():
+            units.append((unit(label, path, text), _NO_SECTION))
+    for s in doc.iter_sections():
+        if s.text.strip():
+            units.append((unit(f"{s.label}{s.title}".strip() or "正文", f"{s.path}#text", s.text), s))
+    if doc.closing.strip():
+        units.append((unit("结束语", "closing", doc.closing), _NO_SECTION))
+    return units
+
+
+def is_text_unit(path: str) -> bool:
+    """True for a change to text outside the measures (see text_units)."""
+    return path in ("cover", "preamble", "closing") or path.endswith("#text")
+
+
 def _items(doc: Document) -> list[_Item]:
-    rows = [(m, s) for s in doc.iter_sections() for m in s.measures]
+    rows = [(m, s) for s in doc.iter_sections() for m in s.measures] + text_units(doc)
     count = max(len(rows) - 1, 1)
     items = []
     for i, (m, section) in enumerate(rows):

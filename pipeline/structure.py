@@ -249,7 +249,8 @@ def _drop_titles(lines: list[Line], titles: list[str]) -> list[Line]:
     for i, line in enumerate(lines):
         if i < 12 and line.table is None and parse_marker(line.text) is None:
             key = norm_text(line.text)
-            if len(key) >= 6 and any(key in k for k in keys):
+            short_piece = len(key) >= 2 and not re.search(r"[\W_]", key)
+            if (len(key) >= 6 or short_piece) and any(key in k for k in keys):
                 continue
         out.append(line)
     return out

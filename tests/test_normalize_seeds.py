@@ -45,7 +45,7 @@ def test_zhaoqing_cover_notice_kept_apart(zhaoqing: Document) -> None:
 def test_zhaoqing_sections(zhaoqing: Document) -> None:
     top = zhaoqing.sections
     assert [(s.label, s.title) for s in top] == [("一、", "目标要求"), ("二、", "主要任务"), ("三、", "保障措施")]
-    goals, tasks, safeguards = top
+    goals, tasks, _ = top
     assert goals.text.startswith("坚持以习近平新时代") and not goals.measures
     assert len(tasks.children) == 5
     numbers = [int(m.label.rstrip(".")) for sub in tasks.children for m in sub.measures]

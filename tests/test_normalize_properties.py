@@ -1,0 +1,90 @@
+"""Properties of the normalizer (hypothesis): it never raises, it is deterministic, and a page
+re-rendered with other whitespace, full/half-width punctuation and extra chrome hashes the same."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline.normalize import normalize
+
+FIXTURES = Path(__file__).parent / "data" / "fixtures"
+PAGES = {name: (FIXTURES / name).read_text("utf-8") for name in ("zhaoqing-gkmlpt.html", "yulin-jiedu.html")}
+BASELINE = {name: [m.hash for m in normalize(html.encode()).iter_measures()] for name, html in PAGES.items()}
+
+WIDTH_PAIRS = [("，", ","), ("；", ";"), ("：", ":"), ("（", "("), ("）", ")"), ("？", "?"), ("！", "!")]
+CHROME_SNIPPETS = [
+    "<p>浏览次数：{n}</p>",
+    "<p>【打印】 【关闭窗口】</p>",
+    "<div class='share'>分享到：微信 微博 QQ空间</div>",
+    "<p>发布日期：2026-11-{d:02d} 浏览次数：{n}</p>",
+    "<p>【字体：大 中 小】</p>",
+    "<p>扫一扫在手机打开当前页</p>",
+]
+TAGS = st.sampled_from(["p", "div", "span", "a", "table", "tr", "td", "strong", "br", "h1", "script", "ul", "li"])
+CJK = st.text(alphabet=st.sampled_from(list("一二三四五六七八九十第条章节、（）()。，；：:的是要了在和政策规定办法管理0123456789.１２３")), max_size=40)
+
+
+@st.composite
+def html_soup(draw) -> str:
+    parts = []
+    for _ in range(draw(st.integers(0, 25))):
+        tag = draw(TAGS)
+        parts.append(f"<{tag}>{draw(CJK)}" + (f"</{tag}>" if draw(st.booleans()) else ""))
+    return "<html><body>" + "".join(parts) + "</body></html>"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(st.binary(max_size=2000), st.text(max_size=2000), html_soup(), CJK))
+def test_normalize_never_raises(data) -> None:
+    doc = normalize(data)
+    assert doc.quality is not None
+
+
+@settings(max_examples=60, deadline=None)
+@given(html_soup())
+def test_normalize_is_deterministic(html: str) -> None:
+    a, b = normalize(html.encode()), normalize(html.encode())
+    assert a.to_dict() == b.to_dict()
+
+
+def _rerender(html: str, data) -> str:
+    """Change only presentation in text nodes: spacing, punctuation width, and add chrome to the body."""
+    head, sep, body = html.partition("<body")
+    swap = data.draw(st.lists(st.sampled_from(WIDTH_PAIRS), unique=True, max_size=len(WIDTH_PAIRS)))
+    spaces = data.draw(st.sampled_from(["", " ", "\u3000", "\n  ", "&nbsp;"]))
+
+    def text_node(m: re.Match) -> str:
+        text = m.group(1)
+        if not text.strip():
+            return m.group(0)
+        for full, half in swap:
+            text = text.replace(full, half)
+        return ">" + spaces + text + spaces + "<"
+
+    body = re.sub(r">([^<>]+)<", text_node, body)
+    n = data.draw(st.integers(0, 99999))
+    d = data.draw(st.integers(1, 28))
+    chrome = "".join(s.format(n=n, d=d) for s in data.draw(st.lists(st.sampled_from(CHROME_SNIPPETS), max_size=4)))
+    where = data.draw(st.sampled_from(["start", "end"]))
+    # the chrome goes inside the body container, where CMS templates put their toolbars
+    container = re.search(r"<div[^>]+class=\"[^\"]*(article-content|TRS_UEDITOR)[^\"]*\"[^>]*>", body)
+    assert container
+    if where == "start":
+        body = body[: container.end()] + chrome + body[container.end() :]
+    else:
+        close = body.find("</div>", container.end())
+        last_p = body.rfind("</p>", container.end(), close if close > 0 else None)
+        body = body[: last_p + 4] + chrome + body[last_p + 4 :]
+    return head + sep + body
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(PAGES)), st.data())
+def test_rerendered_page_gives_the_same_hashes(name: str, data) -> None:
+    html = _rerender(PAGES[name], data)
+    hashes = [m.hash for m in normalize(html.encode()).iter_measures()]
+    assert hashes == BASELINE[name]
