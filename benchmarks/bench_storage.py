@@ -5,7 +5,7 @@ characters in 2 sections; every new version edits one measure, so each changed p
 real `compare` and stores one `modified` change. Pages are recorded through `record_pages`
 in batches of 200 (what the crawler's buffered pipeline does), with the Document handed over
 already normalized: this measures storage + compare, not the normalizer (see bench_normalize).
-Raw bytes are a ~4 KB HTML rendering of the document, zlib-compressed as in production.
+Raw bytes are a ~2 KB HTML rendering of the document, zlib-compressed as in production.
 
 Environment: BENCH_STORAGE_DOCS (default 10000), POLICYWATCH_BENCH_PG (default the test
 server at 127.0.0.1:5432/test; the run uses its own schema and drops it).
@@ -214,6 +214,17 @@ def _latencies(db) -> dict[str, float]:
     return out
 
 
+def _raw_sizes(db) -> tuple[float, float]:
+    """Mean raw page size as fetched and as stored (zlib)."""
+    from sqlalchemy import func, select
+
+    from storage.models import Version
+
+    with db.reader() as s:
+        raw, stored = s.execute(select(func.avg(Version.raw_size), func.avg(func.length(Version.raw)))).one()
+    return float(raw), float(stored)
+
+
 def _size_bytes(db) -> int:
     from sqlalchemy import text
 
@@ -259,6 +270,7 @@ def _bench(url: str) -> dict[str, object]:
     result["changed"] = changed_n / changed_s
     result["unchanged"] = DOCS / unchanged_s
     result["latency"] = _latencies(db)
+    result["raw"], result["raw_stored"] = _raw_sizes(db)
     size = _size_bytes(db)
     result["size_per_version"] = size / (DOCS * VERSIONS)
     result["size_total"] = size
@@ -326,11 +338,17 @@ def _markdown(results: dict[str, dict[str, object] | str]) -> str:
             f"{lat['history']:.1f} | {lat['show --as-of']:.1f} | {lat['search']:.1f} | "
             f"{lat['search --all-versions']:.1f} |"
         )
+    sizes = [
+        f"{name}: {r['raw'] / 1024:.1f} KiB -> {r['raw_stored'] / 1024:.1f} KiB"
+        for name, r in results.items()
+        if not isinstance(r, str)
+    ]
     lines += [
         "",
-        "A stored version holds the zlib-compressed raw page (~4 KB -> ~1.3 KB here), the normalized "
-        "schema as JSON, 8 measure rows (text and norm_text) and its change rows. `search` is a "
-        "`LIKE '%phrase%'` scan of measure text (no trigram index): its cost grows with the history.",
+        f"A stored version holds the zlib-compressed raw page (mean raw page as fetched -> stored: "
+        f"{'; '.join(sizes)}), the normalized schema as JSON, 8 measure rows (text and norm_text) "
+        "and its change rows; sizes include indexes. `search` is a `LIKE '%phrase%'` scan of measure "
+        "text (no trigram index), so its cost grows with the history.",
     ]
     return "\n".join(lines) + "\n"
 
