@@ -188,15 +188,30 @@ def _measure_json(m: MeasureRow | None) -> dict[str, Any] | None:
 
 
 def _change_json(c: ChangeRow, old: MeasureRow | None, new: MeasureRow | None) -> dict[str, Any]:
+    sides = {o["side"]: o for o in (c.others or []) if "side" in o}  # text outside measures
+    others = [o for o in (c.others or []) if "side" not in o]
+
+    def side(name: str, m: MeasureRow | None) -> dict[str, Any] | None:
+        if m is not None:
+            return _measure_json(m)
+        if name in sides:
+            return {
+                "path": sides[name]["path"],
+                "label": sides[name]["label"],
+                "text": sides[name]["text"],
+                "heading": "",
+            }
+        return None
+
     return {
         "kind": c.kind,
-        "old": _measure_json(old),
-        "new": _measure_json(new),
+        "old": side("old", old),
+        "new": side("new", new),
         "similarity": c.similarity,
         "diff": c.diff or [],
         "renumbered": c.renumbered,
         "moved": c.moved,
-        "others": c.others or [],
+        "others": others,
     }
 
 

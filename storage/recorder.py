@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import case, exc, insert, select, update
 from sqlalchemy.orm import Session
 
-from pipeline.schema import ChangeSet, MeasureRef
+from pipeline.schema import Change, ChangeSet, MeasureRef
 from pipeline.schema import Document as Doc
 from storage.content import (
     compress,
@@ -193,6 +193,19 @@ def _ref_json(ids: dict[tuple[str, str], int], ref: MeasureRef) -> dict[str, Any
     return {"path": ref.path, "label": ref.label, "measure_id": _ref_id(ids, ref)}
 
 
+def _unit_refs(c: Change, old_ids: dict, new_ids: dict) -> list[dict[str, Any]]:
+    """Sides that are not measure rows (preamble, cover note, section text, closing).
+
+    compare reports reworded text outside measures too; those sides have no measure id, so
+    their place and text travel in `others`, marked with the side they stand for.
+    """
+    out = []
+    for side, ref, ids in (("old", c.old, old_ids), ("new", c.new, new_ids)):
+        if ref is not None and _ref_id(ids, ref) is None:
+            out.append({"side": side, "path": ref.path, "label": ref.label, "text": ref.text})
+    return out
+
+
 def change_rows(
     cs: ChangeSet,
     *,
@@ -220,7 +233,7 @@ def change_rows(
                 diff=[list(span) for span in c.diff] or None,
                 renumbered=bool(c.renumbered),
                 moved=bool(getattr(c, "moved", False)),
-                others=[_ref_json(others_ids, o) for o in c.others] or None,
+                others=[_ref_json(others_ids, o) for o in c.others] + _unit_refs(c, old_ids, new_ids) or None,
                 detected_at=at,
             )
         )

@@ -207,3 +207,22 @@ def test_batch_isolates_a_bad_page(db):
     results = record_pages(db, pages, normalizer=picky)
     assert [type(r).__name__ for r in results] == ["RecordResult"] * 2 + ["ValueError"] + ["RecordResult"] * 3
     assert counts(db)["version"] == 5
+
+
+def test_change_outside_measures_keeps_its_text(db):
+    """A reworded preamble has no measure row; the change still says where and what."""
+
+    def with_preamble(data, url="", headers=None, filename=""):
+        doc = simple_normalize(data, url, headers, filename)
+        doc.preamble = "为了加强管理，制定本办法。" if b"v1" in data else "为了规范和加强管理，制定本办法。"
+        return doc
+
+    for i, tag in enumerate(("v1", "v2")):
+        body = (page_text(1) + tag).encode()
+        record_page(db, Page(url=URL, body=body, fetched_at=T0 + timedelta(days=i)), normalizer=with_preamble)
+    from storage import queries
+
+    with db.reader() as s:
+        d = queries.diff(s, queries.resolve_document(s, URL), None, None)
+    pre = [c for c in d["changes"] if (c["new"] or {}).get("path") == "preamble"]
+    assert pre and "规范和加强" in pre[0]["new"]["text"] and pre[0]["old"]["text"].startswith("为了加强")
