@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
-from policywatch.errors import UsageError
+from policywatch.commands.normalize import load_document
 
 CONTEXT = 12
 """Unchanged characters kept on each side of an edit in the table; the rest is elided."""
@@ -27,22 +26,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--url", default="", help="the page URL, for sites whose template is chosen by URL")
     p.add_argument("--json", action="store_true", help="print the ChangeSet as JSON")
     p.set_defaults(func=run)
-
-
-def _load(path_arg: str, url: str):
-    from pipeline.normalize import normalize  # imported late: `policywatch --help` stays fast
-
-    path = Path(path_arg)
-    if not path.is_file():
-        raise UsageError(f"{path_arg}: no such file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{path_arg}: cannot read ({exc.strerror})") from exc
-    try:
-        return normalize(data, url=url, filename=path.name)
-    except (ValueError, UnicodeError) as exc:
-        raise UsageError(f"{path_arg}: cannot normalize ({exc})") from exc
 
 
 def _shorten(spans: list[tuple[str, str]]) -> str:
@@ -71,7 +54,8 @@ def _label(ref) -> str:
     return ref.label or ref.path
 
 
-def _table(cs) -> str:
+def render_changes(cs) -> str:
+    """The ChangeSet as a table for people: kind, old label → new label, similarity, the change."""
     lines = []
     for w in cs.warnings:
         lines.append(f"warning: {w}")
@@ -117,13 +101,13 @@ def _table(cs) -> str:
 def run(args: argparse.Namespace) -> int:
     from pipeline.compare import compare
 
-    old = _load(args.old, args.url)
-    new = _load(args.new, args.url)
+    old = load_document(args.old, args.url)
+    new = load_document(args.new, args.url)
     cs = compare(old, new)
     if args.json:
         for w in cs.warnings:
             print(f"policywatch: warning: {w}", file=sys.stderr)
         print(json.dumps(cs.to_dict(), ensure_ascii=False, indent=1, default=str))
     else:
-        print(_table(cs))
+        print(render_changes(cs))
     return 0

@@ -1,0 +1,19 @@
+"""`policywatch demo` tells its story and writes it down."""
+
+from __future__ import annotations
+
+import json
+
+from policywatch.cli import main
+
+
+def test_demo_reports_exactly_the_three_edits(tmp_path, capsys) -> None:
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "肇府函〔2019〕381号" in out
+    changes = json.loads((tmp_path / "compare.json").read_text("utf-8"))["changes"]
+    kinds = sorted(c["kind"] for c in changes)
+    assert kinds == ["added", "modified", "removed"]
+    modified = next(c for c in changes if c["kind"] == "modified")
+    assert ["insert", "的，市财政给予一次性奖励100万元，并"] in modified["diff"]
+    assert {p.name for p in tmp_path.iterdir()} >= {"compare.txt", "summary.txt", "zhaoqing-gkmlpt.tree.txt", "yulin-jiedu.json"}
