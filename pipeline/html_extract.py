@@ -177,25 +177,44 @@ def _gkmlpt_detail(text: str) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+_LABEL_TEXT = "//*[not(self::script or self::style)]/text()[" + " or ".join(
+    f"contains(., '{w}')" for w in ("索引号", "文号", "发布机构", "发文机关", "成文日期", "发布日期", "发文字号", "有效性", "文件状态", "主题分类")
+) + "]"
+
+
 def _outside_lines(root: etree._Element, body_el: etree._Element) -> list[str]:
-    """Text lines of the page with the body taken out: where the metadata block lives."""
-    if body_el.getroottree().getroot() is not root:
-        blocks = element_blocks(root)
-    else:
-        parent = body_el.getparent()
-        if parent is None:
-            return []
-        index = parent.index(body_el)
-        parent.remove(body_el)
-        try:
-            blocks = element_blocks(root)
-        finally:
-            parent.insert(index, body_el)
+    """Text lines of the metadata blocks: the smallest boxes around label words, outside the body.
+
+    Walking only those boxes, not the whole page, keeps metadata reading cheap on 500 KB pages.
+    """
+    boxes: list[etree._Element] = []
+    for text in root.xpath(_LABEL_TEXT):
+        el = text.getparent()
+        if el is None or _inside(el, body_el):
+            continue
+        box = el
+        for _ in range(4):  # climb to the table/list that holds the label and its value
+            parent = box.getparent()
+            if parent is None or _inside(body_el, parent) or len(parent.text_content()) > 3000:
+                break
+            box = parent
+        if not any(box is b or _inside(box, b) for b in boxes):
+            boxes = [b for b in boxes if not _inside(b, box)] + [box]
     lines: list[str] = []
-    for b in blocks:
-        if b.table is not None:
-            # a metadata block is usually a table: one line per cell keeps label and value adjacent
-            lines.extend(cell for row in b.table.rows for cell in row if cell)
-        elif b.text:
-            lines.append(b.text)
+    for box in boxes:
+        for b in element_blocks(box):
+            if b.table is not None:
+                # a metadata block is usually a table: one line per cell keeps label and value adjacent
+                lines.extend(cell for row in b.table.rows for cell in row if cell)
+            elif b.text:
+                lines.append(b.text)
     return lines
+
+
+def _inside(el: etree._Element, container: etree._Element) -> bool:
+    """True when `el` is `container` or lies below it."""
+    while el is not None:
+        if el is container:
+            return True
+        el = el.getparent()
+    return False

@@ -7,6 +7,7 @@ spacing, quote and dash variants), which is what makes a re-rendered page hash t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -53,11 +54,13 @@ _SPACE = re.compile(r"\s+")
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 
 
+@functools.lru_cache(maxsize=32768)
 def nfkc(text: str) -> str:
     """Width-fold: full-width digits, letters, brackets and spaces become ASCII."""
     return unicodedata.normalize("NFKC", text)
 
 
+@functools.lru_cache(maxsize=32768)
 def norm_text(text: str) -> str:
     """The matching copy: NFKC, punctuation variants folded, every space removed.
 
