@@ -10,6 +10,7 @@ import importlib
 import os
 import pkgutil
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -36,29 +37,36 @@ def machine() -> str:
 def main(argv: list[str] | None = None) -> int:
     only = set(argv if argv is not None else sys.argv[1:])
     names = sorted(m.name for m in pkgutil.iter_modules(benchmarks.__path__) if m.name.startswith("bench_"))
-    parts = [
-        "# Benchmarks",
-        "",
-        f"Machine: {machine()}  ",
-        f"Command: `make bench` (`python -m benchmarks.run [bench_name ...]`), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}  ",
-        f"Commit: {_commit()}",
-        "",
-    ]
+    out = ROOT / "BENCHMARKS.md"
+    sections = _read_sections(out) if only else {}
     for name in names:
         if only and name not in only and name.removeprefix("bench_") not in only:
             continue
         print(f"== {name}", flush=True)
         module = importlib.import_module(f"benchmarks.{name}")
-        section = module.run()
+        section = module.run().rstrip()
         print(section, flush=True)
-        parts += [section.rstrip(), ""]
-    out = ROOT / "BENCHMARKS.md"
-    if only and out.exists():
-        # a partial run replaces only its own sections
-        out = ROOT / "BENCHMARKS.partial.md"
-    out.write_text("\n".join(parts))
+        sections[name] = section
+    header = [
+        "# Benchmarks",
+        "",
+        f"Machine: {machine()}  ",
+        f"Command: `make bench` (`python -m benchmarks.run [name ...]` runs some and keeps the others' last results), "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit {_commit()}",
+        "",
+    ]
+    body = [f"<!-- bench:{n} -->\n{sections[n]}\n<!-- /bench:{n} -->\n" for n in names if n in sections]
+    out.write_text("\n".join(header + body))
     print(f"wrote {out}")
     return 0
+
+
+def _read_sections(path: Path) -> dict[str, str]:
+    """The sections of an earlier BENCHMARKS.md, so a partial run replaces only its own."""
+    if not path.exists():
+        return {}
+    found = re.findall(r"<!-- bench:(\w+) -->\n(.*?)\n<!-- /bench:\1 -->", path.read_text("utf-8"), re.S)
+    return dict(found)
 
 
 def _commit() -> str:
