@@ -77,11 +77,11 @@ def find_doc_numbers(text: str) -> list[tuple[str, str]]:
         if m is None:
             continue
         raw = m.group(0).strip()
-        if m.group("agency"):
-            agency = _AGENCY_HEAD.sub("", m.group("agency"))
-            if not agency:
-                continue
-            raw = raw[raw.index(m.group("agency")) + len(m.group("agency")) - len(agency) :]
+        found = m.group("agency") or m.group("agency3")
+        agency = _AGENCY_HEAD.sub("", found)
+        if not agency:
+            continue
+        raw = raw[raw.index(found) + len(found) - len(agency) :]
         norm = normalize_doc_number(raw)
         seen.setdefault(norm, raw)
     return [(raw, norm) for norm, raw in seen.items()]

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.markers import LAW_FAMILIES, LAW_HEADINGS, Marker, inline_runs, parse_marker
-from pipeline.metadata import iso_date
+from pipeline.metadata import cn_number, iso_date
 from pipeline.schema import Measure, Section, Table
 from pipeline.text import norm_text, text_hash
 
@@ -514,6 +514,15 @@ def _node(node: Node, parent_path: str, level: int, group_level: bool, seen: set
         return [_measure(marker.label, path, answer, heading=marker.rest)]
 
     paras = ([marker.rest] if marker.rest else []) + node.paras
+    by_paragraph = _paragraph_runs(node.paras)
+    if by_paragraph is not None:
+        first, items = by_paragraph
+        lead = ([body or marker.rest] if marker.rest and not heading else [body] if body else []) + node.paras[:first]
+        sec = Section(label=marker.label, ordinal=node.ordinal, level=level, path=path, title=heading or marker.rest,
+                      text="\n".join(x for x in lead if x), tables=node.tables, inferred=node.inferred)
+        _run_items_into(sec, items, level)
+        return sec
+
     runs = [m for p in paras for m in _inline_measures(p, path)]
     bare_heading = bool(heading) and not body
     if (group_level and level == 1 and bare_heading) or runs:
@@ -526,6 +535,48 @@ def _node(node: Node, parent_path: str, level: int, group_level: bool, seen: set
                        text="\n".join(x for x in lead if x), measures=runs, tables=node.tables, inferred=node.inferred)
     text = "\n".join(paras)
     return [_measure(marker.label, path, text, heading=heading)]
+
+
+_PARA_RUN = re.compile(r"^([一二三四五六七八九十]{1,2})(是|要)")
+
+
+def _paragraph_runs(paras: list[str]) -> tuple[int, list[tuple[str, list[str]]]] | None:
+    """一是… / 二是… opening consecutive paragraphs (not one paragraph): each opens an item."""
+    starts = [(i, _PARA_RUN.match(p)) for i, p in enumerate(paras)]
+    starts = [(i, m) for i, m in starts if m]
+    if not starts:
+        return None
+    first, m0 = starts[0]
+    own = inline_runs(paras[first])
+    if cn_number(m0.group(1)) != 1 or (own and own[0][0] == 0):
+        return None  # the whole run sits inside this one paragraph
+    verb, expect, opens = m0.group(2), 2, [first]
+    for i, m in starts[1:]:
+        if m.group(2) == verb and cn_number(m.group(1)) == expect:
+            opens.append(i)
+            expect += 1
+    if len(opens) < 2:
+        return None
+    items = []
+    for k, i in enumerate(opens):
+        end = opens[k + 1] if k + 1 < len(opens) else len(paras)
+        label = _PARA_RUN.match(paras[i]).group(0)
+        items.append((label, [paras[i][len(label):].strip(), *paras[i + 1 : end]]))
+    return first, items
+
+
+def _run_items_into(sec: Section, items: list[tuple[str, list[str]]], level: int) -> None:
+    """Items of a paragraph run: a measure each, or a section when it carries its own inline run."""
+    for k, (label, paras) in enumerate(items, start=1):
+        path = f"{sec.path}.{k}"
+        inner = [m for p in paras for m in _inline_measures(p, path)]
+        if inner:
+            lead = paras[0][: inline_runs(paras[0])[0][0]].strip() if inline_runs(paras[0]) else ""
+            title, rest = split_heading(lead)
+            sec.children.append(Section(label=label, ordinal=k, level=level + 1, path=path, title=title or lead,
+                                        text=rest, measures=inner))
+        else:
+            sec.measures.append(_measure(label, path, "\n".join(paras), heading=split_heading(paras[0])[0]))
 
 
 def _children_into(sec: Section, node: Node, level: int, seen: set[str]) -> None:
