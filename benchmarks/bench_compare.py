@@ -28,7 +28,7 @@ from rapidfuzz.distance import Levenshtein
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests/ is not an installed package
 
-from pipeline.compare import compare  # noqa: E402
+from pipeline.compare import compare, is_text_unit  # noqa: E402
 from pipeline.normalize import normalize  # noqa: E402
 from pipeline.schema import Document, Measure, Section  # noqa: E402
 from pipeline.text import norm_text, text_hash  # noqa: E402
@@ -155,8 +155,8 @@ def _article_counts(summary: str) -> str:
 
 def _pairs() -> list[str]:
     out = [
-        "| pair | 条 (pairs.tsv) | measures (条/款) | added | removed | modified | moved | split | merged | cosmetic | unchanged | renumbered only |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| pair | 条 (pairs.tsv) | measures (条/款) | added | removed | modified | moved | split | merged | cosmetic | unchanged | renumbered only | text outside measures |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     with (PAIRS / "pairs.tsv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
@@ -164,13 +164,14 @@ def _pairs() -> list[str]:
             old = normalize(a.read_bytes(), filename=a.name)
             new = normalize(b.read_bytes(), filename=b.name)
             cs = compare(old, new)
-            k = Counter(c.kind for c in cs.changes)
+            k = Counter(c.kind for c in cs.changes if not is_text_unit((c.old or c.new).path))
+            text = ", ".join(f"{c.kind} {(c.old or c.new).path}" for c in cs.changes if is_text_unit((c.old or c.new).path))
             cells = " | ".join(
                 str(k[x]) for x in ("added", "removed", "modified", "moved", "split", "merged", "cosmetic")
             )
             out.append(
                 f"| {row['pair_id']} | {_article_counts(row['auto_diff_summary'])} | "
-                f"{len(old.measures())} → {len(new.measures())} | {cells} | {cs.unchanged} | {cs.renumbered} |"
+                f"{len(old.measures())} → {len(new.measures())} | {cells} | {cs.unchanged} | {cs.renumbered} | {text or '—'} |"
             )
     return out
 
@@ -270,7 +271,10 @@ def run() -> str:
         "",
         "xfmt-* and lawref-18 are controls (same text, other format or width): they must show no",
         "added, removed or modified measure. The 条 column is the article count of pairs.tsv; measures",
-        "count each 款 of a multi-款 条 separately.",
+        "count each 款 of a multi-款 条 separately. Measure columns count measures only; the last column",
+        "lists changes to text outside the measures (cover notice, preamble, section text, closing):",
+        "the HTML controls print a preface or 公布 line that the Markdown keeps in its header, and",
+        "lawref-18/old.md alone carries a 2012 preface paragraph.",
         "",
         *_pairs(),
         "",
