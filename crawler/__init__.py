@@ -1,0 +1,1 @@
+"""Scrapy project: settings, the config-driven spider, downloader middlewares, the storage pipeline."""

@@ -1,0 +1,64 @@
+"""Scrapy settings: polite by default, because every site we crawl is a government server.
+
+Per-site overrides come from `settings = {...}` in policywatch.toml (applied by the spider) or
+`-s KEY=VALUE` on the command line (tests use tiny delays and timeouts that way).
+"""
+
+BOT_NAME = "policywatch"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = "policywatch/0.1 (+policy change monitoring; polite crawler)"
+ROBOTSTXT_OBEY = True
+
+# One request at a time per site, a second apart, slower when the server slows down.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+DOWNLOAD_DELAY_JITTER = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# A hung server must not stall the run; a 10 MB "page" is an attachment or an attack.
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+CLOSESPIDER_TIMEOUT = 3600
+
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry, doubled each time (crawler.middlewares)
+RETRY_BACKOFF_MAX = 60.0
+
+# Conditional GET every run (research/engineering.md §1.3, case D): the cache keeps the last
+# 200 with its validators, `max-age=0` forces revalidation, and a 304 comes back to the spider
+# as the cached response flagged "cached". Without max-age=0 the Last-Modified heuristic
+# would serve stale pages without asking: silent staleness in a change monitor.
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_IGNORE_RESPONSE_CACHE_CONTROLS = ["no-cache"]
+HTTPCACHE_EXPIRATION_SECS = 0
+HTTPCACHE_DIR = "httpcache"
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "zh-CN,zh;q=0.9",
+    "Cache-Control": "max-age=0",
+}
+
+DOWNLOADER_MIDDLEWARES = {
+    # before the cache (900) on the way in, so a backed-off retry is delayed before it is sent
+    "crawler.middlewares.RetryBackoffMiddleware": 560,
+    # process_response runs high to low: after the cache hands back a cached body (900)
+    "crawler.middlewares.CharsetFixMiddleware": 580,
+}
+ITEM_PIPELINES = {"crawler.pipelines.StoragePipeline": 300}
+
+# The 2.19 RemoteControl extension runs a code-executing HTTP endpoint: never in production.
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,182 @@
+"""The generic spider: list pages -> detail pages, as one site's entry in policywatch.toml says.
+
+    scrapy crawl site -a site=NAME [-a config=policywatch.toml] [-a db=URL] [-a slot=ID]
+
+Besides what the listings show, every active document the database knows for the site is
+revisited: a page that dropped off its listing and now answers 404 must be reported withdrawn,
+and one still there costs a 304.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler.items import PageItem
+from policywatch.config import SiteConfig, load
+from storage.models import utcnow
+
+log = logging.getLogger(__name__)
+
+GONE = [404, 410]  # detail statuses the spider sees (instead of HttpErrorMiddleware dropping them)
+_CREATE_PAGE = re.compile(
+    r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]"
+)
+
+
+class SiteSpider(scrapy.Spider):
+    name = "site"
+
+    def __init__(
+        self,
+        site: str = "",
+        config: str | None = None,
+        db: str | None = None,
+        slot: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ):
+        super().__init__(*args, **kwargs)
+        if not site:
+            raise ValueError("give the site to crawl: scrapy crawl site -a site=NAME")
+        cfg = load(config)
+        self.site: SiteConfig = cfg.site(site)
+        self.site_name = site
+        self.slot = slot or None
+        # explicit argument, then the environment, then the config file (then ./policywatch.db)
+        self.database_url = db or os.environ.get("POLICYWATCH_DATABASE_URL") or cfg.database_url
+        self.force_encoding = self.site.encoding
+        self.allowed_domains = list(self.site.allowed_domains) or sorted(
+            {urlsplit(u).hostname or "" for u in self.site.start_urls}
+        )
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SiteSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # Settings are frozen only after the spider exists, so per-site overrides can go in;
+        # "spider" priority keeps `-s` on the command line stronger.
+        for key, value in spider.site.settings.items():
+            crawler.settings.set(key, value, priority="spider")
+        return spider
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.site.start_urls:
+            yield self._list_request(url, root=url, page_no=0)
+        for url in self._known_urls():
+            yield self._detail_request(url)
+
+    def _known_urls(self) -> list[str]:
+        from storage.crawl_runs import active_urls
+        from storage.db import connect
+
+        db = connect(self.database_url)
+        try:
+            return active_urls(db, self.site_name)
+        finally:
+            db.dispose()
+
+    # -- requests ------------------------------------------------------------------------------
+
+    def _list_request(self, url: str, *, root: str, page_no: int) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_list,
+            errback=self.list_failed,
+            cb_kwargs={"root": root, "page_no": page_no},
+        )
+
+    def _detail_request(self, url: str) -> scrapy.Request:
+        return scrapy.Request(
+            url, callback=self.parse_detail, errback=self.detail_failed, meta={"handle_httpstatus_list": GONE}
+        )
+
+    # -- callbacks -----------------------------------------------------------------------------
+
+    def parse_list(self, response: Response, root: str, page_no: int) -> Iterator[scrapy.Request]:
+        self.crawler.stats.inc_value("policywatch/list_pages")
+        if not isinstance(response, TextResponse):
+            return
+        details = 0
+        for href in response.css(self.site.link_selector).getall():
+            url = response.urljoin(href.strip())
+            if self.site.detail_pattern.search(url):
+                details += 1
+                yield self._detail_request(url)
+            elif self.site.list_pattern is not None and self.site.list_pattern.search(url):
+                yield self._list_request(url, root=url, page_no=0)
+        nxt = self._next_page(response, root, page_no, details)
+        if nxt:
+            yield self._list_request(nxt, root=root, page_no=page_no + 1)
+
+    def _next_page(self, response: TextResponse, root: str, page_no: int, details: int) -> str | None:
+        rule = self.site.next_page
+        if rule is None or page_no + 1 >= rule.max_pages:
+            return None
+        if rule.kind == "static":
+            # No page count on the page: go on while pages list something.
+            return response.urljoin(_sibling(root, rule.value.format(n=page_no + 1))) if details else None
+        if rule.kind == "script":
+            m = _CREATE_PAGE.search(response.text)
+            if not m:
+                return None
+            total, current, stem, ext = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
+            return _sibling(root, f"{stem}_{current + 1}.{ext}") if current + 1 < total else None
+        href = response.css(rule.value).get()
+        return response.urljoin(href) if href else None
+
+    def parse_detail(self, response: Response) -> Iterator[PageItem]:
+        yield PageItem(
+            url=response.url,
+            status=response.status,
+            body=response.body,
+            site=self.site_name,
+            fetched_at=utcnow(),
+            headers={k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items() if v},
+            cached="cached" in response.flags,
+            encoding=response.encoding if isinstance(response, TextResponse) else None,
+        )
+
+    def list_failed(self, failure: Failure) -> None:
+        # The page after the last one of a static listing answers 404: that is the end, not an error.
+        status = getattr(getattr(failure.value, "response", None), "status", None)
+        if status == 404 and failure.request.cb_kwargs.get("page_no", 0) > 0:
+            return
+        self._failed("list", failure)
+
+    def detail_failed(self, failure: Failure) -> None:
+        self._failed("detail", failure)
+
+    def _failed(self, kind: str, failure: Failure) -> None:
+        reason = _reason(failure)
+        if failure.check(IgnoreRequest) and not getattr(failure.value, "response", None):
+            # robots.txt or offsite: the site's wish or our scope, not a failure of the run
+            self.crawler.stats.inc_value("policywatch/skipped")
+            log.info("%s page skipped: %s: %s", kind, failure.request.url, reason)
+            return
+        self.crawler.stats.inc_value(f"policywatch/{kind}_errors")
+        self.crawler.stats.inc_value(f"policywatch/errors/{reason.split(':')[0]}")
+        log.warning("%s page failed: %s: %s", kind, failure.request.url, reason)
+
+
+def _sibling(root: str, name: str) -> str:
+    """`name` next to the first list page: .../list/index.html + index_2.html -> .../list/index_2.html."""
+    base = root if root.endswith("/") else root.rsplit("/", 1)[0] + "/"
+    return base + name
+
+
+def _reason(failure: Failure) -> str:
+    value = failure.value
+    response = getattr(value, "response", None)
+    if response is not None:
+        return f"http {response.status}"
+    text = str(value).strip() or type(value).__name__
+    return f"{type(value).__name__}: {text}"

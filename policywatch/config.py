@@ -1,0 +1,262 @@
+"""`policywatch.toml`: the monitored sites and the database.
+
+```toml
+[database]
+url = "sqlite:///policywatch.db"        # optional; else $POLICYWATCH_DATABASE_URL, else ./policywatch.db
+
+[[sites]]
+name = "zhaoqing"
+start_urls = ["https://www.zhaoqing.gov.cn/gkmlpt/index.html"]
+link_selector = "ul.list a::attr(href)"   # CSS selector for links on a list page (default: every <a href>)
+detail_pattern = "/content/post_\\d+\\.html$"   # regex: which links are policy pages
+list_pattern = "/index(_\\d+)?\\.html$"  # optional regex: links that are further list pages
+next_page = { static = "index_{n}.html", max_pages = 50 }   # or { script = "createPageHTML" }
+                                           # or { selector = "a.next::attr(href)" }
+encoding = "gb18030"                       # optional: force a charset the site lies about
+schedule = { cron = "0 6 * * *" }          # optional: or { interval_minutes = 360 }
+settings = { DOWNLOAD_DELAY = 2 }          # optional Scrapy setting overrides for this site
+```
+
+Every mistake is a UsageError naming the file, the site and the key: an operator edits this
+file by hand and must be told exactly which line to fix.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from policywatch.errors import UsageError
+
+ENV_VAR = "POLICYWATCH_CONFIG"
+DEFAULT_FILE = "policywatch.toml"
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # a site name is used in job ids and file names
+
+SITE_KEYS = {
+    "name",
+    "start_urls",
+    "link_selector",
+    "detail_pattern",
+    "list_pattern",
+    "next_page",
+    "encoding",
+    "schedule",
+    "settings",
+    "allowed_domains",
+}
+PAGINATION_KINDS = ("static", "script", "selector")
+
+
+@dataclass(frozen=True)
+class NextPage:
+    """How a list page leads to the next one.
+
+    static:   "index_{n}.html" relative to the first list page, n = 1, 2, ... until a page fails
+              or lists nothing new (sites rarely say how many pages there are);
+    script:   the TRS `createPageHTML(total, current, "index", "html")` call, which states the count;
+    selector: a CSS selector for the "next" link.
+    """
+
+    kind: str
+    value: str
+    max_pages: int = 50
+
+
+@dataclass(frozen=True)
+class Schedule:
+    cron: str | None = None
+    interval_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    name: str
+    start_urls: tuple[str, ...]
+    detail_pattern: re.Pattern[str]
+    link_selector: str = "a::attr(href)"
+    list_pattern: re.Pattern[str] | None = None
+    next_page: NextPage | None = None
+    encoding: str | None = None
+    schedule: Schedule | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    allowed_domains: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    sites: tuple[SiteConfig, ...]
+    database_url: str | None = None
+
+    def site(self, name: str) -> SiteConfig:
+        for s in self.sites:
+            if s.name == name:
+                return s
+        known = ", ".join(s.name for s in self.sites) or "none"
+        raise UsageError(f"{self.path}: no site named {name!r} (sites: {known})")
+
+
+def config_path(value: str | os.PathLike[str] | None = None) -> Path:
+    """--config value, else $POLICYWATCH_CONFIG, else ./policywatch.toml."""
+    return Path(value or os.environ.get(ENV_VAR) or DEFAULT_FILE).expanduser().resolve()
+
+
+def load(value: str | os.PathLike[str] | None = None) -> Config:
+    path = config_path(value)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"{path}: cannot read ({e})") from e
+    except tomllib.TOMLDecodeError as e:
+        raise UsageError(f"{path}: not valid TOML ({e})") from e
+    return parse(data, path)
+
+
+def parse(data: dict[str, Any], path: Path) -> Config:
+    db = data.get("database", {})
+    if not isinstance(db, dict):
+        raise UsageError(f"{path}: [database] must be a table")
+    url = db.get("url")
+    if url is not None and (not isinstance(url, str) or not url.strip()):
+        raise UsageError(f"{path}: [database] url must be a non-empty string")
+    raw_sites = data.get("sites", [])
+    if not isinstance(raw_sites, list):
+        raise UsageError(f"{path}: sites must be an array of tables ([[sites]])")
+    sites: list[SiteConfig] = []
+    for i, raw in enumerate(raw_sites, 1):
+        site = _site(raw, path, i)
+        if any(s.name == site.name for s in sites):
+            raise UsageError(f"{path}: site {site.name!r}: name is used twice")
+        sites.append(site)
+    return Config(path=path, sites=tuple(sites), database_url=url)
+
+
+def _site(raw: Any, path: Path, index: int) -> SiteConfig:
+    where = f"{path}: site #{index}"
+    if not isinstance(raw, dict):
+        raise UsageError(f"{where}: must be a table")
+    name = raw.get("name")
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise UsageError(f"{where}: name must be letters, digits, '_', '-' or '.' (got {name!r})")
+    where = f"{path}: site {name!r}"
+
+    def err(key: str, why: str) -> UsageError:
+        return UsageError(f"{where}: {key}: {why}")
+
+    unknown = sorted(set(raw) - SITE_KEYS)
+    if unknown:
+        raise err(unknown[0], f"unknown key (known: {', '.join(sorted(SITE_KEYS))})")
+
+    starts = raw.get("start_urls")
+    if isinstance(starts, str):
+        starts = [starts]
+    if not starts or not isinstance(starts, list) or not all(isinstance(u, str) for u in starts):
+        raise err("start_urls", "must be a non-empty list of URLs")
+    for u in starts:
+        if not re.match(r"^https?://[^/\s]+", u):
+            raise err("start_urls", f"{u!r} is not an http(s) URL")
+
+    selector = raw.get("link_selector", "a::attr(href)")
+    if not isinstance(selector, str) or not selector.strip():
+        raise err("link_selector", "must be a CSS selector string")
+    _check_selector(selector, err("link_selector", f"{selector!r} is not a valid CSS selector"))
+
+    if "detail_pattern" not in raw:
+        raise err("detail_pattern", "is required (a regex matching policy page URLs)")
+    detail = _regex(raw["detail_pattern"], err, "detail_pattern")
+    list_pattern = _regex(raw["list_pattern"], err, "list_pattern") if "list_pattern" in raw else None
+
+    encoding = raw.get("encoding")
+    if encoding is not None:
+        import codecs
+
+        try:
+            codecs.lookup(str(encoding))
+        except LookupError:
+            raise err("encoding", f"{encoding!r} is not a known charset") from None
+
+    settings = raw.get("settings", {})
+    if not isinstance(settings, dict) or not all(re.match(r"^[A-Z][A-Z0-9_]*$", k) for k in settings):
+        raise err("settings", "must be a table of Scrapy setting names (UPPER_CASE) to values")
+
+    domains = raw.get("allowed_domains", [])
+    if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
+        raise err("allowed_domains", "must be a list of host names")
+
+    return SiteConfig(
+        name=name,
+        start_urls=tuple(starts),
+        detail_pattern=detail,
+        link_selector=selector,
+        list_pattern=list_pattern,
+        next_page=_next_page(raw.get("next_page"), err),
+        encoding=encoding,
+        schedule=_schedule(raw.get("schedule"), err),
+        settings=dict(settings),
+        allowed_domains=tuple(domains),
+    )
+
+
+def _regex(value: Any, err, key: str) -> re.Pattern[str]:
+    if not isinstance(value, str) or not value:
+        raise err(key, "must be a non-empty regex string")
+    try:
+        return re.compile(value)
+    except re.error as e:
+        raise err(key, f"{value!r} is not a valid regex ({e})") from e
+
+
+def _check_selector(selector: str, error: UsageError) -> None:
+    from parsel import Selector  # Scrapy's selector library; checked here so a typo fails at load time
+
+    try:
+        Selector(text="<html></html>").css(selector)
+    except Exception as e:  # cssselect raises several types for bad syntax
+        raise error from e
+
+
+def _next_page(value: Any, err) -> NextPage | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise err("next_page", 'must be a table, e.g. { static = "index_{n}.html" }')
+    kinds = [k for k in PAGINATION_KINDS if k in value]
+    extra = sorted(set(value) - {*PAGINATION_KINDS, "max_pages"})
+    if extra:
+        raise err(f"next_page.{extra[0]}", f"unknown key (known: {', '.join(PAGINATION_KINDS)}, max_pages)")
+    if len(kinds) != 1:
+        raise err("next_page", f"needs exactly one of {', '.join(PAGINATION_KINDS)}")
+    kind = kinds[0]
+    rule = value[kind]
+    if not isinstance(rule, str) or not rule:
+        raise err(f"next_page.{kind}", "must be a non-empty string")
+    if kind == "static" and "{n}" not in rule:
+        raise err("next_page.static", f"{rule!r} has no {{n}} for the page number")
+    if kind == "selector":
+        _check_selector(rule, err("next_page.selector", f"{rule!r} is not a valid CSS selector"))
+    max_pages = value.get("max_pages", 50)
+    if not isinstance(max_pages, int) or isinstance(max_pages, bool) or max_pages < 1:
+        raise err("next_page.max_pages", "must be a positive integer")
+    return NextPage(kind, rule, max_pages)
+
+
+def _schedule(value: Any, err) -> Schedule | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or len(value) != 1 or not ({"cron", "interval_minutes"} & set(value)):
+        raise err("schedule", 'must be { cron = "m h dom mon dow" } or { interval_minutes = N }')
+    if "cron" in value:
+        cron = value["cron"]
+        if not isinstance(cron, str) or len(cron.split()) != 5:
+            raise err("schedule.cron", f"{cron!r} is not a five-field cron expression")
+        return Schedule(cron=cron)
+    minutes = value["interval_minutes"]
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 1:
+        raise err("schedule.interval_minutes", "must be a positive integer")
+    return Schedule(interval_minutes=minutes)

@@ -1,0 +1,62 @@
+"""The crawl_run ledger: one row per crawl of one site, opened at start and closed with counts.
+
+Also the one read the crawler needs before it starts: the URLs of the site's documents that
+are still active, so a page that dropped off its listing is still revisited (and found gone).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from storage.db import Database
+from storage.models import CrawlRun, Document, DocumentUrl, Site, utcnow
+from storage.recorder import get_site
+
+
+def start_run(db: Database, site: str, slot: str | None = None, at: datetime | None = None) -> int:
+    """A `running` row; UNIQUE(site, slot) makes a second start of one scheduled slot fail."""
+    with db.writer() as session:
+        row = CrawlRun(site_id=get_site(session, site).id, slot=slot, started_at=at or utcnow())
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def finish_run(
+    db: Database,
+    run_id: int,
+    *,
+    status: str,
+    pages: int,
+    changed: int,
+    errors: int,
+    stats: dict[str, Any] | None = None,
+) -> None:
+    with db.writer() as session:
+        row = session.get(CrawlRun, run_id)
+        if row is None:
+            return
+        row.status, row.pages, row.changed, row.errors = status, pages, changed, errors
+        row.stats, row.finished_at = stats, utcnow()
+
+
+def get_run(db: Database, run_id: int) -> CrawlRun | None:
+    with db.reader() as session:
+        return session.get(CrawlRun, run_id)
+
+
+def active_urls(db: Database, site: str) -> list[str]:
+    """Every URL of the site's documents that are not withdrawn, oldest first."""
+    with db.reader() as session:
+        return list(
+            session.scalars(
+                select(DocumentUrl.url)
+                .join(Document, Document.id == DocumentUrl.document_id)
+                .join(Site, Site.id == Document.site_id)
+                .where(Site.name == site, Document.status == "active")
+                .order_by(DocumentUrl.id)
+            )
+        )
