@@ -1,0 +1,219 @@
+"""A threaded HTTP server on 127.0.0.1 (free port) serving the portal of tests.portal.content.
+
+    with Portal() as portal:          # state 1
+        portal.url("/zq/gkmlpt/index.html")
+        portal.state = 2              # the sites change; tests switch this attribute
+
+It behaves like the CMS servers it imitates where the crawler cares: ETag and Last-Modified
+on every page with `Cache-Control: no-cache`, 304 for a matching If-None-Match /
+If-Modified-Since, 404 for what is gone, robots.txt. Trap pages under /traps/ exercise the
+failure paths: /traps/flaky.html answers 500 the first `flaky_failures` times, /traps/big.html
+is 11 MB, /traps/slow.html answers after `slow_seconds`. Every request is logged in `hits`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from tests.portal import content
+
+BIG_BYTES = 11 * 1024 * 1024
+_EPOCH = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
+
+
+@dataclass
+class Hit:
+    path: str
+    status: int
+    headers: dict[str, str]
+
+
+class Portal:
+    def __init__(self, state: int = 1, *, slow_seconds: float = 10.0, flaky_failures: int = 1):
+        self.state = state
+        self.slow_seconds = slow_seconds
+        self.flaky_failures = flaky_failures
+        self.hits: list[Hit] = []
+        self._lock = threading.Lock()
+        self._pages: dict[int, dict[str, content.Resource]] = {}
+        self._first_seen: dict[tuple[str, str], int] = {}  # (path, etag) -> state it appeared in
+        self._stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> Portal:
+        handler = type("Handler", (_Handler,), {"portal": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True  # a slow page must not hold up stop()
+        self._thread = threading.Thread(target=self._server.serve_forever, name="portal", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> Portal:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def base(self) -> str:
+        assert self._server is not None, "start() the portal first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    # -- content -----------------------------------------------------------------------------
+
+    def pages(self, state: int | None = None) -> dict[str, content.Resource]:
+        state = self.state if state is None else state
+        with self._lock:
+            if state not in self._pages:
+                self._pages[state] = content.site_pages(state)
+            return self._pages[state]
+
+    def validators(self, path: str, body: bytes) -> tuple[str, datetime]:
+        """ETag of the bytes; Last-Modified = the day of the state these bytes first appeared in."""
+        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        with self._lock:
+            first = self._first_seen.setdefault((path, etag), self.state)
+        return etag, _EPOCH + timedelta(days=first)
+
+    def requested(self, path: str) -> list[Hit]:
+        return [h for h in self.hits if h.path == path]
+
+    def statuses(self, path: str) -> list[int]:
+        return [h.status for h in self.requested(path)]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    portal: Portal
+    protocol_version = "HTTP/1.1"
+    server_version = "nginx"  # what these sites send; hides BaseHTTP's Python version
+    sys_version = ""
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: the hits list is the log
+        pass
+
+    def _hit(self, status: int) -> None:
+        self.portal.hits.append(Hit(self.path, status, {k.lower(): v for k, v in self.headers.items()}))
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        try:
+            if path == "/robots.txt":
+                return self._send(200, content.ROBOTS_TXT.encode(), "text/plain; charset=utf-8")
+            if path.startswith("/traps/"):
+                return self._trap(path)
+            resource = self.portal.pages().get(path)
+            if resource is None:
+                return self._send(
+                    404,
+                    "<html><body><h1>404 页面不存在</h1></body></html>".encode(),
+                    "text/html; charset=utf-8",
+                )
+            self._conditional(path, resource)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the crawler gave up on this response (timeout, size limit): fine
+
+    def _conditional(self, path: str, resource: content.Resource) -> None:
+        etag, modified = self.portal.validators(path, resource.body)
+        headers = {
+            "ETag": etag,
+            "Last-Modified": format_datetime(modified, usegmt=True),
+            "Cache-Control": "no-cache",  # many CMSs send it; the crawler must still revalidate
+        }
+        inm = self.headers.get("If-None-Match")
+        ims = self.headers.get("If-Modified-Since")
+        fresh = False
+        if inm is not None:
+            fresh = etag in [t.strip() for t in inm.split(",")] or inm.strip() == "*"
+        elif ims:
+            try:
+                fresh = parsedate_to_datetime(ims) >= modified
+            except (TypeError, ValueError):
+                fresh = False
+        if fresh:
+            return self._send(304, b"", None, headers)
+        self._send(200, resource.body, resource.content_type, headers)
+
+    def _trap(self, path: str) -> None:
+        p = self.portal
+        if path == "/traps/index.html":
+            links = "".join(f'<li><a href="{n}.html">{n}</a></li>' for n in ("ok", "flaky", "big", "slow"))
+            return self._send(
+                200,
+                f"<html><body><ul class='list'>{links}</ul></body></html>".encode(),
+                "text/html; charset=utf-8",
+            )
+        if path == "/traps/ok.html":
+            return self._send(200, _trap_doc("可靠页面"), "text/html; charset=utf-8")
+        if path == "/traps/flaky.html":
+            failures = sum(1 for h in p.requested(path) if h.status == 500)
+            if failures < p.flaky_failures:
+                return self._send(500, b"<html><body>Internal Server Error</body></html>", "text/html")
+            return self._send(200, _trap_doc("偶尔出错的页面"), "text/html; charset=utf-8")
+        if path == "/traps/big.html":
+            return self._big()
+        if path == "/traps/slow.html":
+            self._hit(0)  # logged on arrival: the crawler may be gone before the answer
+            p._stopping.wait(p.slow_seconds)
+            return self._send(200, _trap_doc("很慢的页面"), "text/html; charset=utf-8", log=False)
+        self._send(404, b"not found", "text/plain")
+
+    def _big(self) -> None:
+        self._hit(200)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(BIG_BYTES))
+        self.end_headers()
+        chunk = ("<p>" + "大" * 20000 + "</p>").encode()
+        sent = 0
+        while sent < BIG_BYTES:
+            piece = chunk[: BIG_BYTES - sent]
+            self.wfile.write(piece)
+            sent += len(piece)
+
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str | None,
+        headers: dict[str, str] | None = None,
+        *,
+        log: bool = True,
+    ) -> None:
+        if log:
+            self._hit(status)
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if body:
+            self.wfile.write(body)
+
+
+def _trap_doc(title: str) -> bytes:
+    # a 文号 of its own per page: storage treats pages sharing 文号 + publisher as one document
+    number = f"测试〔2025〕{int(hashlib.sha1(title.encode()).hexdigest()[:4], 16)}号"
+    return content.notice(title, number, "2025-06-01", [f"{title}的第一项措施。", f"{title}的第二项措施。"])
