@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from policywatch.demo_story import revised_zhaoqing
+
 DATA = Path(__file__).resolve().parent.parent / "data"
 FIXTURES = DATA / "fixtures"
 
@@ -25,16 +27,6 @@ ZQ_DETAIL = "/zq/gkmlpt/content/post_{}.html"
 YL_DETAIL = "/yl/zcjd/t{}.html"
 ROBOTS_BLOCKED = ZQ_DETAIL.format(9999)
 STATES = (1, 2, 3)
-
-REWORD = (
-    "经批准认定为省级以上大学科技园享受与孵化器同等政策待遇。",
-    "经批准认定为省级以上大学科技园的，市财政给予一次性奖励100万元，并享受与孵化器同等政策待遇。",
-)
-INSERTED = (
-    "建设概念验证中心。支持肇庆高新区联合高校院所建设概念验证中心，对通过验证并在我市落地转化的项目，"
-    "按实际投入的30%给予最高50万元补助。"
-)
-DELETED_HEADING = "完善公共配套服务"
 
 
 @dataclass(frozen=True)
@@ -56,36 +48,13 @@ class Entry:
 
 
 def zhaoqing(state: int) -> bytes:
-    html = (FIXTURES / "zhaoqing-gkmlpt.html").read_text(encoding="utf-8")
-    if state >= 2:
-        html = revise_zhaoqing(html)
+    if state == 1:
+        return (FIXTURES / "zhaoqing-gkmlpt.html").read_bytes()
+    html = revised_zhaoqing()  # the demo's revision: one story for the demo and the tests
     if state >= 3:
         # chrome only: what a CMS changes on every render
-        html = html.replace('<span id="post-visit">-</span>', '<span id="post-visit">1024</span>')
-        html = html.replace("</body>", "<!-- rendered 2026-11-23 08:00:00 by node web-03 --></body>")
-    return html.encode("utf-8")
-
-
-def revise_zhaoqing(html: str) -> str:
-    """Edit the body text the way a site revises a page: reword, insert (renumbering), delete."""
-    if REWORD[0] not in html:
-        raise AssertionError("the Zhaoqing fixture changed: update the portal's edits")
-    html = html.replace(REWORD[0], REWORD[1])
-
-    def bump(m: re.Match[str]) -> str:
-        n = int(m.group(2))
-        return f"{m.group(1)}{n + 1}." if n >= 5 else m.group(0)
-
-    html = re.sub(r'(<p style="text-indent:2em">)(\d{1,2})\.', bump, html)
-    para_4 = re.search(r'<p style="text-indent:2em">4\..*?</p>', html, re.S)
-    if para_4 is None:
-        raise AssertionError("the Zhaoqing fixture changed: no measure 4")
-    html = html[: para_4.end()] + f'\n<p style="text-indent:2em">5.{INSERTED}</p>' + html[para_4.end() :]
-    html, n = re.subn(
-        rf'<p style="text-indent:2em">17\.{DELETED_HEADING}.*?</p>', "", html, count=1, flags=re.S
-    )
-    if n != 1:
-        raise AssertionError("the Zhaoqing fixture changed: no measure 16 to delete")
+        html = html.replace(b'<span id="post-visit">1024</span>', b'<span id="post-visit">2048</span>')
+        html = html.replace(b"</body>", "<!-- 生成时间 2026-11-23 08:00:00 web-03 --></body>".encode())
     return html
 
 
