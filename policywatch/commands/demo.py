@@ -21,6 +21,7 @@ from pipeline.normalize import normalize
 from policywatch.commands.compare import render_changes
 from policywatch.commands.normalize import render_tree
 from policywatch.demo_story import SEEDS, fixture, revised_zhaoqing
+from policywatch.errors import ProblemFound
 
 URL = "https://www.zhaoqing.gov.cn/gkmlpt/content/1/1840/post_1840123.html"
 
@@ -28,6 +29,7 @@ URL = "https://www.zhaoqing.gov.cn/gkmlpt/content/1/1840/post_1840123.html"
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="normalize and compare the seed pages; output in demo-out/")
     p.add_argument("--out", default="demo-out", help="where to write the demo's files (default demo-out)")
+    p.add_argument("--no-crawl", action="store_true", help="skip the live part (local portal, crawls, recrawls)")
     p.set_defaults(func=run)
 
 
@@ -58,7 +60,14 @@ def run(args: argparse.Namespace) -> int:
     )
     _section("what a reader gets", verdict)
     (out / "summary.txt").write_text(verdict + "\n", "utf-8")
-    print(f"\nwrote {out}/ (trees, JSON, compare table, the revised page)")
+    failed = 0
+    if not args.no_crawl:
+        from policywatch.demo_crawl import run_live
+
+        failed = run_live(out, _section)
+    print(f"\nwrote {out}/ (trees, JSON, compare table, the revised page, crawl/ with each crawl step)")
+    if failed:
+        raise ProblemFound(f"{failed} demo crawls did not finish cleanly: see {out}/crawl/steps.json")
     return 0
 
 

@@ -1,0 +1,123 @@
+"""The live half of `policywatch demo`: the demo portal, crawled through three states.
+
+State 1 is crawled (every document is new), then again (every page answers 304, nothing is
+written), then state 2 (a revised Zhaoqing page, a new notice) and state 3 (a notice
+withdrawn, a chrome-only re-render that must record nothing). Each step prints the crawl
+summary and the changes detected in it, and everything goes to `<out>/crawl/` too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+STEPS = (
+    (1, "state 1: first crawl of both sites"),
+    (1, "state 1 again: nothing changed, every page revalidated (304)"),
+    (2, "state 2: Zhaoqing revised (1 reworded, 1 inserted, 1 deleted), a new notice"),
+    (3, "state 3: a notice withdrawn (404), Zhaoqing re-rendered (view counter, render time)"),
+)
+# Politeness settings are for real servers; the portal is ours, on loopback.
+LOCAL = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "RETRY_BACKOFF_BASE=0.1", "LOG_LEVEL=INFO")
+
+
+def _portal_module() -> Any:
+    # The portal lives in tests/ (DESIGN.md: tests and the demo share it), which is not an
+    # installed package: make the checkout importable when running from an editable install.
+    if str(REPO) not in sys.path and (REPO / "tests" / "portal").is_dir():
+        sys.path.insert(0, str(REPO))
+    try:
+        import tests.portal.config as portal_config
+    except ImportError as e:
+        from policywatch.errors import UsageError
+
+        raise UsageError(
+            f"the demo portal needs a source checkout (tests/portal not found under {REPO})"
+        ) from e
+    return portal_config
+
+
+def run_live(out: Path, section: Callable[[str, str], None]) -> int:
+    """Crawl the portal through its states; returns how many crawls did not finish cleanly."""
+    from policywatch.commands.crawl import crawl_site, print_summary
+    from storage import queries
+    from storage.models import utcnow
+
+    portal_config = _portal_module()
+    from tests.portal import Portal
+
+    work = out / "crawl"
+    shutil.rmtree(work, ignore_errors=True)  # a fresh database and HTTP cache every demo
+    work.mkdir(parents=True)
+    db_url = f"sqlite:///{(work / 'policywatch.db').resolve()}"
+    failed = 0
+    log: list[dict[str, Any]] = []
+    with Portal() as portal:
+        cfg = portal_config.write_config(portal, work / "policywatch.toml", db_url=db_url)
+        for i, (state, title) in enumerate(STEPS, 1):
+            portal.state = state
+            started = utcnow()
+            runs = [
+                crawl_site(cfg, site, db_url, settings=LOCAL, timeout=300) for site in ("zhaoqing", "yulin")
+            ]
+            failed += sum(r.status != "ok" for r in runs)
+            summary = _captured(print_summary, runs)
+            changes = _changes_since(db_url, started, queries)
+            text = summary + "\n" + _render_changes(changes)
+            section(f"crawl {i}, {title}", text)
+            (work / f"step{i}.txt").write_text(f"{title}\n\n{text}\n", "utf-8")
+            log.append(
+                {
+                    "step": i,
+                    "state": state,
+                    "title": title,
+                    "runs": [r.__dict__ | {"log": str(r.log)} for r in runs],
+                    "changes": changes,
+                }
+            )
+    (work / "steps.json").write_text(json.dumps(log, ensure_ascii=False, indent=1, default=str), "utf-8")
+    return failed
+
+
+def _captured(fn: Callable[..., None], *args: Any) -> str:
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        fn(*args)
+    return buf.getvalue().rstrip()
+
+
+def _changes_since(db_url: str, since: Any, queries: Any) -> list[dict[str, Any]]:
+    from storage.db import connect
+
+    db = connect(db_url)
+    try:
+        with db.reader() as s:
+            return list(reversed(queries.changes(s, since=since, limit=None)))
+    finally:
+        db.dispose()
+
+
+def _render_changes(changes: list[dict[str, Any]]) -> str:
+    from policywatch.commands.db import inline_diff, print_table
+
+    if not changes:
+        return "changes detected: none"
+    rows = []
+    for c in changes:
+        side = c["new"] or c["old"]
+        if c["kind"] == "metadata":
+            what = f"{c['field']}: {c['old_value']} -> {c['new_value']}"
+        else:
+            what = inline_diff(c["diff"]) if c["diff"] else (side["text"] if side else "")
+        rows.append((c["site"], c["kind"], (side["label"] or side["path"]) if side else "", c["title"], what))
+    table = _captured(
+        print_table, ["site", "kind", "where", "document", "what"], rows, {"document": 28, "what": 60}
+    )
+    return f"changes detected: {len(changes)}\n{table}"
