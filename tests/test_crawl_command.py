@@ -1,0 +1,57 @@
+"""`policywatch crawl`: the summary table, exit codes, and PostgreSQL as the database."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from policywatch.cli import main
+from storage.db import connect
+from storage.models import ChangeRow, CrawlRun
+from tests.portal import Portal
+from tests.portal.config import write_config
+
+FAST = ["--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "RETRY_BACKOFF_BASE=0.01"]
+
+
+# SQLite is the backend of the portal story (test_crawl_portal.py); this is the PostgreSQL half.
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_crawl_into_postgresql(db_url, tmp_path, capsys, monkeypatch):
+    # the URL comes from the environment here (the config has none)
+    monkeypatch.setenv("POLICYWATCH_DATABASE_URL", db_url)
+    with Portal() as portal:
+        cfg = write_config(portal, tmp_path / "policywatch.toml")
+        assert main(["crawl", "zhaoqing", "--config", str(cfg), *FAST]) == 0
+        first = capsys.readouterr().out
+        portal.state = 2
+        assert main(["crawl", "zhaoqing", "--config", str(cfg), *FAST]) == 0
+        second = capsys.readouterr().out
+    header = ["site", "status", "pages", "new", "changed", "unchanged", "304", "withdrawn", "errors", "time"]
+    assert first.split("\n")[0].split() == header
+    assert first.split("\n")[2].split()[:9] == ["zhaoqing", "ok", "4", "4", "0", "0", "0", "0", "0"]
+    assert second.split("\n")[2].split()[:9] == ["zhaoqing", "ok", "5", "1", "1", "3", "3", "0", "0"]
+    db = connect(db_url)
+    try:
+        with db.reader() as s:
+            runs = s.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
+            kinds = sorted(s.scalars(select(ChangeRow.kind).where(ChangeRow.prev_version_id.is_not(None))))
+    finally:
+        db.dispose()
+    assert [(r.status, r.pages, r.changed) for r in runs] == [("ok", 4, 4), ("ok", 5, 2)]
+    assert kinds == ["added", "modified", "removed"]
+
+
+def test_unreachable_site_fails_the_command_with_exit_1(tmp_path, capsys):
+    cfg = tmp_path / "policywatch.toml"
+    cfg.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "db.sqlite"}"\n\n'
+        '[[sites]]\nname = "dead"\nstart_urls = ["http://127.0.0.1:9/index.html"]\ndetail_pattern = "/t\\\\d+\\\\.html$"\n',
+        encoding="utf-8",
+    )
+    assert main(["crawl", "--config", str(cfg), *FAST, "--set", "RETRY_TIMES=0"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.split("\n")[2].split()[:2] == ["dead", "failed"]
+    err = captured.err.strip()
+    assert err.startswith("policywatch: 1 of 1 crawls did not finish cleanly: dead: failed (log ")
+    assert "\n" not in err
