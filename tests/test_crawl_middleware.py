@@ -48,3 +48,16 @@ def test_honest_gb_header_is_left_alone_and_site_encoding_wins():
     assert _mw().process_response(r.request, r) is r
     forced = _mw("gb18030").process_response(r.request, _response(page("utf-8"), "text/html"))
     assert forced.encoding == "gb18030" and TEXT in forced.text
+
+
+def test_spider_counts_pages_that_still_decode_badly(caplog):
+    from crawler.spiders.site import SiteSpider
+
+    counted: list[str] = []
+    spider = SiteSpider.__new__(SiteSpider)  # no config needed for this check
+    spider.crawler = SimpleNamespace(stats=SimpleNamespace(inc_value=lambda key, *a, **k: counted.append(key)))
+    spider._check_decoding(_response(page("utf-8", enc="utf-8"), "text/html; charset=utf-8"))
+    assert counted == []
+    spider._check_decoding(_response(page("gb2312", TEXT * 5), "text/html; charset=utf-8"))
+    assert counted == ["policywatch/suspect_encoding"]
+    assert "suspect encoding" in caplog.text

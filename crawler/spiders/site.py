@@ -134,6 +134,8 @@ class SiteSpider(scrapy.Spider):
         return response.urljoin(href) if href else None
 
     def parse_detail(self, response: Response) -> Iterator[PageItem]:
+        if isinstance(response, TextResponse) and response.status == 200:
+            self._check_decoding(response)
         yield PageItem(
             url=response.url,
             status=response.status,
@@ -144,6 +146,16 @@ class SiteSpider(scrapy.Spider):
             cached="cached" in response.flags,
             encoding=response.encoding if isinstance(response, TextResponse) else None,
         )
+
+    def _check_decoding(self, response: TextResponse) -> None:
+        """Count pages that still decode to U+FFFD: a charset lie the middleware did not catch."""
+        text = response.text
+        bad = text.count("\ufffd")
+        if bad > max(3, len(text) // 1000):  # > 0.1 %: more than a stray broken byte
+            self.crawler.stats.inc_value("policywatch/suspect_encoding")
+            log.warning(
+                "suspect encoding: %s decodes as %s with %d U+FFFD", response.url, response.encoding, bad
+            )
 
     def list_failed(self, failure: Failure) -> None:
         # The page after the last one of a static listing answers 404: that is the end, not an error.
