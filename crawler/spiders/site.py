@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from sqlalchemy.exc import SQLAlchemyError
 from twisted.python.failure import Failure
 
 from crawler.items import PageItem
@@ -81,6 +82,9 @@ class SiteSpider(scrapy.Spider):
         db = connect(self.database_url)
         try:
             return active_urls(db, self.site_name)
+        except SQLAlchemyError as e:  # no schema yet (storage pipeline disabled): nothing known
+            log.info("no known documents to revisit: %s", str(e).splitlines()[0])
+            return []
         finally:
             db.dispose()
 

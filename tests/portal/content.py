@@ -205,18 +205,20 @@ def site_pages(state: int) -> dict[str, Resource]:
 PER_PAGE = 2
 
 
-def _chunks(entries: list[Entry]) -> list[list[Entry]]:
-    return [entries[i : i + PER_PAGE] for i in range(0, len(entries), PER_PAGE)] or [[]]
+def _chunks(entries: list[Entry], per_page: int = PER_PAGE) -> list[list[Entry]]:
+    return [entries[i : i + per_page] for i in range(0, len(entries), per_page)] or [[]]
 
 
 def _list_name(i: int) -> str:
     return "index.html" if i == 0 else f"index_{i}.html"
 
 
-def gkmlpt_lists(entries: list[Entry]) -> dict[str, Resource]:
+def gkmlpt_lists(
+    entries: list[Entry], prefix: str = "/zq/gkmlpt/", per_page: int = PER_PAGE
+) -> dict[str, Resource]:
     """gkmlpt 政府信息公开 list pages: index.html, index_1.html, ... and no page count anywhere."""
     out = {}
-    for i, chunk in enumerate(_chunks(entries)):
+    for i, chunk in enumerate(_chunks(entries, per_page)):
         rows = "\n".join(
             f'<tr><td class="first"><a href="content/{e.path.rsplit("/", 1)[1]}" target="_blank">{escape(e.title)}</a></td>'
             f"<td>{e.date}</td></tr>"
@@ -228,7 +230,7 @@ def gkmlpt_lists(entries: list[Entry]) -> dict[str, Resource]:
 <table class="gkml-list"><tr><th>标题</th><th>日期</th></tr>
 {rows}
 </table><div class="pagination"><a href="index.html">首页</a></div></body></html>"""
-        out[f"/zq/gkmlpt/{_list_name(i)}"] = Resource(html.encode("utf-8"))
+        out[f"{prefix}{_list_name(i)}"] = Resource(html.encode("utf-8"))
     return out
 
 
@@ -255,3 +257,32 @@ def trs_lists(entries: list[Entry]) -> dict[str, Resource]:
 
 
 ROBOTS_TXT = f"User-agent: *\nDisallow: {ROBOTS_BLOCKED}\nDisallow: /private/\n"
+
+
+# -- bulk notices, for benchmarks ----------------------------------------------------------------
+
+BULK_LIST = "/bulk/gkmlpt/index.html"
+BULK_DETAIL = "/bulk/gkmlpt/content/post_{}.html"
+_TOPICS = ("森林防火", "安全生产", "城市供水", "食品安全", "职业教育", "乡村振兴", "数字政府", "营商环境")
+
+
+def bulk_pages(n: int, state: int) -> dict[str, Resource]:
+    """`n` gkmlpt notices of ten measures each, 25 to a list page; from state 2 on, every
+    tenth notice has one measure reworded (a realistic share of pages changing between crawls)."""
+    pages: dict[str, Resource] = {}
+    entries = []
+    for k in range(1, n + 1):
+        topic = _TOPICS[k % len(_TOPICS)]
+        title = f"肇庆市人民政府办公室关于做好{topic}工作的通知（第{k}号）"
+        measures = [
+            f"第{k}号通知第{j}项措施:各县(市、区)要按照{topic}工作要求,建立健全工作机制,"
+            f"明确责任分工,于{2026 + j % 3}年{j}月底前完成{topic}相关任务并报市政府备案。"
+            for j in range(1, 11)
+        ]
+        if state >= 2 and k % 10 == 0:
+            measures[3] = measures[3].replace("月底前", "月中旬前") + "逾期未完成的予以通报。"
+        path = BULK_DETAIL.format(k)
+        pages[path] = Resource(notice(title, f"肇府办函〔2026〕{k}号", "2026-03-01", measures))
+        entries.append(Entry(path, title, "2026-03-01"))
+    pages.update(gkmlpt_lists(entries, prefix="/bulk/gkmlpt/", per_page=25))
+    return pages

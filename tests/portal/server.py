@@ -35,8 +35,9 @@ class Hit:
 
 
 class Portal:
-    def __init__(self, state: int = 1, *, slow_seconds: float = 10.0, flaky_failures: int = 1):
+    def __init__(self, state: int = 1, *, slow_seconds: float = 10.0, flaky_failures: int = 1, bulk: int = 0):
         self.state = state
+        self.bulk = bulk  # generated notices under /bulk/ (benchmarks)
         self.slow_seconds = slow_seconds
         self.flaky_failures = flaky_failures
         self.hits: list[Hit] = []
@@ -87,6 +88,8 @@ class Portal:
         with self._lock:
             if state not in self._pages:
                 self._pages[state] = content.site_pages(state)
+                if self.bulk:
+                    self._pages[state].update(content.bulk_pages(self.bulk, state))
             return self._pages[state]
 
     def validators(self, path: str, body: bytes) -> tuple[str, datetime]:
