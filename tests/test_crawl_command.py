@@ -11,7 +11,14 @@ from storage.models import ChangeRow, CrawlRun
 from tests.portal import Portal
 from tests.portal.config import write_config
 
-FAST = ["--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "RETRY_BACKOFF_BASE=0.01"]
+FAST = [
+    "--set",
+    "DOWNLOAD_DELAY=0",
+    "--set",
+    "AUTOTHROTTLE_ENABLED=False",
+    "--set",
+    "RETRY_BACKOFF_BASE=0.01",
+]
 
 
 # SQLite is the backend of the portal story (test_crawl_portal.py); this is the PostgreSQL half.
@@ -55,3 +62,26 @@ def test_unreachable_site_fails_the_command_with_exit_1(tmp_path, capsys):
     err = captured.err.strip()
     assert err.startswith("policywatch: 1 of 1 crawls did not finish cleanly: dead: failed (log ")
     assert "\n" not in err
+
+
+def test_hung_crawl_is_killed_at_the_timeout_and_its_run_closed(tmp_path, capsys):
+    db_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    with Portal(slow_seconds=60) as portal:
+        cfg = tmp_path / "policywatch.toml"
+        cfg.write_text(
+            f'[database]\nurl = "{db_url}"\n\n[[sites]]\nname = "slow"\n'
+            f'start_urls = ["{portal.url("/traps/slow.html")}"]\ndetail_pattern = "^$"\n',
+            encoding="utf-8",
+        )
+        # the server would answer in 60 s and Scrapy would wait 30: the command gives up first
+        code = main(["crawl", "--config", str(cfg), *FAST, "--set", "DOWNLOAD_TIMEOUT=30", "--timeout", "4"])
+    assert code == 1
+    assert "slow: timeout" in capsys.readouterr().err
+    db = connect(db_url)
+    try:
+        with db.reader() as s:
+            run = s.scalars(select(CrawlRun)).one()
+    finally:
+        db.dispose()
+    assert run.status == "failed" and run.finished_at is not None
+    assert run.stats["finish_reason"].startswith("killed")

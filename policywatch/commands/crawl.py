@@ -150,9 +150,31 @@ def crawl_site(
     result.seconds, result.log = time.monotonic() - started, log
     if code is None:
         result.status = "timeout"
+        if result.run_id is not None:
+            _close_killed_run(db_url, result)
     elif code != 0 and result.status == "ok":
         result.status = "crashed"
     return result
+
+
+def _close_killed_run(db_url: str, result: SiteRun) -> None:
+    """The child was killed before it could close its crawl_run row: close it as failed."""
+    from storage.crawl_runs import finish_run
+    from storage.db import connect
+
+    db = connect(db_url)
+    try:
+        finish_run(
+            db,
+            result.run_id,
+            status="failed",
+            pages=result.pages,
+            changed=result.changed,
+            errors=result.errors + 1,
+            stats={"finish_reason": "killed: policywatch crawl --timeout"},
+        )
+    finally:
+        db.dispose()
 
 
 def _read_run(db_url: str, site: str, slot: str) -> SiteRun:
