@@ -8,7 +8,7 @@ from policywatch.cli import main
 
 
 def test_demo_reports_exactly_the_three_edits(tmp_path, capsys) -> None:
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+    assert main(["demo", "--no-crawl", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "肇府函〔2019〕381号" in out
     changes = json.loads((tmp_path / "compare.json").read_text("utf-8"))["changes"]
