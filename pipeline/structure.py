@@ -68,6 +68,7 @@ _COVER = re.compile(
 _SIGNATURE_ORG = re.compile(r"^[\u4e00-\u9fff（）()、\s]{2,40}(政府|委员会|局|厅|办公室|办公厅|部|院|中心|会|处|所|公司|小组|领导小组|街道办事处)$")
 _ATTACH_OPEN = re.compile(r"^附\s*[件表]\s*(\d{1,2})?\s*[:：]?\s*$")
 _ATTACH_NAMED = re.compile(r"^附\s*件\s*(\d{1,2})?\s*[:：]\s*(.+)$")
+_LIST_NUMBER = re.compile(r"^\s*\d{1,2}\s*[.．、]\s*")
 _ANSWER = re.compile(r"^答\s*[:：]\s*")
 _QUESTION = re.compile(r"^问\s*[:：]\s*")
 _TOC = re.compile(r"^目\s*录$")
@@ -316,9 +317,8 @@ def _scopes(lines: list[Line], attachment_names: list[str]) -> list[Scope]:
             m_open = _ATTACH_OPEN.match(line.text.strip())
             if m_open and _is_name_list(lines, i + 1):
                 # "附件：" then "1．XXX" "2．YYY": the 附件说明, names only
-                names = _attachment_list(lines[i + 1].text, lines, i + 1)
+                names, i = _attachment_list(lines[i + 1].text, lines, i + 1)
                 attachment_names.extend(names)
-                i += 1 + len(names)
                 continue
             if m_open:
                 n = len(scopes)
@@ -332,10 +332,8 @@ def _scopes(lines: list[Line], attachment_names: list[str]) -> list[Scope]:
             m_named = _ATTACH_NAMED.match(line.text.strip())
             if m_named:
                 # 附件说明 "附件：1．XXX" lists names; the attached text, if any, follows under its own 附件 line
-                attachment_names.extend(_attachment_list(m_named.group(2), lines, i))
-                i += 1
-                while i < len(lines) and lines[i].table is None and re.match(r"^\s*\d{1,2}\s*[.．、]", lines[i].text) and len(lines[i].text) < 60:
-                    i += 1
+                names, i = _attachment_list(m_named.group(2), lines, i)
+                attachment_names.extend(names)
                 continue
         scopes[-1].lines.append(line)
         i += 1
@@ -349,13 +347,14 @@ def _is_name_list(lines: list[Line], i: int) -> bool:
     return bool(re.match(r"^\s*[1１]\s*[.．、]", t)) and len(t) < 60 and "。" not in t
 
 
-def _attachment_list(first: str, lines: list[Line], i: int) -> list[str]:
-    names = [re.sub(r"^\s*\d{1,2}\s*[.．、]\s*", "", first).strip()]
+def _attachment_list(first: str, lines: list[Line], i: int) -> tuple[list[str], int]:
+    """The names of a 附件说明 list starting with `first` at line i, and the index after the list."""
+    names = [_LIST_NUMBER.sub("", first).strip()]
     j = i + 1
-    while j < len(lines) and lines[j].table is None and re.match(r"^\s*\d{1,2}\s*[.．、]", lines[j].text) and len(lines[j].text) < 60:
-        names.append(re.sub(r"^\s*\d{1,2}\s*[.．、]\s*", "", lines[j].text).strip())
+    while j < len(lines) and lines[j].table is None and _LIST_NUMBER.match(lines[j].text) and len(lines[j].text) < 60:
+        names.append(_LIST_NUMBER.sub("", lines[j].text).strip())
         j += 1
-    return [n for n in names if n]
+    return [n for n in names if n], j
 
 
 # -- 3. the node tree ----------------------------------------------------------------------
