@@ -41,7 +41,6 @@ def normalize(data: bytes | str, url: str = "", headers: dict[str, str] | None =
         decoded = decode(data, headers)
         text = decoded.text
         doc.quality.stats["replacement_chars"] = decoded.replacements
-        doc.quality.stats["encoding"] = 0.0 if decoded.encoding == "utf-8" else 1.0
         if decoded.source == "fallback":
             doc.quality.flags.append("encoding_fallback")
     else:
@@ -103,7 +102,6 @@ def _is_html(text: str, filename: str) -> bool:
 
 def _html(text: str, doc: Document, url: str) -> tuple[list[Line], PageParts]:
     parts = extract(text)
-    doc.quality.stats["container"] = 0.0 if parts.container not in ("density", "none") else 1.0
     if parts.container == "density":
         doc.quality.flags.append("body_by_density")
     meta = parts.meta

@@ -220,7 +220,7 @@ def _drop_repeats(lines: list[Line]) -> list[Line]:
     while i < len(lines):
         k = keys[i]
         j = first_at.get(k)
-        if j is not None and k and x_is_text(lines[i]):
+        if j is not None and k and lines[i].table is None:
             run = 0
             while i + run < len(lines) and j + run < i and keys[i + run] == keys[j + run]:
                 run += 1
@@ -231,10 +231,6 @@ def _drop_repeats(lines: list[Line]) -> list[Line]:
         out.append(lines[i])
         i += 1
     return out
-
-
-def x_is_text(line: Line) -> bool:
-    return line.table is None
 
 
 def _drop_titles(lines: list[Line], titles: list[str]) -> list[Line]:
@@ -368,7 +364,7 @@ def _build_tree(lines: list[Line]) -> tuple[Node, str, str]:
     tail: list[str] = []
     for line in lines:
         if line.table is not None:
-            _owner(stack).tables.append(line.table)
+            stack[-1].tables.append(line.table)
             continue
         text = line.text.strip()
         if not text:
@@ -398,10 +394,6 @@ def _build_tree(lines: list[Line]) -> tuple[Node, str, str]:
         last[marker.family] = ordinal
     closing = _detach_closing(root)
     return root, "\n".join(preamble), closing
-
-
-def _owner(stack: list[Node]) -> Node:
-    return stack[-1]
 
 
 def _plausible(marker: Marker, stack: list[Node], last: dict[str, int]) -> bool:
