@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from pipeline.html_blocks import Block
-from pipeline.text import nfkc
+from pipeline.text import count_cjk, nfkc
 
 CHROME_WORDS = (
     "无障碍", "长者助手", "关怀版", "我的收藏", "我要收藏", "收藏", "繁体", "简体", "登录", "个人中心", "退出",
@@ -38,7 +38,6 @@ _BYLINE = re.compile(
     r"(来源|信息来源|作者|浏览次数|字号|【)"
 )
 _CRUMB = re.compile(r"^(当前位置|您的位置|您现在的位置|所在位置|首页\s*[>»/])")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _TAIL = re.compile(r"^[【\[(（\s]*(" + "|".join(map(re.escape, TAIL_MARKERS)) + ")")
 
 
@@ -73,5 +72,5 @@ def trim_chrome(blocks: list[Block]) -> list[Block]:
         if b.table is None and is_chrome_line(b.text):
             continue
         out.append(b)
-        seen_text = seen_text or b.table is not None or len(_CJK.findall(b.text)) >= 20
+        seen_text = seen_text or b.table is not None or count_cjk(b.text) >= 20
     return out

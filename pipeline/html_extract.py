@@ -17,6 +17,7 @@ from lxml import etree
 
 from pipeline.chrome import trim_chrome
 from pipeline.html_blocks import Block, element_blocks
+from pipeline.text import count_cjk
 
 # (name, XPath) in order: a specific CMS container beats a generic one.
 CONTAINERS: tuple[tuple[str, str], ...] = (
@@ -30,7 +31,6 @@ CONTAINERS: tuple[tuple[str, str], ...] = (
     ("content_article", "//*[contains(@class,'content_article') or contains(@class,'pages_content')]"),
     ("generic", "//article | //*[@id='content' or @id='article' or @class='content' or @class='article']"),
 )
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _HANWEB = re.compile(r"<!--\s*ZJEG_RSS\.content\.begin\s*-->(.*?)<!--\s*ZJEG_RSS\.content\.end\s*-->", re.S | re.I)
 _GKMLPT = re.compile(r"DETAIL\s*[:=]\s*\{")
 _META_NAMES = ("ArticleTitle", "PubDate", "ContentSource", "ColumnName", "SiteName", "SiteDomain", "Url", "Keywords", "Description")
@@ -92,7 +92,7 @@ def extract(text: str) -> PageParts:
 
 def _find_container(root: etree._Element, text: str, gk: dict) -> tuple[etree._Element | None, str]:
     m = _HANWEB.search(text)
-    if m and _cjk(m.group(1)) >= 20:
+    if m and count_cjk(m.group(1)) >= 20:
         frag = parse_html(f"<html><body><div>{m.group(1)}</div></body></html>")
         if frag is not None:
             return frag.find(".//body/div"), "hanweb"
@@ -100,13 +100,13 @@ def _find_container(root: etree._Element, text: str, gk: dict) -> tuple[etree._E
     for name, xpath in CONTAINERS:
         found = [el for el in root.xpath(xpath) if isinstance(el.tag, str)]
         for el in found:
-            n = _cjk(el.text_content())
+            n = count_cjk(el.text_content())
             # the first CMS rule that yields real text wins; a later, generic one must do much better
             if n >= 40 and (best is None or n > best[0] * 3):
                 best = (n, el, name)
         if best is not None and name != "generic":
             break
-    if gk.get("content") and (best is None or _cjk(gk["content"]) > best[0] * 1.5):
+    if gk.get("content") and (best is None or count_cjk(gk["content"]) > best[0] * 1.5):
         frag = parse_html(f"<html><body><div>{gk['content']}</div></body></html>")
         if frag is not None:
             return frag.find(".//body/div"), "gkmlpt"
@@ -127,8 +127,8 @@ def _densest(root: etree._Element) -> etree._Element | None:
         body = root
     for p in body.iter("p", "div", "td", "li", "span", "font", "pre"):
         own = (p.text or "") + "".join((c.tail or "") for c in p)
-        link_chars = sum(_cjk(a.text_content()) for a in p.iter("a"))
-        n = _cjk(own) + sum(_cjk(c.text_content()) for c in p if isinstance(c.tag, str) and c.tag in ("span", "font", "strong", "b", "a")) - 2 * link_chars
+        link_chars = sum(count_cjk(a.text_content()) for a in p.iter("a"))
+        n = count_cjk(own) + sum(count_cjk(c.text_content()) for c in p if isinstance(c.tag, str) and c.tag in ("span", "font", "strong", "b", "a")) - 2 * link_chars
         if n < 10:
             continue
         parent = p.getparent()
@@ -138,12 +138,8 @@ def _densest(root: etree._Element) -> etree._Element | None:
             if gp is not None:
                 scores[gp] = scores.get(gp, 0) + n / 2
     if not scores:
-        return body if _cjk(body.text_content()) > 0 else None
+        return body if count_cjk(body.text_content()) > 0 else None
     return max(scores, key=scores.get)
-
-
-def _cjk(s: str) -> int:
-    return len(_CJK.findall(s))
 
 
 def _meta_tags(root: etree._Element) -> dict[str, str]:

@@ -17,14 +17,13 @@ from pipeline.markers import parse_marker
 from pipeline.metadata import find_doc_numbers, iso_date, label_values, normalize_doc_number, references
 from pipeline.schema import Attachment, Document
 from pipeline.structure import Line, Structured, structure
-from pipeline.text import clean_line
+from pipeline.text import clean_line, count_cjk
 from pipeline.text_input import text_lines
 
 FATAL_FLAGS = ("empty", "binary", "no_text", "garbled")
 """Flags that mean the page carries no policy text to store or compare."""
 
 _ATTACH_EXT = re.compile(r"\.(docx?|pdf|xlsx?|wps|et|zip|rar|7z|ofd|pptx?|txt|jpg|png)(?:$|[?#])", re.I)
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _PUNCT = re.compile(r"[\W_]", re.U)
 _HTML_SNIFF = re.compile(r"<\s*(html|head|body|div|p|table|meta|!doctype|span|br|a)\b", re.I)
 _TITLE_SUFFIX = re.compile(r"(?<=.{8})\s*(?:_{1,2}|\s[-|–—]\s|\|)\s*[^_|]{2,40}$")
@@ -170,7 +169,7 @@ def _attachments(parts: PageParts, base: str) -> list[Attachment]:
 def _quality(doc: Document, lines: list[Line]) -> None:
     text = "".join(x.text for x in lines if x.table is None)
     chars = len(re.sub(r"\s", "", text))
-    cjk = len(_CJK.findall(text))
+    cjk = count_cjk(text)
     punct = len(_PUNCT.findall(re.sub(r"\s", "", text)))
     bad = text.count("\ufffd")
     doc.quality.stats.update({"chars": float(chars), "cjk_ratio": round(cjk / chars, 3) if chars else 0.0})

@@ -51,6 +51,7 @@ _PUNCT_VARIANTS = str.maketrans(
     }
 )
 _SPACE = re.compile(r"\s+")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 
 
@@ -82,3 +83,8 @@ def text_hash(norm: str) -> str:
 def clean_line(text: str) -> str:
     """Collapse runs of layout whitespace (incl. U+3000, nbsp) to one space and trim."""
     return _SPACE.sub(" ", text.replace("\u3000", " ").replace("\xa0", " ")).strip()
+
+
+def count_cjk(text: str) -> int:
+    """How many CJK ideographs a text holds: the measure of "real text" across the pipeline."""
+    return len(_CJK.findall(text))
