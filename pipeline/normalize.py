@@ -2,7 +2,7 @@
 
 decode -> (HTML: container, chrome, metadata | text: lines, unwrap) -> structure -> Document.
 It never raises on bad input: an empty, binary, garbled or text-free page comes back as a
-Document whose `quality.flags` say so (FATAL_FLAGS are the ones a caller must not store as a
+Document whose `quality.flags` say so (schema.FATAL_FLAGS are the ones a caller must not store as a
 version of a policy), so a crawler can record the failure and the CLI can print one line.
 """
 
@@ -19,9 +19,6 @@ from pipeline.schema import Attachment, Document
 from pipeline.structure import Line, Structured, structure
 from pipeline.text import clean_line, count_cjk
 from pipeline.text_input import text_lines
-
-FATAL_FLAGS = ("empty", "binary", "no_text", "garbled")
-"""Flags that mean the page carries no policy text to store or compare."""
 
 _ATTACH_EXT = re.compile(r"\.(docx?|pdf|xlsx?|wps|et|zip|rar|7z|ofd|pptx?|txt|jpg|png)(?:$|[?#])", re.I)
 _PUNCT = re.compile(r"[\W_]", re.U)
@@ -79,7 +76,7 @@ def _flag(doc: Document, flag: str, why: str) -> Document:
 
 def is_usable(doc: Document) -> bool:
     """False when a fatal flag says the page carries no policy text (see quality.reason)."""
-    return not any(f in doc.quality.flags for f in FATAL_FLAGS)
+    return doc.quality.usable()
 
 
 def _is_binary(data: bytes) -> bool:

@@ -104,6 +104,10 @@ class Attachment:
     ext: str = ""
 
 
+FATAL_FLAGS = ("empty", "binary", "no_text", "garbled")
+"""Quality flags that mean a page carries no policy text to store or compare."""
+
+
 @dataclass
 class Quality:
     """What the normalizer noticed about a page that a reader should know (flags are short codes)."""
@@ -111,6 +115,10 @@ class Quality:
     flags: list[str] = field(default_factory=list)
     stats: dict[str, float] = field(default_factory=dict)
     reason: str = ""  # one line for a person when a flag means the page cannot be used
+
+    def usable(self) -> bool:
+        """False when a fatal flag says the page carries no policy text (see `reason`)."""
+        return not any(f in self.flags for f in FATAL_FLAGS)
 
 
 @dataclass

@@ -60,11 +60,12 @@ class Page:
 
 @dataclass
 class RecordResult:
-    outcome: str  # new | changed | unchanged | withdrawn | gone (404 for a page never stored)
+    outcome: str  # new | changed | unchanged | withdrawn | gone (404 for a page never stored) | unusable
     document_id: int | None = None
     version_id: int | None = None
     seq: int | None = None
     changes: int = 0
+    reason: str = ""  # why an unusable page was not stored (the normalizer's quality.reason)
 
 
 def _after_version_flush(session: Session, version: Version) -> None:
@@ -286,6 +287,11 @@ def _record(
         return _withdraw(session, row, at, on_changes)
 
     assert doc is not None and digest is not None
+    if not doc.quality.usable():
+        # An empty, binary, chrome-only or garbled fetch is no version of the policy: storing it
+        # would report every stored measure as removed. Keep what is stored; say why.
+        known = find_by_url(session, url)
+        return RecordResult("unusable", known.id if known else None, reason=doc.quality.reason)
     row, created = _find_or_create(session, page, doc, url, at)
     latest = session.get(Version, row.latest_version_id) if row.latest_version_id else None
     if latest is not None and latest.content_hash == digest:

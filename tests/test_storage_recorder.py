@@ -226,3 +226,20 @@ def test_change_outside_measures_keeps_its_text(db):
         d = queries.diff(s, queries.resolve_document(s, URL), None, None)
     pre = [c for c in d["changes"] if (c["new"] or {}).get("path") == "preamble"]
     assert pre and "规范和加强" in pre[0]["new"]["text"] and pre[0]["old"]["text"].startswith("为了加强")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [b"", b"<html><body><div class='nav'><a href='/'>\xe9\xa6\x96\xe9\xa1\xb5</a></div></body></html>", bytes(range(256)) * 8],
+    ids=["empty", "navigation-only", "binary"],
+)
+def test_unusable_fetch_keeps_what_is_stored(db, bad: bytes):
+    """An empty, chrome-only or binary 200 is no new version: storing it would report every measure removed."""
+    from pathlib import Path
+
+    page = (Path(__file__).parent / "data" / "fixtures" / "zhaoqing-gkmlpt.html").read_bytes()
+    assert record_page(db, Page(url=URL, body=page, site="zq", fetched_at=T0)).outcome == "new"
+    before = counts(db)
+    result = record_page(db, Page(url=URL, body=bad, site="zq", fetched_at=T0 + timedelta(days=1)))
+    assert result.outcome == "unusable" and result.reason and result.document_id is not None
+    assert counts(db) == before
