@@ -21,7 +21,6 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check . || true
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
