@@ -86,11 +86,18 @@ class SiteConfig:
     allowed_domains: tuple[str, ...] = ()
 
 
+# Top-level tables. [database] and [[sites]] are parsed here; the others belong to the package
+# that uses them and are parsed there from `Config.tables` (notifications: subscriptions, smtp,
+# digest; scheduler: crawl, scheduler, operator), so each section's rules live beside its code.
+TOP_KEYS = ("database", "sites", "subscriptions", "smtp", "digest", "crawl", "scheduler", "operator")
+
+
 @dataclass(frozen=True)
 class Config:
     path: Path
     sites: tuple[SiteConfig, ...]
     database_url: str | None = None
+    tables: dict[str, Any] = field(default_factory=dict)  # the raw TOML of the other top-level keys
 
     def site(self, name: str) -> SiteConfig:
         for s in self.sites:
@@ -119,6 +126,9 @@ def load(value: str | os.PathLike[str] | None = None) -> Config:
 
 
 def parse(data: dict[str, Any], path: Path) -> Config:
+    unknown = sorted(set(data) - set(TOP_KEYS))
+    if unknown:
+        raise UsageError(f"{path}: {unknown[0]}: unknown top-level key (known: {', '.join(TOP_KEYS)})")
     db = data.get("database", {})
     if not isinstance(db, dict):
         raise UsageError(f"{path}: [database] must be a table")
@@ -134,7 +144,8 @@ def parse(data: dict[str, Any], path: Path) -> Config:
         if any(s.name == site.name for s in sites):
             raise UsageError(f"{path}: site {site.name!r}: name is used twice")
         sites.append(site)
-    return Config(path=path, sites=tuple(sites), database_url=url)
+    tables = {k: v for k, v in data.items() if k not in ("database", "sites")}
+    return Config(path=path, sites=tuple(sites), database_url=url, tables=tables)
 
 
 def _site(raw: Any, path: Path, index: int) -> SiteConfig:

@@ -111,3 +111,10 @@ def test_crawl_command_usage_errors(tmp_path, capsys):
     assert "no site named 'guangzhou'" in capsys.readouterr().err
     assert main(["crawl", "--config", str(tmp_path / "missing.toml")]) == 2
     assert main(["crawl", "--config", str(path), "--set", "nonsense"]) == 2
+
+
+def test_unknown_top_level_key_and_other_tables_kept(tmp_path):
+    with pytest.raises(UsageError, match="subscription: unknown top-level key"):
+        load(write(tmp_path, GOOD + '\n[[subscription]]\nname = "x"\n'))
+    cfg = load(write(tmp_path, GOOD + '\n[smtp]\nhost = "mail.example.org"\n'))
+    assert cfg.tables == {"smtp": {"host": "mail.example.org"}}
