@@ -145,10 +145,10 @@ def _html(doc: Document) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
-def _pages(version: int, fetched_at: datetime):
+def _pages(version: int, fetched_at: datetime, docs: int | None = None):
     from storage.recorder import Page
 
-    for i in range(DOCS):
+    for i in range(DOCS if docs is None else docs):
         doc = _document(i, version)
         yield Page(
             url=_url(i),
@@ -159,17 +159,26 @@ def _pages(version: int, fetched_at: datetime):
         )
 
 
-def _record_round(db, version: int, fetched_at: datetime) -> tuple[float, dict[str, int]]:
+def _record_round(
+    db, version: int, fetched_at: datetime, docs: int | None = None
+) -> tuple[float, dict[str, int]]:
     from storage.recorder import record_pages
 
     outcomes: dict[str, int] = {}
-    pages = list(_pages(version, fetched_at))  # built before the clock starts: not storage work
+    pages = list(_pages(version, fetched_at, docs))  # built before the clock starts: not storage work
     start = time.perf_counter()
     for k in range(0, len(pages), BATCH):
         for r in record_pages(db, pages[k : k + BATCH], on_changes=None):
             name = type(r).__name__ if isinstance(r, Exception) else r.outcome
             outcomes[name] = outcomes.get(name, 0) + 1
     return time.perf_counter() - start, outcomes
+
+
+def build_history(db, docs: int | None = None) -> None:
+    """The synthetic history of this benchmark in a migrated database: `docs` (default DOCS)
+    documents x VERSIONS versions, version v recorded on day v-1 after T0 (reused by bench_web)."""
+    for v in range(1, VERSIONS + 1):
+        _record_round(db, v, T0 + timedelta(days=v - 1), docs)
 
 
 def _median_ms(fn: Callable[[int], object], rng: random.Random) -> float:
