@@ -21,6 +21,7 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider
 
 from crawler.items import PageItem
 from storage.recorder import Page, RecordResult
@@ -48,13 +49,19 @@ class StoragePipeline:
 
     async def open_spider(self) -> None:
         from storage import migrate
-        from storage.crawl_runs import start_run
+        from storage.crawl_runs import SlotTaken, start_run
         from storage.db import connect
 
         spider = self.crawler.spider
         self.db = connect(spider.database_url)
         migrate.require(self.db, create=True)
-        self.run_id = start_run(self.db, spider.site_name, spider.slot)
+        try:
+            self.run_id = start_run(self.db, spider.site_name, spider.slot)
+        except SlotTaken as e:
+            # A second scheduler fired the same slot: stop before fetching anything.
+            log.error("not crawling: %s", e)
+            self.crawler.stats.set_value("policywatch/slot_taken", 1)
+            raise CloseSpider("slot_taken") from None
         log.info("crawl run %s of site %s, database %s", self.run_id, spider.site_name, self.db.display_url)
 
     async def process_item(self, item: PageItem) -> PageItem:

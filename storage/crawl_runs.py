@@ -10,19 +10,39 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
 from storage.models import CrawlRun, Document, DocumentUrl, Site, utcnow
 from storage.recorder import get_site
 
 
+class SlotTaken(Exception):
+    """Another crawl already claimed this (site, slot): this one must record nothing."""
+
+
 def start_run(db: Database, site: str, slot: str | None = None, at: datetime | None = None) -> int:
-    """A `running` row; UNIQUE(site, slot) makes a second start of one scheduled slot fail."""
-    with db.writer() as session:
-        row = CrawlRun(site_id=get_site(session, site).id, slot=slot, started_at=at or utcnow())
-        session.add(row)
-        session.flush()
-        return row.id
+    """A `running` row; UNIQUE(site, slot) makes a second start of one scheduled slot fail.
+
+    Two schedulers firing the same slot race here, and the database decides: the loser gets
+    SlotTaken, however close together the two inserts were.
+    """
+    try:
+        with db.writer() as session:
+            row = CrawlRun(site_id=get_site(session, site).id, slot=slot, started_at=at or utcnow())
+            session.add(row)
+            session.flush()
+            return row.id
+    except IntegrityError:
+        if slot is None:
+            raise
+        with db.reader() as session:
+            other = session.scalar(
+                select(CrawlRun.id).join(Site, Site.id == CrawlRun.site_id).where(
+                    Site.name == site, CrawlRun.slot == slot
+                )
+            )
+        raise SlotTaken(f"site {site!r}: slot {slot!r} was already claimed by crawl run {other}") from None
 
 
 def finish_run(
