@@ -237,23 +237,37 @@ class CrawlRun(Base):
 
 
 class Subscription(Base):
-    """Who wants to hear about what: `filters` is {"sites": [...], "kinds": [...], "terms": [...]}."""
+    """Who wants to hear about what, and how often (notifications.subscriptions parses and syncs these).
+
+    `filters` is {"sites", "publishers", "doc_kinds", "keywords", "kinds"} (lists; empty: any;
+    no "kinds": everything but cosmetic). `cadence` is "immediate", "daily HH:MM" or
+    "weekly DAY HH:MM". `origin` says who owns the row: "config" rows mirror policywatch.toml and
+    are deactivated when removed there; "cli" rows come from `policywatch subscribers add`.
+    `email` is the first address (kept for the outbox's `recipient`); `addresses` holds them all.
+    """
 
     __tablename__ = "subscription"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200), unique=True)
     email: Mapped[str] = mapped_column(String(320))
+    addresses: Mapped[list[Any] | None] = mapped_column(JSON)
     filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    cadence: Mapped[str] = mapped_column(String(40), default="immediate")
+    origin: Mapped[str] = mapped_column(String(20), default="cli")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Outbox(Base):
-    """Work for the mailer, written in the transaction that detected the change.
+    """One change for one subscription, written in the transaction that detected the change.
 
     `key` is unique so that enqueueing twice (a retried transaction, a reprocess) is a no-op.
-    Step 5 adds rendering and sending; the status/attempt columns are what the sender needs.
+    Life of a row (notifications.sender): pending -> sending (claimed into a digest: `digest_key`,
+    `message_id`, `claimed_by`, `claimed_at` set) -> sent, or -> retry (same digest, same
+    Message-ID, at `next_attempt_at`) -> sending ..., or -> dead (`last_error` says why).
+    A row left in `sending` by a crashed sender is sent again with the same Message-ID.
     """
 
     __tablename__ = "outbox"
@@ -266,15 +280,21 @@ class Outbox(Base):
     digest_key: Mapped[str | None] = mapped_column(String(200))
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     message_id: Mapped[str | None] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending | sending | sent | dead
+    # pending | sending | retry | sent | dead
+    status: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))  # host:pid:token of the claiming sender
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_outbox_subscription_id_status", "subscription_id", "status"),
+        Index("ix_outbox_digest_key", "digest_key"),
+    )
 
 
 TABLES = (
