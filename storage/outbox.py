@@ -2,78 +2,101 @@
 
 `record_page` calls `enqueue_changes(session, document, changes)` after the change rows are
 flushed: a crash between detecting and mailing then loses nothing, and the unique `key` makes a
-retried transaction a no-op. Step 5 (notifications) renders and sends what lands here; it can
-replace the matching below or pass its own hook to `record_page(on_changes=...)`.
+retried transaction a no-op. One row per (matching subscription, change); notifications.sender
+collects a subscription's pending rows into one digest when its cadence says so.
 
-Subscription filters (all optional, empty means "any"):
-  {"sites": ["gz"], "kinds": ["added", "modified"], "terms": ["公积金"], "documents": [12]}
-Without "kinds", everything but cosmetic changes is sent (DESIGN.md, change kinds).
+The matching itself is notifications.filters (pure, imports only pipeline/): sites,
+publishers, document kinds, keywords in the title or the changed measure, change kinds
+(default: everything but cosmetic).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from typing import Any
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from pipeline.schema import DIGEST_KINDS
+from notifications.filters import DEFAULT_KINDS, ChangeFacts, Filters
 from pipeline.text import norm_text
-from storage.models import DOCUMENT_EVENTS, ChangeRow, Document, MeasureRow, Outbox, Subscription
+from storage.models import ChangeRow, Document, MeasureRow, Outbox, Subscription, Version, utcnow
 
-DEFAULT_KINDS = (*DIGEST_KINDS, "metadata", *DOCUMENT_EVENTS)
-
-
-def matches(filters: dict[str, Any], site: str, document: Document, change: ChangeRow, text: str) -> bool:
-    if filters.get("sites") and site not in filters["sites"]:
-        return False
-    if filters.get("documents") and document.id not in filters["documents"]:
-        return False
-    if change.kind not in (filters.get("kinds") or DEFAULT_KINDS):
-        return False
-    terms = filters.get("terms") or []
-    return not terms or any(norm_text(t) in text for t in terms)
+__all__ = ["DEFAULT_KINDS", "enqueue_changes", "key_for"]
 
 
-def _change_text(session: Session, document: Document, change: ChangeRow) -> str:
-    """What a term filter looks at: the title and the measure text on both sides."""
-    parts = [document.title]
-    for mid in (change.old_measure_id, change.new_measure_id):
-        if mid is not None:
-            m = session.get(MeasureRow, mid)
-            if m is not None:
-                parts.append(m.norm_text)
-    if change.field:
-        parts += [str(change.old_value or ""), str(change.new_value or "")]
-    return norm_text("".join(parts))
+def key_for(change_id: int, subscription_id: int) -> str:
+    return f"change:{change_id}:sub:{subscription_id}"
+
+
+def _texts(session: Session, document: Document, changes: Sequence[ChangeRow]) -> dict[int, str]:
+    """Normalized title + both sides' measure text (+ metadata values) per change: what keywords see."""
+    ids = {mid for c in changes for mid in (c.old_measure_id, c.new_measure_id) if mid is not None}
+    norm = (
+        dict(session.execute(select(MeasureRow.id, MeasureRow.norm_text).where(MeasureRow.id.in_(ids))).all())
+        if ids
+        else {}
+    )
+    title = norm_text(document.title or "")
+    out = {}
+    for c in changes:
+        parts = [title, *(norm.get(m, "") for m in (c.old_measure_id, c.new_measure_id) if m is not None)]
+        if c.field:
+            parts += [norm_text(str(c.old_value or "")), norm_text(str(c.new_value or ""))]
+        out[c.id] = "\n".join(parts)
+    return out
+
+
+@lru_cache(maxsize=4096)  # parsed once per distinct filter JSON, not per recorded page
+def _filters(frozen: str) -> Filters:
+    return Filters.from_json(json.loads(frozen))
 
 
 def enqueue_changes(session: Session, document: Document, changes: Sequence[ChangeRow]) -> int:
-    """Add one outbox row per (subscription, change) that matches; returns how many."""
+    """Add one outbox row per (active subscription, change) that matches; returns how many."""
     if not changes:
         return 0
-    subs = session.scalars(select(Subscription).where(Subscription.active.is_(True))).all()
+    subs = session.execute(
+        select(Subscription.id, Subscription.email, Subscription.filters).where(Subscription.active.is_(True))
+    ).all()
     if not subs:
         return 0
-    site = document.site.name
-    added = 0
+    parsed = [
+        (sid, email, _filters(json.dumps(f or {}, sort_keys=True, ensure_ascii=False)))
+        for sid, email, f in subs
+    ]
+    latest = session.get(Version, document.latest_version_id) if document.latest_version_id else None
+    doc_kind = (latest.normalized or {}).get("kind", "other") if latest is not None else "other"
+    texts: dict[int, str] | None = None
+    if any(f.needs_text for _, _, f in parsed):
+        texts = _texts(session, document, changes)
+    now = utcnow()
+    rows = []
     for change in changes:
-        text = None
-        for sub in subs:
-            filters = sub.filters or {}
-            if filters.get("terms") and text is None:
-                text = _change_text(session, document, change)
-            if not matches(filters, site, document, change, text or ""):
-                continue
-            session.add(
-                Outbox(
-                    key=f"change:{change.id}:sub:{sub.id}",
-                    subscription_id=sub.id,
-                    recipient=sub.email,
-                    change_id=change.id,
-                    payload={"document_id": document.id, "kind": change.kind},
+        facts = ChangeFacts(
+            site=document.site.name,
+            publisher=document.publisher or "",
+            doc_kind=doc_kind,
+            document_id=document.id,
+            kind=change.kind,
+            text=(lambda cid=change.id: texts[cid]) if texts is not None else (lambda: ""),
+        )
+        for sid, email, filters in parsed:
+            if filters.matches(facts):
+                rows.append(
+                    {
+                        "key": key_for(change.id, sid),
+                        "subscription_id": sid,
+                        "recipient": email,
+                        "change_id": change.id,
+                        "payload": {"document_id": document.id, "kind": change.kind},
+                        "status": "pending",
+                        "attempts": 0,
+                        "created_at": now,
+                    }
                 )
-            )
-            added += 1
-    return added
+    if rows:
+        # Core bulk insert: a crawl with many subscribers writes thousands of rows per page.
+        session.execute(insert(Outbox), rows)
+    return len(rows)

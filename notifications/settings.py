@@ -1,0 +1,106 @@
+"""The notification tables of policywatch.toml in one object: `[[subscriptions]]`, `[smtp]`, `[digest]`.
+
+policywatch.config keeps these tables raw (Config.tables) so that their rules live here, beside
+the code that uses them. Every error is a ValueError whose message names the file and the key.
+
+```toml
+[digest]
+timezone = "Asia/Shanghai"       # wall clock of daily/weekly cadences
+subject_prefix = "[policywatch]"
+max_attempts = 8                 # transient failures before a digest is dead-lettered
+retry_seconds = 60               # first retry delay; doubles per attempt, with jitter
+retry_max_seconds = 3600
+claim_timeout_minutes = 15       # a claim older than this (another host's crashed sender) is taken over
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from notifications.cadence import DEFAULT_TZ
+from notifications.smtp import SmtpConfigError, SmtpSettings
+from notifications.subscriptions import SubscriptionSpec, parse_subscriptions
+
+DIGEST_KEYS = {
+    "timezone",
+    "subject_prefix",
+    "max_attempts",
+    "retry_seconds",
+    "retry_max_seconds",
+    "claim_timeout_minutes",
+}
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    timezone: str = DEFAULT_TZ
+    subject_prefix: str = "[policywatch]"
+    max_attempts: int = 8
+    retry_seconds: float = 60.0
+    retry_max_seconds: float = 3600.0
+    claim_timeout_minutes: float = 15.0
+
+    @classmethod
+    def from_config(cls, table: Mapping[str, Any] | None, where: str = "policywatch.toml") -> DigestSettings:
+        table = dict(table or {})
+        unknown = sorted(set(table) - DIGEST_KEYS)
+        if unknown:
+            raise ValueError(
+                f"{where}: digest: {unknown[0]}: unknown key (known: {', '.join(sorted(DIGEST_KEYS))})"
+            )
+        values: dict[str, Any] = {}
+        if "timezone" in table:
+            try:
+                ZoneInfo(str(table["timezone"]))
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(
+                    f"{where}: digest: timezone: {table['timezone']!r} is not a time zone"
+                ) from None
+            values["timezone"] = table["timezone"]
+        if "subject_prefix" in table:
+            prefix = table["subject_prefix"]
+            if not isinstance(prefix, str) or "\n" in prefix or "\r" in prefix:
+                raise ValueError(f"{where}: digest: subject_prefix: must be a one-line string")
+            values["subject_prefix"] = prefix
+        for key in ("max_attempts", "retry_seconds", "retry_max_seconds", "claim_timeout_minutes"):
+            if key in table:
+                v = table[key]
+                if not isinstance(v, int | float) or isinstance(v, bool) or v <= 0:
+                    raise ValueError(f"{where}: digest: {key}: must be a positive number")
+                values[key] = int(v) if key == "max_attempts" else float(v)
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    subscriptions: list[SubscriptionSpec] = field(default_factory=list)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    where: str = "policywatch.toml"
+
+    @classmethod
+    def from_tables(
+        cls,
+        tables: Mapping[str, Any] | None,
+        where: str = "policywatch.toml",
+        env: Mapping[str, str] | None = None,
+    ) -> NotifySettings:
+        """Parse the three tables (Config.tables); ValueError names the file and the key."""
+        tables = tables or {}
+        for key in ("smtp", "digest"):
+            if key in tables and not isinstance(tables[key], dict):
+                raise ValueError(f"{where}: [{key}] must be a table")
+        try:
+            smtp = SmtpSettings.from_config(tables.get("smtp"), where=where, env=env)
+        except SmtpConfigError as e:
+            raise ValueError(str(e)) from None
+        return cls(
+            subscriptions=parse_subscriptions(tables.get("subscriptions"), where),
+            smtp=smtp,
+            digest=DigestSettings.from_config(tables.get("digest"), where),
+            where=where,
+        )
