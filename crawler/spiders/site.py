@@ -1,6 +1,9 @@
 """The generic spider: list pages -> detail pages, as one site's entry in policywatch.toml says.
 
     scrapy crawl site -a site=NAME [-a config=policywatch.toml] [-a db=URL] [-a slot=ID]
+    scrapy crawl site -a site=NAME -a site_config='{"name": ..., "start_urls": [...]}'   (Scrapyd)
+
+`site_config` is the site's [[sites]] table as JSON, for a Scrapyd node that has no config file.
 
 Besides what the listings show, every active document the database knows for the site is
 revisited: a page that dropped off its listing and now answers 404 must be reported withdrawn,
@@ -9,10 +12,12 @@ and one still there costs a 304.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from twisted.python.failure import Failure
 
 from crawler.items import PageItem
-from policywatch.config import SiteConfig, load
+from policywatch.config import SiteConfig, load, parse
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -43,13 +48,21 @@ class SiteSpider(scrapy.Spider):
         config: str | None = None,
         db: str | None = None,
         slot: str | None = None,
+        site_config: str | None = None,
         *args: Any,
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
         if not site:
             raise ValueError("give the site to crawl: scrapy crawl site -a site=NAME")
-        cfg = load(config)
+        if site_config:
+            try:
+                raw = json.loads(site_config)
+            except ValueError as e:
+                raise ValueError(f"site_config is not JSON: {e}") from None
+            cfg = parse({"sites": [raw]}, Path(f"<site_config of {site}>"))
+        else:
+            cfg = load(config)
         self.site: SiteConfig = cfg.site(site)
         self.site_name = site
         self.slot = slot or None
@@ -117,6 +130,7 @@ class SiteSpider(scrapy.Spider):
                 yield self._detail_request(url)
             elif self.site.list_pattern is not None and self.site.list_pattern.search(url):
                 yield self._list_request(url, root=url, page_no=0)
+        self.crawler.stats.inc_value("policywatch/listed", details)  # 0 on every page: a template change
         nxt = self._next_page(response, root, page_no, details)
         if nxt:
             yield self._list_request(nxt, root=root, page_no=page_no + 1)
