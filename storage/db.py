@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import URL, make_url
@@ -71,7 +72,9 @@ def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _sqlite_engine(url: URL, *, writer: bool) -> Engine:
+def _sqlite_engine(url: URL, *, writer: bool, read_only: bool = False) -> Engine:
+    if read_only:
+        return _sqlite_read_only_engine(url)
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S}, json_serializer=_json)
 
     @event.listens_for(engine, "connect")
@@ -94,9 +97,47 @@ def _sqlite_engine(url: URL, *, writer: bool) -> Engine:
     return engine
 
 
-def _pg_engine(url: URL) -> Engine:
+def _sqlite_read_only_engine(url: URL) -> Engine:
+    """Readers that cannot write: the file opened with `mode=ro` and `PRAGMA query_only`.
+
+    No journal_mode change (that is a write); a missing file is an error, not a new database.
+    """
+    path = sqlite_file(url)
+    if path is None:
+        raise DatabaseError(f"database URL {safe_url(url)}: a read-only connection needs a SQLite file")
+    ro_url = url.set(database=f"file:{quote(str(path))}?mode=ro", query={"uri": "true"})
+    engine = create_engine(ro_url, connect_args={"timeout": BUSY_TIMEOUT_S}, json_serializer=_json)
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA query_only=ON")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _pg_engine(url: URL, *, read_only: bool = False) -> Engine:
     # connect_timeout keeps "cannot connect" a quick one-line error rather than a long hang.
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5}, json_serializer=_json)
+    engine = create_engine(
+        url, pool_pre_ping=True, connect_args={"connect_timeout": 5}, json_serializer=_json
+    )
+    if read_only:
+
+        @event.listens_for(engine, "connect")
+        def _read_only(dbapi_conn, _record) -> None:
+            # Every transaction of the session is READ ONLY: an INSERT fails in the server.
+            with dbapi_conn.cursor() as cur:
+                cur.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            dbapi_conn.commit()
+
+    return engine
 
 
 @dataclass
@@ -106,6 +147,7 @@ class Database:
     url: URL
     engine: Engine
     writer_engine: Engine
+    read_only: bool = False
 
     @property
     def dialect(self) -> str:
@@ -123,6 +165,8 @@ class Database:
     @contextmanager
     def writer(self) -> Iterator[Session]:
         """One write transaction: committed on success, rolled back on any exception."""
+        if self.read_only:
+            raise DatabaseError(f"database {self.display_url} was opened read-only")
         factory = sessionmaker(self.writer_engine, expire_on_commit=False)
         with factory.begin() as session:
             yield session
@@ -146,9 +190,16 @@ def first_line(error: BaseException | None) -> str:
     return msg[0] if msg else type(error).__name__
 
 
-def connect(value: str | URL | None = None) -> Database:
-    """A Database for a `--db` value / URL; no connection is made yet."""
+def connect(value: str | URL | None = None, *, read_only: bool = False) -> Database:
+    """A Database for a `--db` value / URL; no connection is made yet.
+
+    `read_only=True` (the web UI): every connection refuses writes in the database itself
+    (SQLite `mode=ro` + `query_only`; PostgreSQL READ ONLY transactions), and `writer()` raises.
+    """
     url = value if isinstance(value, URL) else resolve_url(value)
+    if read_only:
+        engine = _sqlite_engine(url, writer=False, read_only=True) if is_sqlite(url) else _pg_engine(url, read_only=True)
+        return Database(url, engine, engine, read_only=True)
     if is_sqlite(url):
         return Database(url, _sqlite_engine(url, writer=False), _sqlite_engine(url, writer=True))
     engine = _pg_engine(url)

@@ -408,3 +408,180 @@ def documents(session: Session, site: str | None = None) -> list[Document]:
     if site:
         stmt = stmt.join(Site, Site.id == Document.site_id).where(or_(Site.name == site))
     return list(session.scalars(stmt))
+
+
+# -- the web UI (Step 7): pages of results, site overview, weekly counts -----------------------
+
+
+def sites_overview(session: Session) -> list[dict[str, Any]]:
+    """Every site with its document counts, its last crawl run and its last change."""
+    from storage.models import CrawlRun
+
+    docs: dict[int, dict[str, int]] = {}
+    for site_id, status, n in session.execute(
+        select(Document.site_id, Document.status, func.count()).group_by(Document.site_id, Document.status)
+    ):
+        docs.setdefault(site_id, {})[status] = n
+    last_run_ids = select(func.max(CrawlRun.id)).group_by(CrawlRun.site_id).scalar_subquery()
+    runs = {r.site_id: r for r in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(last_run_ids)))}
+    last_change = dict(
+        session.execute(
+            select(Document.site_id, func.max(ChangeRow.detected_at))
+            .join(Document, Document.id == ChangeRow.document_id)
+            .group_by(Document.site_id)
+        ).all()
+    )
+    out = []
+    for site in session.scalars(select(Site).order_by(Site.name)):
+        counts = docs.get(site.id, {})
+        run = runs.get(site.id)
+        out.append(
+            {
+                "name": site.name,
+                "documents": sum(counts.values()),
+                "active": counts.get("active", 0),
+                "withdrawn": counts.get("withdrawn", 0),
+                "last_change": _iso(last_change.get(site.id)),
+                "last_crawl": None
+                if run is None
+                else {
+                    "status": run.status,
+                    "started_at": _iso(run.started_at),
+                    "finished_at": _iso(run.finished_at),
+                    "pages": run.pages,
+                    "changed": run.changed,
+                    "errors": run.errors,
+                },
+            }
+        )
+    return out
+
+
+def site_by_name(session: Session, name: str) -> Site:
+    site = session.scalar(select(Site).where(Site.name == name))
+    if site is None:
+        raise LookupError(f"site {name!r}: no such site")
+    return site
+
+
+def site_documents(session: Session, site: Site, *, offset: int = 0, limit: int = 50) -> list[dict[str, Any]]:
+    """A page of a site's documents, the most recently changed first."""
+    rows = session.scalars(
+        select(Document)
+        .where(Document.site_id == site.id)
+        .order_by(Document.last_seen.desc(), Document.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return [
+        {
+            "id": d.id,
+            "title": d.title,
+            "doc_number": d.doc_number,
+            "publisher": d.publisher,
+            "status": d.status,
+            "first_seen": _iso(d.first_seen),
+            "last_seen": _iso(d.last_seen),
+            "url": d.canonical_url,
+        }
+        for d in rows
+    ]
+
+
+def changes_feed(
+    session: Session,
+    *,
+    site: str | None = None,
+    publisher: str | None = None,
+    kinds: list[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    document_id: int | None = None,
+    change_ids: list[int] | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """A page of `changes` with more filters (publisher, an end date, a document) and an offset.
+
+    Rows are those of `changes` plus the change id and version ids (for links and feed ids).
+    `until` is exclusive. Cosmetic changes are left out unless `kinds` asks for them.
+    """
+    old_m, new_m = aliased(MeasureRow), aliased(MeasureRow)
+    stmt: Select = (
+        select(ChangeRow, Document, Site.name, Version.seq, old_m, new_m)
+        .join(Document, Document.id == ChangeRow.document_id)
+        .join(Site, Site.id == Document.site_id)
+        .outerjoin(Version, Version.id == ChangeRow.version_id)
+        .outerjoin(old_m, old_m.id == ChangeRow.old_measure_id)
+        .outerjoin(new_m, new_m.id == ChangeRow.new_measure_id)
+        .order_by(ChangeRow.detected_at.desc(), ChangeRow.id.desc())
+    )
+    if since is not None:
+        stmt = stmt.where(ChangeRow.detected_at >= since)
+    if until is not None:
+        stmt = stmt.where(ChangeRow.detected_at < until)
+    if site:
+        stmt = stmt.where(Site.name == site)
+    if publisher:
+        stmt = stmt.where(Document.publisher == publisher)
+    if document_id is not None:
+        stmt = stmt.where(ChangeRow.document_id == document_id)
+    if change_ids is not None:
+        stmt = stmt.where(ChangeRow.id.in_(change_ids))
+    if kinds:
+        stmt = stmt.where(ChangeRow.kind.in_(kinds))
+    else:
+        stmt = stmt.where(ChangeRow.kind.not_in(MEASURE_KINDS_HIDDEN))
+    out = []
+    for c, d, site_name, seq, old, new in session.execute(stmt.offset(offset).limit(limit)):
+        out.append(
+            {
+                "change_id": c.id,
+                "detected_at": _iso(c.detected_at),
+                "document_id": d.id,
+                "site": site_name,
+                "publisher": d.publisher,
+                "doc_number": d.doc_number,
+                "title": d.title,
+                "url": d.canonical_url,
+                "version": seq,
+                "version_id": c.version_id,
+                **_change_json(c, old, new),
+                "field": c.field,
+                "old_value": c.old_value,
+                "new_value": c.new_value,
+            }
+        )
+    return out
+
+
+def publishers(session: Session, limit: int = 500) -> list[str]:
+    """Distinct 发布机构 of the stored documents (for a filter list)."""
+    return list(
+        session.scalars(
+            select(Document.publisher).where(Document.publisher != "").distinct().order_by(Document.publisher).limit(limit)
+        )
+    )
+
+
+def changes_per_day(
+    session: Session, *, since: datetime | None = None, site: str | None = None
+) -> list[tuple[str, str, int]]:
+    """(site, YYYY-MM-DD, count) of non-cosmetic changes, for weekly charts."""
+    day = func.date(ChangeRow.detected_at)  # SQLite: text; PostgreSQL: date(timestamp) -> date
+    stmt = (
+        select(Site.name, day, func.count())
+        .join(Document, Document.id == ChangeRow.document_id)
+        .join(Site, Site.id == Document.site_id)
+        .where(ChangeRow.kind.not_in(MEASURE_KINDS_HIDDEN))
+        .group_by(Site.name, day)
+    )
+    if since is not None:
+        stmt = stmt.where(ChangeRow.detected_at >= since)
+    if site:
+        stmt = stmt.where(Site.name == site)
+    return [(name, str(d)[:10], n) for name, d, n in session.execute(stmt)]
+
+
+def latest_change_at(session: Session) -> datetime | None:
+    return session.scalar(select(func.max(ChangeRow.detected_at)))

@@ -1,0 +1,80 @@
+"""`policywatch serve [--host 127.0.0.1] [--port 8000]`: the read-only web UI and JSON API.
+
+Runs the Flask app (policywatch.web) under waitress. It binds to 127.0.0.1 unless told
+otherwise; behind a reverse proxy, `--url-prefix` and `--trusted-proxy` make the links and
+feed URLs right.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import socket
+
+from policywatch.commands.db import add_db_argument, usage_errors
+from policywatch.errors import UsageError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("serve", help="the read-only web UI, JSON API and Atom feeds")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")
+    p.add_argument("--url-prefix", default="", metavar="PATH", help="served under this path behind a proxy, e.g. /policywatch")
+    p.add_argument(
+        "--trusted-proxy",
+        default=None,
+        metavar="ADDR",
+        help="the proxy's address: trust its X-Forwarded-Proto/Host/For headers",
+    )
+    add_db_argument(p)
+    p.set_defaults(func=run)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail early, in one line, when the address cannot be bound."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as e:
+        raise UsageError(f"--host {host}: {e.strerror}") from None
+    family, _, _, _, addr = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(addr)
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                raise UsageError(f"--port {port}: address {host}:{port} is already in use") from None
+            raise UsageError(f"--host {host} --port {port}: cannot bind ({e.strerror})") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port {args.port}: not a port number (1-65535)")
+    if args.url_prefix and not args.url_prefix.startswith("/"):
+        raise UsageError(f"--url-prefix {args.url_prefix}: must start with /")
+    _check_port(args.host, args.port)
+    from policywatch.web.app import create_app
+
+    with usage_errors():
+        app = create_app(args.db)
+    import waitress
+
+    options = {"host": args.host, "port": args.port, "threads": args.threads, "ident": "policywatch"}
+    if args.url_prefix:
+        options["url_prefix"] = args.url_prefix.rstrip("/")
+    if args.trusted_proxy:
+        options.update(
+            trusted_proxy=args.trusted_proxy,
+            trusted_proxy_headers="x-forwarded-proto x-forwarded-host x-forwarded-for",
+            clear_untrusted_proxy_headers=True,
+        )
+    db = app.extensions["policywatch_db"]
+    print(f"policywatch: serving {db.display_url} (read-only) on http://{args.host}:{args.port}{args.url_prefix}/", flush=True)
+    try:
+        waitress.serve(app, **options)
+    except OSError as e:
+        raise UsageError(f"--host {args.host} --port {args.port}: cannot serve ({e.strerror})") from None
+    finally:
+        db.dispose()
+    return 0

@@ -1,0 +1,112 @@
+"""The same data as JSON under /api/ (described by /api/openapi.json)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from policywatch.web import params, views
+from policywatch.web.app import session
+from storage import queries
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def _page(rows: list, page: int, per_page: int) -> dict:
+    return {"page": page, "per_page": per_page, "has_next": len(rows) > per_page, "items": rows[:per_page]}
+
+
+@bp.get("/sites")
+def sites():
+    return jsonify({"sites": queries.sites_overview(session())})
+
+
+@bp.get("/sites/<name>")
+def site(name: str):
+    s = session()
+    name = params._text("name", name, 200) or ""
+    row = views.lookup(queries.site_by_name, s, name)
+    page = params.int_arg("page", 1, 1, params.MAX_PAGE)
+    per = params.int_arg("per_page", params.PER_PAGE, 1, params.MAX_PER_PAGE)
+    docs = queries.site_documents(s, row, offset=(page - 1) * per, limit=per + 1)
+    overview = next(x for x in queries.sites_overview(s) if x["name"] == row.name)
+    return jsonify({"site": overview, "documents": _page(docs, page, per)})
+
+
+@bp.get("/changes")
+def changes():
+    f = params.feed_args()
+    rows = queries.changes_feed(session(), **f.query())
+    return jsonify(_page(rows, f.page, f.per_page))
+
+
+@bp.get("/search")
+def search():
+    q = params.text_arg("q", 200)
+    if not q:
+        return _bad("q: give a phrase to search for")
+    site = params.text_arg("site", 200)
+    all_versions = params.bool_arg("all_versions")
+    page = params.int_arg("page", 1, 1, params.MAX_PAGE)
+    per = params.int_arg("per_page", params.PER_PAGE, 1, params.MAX_PER_PAGE)
+    rows = views.lookup(
+        queries.search, session(), q, all_versions=all_versions, site=site, limit=page * per + 1
+    )
+    return jsonify(_page(rows[(page - 1) * per :], page, per))
+
+
+@bp.get("/documents/<doc_id>")
+def document(doc_id: str):
+    s = session()
+    doc = views.document_or_404(s, params.doc_id(doc_id))
+    hist = queries.history(s, doc)
+    latest = views.lookup(queries.show, s, doc) if hist["versions"] else None
+    return jsonify({**hist, "latest": latest})
+
+
+@bp.get("/documents/<doc_id>/versions/<seq>")
+def version(doc_id: str, seq: str):
+    s = session()
+    doc = views.document_or_404(s, params.doc_id(doc_id))
+    try:
+        n = int(seq)
+    except ValueError:
+        return _bad(f"seq: {seq[:20]!r} is not a version number")
+    if abs(n) > params.MAX_ID:
+        return _not_found(f"version {seq}: no such version")
+    v = views.lookup(queries.version_by_seq, s, doc, n, -1)
+    return jsonify(
+        {
+            "document": queries._describe(doc),
+            "version": {"seq": v.seq, "first_seen": queries._iso(v.first_seen), "last_seen": queries._iso(v.last_seen)},
+            "schema": v.normalized,
+        }
+    )
+
+
+@bp.get("/documents/<doc_id>/diff")
+def diff(doc_id: str):
+    s = session()
+    doc = views.document_or_404(s, params.doc_id(doc_id))
+    data = views.lookup(queries.diff, s, doc, params.version_arg("from"), params.version_arg("to"))
+    return jsonify(data)
+
+
+@bp.get("/stats/weekly")
+def weekly():
+    weeks = params.int_arg("weeks", 12, 1, 104)
+    site = params.text_arg("site", 200)
+    return jsonify(views.weekly(session(), weeks=weeks, site=site))
+
+
+def _bad(message: str):
+    response = jsonify({"error": {"status": 400, "message": message}})
+    response.status_code = 400
+    return response
+
+
+def _not_found(message: str):
+    response = jsonify({"error": {"status": 404, "message": message}})
+    response.status_code = 404
+    return response
+
+

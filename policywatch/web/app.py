@@ -1,0 +1,99 @@
+"""The Flask app factory: one read-only Database, a session per request, errors as HTML or JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, jsonify, render_template, request
+from sqlalchemy import exc
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+
+from storage.db import Database, DatabaseError, connect, first_line
+
+# No script may run, nothing may load from anywhere but this server (DESIGN: no external assets).
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def create_app(db_url: str | None = None, *, database: Database | None = None, check: bool = True) -> Flask:
+    """The web UI over `db_url` (or an open `database`), through a read-only connection.
+
+    With `check`, the schema is verified now, so a wrong database fails at start-up with one
+    line (storage.db.DatabaseError) instead of on the first request.
+    """
+    db = database or connect(db_url, read_only=True)
+    if check:
+        from storage import migrate
+
+        migrate.require(db)
+    app = Flask(__name__, static_folder="static", template_folder="templates")
+    app.config["JSON_AS_ASCII"] = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["policywatch_db"] = db
+    app.jinja_env.autoescape = True  # every template, whatever its extension (.html.j2, .atom.j2, .svg.j2)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    from policywatch.web import api, charts, feeds, filters, openapi, pages
+
+    filters.install(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(charts.bp)
+    app.register_blueprint(openapi.bp)
+
+    @app.teardown_appcontext
+    def _close(_error: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(e: HTTPException):
+        return error_response(e.code or 500, e.description or e.name)
+
+    @app.errorhandler(exc.OperationalError)
+    def _db_error(e: exc.OperationalError):
+        return error_response(503, f"database error: {first_line(e.orig)}")
+
+    @app.errorhandler(DatabaseError)
+    def _db_error2(e: DatabaseError):
+        return error_response(503, str(e))
+
+    return app
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str) -> Any:
+    if wants_json():
+        response = jsonify({"error": {"status": status, "message": message}})
+        response.status_code = status
+        return response
+    if request.path.startswith("/feeds/") or request.path.endswith(".svg"):
+        return message + "\n", status, {"Content-Type": "text/plain; charset=utf-8"}
+    return render_template("error.html.j2", status=status, message=message), status
+
+
+def session():
+    """The request's read-only session (opened on first use, closed at teardown)."""
+    from flask import current_app
+
+    if "db_session" not in g:
+        g.db_session = Session(current_app.extensions["policywatch_db"].engine, expire_on_commit=False)
+    return g.db_session

@@ -1,0 +1,138 @@
+"""Atom feeds of changes: all sites, one site, one subscription (for feed readers).
+
+A subscription's feed applies the subscription's own filters with the matcher the outbox uses
+(notifications.filters: sites, publishers, document kinds, keywords, change kinds).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from notifications.filters import DEFAULT_KINDS, ChangeFacts, Filters
+from pipeline.text import norm_text
+from policywatch.commands.changes import KINDS
+from policywatch.web import params
+from policywatch.web.app import session
+from storage import queries
+from storage.models import ChangeRow, Document, MeasureRow, Site, Subscription, Version
+
+bp = Blueprint("feeds", __name__, url_prefix="/feeds")
+ENTRIES = 50
+SCAN = 2000  # changes looked at for a subscription feed before giving up on filling it
+
+
+def _atom(title: str, rows: list[dict[str, Any]], self_url: str) -> Response:
+    updated = rows[0]["detected_at"] if rows else None
+    for r in rows:
+        r["link"] = _link(r)
+        r["html"] = render_template("entry.html.j2", c=r)
+    body = render_template(
+        "feed.atom.j2",
+        title=title,
+        feed_id=self_url,
+        self_url=self_url,
+        home=url_for("pages.changes", _external=True),
+        updated=_rfc3339(updated) if updated else _rfc3339(queries._iso(datetime(2000, 1, 1))),
+        rows=rows,
+        rfc3339=_rfc3339,
+    )
+    return Response(body, mimetype="application/atom+xml")
+
+
+def _rfc3339(iso: str | None) -> str:
+    return (iso or "").replace(" ", "T") + "Z"
+
+
+def _link(r: dict[str, Any]) -> str:
+    if r.get("version") and r["version"] > 1 and r["kind"] not in ("document_added", "withdrawn"):
+        return url_for("pages.diff", doc_id=r["document_id"], to=r["version"], _external=True)
+    return url_for("pages.document", doc_id=r["document_id"], _external=True)
+
+
+@bp.get("/changes.atom")
+def all_changes():
+    f = params.feed_args(per_page_default=ENTRIES)
+    rows = queries.changes_feed(session(), **{**f.query(), "limit": f.per_page})
+    what = f"site {f.site}" if f.site else "all sites"
+    return _atom(f"policywatch: changes, {what}", rows, request.url)
+
+
+@bp.get("/sites/<name>.atom")
+def site(name: str):
+    s = session()
+    name = params._text("site", name, 200) or ""
+    try:
+        queries.site_by_name(s, name)
+    except LookupError as e:
+        abort(404, str(e))
+    rows = queries.changes_feed(s, site=name, kinds=params.kinds_arg(), limit=ENTRIES)
+    return _atom(f"policywatch: changes on {name}", rows, request.url)
+
+
+@bp.get("/subscriptions/<sub_id>.atom")
+def subscription(sub_id: str):
+    s = session()
+    if not sub_id.isdigit() or not sub_id.isascii() or int(sub_id) > params.MAX_ID:
+        abort(404, f"subscription {sub_id[:40]!r}: no such subscription")
+    sub = s.get(Subscription, int(sub_id))
+    if sub is None:
+        abort(404, f"subscription {sub_id}: no such subscription")
+    rows = subscription_changes(s, sub.filters or {})
+    return _atom(f"policywatch: {sub.name}", rows, request.url)
+
+
+def subscription_changes(s, filters: dict[str, Any], limit: int = ENTRIES) -> list[dict[str, Any]]:
+    """The newest changes this subscription's filters match (notifications.filters, as the
+    outbox applies them), in the changes-feed shape. Sites, kinds and documents narrow the SQL;
+    publishers, document kinds and keywords are checked on each candidate."""
+    f = Filters.from_json(filters)
+    old_m, new_m = aliased(MeasureRow), aliased(MeasureRow)
+    stmt = (
+        select(ChangeRow, Document, Site.name, old_m.norm_text, new_m.norm_text)
+        .join(Document, Document.id == ChangeRow.document_id)
+        .join(Site, Site.id == Document.site_id)
+        .outerjoin(old_m, old_m.id == ChangeRow.old_measure_id)
+        .outerjoin(new_m, new_m.id == ChangeRow.new_measure_id)
+        .where(ChangeRow.kind.in_(f.kinds or DEFAULT_KINDS))
+        .order_by(ChangeRow.detected_at.desc(), ChangeRow.id.desc())
+        .limit(SCAN)
+    )
+    if f.sites:
+        stmt = stmt.where(Site.name.in_(f.sites))
+    if f.documents:
+        stmt = stmt.where(ChangeRow.document_id.in_(f.documents))
+    doc_kinds: dict[int, str] = {}
+
+    def doc_kind(d: Document) -> str:
+        if not f.doc_kinds:
+            return "other"
+        if d.id not in doc_kinds:
+            v = s.get(Version, d.latest_version_id) if d.latest_version_id else None
+            doc_kinds[d.id] = (v.normalized or {}).get("kind", "other") if v is not None else "other"
+        return doc_kinds[d.id]
+
+    ids = []
+    for c, d, site_name, old_text, new_text in s.execute(stmt):
+        parts = [norm_text(d.title or ""), old_text or "", new_text or ""]
+        if c.field:
+            parts += [norm_text(str(c.old_value or "")), norm_text(str(c.new_value or ""))]
+        facts = ChangeFacts(
+            site=site_name,
+            publisher=d.publisher or "",
+            doc_kind=doc_kind(d),
+            document_id=d.id,
+            kind=c.kind,
+            text=lambda parts=parts: "\n".join(parts),
+        )
+        if f.matches(facts):
+            ids.append(c.id)
+            if len(ids) >= limit:
+                break
+    if not ids:
+        return []
+    return queries.changes_feed(s, kinds=list(KINDS), limit=len(ids), change_ids=ids)

@@ -1,0 +1,69 @@
+"""Jinja filters and globals: safe links, diff spans, kind labels."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, request, url_for
+from markupsafe import Markup, escape
+
+KIND_LABELS = {
+    "added": "added",
+    "removed": "removed",
+    "modified": "modified",
+    "moved": "moved",
+    "cosmetic": "cosmetic",
+    "split": "split",
+    "merged": "merged",
+    "metadata": "metadata",
+    "document_added": "document added",
+    "withdrawn": "withdrawn",
+    "unchanged": "unchanged",
+}
+
+
+def safe_href(url: Any) -> str | None:
+    """A crawled URL usable as a link: http(s) only (never javascript:, data:, …)."""
+    if not isinstance(url, str):
+        return None
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return None
+    return url.strip() if scheme in ("http", "https") else None
+
+
+def spans(diff: list[list[str]] | None, side: str = "both") -> Markup:
+    """[[op, text], ...] as escaped HTML: <del> for deletions, <ins> for insertions.
+
+    side="old" drops insertions, side="new" drops deletions (the two columns of a side-by-side
+    view); "both" is the inline view.
+    """
+    out = []
+    for op, text in diff or []:
+        if op == "delete":
+            if side != "new":
+                out.append(Markup("<del>{}</del>").format(text))
+        elif op == "insert":
+            if side != "old":
+                out.append(Markup("<ins>{}</ins>").format(text))
+        else:
+            out.append(escape(text))
+    return Markup("").join(out)
+
+
+def page_url(endpoint: str, args: dict[str, Any], **values: Any) -> str:
+    return url_for(endpoint, **{**args, **values})
+
+
+def install(app: Flask) -> None:
+    app.jinja_env.filters["spans"] = spans
+    app.jinja_env.filters["safe_href"] = safe_href
+    app.jinja_env.filters["kind_label"] = lambda k: KIND_LABELS.get(k, k)
+    app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["KIND_LABELS"] = KIND_LABELS
+
+    @app.context_processor
+    def _ctx() -> dict[str, Any]:
+        return {"path": request.path}

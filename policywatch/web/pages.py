@@ -1,0 +1,118 @@
+"""The HTML pages: sites, a site, the changes feed, search, a document, a diff, the chart."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+
+from policywatch.commands.changes import KINDS
+from policywatch.web import params, views
+from policywatch.web.app import session
+from policywatch.web.charts import weekly_svg
+from storage import queries
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def sites():
+    s = session()
+    weeks = params.int_arg("weeks", 12, 1, 104)
+    data = views.weekly(s, weeks=weeks)
+    return render_template(
+        "sites.html.j2", sites=queries.sites_overview(s), chart=weekly_svg(data), weeks=weeks
+    )
+
+
+@bp.get("/sites/<name>")
+def site(name: str):
+    s = session()
+    name = params._text("site", name, 200) or ""
+    row = views.lookup(queries.site_by_name, s, name)
+    page = params.int_arg("page", 1, 1, params.MAX_PAGE)
+    per = params.PER_PAGE
+    docs = queries.site_documents(s, row, offset=(page - 1) * per, limit=per + 1)
+    overview = next((x for x in queries.sites_overview(s) if x["name"] == name), None)
+    recent = queries.changes_feed(s, site=name, limit=10)
+    return render_template(
+        "site.html.j2",
+        site=overview,
+        documents=docs[:per],
+        page=page,
+        has_next=len(docs) > per,
+        recent=recent,
+        chart=weekly_svg(views.weekly(s, site=name)),
+    )
+
+
+@bp.get("/changes")
+def changes():
+    s = session()
+    f = params.feed_args()
+    rows = queries.changes_feed(s, **f.query())
+    return render_template(
+        "changes.html.j2",
+        rows=rows[: f.per_page],
+        has_next=len(rows) > f.per_page,
+        f=f,
+        args=f.args(),
+        kinds=KINDS,
+        sites=[x["name"] for x in queries.sites_overview(s)],
+        publishers=queries.publishers(s),
+        form=request.args,
+    )
+
+
+@bp.get("/search")
+def search():
+    s = session()
+    q = params.text_arg("q", 200)
+    site = params.text_arg("site", 200)
+    all_versions = params.bool_arg("all_versions")
+    page = params.int_arg("page", 1, 1, params.MAX_PAGE)
+    per = params.PER_PAGE
+    rows: list = []
+    if q:
+        rows = views.lookup(
+            queries.search, s, q, all_versions=all_versions, site=site, limit=page * per + 1
+        )
+    return render_template(
+        "search.html.j2",
+        q=q or "",
+        site=site or "",
+        all_versions=all_versions,
+        rows=rows[(page - 1) * per : page * per],
+        page=page,
+        has_next=len(rows) > page * per,
+        args={k: v for k, v in request.args.items() if v and k != "page"},
+        sites=[x["name"] for x in queries.sites_overview(s)],
+    )
+
+
+@bp.get("/documents/<doc_id>")
+def document(doc_id: str):
+    s = session()
+    doc = views.document_or_404(s, params.doc_id(doc_id))
+    data = views.document(s, doc)
+    recent = queries.changes_feed(s, document_id=doc.id, limit=20)
+    return render_template("document.html.j2", d=data, recent=recent)
+
+
+@bp.get("/documents/<doc_id>/diff")
+def diff(doc_id: str):
+    s = session()
+    doc = views.document_or_404(s, params.doc_id(doc_id))
+    view = request.args.get("view", "side")
+    if view not in ("side", "inline"):
+        abort(400, "view: side or inline")
+    data = views.diff(s, doc, params.version_arg("from"), params.version_arg("to"))
+    versions = queries.history(s, doc)["versions"]
+    return render_template("diff.html.j2", d=data, view=view, versions=versions)
+
+
+@bp.get("/chart")
+def chart():
+    s = session()
+    weeks = params.int_arg("weeks", 12, 1, 104)
+    site = params.text_arg("site", 200)
+    data = views.weekly(s, weeks=weeks, site=site)
+    return render_template("chart.html.j2", chart=weekly_svg(data), data=data, weeks=weeks, site=site or "")

@@ -1,0 +1,150 @@
+"""Query and path parameters, checked the same way for pages and the API.
+
+Bad input is a 400 (malformed: a date that is not a date, a page that is not a number) or a 404
+(well-formed but unknown: a document id, a version, a site) with a one-line message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import abort, request
+
+from policywatch.commands.changes import KINDS
+from storage import queries
+
+MAX_ID = 2**62  # beyond any row id; larger numbers would overflow the drivers' integers
+MAX_PAGE = 10_000
+PER_PAGE = 50
+MAX_PER_PAGE = 200
+
+
+def _text(name: str, value: str | None, limit: int = 500) -> str | None:
+    if value is None:
+        return None
+    if "\x00" in value:
+        abort(400, f"{name}: contains a NUL character")
+    if len(value) > limit:
+        abort(400, f"{name}: longer than {limit} characters")
+    return value.strip() or None
+
+
+def text_arg(name: str, limit: int = 500) -> str | None:
+    return _text(name, request.args.get(name), limit)
+
+
+def int_arg(name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        abort(400, f"{name}: {raw[:40]!r} is not a whole number")
+    if not lo <= value <= hi:
+        abort(400, f"{name}: must be between {lo} and {hi}")
+    return value
+
+
+def bool_arg(name: str) -> bool:
+    raw = (request.args.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    abort(400, f"{name}: expected true or false")
+
+
+def date_arg(name: str, *, end: bool = False) -> datetime | None:
+    """YYYY-MM-DD or an ISO datetime (UTC). With `end`, a bare day means up to the end of it."""
+    raw = _text(name, request.args.get(name), 40)
+    if raw is None:
+        return None
+    try:
+        when = queries.parse_date(raw, name)
+    except ValueError as e:
+        abort(400, str(e))
+    if end and len(raw) == 10:
+        try:
+            when += timedelta(days=1)
+        except OverflowError:
+            return None
+    return when
+
+
+def kinds_arg() -> list[str]:
+    kinds = [k.strip() for v in request.args.getlist("kind") for k in v.split(",") if k.strip()]
+    for k in kinds:
+        if k not in KINDS:
+            abort(400, f"kind: unknown kind {k[:40]!r} (one of {', '.join(KINDS)})")
+    return kinds
+
+
+def doc_id(raw: str) -> int:
+    raw = raw.strip()
+    if not raw.isdigit() or not raw.isascii() or int(raw) > MAX_ID:
+        abort(404, f"document {raw[:40]!r}: no such document")
+    return int(raw)
+
+
+def version_arg(name: str) -> str | None:
+    """A version number as `policywatch diff` takes it (1 = first, -1 = latest)."""
+    raw = _text(name, request.args.get(name), 20)
+    if raw is None:
+        return None
+    try:
+        n = int(raw)
+    except ValueError:
+        abort(400, f"{name}: {raw!r} is not a version number")
+    if abs(n) > MAX_ID:
+        abort(404, f"{name}: no version {raw}")
+    return str(n)
+
+
+@dataclass
+class Feed:
+    """The changes-feed filters, as given (for links) and parsed (for the query)."""
+
+    site: str | None = None
+    publisher: str | None = None
+    kinds: list[str] = field(default_factory=list)
+    since: datetime | None = None
+    until: datetime | None = None
+    page: int = 1
+    per_page: int = PER_PAGE
+
+    def query(self) -> dict[str, Any]:
+        return {
+            "site": self.site,
+            "publisher": self.publisher,
+            "kinds": self.kinds,
+            "since": self.since,
+            "until": self.until,
+            "offset": (self.page - 1) * self.per_page,
+            "limit": self.per_page + 1,  # one more tells whether there is a next page
+        }
+
+    def args(self, **override: Any) -> dict[str, Any]:
+        """The query string of this view (for pagination links)."""
+        out = {k: v for k, v in request.args.items(multi=False) if v and k != "kind"}
+        if self.kinds:
+            out["kind"] = ",".join(self.kinds)
+        out.update({k: v for k, v in override.items()})
+        return {k: v for k, v in out.items() if v not in (None, "")}
+
+
+def feed_args(per_page_default: int = PER_PAGE) -> Feed:
+    since, until = date_arg("since"), date_arg("until", end=True)
+    if since and until and since >= until:
+        abort(400, "since: must be before until")
+    return Feed(
+        site=text_arg("site", 200),
+        publisher=text_arg("publisher", 500),
+        kinds=kinds_arg(),
+        since=since,
+        until=until,
+        page=int_arg("page", 1, 1, MAX_PAGE),
+        per_page=int_arg("per_page", per_page_default, 1, MAX_PER_PAGE),
+    )

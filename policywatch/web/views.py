@@ -1,0 +1,167 @@
+"""What the pages and the API show, built from storage.queries (no HTML here)."""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import abort
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage import queries
+from storage.models import Document, MeasureRow, utcnow
+
+METADATA_FIELDS = (
+    ("doc_number", "文号"),
+    ("index_number", "索引号"),
+    ("publisher", "发布机构"),
+    ("category", "分类"),
+    ("written_date", "成文日期"),
+    ("published_date", "发布日期"),
+    ("status", "有效性"),
+    ("source", "来源"),
+    ("kind", "kind"),
+)
+
+
+def document_or_404(s: Session, doc_id: int) -> Document:
+    doc = s.get(Document, doc_id)
+    if doc is None:
+        abort(404, f"document {doc_id}: no such document")
+    return doc
+
+
+def lookup(fn, *args: Any, **kwargs: Any) -> Any:
+    """Call a query; its LookupError is a 404 and its ValueError a 400."""
+    try:
+        return fn(*args, **kwargs)
+    except LookupError as e:
+        abort(404, str(e))
+    except ValueError as e:
+        abort(400, str(e))
+
+
+def document(s: Session, doc: Document) -> dict[str, Any]:
+    """Metadata, the latest version's tree and the version timeline."""
+    hist = queries.history(s, doc)
+    latest = queries.show(s, doc) if hist["versions"] else None
+    schema = latest["schema"] if latest else {}
+    meta = [(label, schema.get(key)) for key, label in METADATA_FIELDS if schema.get(key)]
+    versions = hist["versions"]
+    for v in versions:
+        v["reportable"] = sum(n for k, n in v["changes"].items() if k != "cosmetic")
+    return {
+        "document": hist["document"],
+        "publisher": doc.publisher,
+        "metadata": meta,
+        "attachments": schema.get("attachments") or [],
+        "references": schema.get("references") or [],
+        "preamble": schema.get("preamble") or "",
+        "sections": schema.get("sections") or [],
+        "latest": latest["version"] if latest else None,
+        "versions": versions,
+    }
+
+
+def _measures(s: Session, version_id: int) -> list[MeasureRow]:
+    return list(s.scalars(select(MeasureRow).where(MeasureRow.version_id == version_id).order_by(MeasureRow.ordinal)))
+
+
+def _side(m: MeasureRow | None) -> dict[str, Any] | None:
+    return None if m is None else {"path": m.path, "label": m.label, "text": m.text, "heading": m.heading}
+
+
+def diff(s: Session, doc: Document, from_spec: str | None, to_spec: str | None) -> dict[str, Any]:
+    """queries.diff, plus every measure of the two versions in reading order.
+
+    `rows` pairs the measures: changed ones carry their change; unchanged ones are paired by
+    hash (their label may differ: renumbered by an insertion or deletion) and grouped into
+    runs that the page collapses; removed measures sit where they stood in the old version.
+    """
+    data = lookup(queries.diff, s, doc, from_spec, to_spec)
+    old_v = lookup(queries.version_by_seq, s, doc, data["from"], 1)
+    new_v = lookup(queries.version_by_seq, s, doc, data["to"], 1)
+    old_ms, new_ms = _measures(s, old_v.id), _measures(s, new_v.id)
+    by_new = {c["new"]["path"]: c for c in data["changes"] if c.get("new")}
+    by_old = {c["old"]["path"]: c for c in data["changes"] if c.get("old")}
+    free: dict[str, deque[MeasureRow]] = defaultdict(deque)
+    for m in old_ms:
+        if m.path not in by_old:
+            free[m.hash].append(m)
+    rows: list[tuple[tuple, dict[str, Any]]] = []
+    row_of_old: dict[str, int] = {}
+    used: set[int] = set()
+    for i, m in enumerate(new_ms):
+        change = by_new.get(m.path)
+        if change is not None:
+            used.add(id(change))
+            old = change.get("old")
+            rows.append(((i, 0, 0), {"kind": change["kind"], "change": change, "old": old, "new": _side(m)}))
+            if old:
+                row_of_old[old["path"]] = i
+            continue
+        o = free[m.hash].popleft() if free.get(m.hash) else None
+        if o is not None:
+            row_of_old[o.path] = i
+        renumbered = o is not None and (o.label != m.label or o.path != m.path)
+        rows.append(
+            ((i, 0, 0), {"kind": "unchanged", "renumbered": renumbered, "old": _side(o), "new": _side(m), "change": None})
+        )
+    anchor = -1
+    for j, m in enumerate(old_ms):
+        if m.path in row_of_old:
+            anchor = row_of_old[m.path]
+            continue
+        change = by_old.get(m.path)
+        if change is not None:
+            used.add(id(change))
+        kind = change["kind"] if change else "removed"
+        rows.append(((anchor, 1, j), {"kind": kind, "change": change, "old": _side(m), "new": None}))
+    for k, c in enumerate(data["changes"]):  # text outside measures, split/merged leftovers
+        if id(c) not in used:
+            rows.append(((len(new_ms), 2, k), {"kind": c["kind"], "change": c, "old": c.get("old"), "new": c.get("new")}))
+    rows.sort(key=lambda r: r[0])
+    blocks: list[dict[str, Any]] = []
+    for _, row in rows:
+        if row["kind"] == "unchanged":
+            if not blocks or blocks[-1]["type"] != "same":
+                blocks.append({"type": "same", "rows": [], "renumbered": 0})
+            blocks[-1]["rows"].append(row)
+            blocks[-1]["renumbered"] += row["renumbered"]
+        else:
+            blocks.append({"type": "change", "row": row})
+    counts: dict[str, int] = defaultdict(int)
+    for c in data["changes"]:
+        counts[c["kind"]] += 1
+    return {
+        **data,
+        "from_version": {"seq": old_v.seq, "first_seen": queries._iso(old_v.first_seen)},
+        "to_version": {"seq": new_v.seq, "first_seen": queries._iso(new_v.first_seen)},
+        "blocks": blocks,
+        "counts": dict(counts),
+        "unchanged": sum(len(b["rows"]) for b in blocks if b["type"] == "same"),
+        "renumbered": sum(b["renumbered"] for b in blocks if b["type"] == "same"),
+    }
+
+
+def monday(d: date) -> date:
+    return d - timedelta(days=d.weekday())
+
+
+def weekly(s: Session, *, weeks: int = 12, site: str | None = None) -> dict[str, Any]:
+    """Changes per ISO week per site, for the `weeks` weeks up to the latest change."""
+    last = queries.latest_change_at(s)
+    end = monday((last or utcnow()).date())
+    start = end - timedelta(weeks=weeks - 1)
+    days = queries.changes_per_day(s, since=datetime.combine(start, datetime.min.time()), site=site)
+    series: dict[str, list[int]] = {}
+    for name, day, n in days:
+        k = (monday(date.fromisoformat(day)) - start).days // 7
+        if 0 <= k < weeks:
+            series.setdefault(name, [0] * weeks)[k] += n
+    return {
+        "weeks": [(start + timedelta(weeks=k)).isoformat() for k in range(weeks)],
+        "series": [{"site": name, "counts": series[name]} for name in sorted(series)],
+    }
