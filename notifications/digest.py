@@ -1,0 +1,338 @@
+"""A digest: one subscription's queued changes, gathered into what the templates render.
+
+The view of a change (its document, labels, inline diff) does not depend on who receives it,
+so `ViewCache` builds it once per change and every digest of a run shares it: 1,000
+subscriptions over the same 500 changes read and shape those 500 changes once.
+
+Identity: the digest key is a hash of the subscription and the exact set of outbox rows in it,
+so the same rows always make the same key and the same Message-ID. A resend after a crash, or
+a retry after a 4xx, carries the id of the first attempt and a receiving system can drop the
+duplicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from storage.models import ChangeRow, Document, MeasureRow, Site, Subscription, Version
+
+KIND_LABELS = {
+    "document_added": "新增文件",
+    "withdrawn": "文件撤下",
+    "added": "新增条款",
+    "removed": "删除条款",
+    "modified": "修改条款",
+    "moved": "条款移动",
+    "split": "条款拆分",
+    "merged": "条款合并",
+    "metadata": "信息变更",
+    "cosmetic": "格式调整",
+}
+KIND_ORDER = (
+    "document_added",
+    "withdrawn",
+    "modified",
+    "added",
+    "removed",
+    "split",
+    "merged",
+    "moved",
+    "metadata",
+)
+FIELD_LABELS = {
+    "doc_number": "文号",
+    "title": "标题",
+    "publisher": "发布机构",
+    "published_date": "发布日期",
+    "written_date": "成文日期",
+    "status": "有效性",
+    "index_number": "索引号",
+    "category": "分类",
+    "subject_terms": "主题词",
+    "source": "来源",
+    "attachments": "附件",
+    "references": "引用文件",
+    "reason": "原因",
+}
+CONTEXT = 30
+"""Unchanged characters kept on each side of an edit; longer unchanged runs are elided."""
+
+
+def digest_key(subscription_id: int, outbox_ids: Iterable[int]) -> str:
+    ids = ",".join(str(i) for i in sorted(outbox_ids))
+    return hashlib.sha256(f"sub:{subscription_id}:rows:{ids}".encode()).hexdigest()[:32]
+
+
+def message_id(key: str, domain: str) -> str:
+    return f"<digest.{key}@{domain}>"
+
+
+@dataclass(frozen=True)
+class Span:
+    op: str  # equal | insert | delete | gap (elided unchanged text)
+    text: str
+
+
+@dataclass
+class ChangeView:
+    id: int
+    kind: str
+    kind_label: str
+    old_label: str = ""
+    new_label: str = ""
+    heading: str = ""
+    spans: list[Span] = field(default_factory=list)
+    field: str = ""
+    field_label: str = ""
+    similarity: float | None = None
+    moved: bool = False
+
+    @property
+    def label_change(self) -> str:
+        """ "3." , "3. → 4." or "" - what a reader looks for in the printed document."""
+        if self.old_label and self.new_label and self.old_label != self.new_label:
+            return f"{self.old_label} → {self.new_label}"
+        return self.new_label or self.old_label
+
+
+@dataclass
+class DocumentView:
+    id: int
+    site: str
+    title: str
+    doc_number: str
+    publisher: str
+    url: str
+    published_date: str = ""
+    old_seen: str = ""  # date the previous version was first seen
+    new_seen: str = ""
+    status: str = "active"
+    event: str = ""  # document_added | withdrawn, when the document itself is the news
+    changes: list[ChangeView] = field(default_factory=list)
+
+    @property
+    def safe_url(self) -> str:
+        """The link only if it is http(s): a crawled `javascript:` URL is shown, never linked."""
+        return self.url if self.url.startswith(("http://", "https://")) else ""
+
+
+@dataclass
+class SiteView:
+    name: str
+    documents: list[DocumentView]
+
+
+@dataclass
+class DigestContext:
+    subscription: str
+    generated_at: str
+    counts: list[tuple[str, str, int]]  # (kind, label, n), in KIND_ORDER
+    added: list[DocumentView]
+    withdrawn: list[DocumentView]
+    sites: list[SiteView]
+    total: int
+    documents: int
+
+
+@dataclass
+class Digest:
+    subscription_id: int
+    subscription: str
+    addresses: list[str]
+    outbox_ids: list[int]
+    key: str
+    message_id: str
+    context: DigestContext
+
+
+def _spans(diff: Sequence[Sequence[str]] | None, context: int = CONTEXT) -> list[Span]:
+    out: list[Span] = []
+    spans = list(diff or [])
+    for k, (op, text) in enumerate(spans):
+        if op != "equal" or len(text) <= 2 * context + 1:
+            out.append(Span(op, text))
+            continue
+        head = "" if k == 0 else text[:context]
+        tail = "" if k == len(spans) - 1 else text[-context:]
+        if head:
+            out.append(Span("equal", head))
+        out.append(Span("gap", "…"))
+        if tail:
+            out.append(Span("equal", tail))
+    return out
+
+
+def _value(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, list):
+        return "；".join(
+            _value(x.get("name") or x.get("title") or x) if isinstance(x, dict) else str(x) for x in v
+        )
+    return str(v)
+
+
+def _date(d: datetime | None) -> str:
+    return d.strftime("%Y-%m-%d") if d else ""
+
+
+class ViewCache:
+    """Change and document views by id, loaded in batches and shared by every digest of a run."""
+
+    def __init__(self) -> None:
+        self.changes: dict[int, tuple[int, ChangeView]] = {}
+        self.documents: dict[int, DocumentView] = {}
+
+    def load(self, session: Session, change_ids: Iterable[int]) -> None:
+        missing = sorted({i for i in change_ids if i not in self.changes})
+        for start in range(0, len(missing), 500):
+            self._load(session, missing[start : start + 500])
+
+    def _load(self, session: Session, ids: list[int]) -> None:
+        old_m, new_m = aliased(MeasureRow), aliased(MeasureRow)
+        new_v = aliased(Version)
+        rows = session.execute(
+            select(ChangeRow, old_m, new_m, new_v.first_seen, new_v.published_date)
+            .outerjoin(old_m, old_m.id == ChangeRow.old_measure_id)
+            .outerjoin(new_m, new_m.id == ChangeRow.new_measure_id)
+            .outerjoin(new_v, new_v.id == ChangeRow.version_id)
+            .where(ChangeRow.id.in_(ids))
+        ).all()
+        doc_ids = {c.document_id for c, *_ in rows} - set(self.documents)
+        if doc_ids:
+            for d, site in session.execute(
+                select(Document, Site.name)
+                .join(Site, Site.id == Document.site_id)
+                .where(Document.id.in_(doc_ids))
+            ):
+                self.documents[d.id] = DocumentView(
+                    id=d.id,
+                    site=site,
+                    title=d.title or "(无标题)",
+                    doc_number=d.doc_number or "",
+                    publisher=d.publisher or "",
+                    url=d.canonical_url or "",
+                    status=d.status,
+                )
+        prev_ids = {c.prev_version_id for c, *_ in rows if c.prev_version_id}
+        prev_seen = (
+            dict(
+                session.execute(select(Version.id, Version.first_seen).where(Version.id.in_(prev_ids))).all()
+            )
+            if prev_ids
+            else {}
+        )
+        for c, old, new, new_seen, published in rows:
+            doc = self.documents[c.document_id]
+            # a document's dates: the newest version any of its changes reports
+            if new_seen and _date(new_seen) >= doc.new_seen:
+                doc.new_seen, doc.published_date = _date(new_seen), published or doc.published_date
+                doc.old_seen = _date(prev_seen.get(c.prev_version_id)) or doc.old_seen
+            self.changes[c.id] = (c.document_id, self._view(c, old, new))
+
+    @staticmethod
+    def _view(c: ChangeRow, old: MeasureRow | None, new: MeasureRow | None) -> ChangeView:
+        view = ChangeView(
+            id=c.id,
+            kind=c.kind,
+            kind_label=KIND_LABELS.get(c.kind, c.kind),
+            old_label=(old.label or old.path) if old else "",
+            new_label=(new.label or new.path) if new else "",
+            heading=(new or old).heading if (new or old) else "",
+            similarity=c.similarity,
+            moved=bool(c.moved),
+        )
+        if c.kind == "metadata":
+            view.field = c.field or ""
+            view.field_label = FIELD_LABELS.get(view.field, view.field)
+            view.spans = [
+                s
+                for s in (Span("delete", _value(c.old_value)), Span("insert", _value(c.new_value)))
+                if s.text
+            ]
+        elif c.kind in ("modified", "split", "merged") and c.diff:
+            view.spans = _spans(c.diff)
+        elif c.kind == "removed" and old is not None:
+            view.spans = [Span("delete", old.text)]
+        elif c.kind == "added" and new is not None:
+            view.spans = [Span("insert", new.text)]
+        elif c.kind in ("moved", "cosmetic") and (new or old) is not None:
+            view.spans = _spans([["equal", (new or old).text]], context=CONTEXT)  # type: ignore[union-attr]
+        elif c.kind == "withdrawn" and c.field:
+            view.field, view.field_label = c.field, FIELD_LABELS.get(c.field, c.field)
+            view.spans = [Span("equal", _value(c.new_value))]
+        return view
+
+
+def build_context(
+    subscription: str, change_ids: Sequence[int], cache: ViewCache, generated_at: datetime
+) -> DigestContext:
+    """Group the changes: document events on top, then site -> document -> changes in order."""
+    docs: dict[int, DocumentView] = {}
+    counts: Counter[str] = Counter()
+    for cid in sorted(change_ids):
+        if cid not in cache.changes:
+            continue  # the change was deleted (reprocess): nothing left to tell
+        doc_id, view = cache.changes[cid]
+        counts[view.kind] += 1
+        base = cache.documents[doc_id]
+        doc = docs.get(doc_id)
+        if doc is None:
+            doc = docs[doc_id] = DocumentView(**{**base.__dict__, "changes": [], "event": ""})
+        if view.kind in ("document_added", "withdrawn"):
+            doc.event = view.kind
+            if view.spans:
+                doc.changes.append(view)
+        else:
+            doc.changes.append(view)
+    added = sorted((d for d in docs.values() if d.event == "document_added"), key=lambda d: (d.site, d.title))
+    withdrawn = sorted((d for d in docs.values() if d.event == "withdrawn"), key=lambda d: (d.site, d.title))
+    by_site: dict[str, list[DocumentView]] = {}
+    for d in sorted(docs.values(), key=lambda d: (d.site, d.title, d.id)):
+        if not d.changes or (d.event == "withdrawn" and all(c.kind == "withdrawn" for c in d.changes)):
+            continue  # listed on top only (a new document edited again before the digest is in both)
+        by_site.setdefault(d.site, []).append(d)
+    return DigestContext(
+        subscription=subscription,
+        generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+        counts=[(k, KIND_LABELS.get(k, k), counts[k]) for k in KIND_ORDER if counts[k]],
+        added=added,
+        withdrawn=withdrawn,
+        sites=[SiteView(name, ds) for name, ds in sorted(by_site.items())],
+        total=sum(counts.values()),
+        documents=len(docs),
+    )
+
+
+def make_digest(
+    session: Session,
+    sub: Subscription,
+    rows: Sequence[tuple[int, int | None]],
+    cache: ViewCache,
+    *,
+    domain: str,
+    now: datetime,
+    key: str | None = None,
+) -> Digest:
+    """One digest from (outbox id, change id) rows; `key` given when resending a claimed digest."""
+    outbox_ids = [r[0] for r in rows]
+    change_ids = [r[1] for r in rows if r[1] is not None]
+    cache.load(session, change_ids)
+    key = key or digest_key(sub.id, outbox_ids)
+    return Digest(
+        subscription_id=sub.id,
+        subscription=sub.name,
+        addresses=list(sub.addresses or [sub.email]),
+        outbox_ids=outbox_ids,
+        key=key,
+        message_id=message_id(key, domain),
+        context=build_context(sub.name, change_ids, cache, now),
+    )

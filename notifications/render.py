@@ -1,0 +1,143 @@
+"""Render a digest: Jinja2 HTML (autoescaped, CSS inlined) + plain text, in one email message.
+
+Crawled text is hostile by default: a title can carry `<script>`, quotes or CR/LF. The HTML
+template autoescapes everything (links only when http(s)), the text part has no markup to
+inject, and every header value passes through `header_text`, which drops control characters
+so nothing crawled can start a header of its own. The message is built with
+email.policy.SMTP, which RFC 2047-encodes the Chinese subject and uses CRLF line ends.
+
+Where a message goes is a connection: notifications.smtp.SmtpConnection, or FilesConnection
+here, which writes `.eml` + `.html` files (--dry-run, the demo).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr
+from functools import cache
+from pathlib import Path
+
+import css_inline
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from notifications.digest import Digest
+from notifications.settings import DigestSettings
+from notifications.smtp import SmtpSettings
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+SUBJECT_TITLE_CHARS = 40
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
+
+
+def header_text(value: str, limit: int | None = None) -> str:
+    """One header-safe line: control characters (CR, LF, TAB, ...) become one space."""
+    text = " ".join(_CONTROL.sub(" ", value).split())
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+@cache
+def environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("notifications", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=False),
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        keep_trailing_newline=True,
+    )
+
+
+@cache
+def _css() -> str:
+    return (TEMPLATES / "digest.css").read_text("utf-8")
+
+
+@cache
+def _inliner() -> css_inline.CSSInliner:
+    # keep_style_tags=False: many mail clients strip <style>; inline styles are what they show.
+    return css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+
+
+def subject(digest: Digest, settings: DigestSettings) -> str:
+    ctx = digest.context
+    first = (
+        next((d.title for d in ctx.added), None)
+        or next((d.title for s in ctx.sites for d in s.documents), None)
+        or next((d.title for d in ctx.withdrawn), "")
+    )
+    text = f"{settings.subject_prefix} {ctx.total} 项政策变化，涉及 {ctx.documents} 份文件"
+    if first:
+        text += f"：{header_text(first, SUBJECT_TITLE_CHARS)}"
+    return header_text(text)
+
+
+@dataclass
+class Rendered:
+    subject: str
+    html: str
+    text: str
+
+
+def render(digest: Digest, settings: DigestSettings) -> Rendered:
+    env = environment()
+    subj = subject(digest, settings)
+    html = env.get_template("digest.html.j2").render(ctx=digest.context, subject=subj, css=_css())
+    text = env.get_template("digest.txt.j2").render(ctx=digest.context, subject=subj)
+    return Rendered(subj, _inliner().inline(html), text)
+
+
+def build_message(digest: Digest, rendered: Rendered, smtp: SmtpSettings, *, date=None) -> EmailMessage:
+    """multipart/alternative (text first, HTML preferred) with the digest's stable Message-ID."""
+    from datetime import UTC, datetime
+
+    msg = EmailMessage(policy=SMTP)
+    msg["Subject"] = rendered.subject
+    msg["From"] = smtp.sender
+    msg["To"] = ", ".join(formataddr(("", a)) for a in digest.addresses)
+    msg["Date"] = format_datetime(date or datetime.now(UTC))
+    msg["Message-ID"] = digest.message_id
+    msg["X-Policywatch-Digest"] = digest.key
+    msg["X-Policywatch-Subscription"] = header_text(digest.subscription, 200)
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to a robot
+    msg.set_content(rendered.text, subtype="plain", charset="utf-8")
+    msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    return msg
+
+
+class FilesConnection:
+    """Stands in for SmtpConnection: "delivers" each message as `<stem>.eml` + `<stem>.html` in a folder.
+
+    `policywatch demo` sends its digests here (so they are marked delivered and the next digest
+    holds only what is new); --dry-run writes the same files without claiming anything.
+    """
+
+    def __init__(self, out: Path, stem: str | None = None) -> None:
+        self.out, self.stem, self.written = out, stem, []
+
+    def __call__(self, _settings: SmtpSettings) -> FilesConnection:  # the connection factory signature
+        return self
+
+    def __enter__(self) -> FilesConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def send(self, msg: EmailMessage) -> dict:
+        self.write(msg)
+        return {}
+
+    def write(self, msg: EmailMessage) -> tuple[Path, Path]:
+        self.out.mkdir(parents=True, exist_ok=True)
+        key = str(msg["X-Policywatch-Digest"])
+        stem = self.stem or f"{msg['X-Policywatch-Subscription']}-{key[:8]}"
+        eml, html = self.out / f"{stem}.eml", self.out / f"{stem}.html"
+        eml.write_bytes(msg.as_bytes())
+        part = msg.get_body(preferencelist=("html",))
+        html.write_text(part.get_content() if part is not None else "", "utf-8")
+        self.written.append((eml, html))
+        return eml, html
