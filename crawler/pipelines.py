@@ -1,21 +1,22 @@
-"""The item pipeline: pages go to storage.record_pages through one writer thread, in batches.
+"""The item pipeline: pages go to a writer process (crawler/writer.py) in batches.
 
 One writer because SQLite has one write lock (and on PostgreSQL one writer per crawl keeps
 version numbering free of races); batches because a commit per page costs ~4x on a remote
-database (research/engineering.md §1.5). Normalizing and comparing happen in that thread too,
-off the event loop that keeps downloading.
+database (research/engineering.md §1.5); a process, not a thread, because normalizing and
+recording cost as much CPU as downloading, and Scrapy's event loop must keep the other core.
 
 A 304 (the cached flag) is handed over as status 304: storage only moves `last_seen`, without
-normalizing the cached body again. A 404/410 of a known document withdraws it (storage does).
-The crawl_run row is opened when the spider opens and closed with the counts when it closes.
+normalizing the cached body again. A 404/410 of a known document withdraws it (storage does),
+and so does its absence from a listing the spider crawled completely. The crawl_run row is
+opened when the spider opens and closed with the counts when it closes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -23,8 +24,10 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 
+from crawler import writer
 from crawler.items import PageItem
-from storage.recorder import Page, RecordResult
+from storage.models import utcnow
+from storage.recorder import Page
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +35,16 @@ CHANGED = ("new", "changed", "withdrawn")
 
 
 class StoragePipeline:
+    """Settings: POLICYWATCH_BATCH_SIZE (pages per transaction, default 20),
+    POLICYWATCH_MAX_WITHDRAW_SHARE (the share of a site's documents a listing may lose in one
+    run before delisting is taken for a template change, default 0.5)."""
+
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.batch_size = crawler.settings.getint("POLICYWATCH_BATCH_SIZE", 20)
+        self.max_withdraw_share = crawler.settings.getfloat("POLICYWATCH_MAX_WITHDRAW_SHARE", 0.5)
         self.buffer: list[Page] = []
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policywatch-writer")
+        self.executor: ProcessPoolExecutor | None = None
         self.db: Any = None
         self.run_id: int | None = None
         self.outcomes: dict[str, int] = {}
@@ -62,12 +70,20 @@ class StoragePipeline:
             log.error("not crawling: %s", e)
             self.crawler.stats.set_value("policywatch/slot_taken", 1)
             raise CloseSpider("slot_taken") from None
+        # spawn, not fork: the parent has Twisted's threads, which a forked child would inherit stopped
+        self.executor = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=writer.init,
+            initargs=(self.db.url.render_as_string(hide_password=False),),
+        )
         log.info("crawl run %s of site %s, database %s", self.run_id, spider.site_name, self.db.display_url)
 
     async def process_item(self, item: PageItem) -> PageItem:
         self.buffer.append(
             Page(
                 url=item.url,
+                # a 304 needs no body unless the database turns out not to know the page
                 body=item.body,
                 site=item.site,
                 # the cache turned a 304 into the stored 200: tell storage what really happened
@@ -87,38 +103,49 @@ class StoragePipeline:
         await self._flush()
 
     async def _flush(self) -> None:
-        if not self.buffer:
+        if not self.buffer or self.executor is None:
             return
-        from storage.recorder import record_pages
-
         pages, self.buffer = self.buffer, []
-        loop = asyncio.get_running_loop()
-        results = await loop.run_in_executor(self.executor, record_pages, self.db, pages)
-        # A 304 for a page the database does not know (a new database, an old cache): the
-        # cached body is all we will get, so record it as the 200 it was.
-        retry = [
-            i
-            for i, (p, r) in enumerate(zip(pages, results, strict=True))
-            if p.status == 304 and isinstance(r, RecordResult) and r.document_id is None
-        ]
-        if retry:
-            again = [replace(pages[i], status=200) for i in retry]
-            redone = await loop.run_in_executor(self.executor, record_pages, self.db, again)
-            for i, page, result in zip(retry, again, redone, strict=True):
-                pages[i], results[i] = page, result
+        # The buffer is swapped before waiting: items keep arriving into the next batch while
+        # this one is written, and batches queue in order at the single writer.
+        future = self.executor.submit(writer.record, pages)
+        results = await asyncio.wrap_future(future)
         for page, result in zip(pages, results, strict=True):
-            if isinstance(result, RecordResult):
-                self.outcomes[result.outcome] = self.outcomes.get(result.outcome, 0) + 1
-                self.crawler.stats.inc_value(f"policywatch/recorded/{result.outcome}")
-            else:
-                self.record_errors += 1
-                log.error("could not record %s: %s", page.url, result)
+            self._count(result, page.url)
+
+    def _count(self, result: writer.Outcome, url: str) -> None:
+        if result.outcome == "error":
+            self.record_errors += 1
+            log.error("could not record %s: %s", url, result.error)
+            return
+        self.outcomes[result.outcome] = self.outcomes.get(result.outcome, 0) + 1
+        self.crawler.stats.inc_value(f"policywatch/recorded/{result.outcome}")
+
+    def _withdraw_unlisted(self, spider: Any, reason: str) -> None:
+        if not getattr(spider, "listing_complete", lambda reason: False)(reason):
+            return
+        assert self.executor is not None
+        results = self.executor.submit(
+            writer.withdraw_unlisted, spider.site_name, sorted(spider.listed), utcnow(), self.max_withdraw_share
+        ).result()
+        for result in results:
+            if result.outcome == "refused":
+                log.warning("%s", result.error)
+                self.crawler.stats.set_value("policywatch/withdraw_refused", 1)
+                continue
+            self._count(result, f"document {result.document_id}")
+            self.crawler.stats.inc_value("policywatch/withdrawn_unlisted")
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         from storage.crawl_runs import finish_run
 
         if self.db is None or self.run_id is None:
             return
+        try:
+            self._withdraw_unlisted(spider, reason)
+        finally:
+            if self.executor is not None:
+                self.executor.shutdown(wait=True)
         stats = self.crawler.stats
         errors = (
             self.record_errors
@@ -136,7 +163,6 @@ class StoragePipeline:
             errors=errors,
             stats={"finish_reason": reason, "outcomes": dict(self.outcomes), **_jsonable(stats.get_stats())},
         )
-        self.executor.shutdown(wait=True)
         self.db.dispose()
 
 

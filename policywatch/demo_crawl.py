@@ -22,7 +22,7 @@ STEPS = (
     (1, "state 1: first crawl of both sites"),
     (1, "state 1 again: nothing changed, every page revalidated (304)"),
     (2, "state 2: Zhaoqing revised (1 reworded, 1 inserted, 1 deleted), a new notice"),
-    (3, "state 3: a notice withdrawn (404), Zhaoqing re-rendered (view counter, render time)"),
+    (3, "state 3: a notice withdrawn (404), an interpretation taken off its list, Zhaoqing re-rendered"),
 )
 # Politeness settings are for real servers; the portal is ours, on loopback.
 LOCAL = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "RETRY_BACKOFF_BASE=0.1", "LOG_LEVEL=INFO")

@@ -4,7 +4,8 @@
 - otherwise: a new Version (raw bytes compressed, the Document as JSON), its section and
   measure rows, and the Change rows of `compare(previous, new)`, all in one transaction;
 - 404/410: the document is marked withdrawn (a `withdrawn` change row);
-- 304: the latest version was seen again.
+- 304: the latest version was seen again;
+- gone from a completely crawled listing: `withdraw_unlisted` withdraws it.
 
 Normalizing is CPU work that needs no database, so it happens before the write transaction
 opens; on SQLite that transaction holds the one write lock, and the shorter the better.
@@ -284,7 +285,7 @@ def _record(
             return RecordResult("gone" if page.status in GONE else "unchanged")
         if page.status == 304:
             return _touch(session, row, page, at)
-        return _withdraw(session, row, at, on_changes)
+        return _withdraw(session, row, at, on_changes, reason=f"http {page.status}")
 
     assert doc is not None and digest is not None
     if not doc.quality.usable():
@@ -387,7 +388,9 @@ def _touch(
     return RecordResult("unchanged", row.id, latest.id, latest.seq)
 
 
-def _withdraw(session: Session, row: Document, at: datetime, on_changes: OnChanges | None) -> RecordResult:
+def _withdraw(
+    session: Session, row: Document, at: datetime, on_changes: OnChanges | None, reason: str
+) -> RecordResult:
     if row.status == "withdrawn":
         return RecordResult("withdrawn", row.id)
     row.status, row.withdrawn_at, row.last_seen = "withdrawn", at, max(row.last_seen, at)
@@ -398,6 +401,8 @@ def _withdraw(session: Session, row: Document, at: datetime, on_changes: OnChang
         kind="withdrawn",
         renumbered=False,
         moved=False,
+        field="reason",  # why we think so: a digest reader weighs a 404 and a delisting differently
+        new_value=reason,
         detected_at=at,
     )
     session.add(change)
@@ -483,5 +488,51 @@ def record_pages(
 
 
 def mark_withdrawn(db: Database | Session, url: str, at: datetime | None = None) -> RecordResult:
-    """A page gone from its listing (not a 404): withdraw its document."""
+    """Withdraw the document at `url` as if it answered 410."""
     return record_page(db, Page(url=url, status=410, fetched_at=at))
+
+
+class ListingShrank(Exception):
+    """A listing lost so many documents at once that a template change is likelier than a purge."""
+
+
+def withdraw_unlisted(
+    db: Database,
+    site: str,
+    listed: set[str],
+    *,
+    at: datetime | None = None,
+    max_share: float = 0.5,
+    on_changes: OnChanges | None = enqueue_changes,
+) -> list[RecordResult]:
+    """Withdraw the site's active documents none of whose URLs the (complete) listing showed.
+
+    The caller vouches that every list page was fetched; even so, when more than `max_share` of
+    the active documents (and more than two) would go at once, nothing is withdrawn and
+    ListingShrank says why: a changed list template looks exactly like that, and wrongly
+    withdrawing a whole site would mail every office a false alarm.
+    """
+    at = at or utcnow()
+    listed_urls = {canonical_url(u) for u in listed}
+    with db.writer() as session:
+        rows = session.execute(
+            select(Document.id, DocumentUrl.url)
+            .join(DocumentUrl, DocumentUrl.document_id == Document.id)
+            .join(Site, Site.id == Document.site_id)
+            .where(Site.name == site, Document.status == "active")
+        ).all()
+        urls_of: dict[int, set[str]] = {}
+        for doc_id, url in rows:
+            urls_of.setdefault(doc_id, set()).add(url)
+        gone = sorted(d for d, urls in urls_of.items() if not urls & listed_urls)
+        if len(gone) > 2 and len(gone) > max_share * len(urls_of):
+            raise ListingShrank(
+                f"site {site!r}: the listing lacks {len(gone)} of {len(urls_of)} active documents; "
+                "not withdrawing them (a template change?)"
+            )
+        results = []
+        for doc_id in gone:
+            row = session.get(Document, doc_id)
+            assert row is not None
+            results.append(_withdraw(session, row, at, on_changes, reason="gone from its listing"))
+        return results

@@ -19,7 +19,7 @@ def test_demo_crawls_the_portal_through_its_states(tmp_path, capsys) -> None:
     assert kinds[1] == []  # unchanged: revalidated, nothing written
     assert all(r["not_modified"] == r["pages"] for r in steps[1]["runs"])
     assert kinds[2] == ["added", "document_added", "modified", "removed"]
-    assert kinds[3] == ["withdrawn"]  # the chrome-only re-render adds nothing
+    assert kinds[3] == ["withdrawn", "withdrawn"]  # a 404 and a delisting; the re-render adds nothing
     assert (tmp_path / "crawl" / "step3.txt").read_text("utf-8").count("zhaoqing") >= 4
 
 

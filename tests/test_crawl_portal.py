@@ -173,14 +173,32 @@ def test_withdrawn_page_is_marked_and_chrome_rerender_records_nothing(story):
     assert zq_hits[ZQ[2002]] == 404  # revisited although it left the listing
     assert zq_hits[ZQ[1840123]] == 200  # new bytes (view counter, render date) ...
     assert after.versions == before.versions  # ... but no new version
-    assert after.changes == before.changes + 1  # only the withdrawal
+    assert after.changes == before.changes + 2  # only the two withdrawals
     assert after.runs["zhaoqing"].outcomes == {"unchanged": 4, "withdrawn": 1}
     db = story.db()
     gone = _doc(db, ZQ[2002], story.portal)
     assert gone.status == "withdrawn" and gone.withdrawn_at is not None
     with db.reader() as s:
-        kinds = s.scalars(select(ChangeRow.kind).where(ChangeRow.document_id == gone.id)).all()
-    assert sorted(kinds) == ["document_added", "withdrawn"]
+        rows = s.scalars(select(ChangeRow).where(ChangeRow.document_id == gone.id)).all()
+    assert sorted((c.kind, c.new_value) for c in rows) == [("document_added", None), ("withdrawn", "http 404")]
+
+
+def test_a_document_gone_from_a_complete_listing_is_withdrawn_though_its_page_answers(story):
+    after = story.steps[3]
+    delisted = C.YL_DETAIL.format(C.DELISTED)
+    assert {h.path: h.status for h in after.hits}[delisted] == 304  # revisited: still there, unchanged
+    assert after.runs["yulin"].outcomes == {"unchanged": 3, "withdrawn": 1}
+    db = story.db()
+    doc = _doc(db, delisted, story.portal)
+    assert doc.status == "withdrawn"
+    with db.reader() as s:
+        change = s.scalars(
+            select(ChangeRow).where(ChangeRow.document_id == doc.id, ChangeRow.kind == "withdrawn")
+        ).one()
+        still = s.scalars(select(Document.status).join(Site).where(Site.name == "yulin")).all()
+    assert change.new_value == "gone from its listing"
+    assert sorted(still) == ["active", "active", "withdrawn"]
+    assert after.runs["yulin"].changed == 1
 
 
 # -- failure paths --------------------------------------------------------------------------

@@ -7,7 +7,9 @@
 
 Besides what the listings show, every active document the database knows for the site is
 revisited: a page that dropped off its listing and now answers 404 must be reported withdrawn,
-and one still there costs a 304.
+and one still there costs a 304. The spider also notes every detail URL its listings show and
+whether it saw all of the listing (`listing_complete`): a document that a complete listing no
+longer shows is withdrawn too, even when its page still answers (storage.withdraw_unlisted).
 """
 
 from __future__ import annotations
@@ -72,6 +74,18 @@ class SiteSpider(scrapy.Spider):
         self.allowed_domains = list(self.site.allowed_domains) or sorted(
             {urlsplit(u).hostname or "" for u in self.site.start_urls}
         )
+        self.listed: set[str] = set()  # detail URLs the listings show (and where they redirect)
+        self.listing_truncated = False  # pagination stopped at max_pages with more to come
+
+    def listing_complete(self, reason: str) -> bool:
+        """Did this run see the whole listing? Only then may absence from it mean anything."""
+        stats = self.crawler.stats
+        return (
+            reason == "finished"
+            and not self.listing_truncated
+            and bool(self.listed)
+            and not stats.get_value("policywatch/list_errors", 0)
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SiteSpider:
@@ -127,6 +141,7 @@ class SiteSpider(scrapy.Spider):
             url = response.urljoin(href.strip())
             if self.site.detail_pattern.search(url):
                 details += 1
+                self.listed.add(url)
                 yield self._detail_request(url)
             elif self.site.list_pattern is not None and self.site.list_pattern.search(url):
                 yield self._list_request(url, root=url, page_no=0)
@@ -137,8 +152,16 @@ class SiteSpider(scrapy.Spider):
 
     def _next_page(self, response: TextResponse, root: str, page_no: int, details: int) -> str | None:
         rule = self.site.next_page
-        if rule is None or page_no + 1 >= rule.max_pages:
+        if rule is None:
             return None
+        nxt = self._next_url(rule, response, root, page_no, details)
+        if nxt and page_no + 1 >= rule.max_pages:
+            log.warning("listing of %s stops at max_pages=%d; more pages follow", root, rule.max_pages)
+            self.listing_truncated = True
+            return None
+        return nxt
+
+    def _next_url(self, rule: Any, response: TextResponse, root: str, page_no: int, details: int) -> str | None:
         if rule.kind == "static":
             # No page count on the page: go on while pages list something.
             return response.urljoin(_sibling(root, rule.value.format(n=page_no + 1))) if details else None
@@ -152,7 +175,10 @@ class SiteSpider(scrapy.Spider):
         return response.urljoin(href) if href else None
 
     def parse_detail(self, response: Response) -> Iterator[PageItem]:
-        if isinstance(response, TextResponse) and response.status == 200:
+        asked = (response.meta.get("redirect_urls") or [response.request.url])[0]
+        if asked in self.listed:
+            self.listed.add(response.url)  # the document is stored under where it redirected
+        if isinstance(response, TextResponse) and response.status == 200 and "cached" not in response.flags:
             self._check_decoding(response)
         yield PageItem(
             url=response.url,

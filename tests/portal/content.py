@@ -157,6 +157,9 @@ JIEDU = {
 }
 
 
+DELISTED = "20220105_3"  # the Yulin interpretation that leaves its listing in state 3
+
+
 def site_pages(state: int) -> dict[str, Resource]:
     """Every path the portal serves in `state` (except robots.txt and the trap pages)."""
     pages: dict[str, Resource] = {}
@@ -197,6 +200,8 @@ def site_pages(state: int) -> dict[str, Resource]:
     pages[YL_DETAIL.format("20220427_1")] = Resource((FIXTURES / "yulin-jiedu.html").read_bytes())
     for key, (t, date, points) in JIEDU.items():
         pages[YL_DETAIL.format(key)] = Resource(jiedu(t, date, points))
+        if key == DELISTED and state >= 3:
+            continue  # taken off the list, the page left in place: withdrawn all the same
         yl.append(Entry(YL_DETAIL.format(key), t, date))
     pages.update(trs_lists(yl))
     return pages

@@ -1,0 +1,83 @@
+"""The writer process: normalize, compare and record batches of pages, next to the crawl.
+
+Scrapy runs on one thread; normalizing and recording a page costs about as much CPU as
+downloading it (BENCHMARKS.md, Crawler). In a thread of the crawling process the two share one
+core through the GIL and the crawl slows to half; in a process of their own they use the
+second core. The pipeline starts one such process per crawl (one writer: SQLite has one write
+lock, and one writer per crawl keeps version numbers free of races).
+
+Everything here runs in the child, so it takes and returns plain picklable values: pages in,
+(outcome, document id, changes) or an error string out.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from storage.db import Database
+from storage.recorder import Page, RecordResult
+
+log = logging.getLogger(__name__)
+
+_db: Database | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one page: RecordResult's outcome, or `error` with the one-line reason."""
+
+    outcome: str
+    document_id: int | None = None
+    changes: int = 0
+    error: str = ""
+
+
+def init(database_url: str) -> None:
+    """Process initializer: one database connection for the life of the writer."""
+    global _db
+    from storage.db import connect
+
+    _db = connect(database_url)
+
+
+def record(pages: list[Page]) -> list[Outcome]:
+    """Record a batch in one transaction; a 304 the database does not know is recorded as its 200.
+
+    A 304 for an unknown page happens with a new database and an old HTTP cache: the cached body
+    is all we will get, so it is recorded as the 200 it was.
+    """
+    from storage.recorder import record_pages
+
+    assert _db is not None, "writer used before init()"
+    results = record_pages(_db, pages)
+    retry = [
+        i
+        for i, (p, r) in enumerate(zip(pages, results, strict=True))
+        if p.status == 304 and isinstance(r, RecordResult) and r.document_id is None
+    ]
+    if retry:
+        redone = record_pages(_db, [replace(pages[i], status=200) for i in retry])
+        for i, result in zip(retry, redone, strict=True):
+            results[i] = result
+    return [_outcome(r) for r in results]
+
+
+def withdraw_unlisted(site: str, listed: Iterable[str], at: datetime, max_share: float) -> list[Outcome]:
+    """After a complete listing: withdraw the site's active documents that it no longer lists."""
+    from storage.recorder import ListingShrank
+    from storage.recorder import withdraw_unlisted as withdraw
+
+    assert _db is not None, "writer used before init()"
+    try:
+        return [_outcome(r) for r in withdraw(_db, site, set(listed), at=at, max_share=max_share)]
+    except ListingShrank as e:
+        return [Outcome("refused", error=str(e))]
+
+
+def _outcome(result: RecordResult | Exception) -> Outcome:
+    if isinstance(result, RecordResult):
+        return Outcome(result.outcome, result.document_id, result.changes)
+    return Outcome("error", error=f"{type(result).__name__}: {str(result).splitlines()[0] if str(result) else ''}")
