@@ -80,3 +80,37 @@ def active_urls(db: Database, site: str) -> list[str]:
                 .order_by(DocumentUrl.id)
             )
         )
+
+
+# -- read-only queries for `policywatch status` and the scheduler's alerts ---------------------
+
+
+def recent_runs(db: Database, site: str, limit: int = 20) -> list[CrawlRun]:
+    """The site's latest crawl runs, newest first (running ones included)."""
+    with db.reader() as session:
+        return list(
+            session.scalars(
+                select(CrawlRun)
+                .join(Site, Site.id == CrawlRun.site_id)
+                .where(Site.name == site)
+                .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+                .limit(limit)
+            )
+        )
+
+
+def consecutive_failures(runs: list[CrawlRun]) -> int:
+    """Failed runs in a row at the head of `runs` (newest first), running ones skipped."""
+    count = 0
+    for run in runs:
+        if run.status == "running":
+            continue
+        if run.status != "failed":
+            break
+        count += 1
+    return count
+
+
+def site_names(db: Database) -> list[str]:
+    with db.reader() as session:
+        return list(session.scalars(select(Site.name).order_by(Site.name)))

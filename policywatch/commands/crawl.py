@@ -2,7 +2,8 @@
 
 A subprocess per site run, as the scheduler will do (research/engineering.md §1.1): a Twisted
 reactor cannot restart in one process, and a crashed or hung crawl takes only itself down.
-The run's counts come back through its crawl_run row, found by a slot id made up here.
+The run's counts come back through its crawl_run row, found by a slot id made up here; the
+subprocess handling is the scheduler's SubprocessRunner (policywatch/scheduler/runners.py).
 """
 
 from __future__ import annotations
@@ -10,29 +11,16 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import subprocess
-import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from policywatch.errors import ProblemFound, UsageError
+from policywatch.scheduler.runners import SiteRun, SubprocessRunner, state_dir
+from policywatch.scheduler.settings import CrawlSettings
+
+__all__ = ["SiteRun", "crawl_site", "database_url", "state_dir"]
 
 DEFAULT_TIMEOUT_S = 2 * 3600
-
-
-@dataclass
-class SiteRun:
-    site: str
-    status: str  # ok | failed | crashed | timeout
-    pages: int = 0
-    changed: int = 0
-    errors: int = 0
-    outcomes: dict[str, int] | None = None
-    not_modified: int = 0
-    seconds: float = 0.0
-    log: Path | None = None
-    run_id: int | None = None
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -100,11 +88,6 @@ def database_url(explicit: str | None, from_config: str | None) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def state_dir(config_path: Path) -> Path:
-    """Where a config's HTTP cache and crawl logs live: next to the config file."""
-    return config_path.parent / ".policywatch"
-
-
 def crawl_site(
     config_path: Path,
     site: str,
@@ -113,102 +96,10 @@ def crawl_site(
     settings: list[str] | tuple[str, ...] = (),
     timeout: float = DEFAULT_TIMEOUT_S,
 ) -> SiteRun:
+    """One manual crawl of a site: the scheduler's subprocess runner with a slot made up here."""
     slot = f"manual-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{secrets.token_hex(4)}"
-    state = state_dir(config_path)
-    log = state / "logs" / f"{site}-{slot}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "site",
-        "-a",
-        f"site={site}",
-        "-a",
-        f"config={config_path}",
-        "-a",
-        f"slot={slot}",
-        # the validators of the last fetch must outlive this process: that is what makes 304s
-        "-s",
-        f"HTTPCACHE_DIR={state / 'httpcache'}",
-    ]
-    for item in settings:
-        cmd += ["-s", item]
-    # The URL travels in the environment, not argv, so a password never shows in `ps`.
-    env = {**os.environ, "POLICYWATCH_DATABASE_URL": db_url, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
-    started = time.monotonic()
-    with log.open("wb") as out:
-        try:
-            proc = subprocess.run(
-                cmd, stdout=out, stderr=subprocess.STDOUT, env=env, timeout=timeout, check=False
-            )
-            code: int | None = proc.returncode
-        except subprocess.TimeoutExpired:
-            code = None
-    result = _read_run(db_url, site, slot)
-    result.seconds, result.log = time.monotonic() - started, log
-    if code is None:
-        result.status = "timeout"
-        if result.run_id is not None:
-            _close_killed_run(db_url, result)
-    elif code != 0 and result.status == "ok":
-        result.status = "crashed"
-    return result
-
-
-def _close_killed_run(db_url: str, result: SiteRun) -> None:
-    """The child was killed before it could close its crawl_run row: close it as failed."""
-    from storage.crawl_runs import finish_run
-    from storage.db import connect
-
-    db = connect(db_url)
-    try:
-        finish_run(
-            db,
-            result.run_id,
-            status="failed",
-            pages=result.pages,
-            changed=result.changed,
-            errors=result.errors + 1,
-            stats={"finish_reason": "killed: policywatch crawl --timeout"},
-        )
-    finally:
-        db.dispose()
-
-
-def _read_run(db_url: str, site: str, slot: str) -> SiteRun:
-    from sqlalchemy import select
-
-    from storage.db import connect
-    from storage.models import CrawlRun, Site
-
-    db = connect(db_url)
-    try:
-        with db.reader() as session:
-            row = session.scalar(
-                select(CrawlRun)
-                .join(Site, Site.id == CrawlRun.site_id)
-                .where(Site.name == site, CrawlRun.slot == slot)
-            )
-    except Exception:  # no schema yet: the child died before it could create it
-        row = None
-    finally:
-        db.dispose()
-    if row is None:
-        return SiteRun(site, "crashed")
-    stats = row.stats or {}
-    status = row.status if row.status in ("ok", "failed") else "crashed"  # still "running": it died
-    return SiteRun(
-        site,
-        status,
-        pages=row.pages,
-        changed=row.changed,
-        errors=row.errors,
-        outcomes=stats.get("outcomes") or {},
-        not_modified=int(stats.get("policywatch/not_modified", 0)),
-        run_id=row.id,
-    )
+    runner = SubprocessRunner(CrawlSettings(timeout_seconds=timeout), config_path, db_url, extra=list(settings))
+    return runner.run(site, slot, timeout=timeout)
 
 
 def print_summary(runs: list[SiteRun]) -> None:
