@@ -43,3 +43,51 @@ def revised_zhaoqing() -> bytes:
     # chrome: a new view count and a new render date, which must raise nothing
     html = html.replace('<span id="post-visit">-</span>', '<span id="post-visit">1024</span>')
     return html.encode("utf-8")
+
+
+DEMO_URLS = (
+    "https://www.zhaoqing.gov.cn/gkmlpt/content/1/1840/post_1840123.html",
+    "http://www.yulin.gov.cn/zcjd/t20220427_1.shtml",
+)
+
+
+def demo_digests(out: Path) -> list[Path]:
+    """The digests a policy office subscribed to everything receives during the story.
+
+    A throw-away SQLite database records the two seed pages (digest 1: two new documents), then
+    the Zhaoqing revision (digest 2: the reworded, inserted and deleted measures). Each digest is
+    "sent" to files - `digest-new-documents.eml/.html` and `digest.eml/.html` - through the same
+    outbox and sender as real mail, so the second holds only what is new since the first.
+    """
+    import tempfile
+    from datetime import timedelta
+
+    from notifications.render import FilesConnection
+    from notifications.sender import send_due
+    from notifications.settings import NotifySettings
+    from notifications.smtp import SmtpSettings
+    from storage import migrate
+    from storage.db import connect
+    from storage.models import Subscription, utcnow
+    from storage.recorder import record_page
+
+    notify = NotifySettings(smtp=SmtpSettings(sender="policywatch@demo.example"))
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="policywatch-demo-") as tmp:
+        db = connect(f"sqlite:///{tmp}/demo.db")
+        try:
+            migrate.upgrade(db)
+            with db.writer() as s:
+                office = "office@demo.example"
+                s.add(Subscription(name="demo-office", email=office, addresses=[office], filters={}))
+            record_page(db, url=DEMO_URLS[0], body=fixture(SEEDS[0]), site="zhaoqing")
+            record_page(db, url=DEMO_URLS[1], body=fixture(SEEDS[1]), site="yulin")
+            for stem in ("digest-new-documents", "digest"):
+                files = FilesConnection(out, stem=stem)
+                send_due(db, notify, utcnow() + timedelta(seconds=1), connection=files)
+                written += [p for pair in files.written for p in pair]
+                if stem != "digest":
+                    record_page(db, url=DEMO_URLS[0], body=revised_zhaoqing(), site="zhaoqing")
+        finally:
+            db.dispose()
+    return written

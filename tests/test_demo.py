@@ -17,3 +17,18 @@ def test_demo_reports_exactly_the_three_edits(tmp_path, capsys) -> None:
     modified = next(c for c in changes if c["kind"] == "modified")
     assert ["insert", "的，市财政给予一次性奖励100万元，并"] in modified["diff"]
     assert {p.name for p in tmp_path.iterdir()} >= {"compare.txt", "summary.txt", "zhaoqing-gkmlpt.tree.txt", "yulin-jiedu.json"}
+
+
+def test_demo_writes_the_digests_of_its_changes(tmp_path, capsys) -> None:
+    import email
+    import email.policy
+
+    assert main(["demo", "--no-crawl", "--out", str(tmp_path)]) == 0
+    first = email.message_from_bytes((tmp_path / "digest-new-documents.eml").read_bytes(), policy=email.policy.default)
+    assert "2 份文件" in str(first["Subject"])
+    msg = email.message_from_bytes((tmp_path / "digest.eml").read_bytes(), policy=email.policy.default)
+    assert msg.get_content_type() == "multipart/alternative"
+    text = msg.get_body(preferencelist=("plain",)).get_content()
+    assert "修改条款 1，新增条款 1，删除条款 1" in text
+    html = (tmp_path / "digest.html").read_text("utf-8")
+    assert "的，市财政给予一次性奖励100万元，并</ins>" in html and "肇府函〔2019〕381号" in html

@@ -20,7 +20,7 @@ from pipeline.html_extract import parse_html
 from pipeline.normalize import normalize
 from policywatch.commands.compare import render_changes
 from policywatch.commands.normalize import render_tree
-from policywatch.demo_story import SEEDS, fixture, revised_zhaoqing
+from policywatch.demo_story import SEEDS, demo_digests, fixture, revised_zhaoqing
 from policywatch.errors import ProblemFound
 
 URL = "https://www.zhaoqing.gov.cn/gkmlpt/content/1/1840/post_1840123.html"
@@ -60,12 +60,17 @@ def run(args: argparse.Namespace) -> int:
     )
     _section("what a reader gets", verdict)
     (out / "summary.txt").write_text(verdict + "\n", "utf-8")
+    digests = demo_digests(out)
+    _section(
+        "the email digests a policy office receives (outbox -> Jinja2 -> .eml)",
+        "\n".join(str(p) for p in digests) + f"\nopen {out}/digest.html in a browser",
+    )
     failed = 0
     if not args.no_crawl:
         from policywatch.demo_crawl import run_live
 
         failed = run_live(out, _section)
-    print(f"\nwrote {out}/ (trees, JSON, compare table, the revised page, crawl/ with each crawl step)")
+    print(f"\nwrote {out}/ (trees, JSON, compare table, the revised page, digests, crawl/ with each crawl step)")
     if failed:
         raise ProblemFound(f"{failed} demo crawls did not finish cleanly: see {out}/crawl/steps.json")
     return 0
