@@ -413,27 +413,48 @@ def documents(session: Session, site: str | None = None) -> list[Document]:
 # -- the web UI (Step 7): pages of results, site overview, weekly counts -----------------------
 
 
-def sites_overview(session: Session) -> list[dict[str, Any]]:
-    """Every site with its document counts, its last crawl run and its last change."""
+def sites_overview(session: Session, site_id: int | None = None) -> list[dict[str, Any]]:
+    """Every site (or one) with its document counts, its last crawl run and its last change.
+
+    "Last change" is the newest of the latest versions' first_seen and the withdrawals: every new
+    version and every withdrawal records changes, and this reads one row per document instead
+    of scanning the change table.
+    """
     from storage.models import CrawlRun
 
-    docs: dict[int, dict[str, int]] = {}
-    for site_id, status, n in session.execute(
-        select(Document.site_id, Document.status, func.count()).group_by(Document.site_id, Document.status)
-    ):
-        docs.setdefault(site_id, {})[status] = n
-    last_run_ids = select(func.max(CrawlRun.id)).group_by(CrawlRun.site_id).scalar_subquery()
-    runs = {r.site_id: r for r in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(last_run_ids)))}
-    last_change = dict(
-        session.execute(
-            select(Document.site_id, func.max(ChangeRow.detected_at))
-            .join(Document, Document.id == ChangeRow.document_id)
-            .group_by(Document.site_id)
-        ).all()
+    docs: dict[int, dict[str, Any]] = {}
+    latest = aliased(Version)
+    stmt = (
+        select(
+            Document.site_id,
+            Document.status,
+            func.count(),
+            func.max(latest.first_seen),
+            func.max(Document.withdrawn_at),
+        )
+        .select_from(Document)
+        .outerjoin(latest, latest.id == Document.latest_version_id)
+        .group_by(Document.site_id, Document.status)
     )
+    if site_id is not None:
+        stmt = stmt.where(Document.site_id == site_id)
+    for sid, status, n, seen, gone in session.execute(stmt):
+        d = docs.setdefault(sid, {"counts": {}, "last": None})
+        d["counts"][status] = n
+        for t in (seen, gone):
+            if t is not None and (d["last"] is None or t > d["last"]):
+                d["last"] = t
+    last_runs = select(func.max(CrawlRun.id)).group_by(CrawlRun.site_id)
+    if site_id is not None:
+        last_runs = last_runs.where(CrawlRun.site_id == site_id)
+    runs = {r.site_id: r for r in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(last_runs.scalar_subquery())))}
+    sites = select(Site).order_by(Site.name)
+    if site_id is not None:
+        sites = sites.where(Site.id == site_id)
     out = []
-    for site in session.scalars(select(Site).order_by(Site.name)):
-        counts = docs.get(site.id, {})
+    for site in session.scalars(sites):
+        info = docs.get(site.id, {"counts": {}, "last": None})
+        counts = info["counts"]
         run = runs.get(site.id)
         out.append(
             {
@@ -441,7 +462,7 @@ def sites_overview(session: Session) -> list[dict[str, Any]]:
                 "documents": sum(counts.values()),
                 "active": counts.get("active", 0),
                 "withdrawn": counts.get("withdrawn", 0),
-                "last_change": _iso(last_change.get(site.id)),
+                "last_change": _iso(info["last"]),
                 "last_crawl": None
                 if run is None
                 else {
@@ -455,6 +476,10 @@ def sites_overview(session: Session) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def site_names(session: Session) -> list[str]:
+    return list(session.scalars(select(Site.name).order_by(Site.name)))
 
 
 def site_by_name(session: Session, name: str) -> Site:
@@ -585,3 +610,52 @@ def changes_per_day(
 
 def latest_change_at(session: Session) -> datetime | None:
     return session.scalar(select(func.max(ChangeRow.detected_at)))
+
+
+def search_page(
+    session: Session,
+    phrase: str,
+    *,
+    all_versions: bool = False,
+    site: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """`search` with an offset, in `search`'s order and row shape, driven from the documents.
+
+    Walking document -> its latest version -> that version's measures (indexes all the way)
+    reads only the latest versions' measures; letting the planner start from the measure
+    table, as `search`'s join allows, scans every version's measures first.
+    """
+    needle = norm_text(phrase)
+    if not needle:
+        raise ValueError("TEXT: empty search phrase")
+    version_on = Version.document_id == Document.id if all_versions else Version.id == Document.latest_version_id
+    stmt: Select = (
+        select(MeasureRow, Version.seq, Version.first_seen, Document, Site.name)
+        .select_from(Document)
+        .join(Site, Site.id == Document.site_id)
+        .join(Version, version_on)
+        .join(MeasureRow, MeasureRow.version_id == Version.id)
+        .where(MeasureRow.norm_text.like(f"%{_like_escape(needle)}%", escape="\\"))
+        .order_by(Document.id, Version.seq, MeasureRow.ordinal)
+        .offset(offset)
+        .limit(limit)
+    )
+    if site:
+        stmt = stmt.where(Site.name == site)
+    return [
+        {
+            "document_id": d.id,
+            "site": site_name,
+            "doc_number": d.doc_number,
+            "title": d.title,
+            "url": d.canonical_url,
+            "version": seq,
+            "version_first_seen": _iso(first_seen),
+            "path": m.path,
+            "label": m.label,
+            "text": m.text,
+        }
+        for m, seq, first_seen, d, site_name in session.execute(stmt)
+    ]

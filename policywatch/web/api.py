@@ -28,7 +28,7 @@ def site(name: str):
     page = params.int_arg("page", 1, 1, params.MAX_PAGE)
     per = params.int_arg("per_page", params.PER_PAGE, 1, params.MAX_PER_PAGE)
     docs = queries.site_documents(s, row, offset=(page - 1) * per, limit=per + 1)
-    overview = next(x for x in queries.sites_overview(s) if x["name"] == row.name)
+    overview = queries.sites_overview(s, row.id)[0]
     return jsonify({"site": overview, "documents": _page(docs, page, per)})
 
 
@@ -49,9 +49,9 @@ def search():
     page = params.int_arg("page", 1, 1, params.MAX_PAGE)
     per = params.int_arg("per_page", params.PER_PAGE, 1, params.MAX_PER_PAGE)
     rows = views.lookup(
-        queries.search, session(), q, all_versions=all_versions, site=site, limit=page * per + 1
+        queries.search_page, session(), q, all_versions=all_versions, site=site, offset=(page - 1) * per, limit=per + 1
     )
-    return jsonify(_page(rows[(page - 1) * per :], page, per))
+    return jsonify(_page(rows, page, per))
 
 
 @bp.get("/documents/<doc_id>")

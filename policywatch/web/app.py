@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import exc
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
@@ -16,6 +17,18 @@ CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
 )
+
+
+class SafeJSON(DefaultJSONProvider):
+    """UTF-8 JSON in stored order, with <, > and & as \\u escapes: a crawled "</script>" stays
+    inert even if a browser or proxy ever sniffs the body as HTML."""
+
+    ensure_ascii = False
+    sort_keys = False
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        text = super().dumps(obj, **kwargs)
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def create_app(db_url: str | None = None, *, database: Database | None = None, check: bool = True) -> Flask:
@@ -30,9 +43,7 @@ def create_app(db_url: str | None = None, *, database: Database | None = None, c
 
         migrate.require(db)
     app = Flask(__name__, static_folder="static", template_folder="templates")
-    app.config["JSON_AS_ASCII"] = False
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = SafeJSON(app)
     app.extensions["policywatch_db"] = db
     app.jinja_env.autoescape = True  # every template, whatever its extension (.html.j2, .atom.j2, .svg.j2)
     app.jinja_env.trim_blocks = True

@@ -31,7 +31,7 @@ def site(name: str):
     page = params.int_arg("page", 1, 1, params.MAX_PAGE)
     per = params.PER_PAGE
     docs = queries.site_documents(s, row, offset=(page - 1) * per, limit=per + 1)
-    overview = next((x for x in queries.sites_overview(s) if x["name"] == name), None)
+    overview = queries.sites_overview(s, row.id)[0]
     recent = queries.changes_feed(s, site=name, limit=10)
     return render_template(
         "site.html.j2",
@@ -56,7 +56,7 @@ def changes():
         f=f,
         args=f.args(),
         kinds=KINDS,
-        sites=[x["name"] for x in queries.sites_overview(s)],
+        sites=queries.site_names(s),
         publishers=queries.publishers(s),
         form=request.args,
     )
@@ -73,18 +73,18 @@ def search():
     rows: list = []
     if q:
         rows = views.lookup(
-            queries.search, s, q, all_versions=all_versions, site=site, limit=page * per + 1
+            queries.search_page, s, q, all_versions=all_versions, site=site, offset=(page - 1) * per, limit=per + 1
         )
     return render_template(
         "search.html.j2",
         q=q or "",
         site=site or "",
         all_versions=all_versions,
-        rows=rows[(page - 1) * per : page * per],
+        rows=rows[:per],
         page=page,
-        has_next=len(rows) > page * per,
+        has_next=len(rows) > per,
         args={k: v for k, v in request.args.items() if v and k != "page"},
-        sites=[x["name"] for x in queries.sites_overview(s)],
+        sites=queries.site_names(s),
     )
 
 

@@ -1,0 +1,311 @@
+"""The JSON API, the Atom feeds and the pages over the demo story: every endpoint, bad input as
+400/404 JSON errors, crawled markup escaped everywhere, and a database the app cannot write."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime
+
+import pytest
+from sqlalchemy import text
+
+from policywatch.web.app import create_app
+from policywatch.web.demo_data import fill
+from storage import migrate
+from storage.db import DatabaseError, connect
+from storage.models import Subscription
+from storage.recorder import Page, record_page
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+EVIL_TITLE = '关于<script>alert("t")</script>的"通知"</title><b>'
+EVIL_MEASURE = "加强<img src=x onerror=alert(1)>管理\"'</title><script>alert(2)</script>工作，确保各项任务落实到位。"
+EVIL_URL = "https://evil.example.gov.cn/post_666.html"
+
+
+def _evil_page(measure: str) -> bytes:
+    esc = lambda s: s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # noqa: E731
+    return f"""<html><head><meta charset="utf-8"><title>{esc(EVIL_TITLE)}</title></head><body>
+<div class="article"><h1>{esc(EVIL_TITLE)}</h1>
+<p>各区人民政府,市政府各部门:</p>
+<p>一、总体要求</p>
+<p>1. {esc(measure)}</p>
+<p>2. 完善统筹协调机制,建立健全工作责任制度,确保各项措施落实。</p>
+<p>3. 强化监督考核评价,对工作推进不力的单位予以通报。</p>
+</div></body></html>""".encode()
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("web") / "demo.db"
+    db = connect(str(path))
+    migrate.upgrade(db)
+    fill(db)
+    for k, measure in enumerate((EVIL_MEASURE, EVIL_MEASURE.replace("确保", "<script>x</script>确保"))):
+        record_page(db, Page(url=EVIL_URL, body=_evil_page(measure), site="evil", fetched_at=datetime(2026, 11, 2 + k, 8)))
+    with db.writer() as s:
+        s.add(Subscription(name="高新区", email="office@example.org", filters={"keywords": ["概念验证"]}))
+        s.add(Subscription(name="yulin", email="y@example.org", filters={"sites": ["yulin"]}))
+    db.dispose()
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def client(demo_db):
+    app = create_app(demo_db)
+    yield app.test_client()
+    app.extensions["policywatch_db"].dispose()
+
+
+def _json(client, url, status=200):
+    r = client.get(url)
+    assert r.status_code == status, (url, r.status_code, r.get_data(as_text=True)[:300])
+    assert r.mimetype == "application/json", url
+    return r.get_json()
+
+
+def _error(client, url, status):
+    body = _json(client, url, status)
+    assert body["error"]["status"] == status and body["error"]["message"], body
+    assert "Traceback" not in body["error"]["message"]
+    return body["error"]["message"]
+
+
+def _doc_id(client, title_part: str) -> int:
+    for row in _json(client, "/api/changes?kind=document_added&per_page=200")["items"]:
+        if title_part in row["title"]:
+            return row["document_id"]
+    raise AssertionError(title_part)
+
+
+# -- every endpoint ------------------------------------------------------------------------------
+
+
+def test_sites_with_last_crawl(client) -> None:
+    sites = {s["name"]: s for s in _json(client, "/api/sites")["sites"]}
+    assert set(sites) == {"zhaoqing", "yulin", "evil"}
+    zq = sites["zhaoqing"]
+    assert zq["documents"] == 5 and zq["withdrawn"] == 1
+    assert zq["last_crawl"]["status"] == "ok" and zq["last_crawl"]["started_at"].startswith("2026-11-09")
+    assert zq["last_change"].startswith("2026-11-09")  # the withdrawal
+    assert sites["evil"]["last_crawl"] is None
+    one = _json(client, "/api/sites/yulin")
+    assert one["site"]["name"] == "yulin" and len(one["documents"]["items"]) == 3
+    page = _json(client, "/api/sites/zhaoqing?per_page=2&page=2")["documents"]
+    assert page["page"] == 2 and len(page["items"]) == 2 and page["has_next"]
+    assert "nowhere" in _error(client, "/api/sites/nowhere", 404)
+    _error(client, "/api/sites/yulin?page=0", 400)
+
+
+def test_changes_feed_filters_and_pages(client) -> None:
+    everything = _json(client, "/api/changes?per_page=200")["items"]
+    assert all(c["kind"] != "cosmetic" for c in everything)
+    assert [c["detected_at"] for c in everything] == sorted((c["detected_at"] for c in everything), reverse=True)
+    modified = _json(client, "/api/changes?kind=modified&site=zhaoqing")["items"]
+    assert len(modified) == 1 and ["insert", "的，市财政给予一次性奖励100万元，并"] in modified[0]["diff"]
+    two = _json(client, "/api/changes?kind=added,removed")["items"]
+    assert sorted(c["kind"] for c in two if c["site"] == "zhaoqing") == ["added", "removed"]
+    assert _json(client, "/api/changes?kind=added&kind=removed")["items"] == two
+    week = _json(client, "/api/changes?since=2026-10-26&until=2026-10-26")["items"]
+    assert week and all(c["detected_at"].startswith("2026-10-26") for c in week)
+    pub = _json(client, "/api/changes?publisher=" + "肇庆市人民政府")["items"]
+    assert pub and all(c["publisher"] == "肇庆市人民政府" for c in pub)
+    assert _json(client, "/api/changes?publisher=nobody")["items"] == []
+    p1 = _json(client, "/api/changes?per_page=3")
+    p2 = _json(client, "/api/changes?per_page=3&page=2")
+    assert p1["has_next"] and [c["change_id"] for c in p1["items"] + p2["items"]] == [
+        c["change_id"] for c in everything[:6]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "names"),
+    [
+        ("since=2026-13-01", 400, "since"),
+        ("until=yesterday", 400, "until"),
+        ("since=2026-11-01&until=2026-10-01", 400, "since"),
+        ("kind=renamed", 400, "kind"),
+        ("page=0", 400, "page"),
+        ("page=abc", 400, "page"),
+        ("per_page=100000", 400, "per_page"),
+        ("site=%00", 400, "site"),
+    ],
+)
+def test_changes_bad_parameters(client, query, status, names) -> None:
+    assert names in _error(client, f"/api/changes?{query}", status)
+
+
+def test_search(client) -> None:
+    hits = _json(client, "/api/search?q=概念验证中心")["items"]
+    assert hits and all("概念验证中心" in h["text"] for h in hits)
+    assert {h["version"] for h in hits} == {2}
+    older = _json(client, "/api/search?q=完善公共配套服务&all_versions=true")["items"]
+    assert [h["version"] for h in older] == [1]  # deleted in v2: only in the old version
+    assert _json(client, "/api/search?q=完善公共配套服务")["items"] == []
+    assert _json(client, "/api/search?q=概念验证&site=yulin")["items"] == []
+    wide = _json(client, "/api/search?q=ＡＢＣ不存在")["items"]
+    assert wide == []
+    paged = [_json(client, f"/api/search?q=高新区&per_page=2&page={p}")["items"] for p in (1, 2)]
+    assert len(paged[0]) == 2 and paged[0] != paged[1]
+    _error(client, "/api/search", 400)
+    _error(client, "/api/search?q=%20", 400)
+    _error(client, "/api/search?q=x&all_versions=maybe", 400)
+
+
+def test_document_versions_and_diff(client) -> None:
+    doc = _doc_id(client, "高新技术产业开发区高质量发展的实施意见")
+    d = _json(client, f"/api/documents/{doc}")
+    assert d["document"]["doc_number"] == "肇府函〔2019〕381号"
+    assert [v["seq"] for v in d["versions"]] == [1, 2]
+    assert d["latest"]["version"]["seq"] == 2 and d["latest"]["schema"]["sections"]
+    v1 = _json(client, f"/api/documents/{doc}/versions/1")
+    assert v1["version"]["seq"] == 1 and v1["schema"]["title"]
+    diff = _json(client, f"/api/documents/{doc}/diff")
+    assert (diff["from"], diff["to"], diff["source"]) == (1, 2, "stored")
+    assert sorted(c["kind"] for c in diff["changes"] if c["kind"] != "cosmetic") == ["added", "modified", "removed"]
+    same = _json(client, f"/api/documents/{doc}/diff?from=2&to=2")
+    assert same["changes"] == []
+    _error(client, "/api/documents/99999", 404)
+    _error(client, "/api/documents/abc", 404)
+    _error(client, "/api/documents/99999999999999999999999999", 404)
+    _error(client, f"/api/documents/{doc}/versions/7", 404)
+    _error(client, f"/api/documents/{doc}/versions/x", 400)
+    _error(client, f"/api/documents/{doc}/diff?from=9", 404)
+    _error(client, f"/api/documents/{doc}/diff?to=latest", 400)
+    _error(client, "/api/documents/99999/diff", 404)
+    _error(client, "/api/nothing-here", 404)
+
+
+def test_weekly_stats(client) -> None:
+    w = _json(client, "/api/stats/weekly?weeks=8")
+    assert len(w["weeks"]) == 8 and w["weeks"][-1] == "2026-11-09"  # a Monday: the week of the withdrawal
+    counts = {s["site"]: sum(s["counts"]) for s in w["series"]}
+    assert counts["zhaoqing"] == 5 + 3 + 1  # 5 documents added, 3 measure changes, 1 withdrawal
+    only = _json(client, "/api/stats/weekly?site=yulin")
+    assert [s["site"] for s in only["series"]] == ["yulin"]
+    _error(client, "/api/stats/weekly?weeks=0", 400)
+    _error(client, "/api/stats/weekly?weeks=1000", 400)
+
+
+def test_openapi_describes_every_api_route(client) -> None:
+    spec = _json(client, "/api/openapi.json")
+    assert spec["openapi"].startswith("3.")
+    described = {re.sub(r"\{(\w+)\}", r"<\1>", p) for p in spec["paths"]}
+    routes = {
+        str(r.rule) for r in client.application.url_map.iter_rules() if str(r.rule).startswith("/api/")
+    } - {"/api/openapi.json", "/api/"}
+    assert routes == described
+
+
+# -- feeds ---------------------------------------------------------------------------------------
+
+
+def _atom(client, url, status=200):
+    r = client.get(url)
+    assert r.status_code == status, (url, r.status_code)
+    if status != 200:
+        return None
+    assert r.mimetype == "application/atom+xml"
+    return ET.fromstring(r.data)
+
+
+def test_atom_feeds(client) -> None:
+    feed = _atom(client, "/feeds/changes.atom")
+    entries = feed.findall(f"{ATOM}entry")
+    assert entries and all(e.find(f"{ATOM}id").text.startswith("tag:policywatch") for e in entries)
+    link = entries[0].find(f"{ATOM}link").get("href")
+    assert link.startswith("http://localhost/")
+    site = _atom(client, "/feeds/sites/yulin.atom")
+    assert {e.find(f"{ATOM}author/{ATOM}name").text for e in site.findall(f"{ATOM}entry")} == {"yulin"}
+    _atom(client, "/feeds/sites/nowhere.atom", 404)
+    modified = _atom(client, "/feeds/changes.atom?kind=modified")
+    html = modified.find(f"{ATOM}entry/{ATOM}content").text
+    assert "<ins>" in html  # HTML content, XML-escaped in the feed and parsed back
+
+
+def test_subscription_feeds_apply_the_subscription_filters(client, demo_db) -> None:
+    db = connect(demo_db, read_only=True)
+    with db.reader() as s:
+        subs = {x.name: x.id for x in s.query(Subscription)}
+    db.dispose()
+    keyword = _atom(client, f"/feeds/subscriptions/{subs['高新区']}.atom").findall(f"{ATOM}entry")
+    assert len(keyword) == 1 and "概念验证" in keyword[0].find(f"{ATOM}content").text
+    yulin = _atom(client, f"/feeds/subscriptions/{subs['yulin']}.atom").findall(f"{ATOM}entry")
+    assert len(yulin) == 3
+    _atom(client, "/feeds/subscriptions/999.atom", 404)
+    _atom(client, "/feeds/subscriptions/abc.atom", 404)
+
+
+# -- escaping ------------------------------------------------------------------------------------
+
+
+def test_crawled_markup_is_escaped_everywhere(client) -> None:
+    doc = _doc_id(client, "alert")
+    pages = [
+        "/",
+        "/sites/evil",
+        "/changes",
+        "/changes?site=evil",
+        f"/documents/{doc}",
+        f"/documents/{doc}/diff",
+        f"/documents/{doc}/diff?view=inline",
+        "/search?q=" + "管理",
+        "/chart",
+    ]
+    for url in pages:
+        r = client.get(url)
+        assert r.status_code == 200, url
+        body = r.get_data(as_text=True)
+        assert "<script" not in body.lower() and "<img" not in body.lower(), url
+        assert "onerror=alert" not in body or "&lt;img" in body, url
+        assert "Content-Security-Policy" in r.headers and "script-src" not in r.headers["Content-Security-Policy"]
+    assert "&lt;script&gt;" in client.get(f"/documents/{doc}").get_data(as_text=True)
+    diff = client.get(f"/documents/{doc}/diff").get_data(as_text=True)
+    assert "<ins>&lt;script&gt;x&lt;/script&gt;</ins>" in diff
+    # JSON: the strings survive, and no raw < > & reaches the body
+    for url in ("/api/changes?site=evil", f"/api/documents/{doc}", f"/api/documents/{doc}/diff", "/api/search?q=管理"):
+        r = client.get(url)
+        raw = r.get_data(as_text=True)
+        assert "<" not in raw and ">" not in raw, url
+        assert "</title>" in json.dumps(r.get_json(), ensure_ascii=False)
+    # Atom: well-formed XML whose text is the escaped HTML (no live markup once parsed)
+    feed = _atom(client, "/feeds/sites/evil.atom")
+    for e in feed.findall(f"{ATOM}entry"):
+        assert "</title>" in e.find(f"{ATOM}title").text or "<script>" in e.find(f"{ATOM}title").text
+        html = e.find(f"{ATOM}content").text
+        assert "<script" not in html and "<img" not in html and "&lt;script&gt;" in html
+
+
+def test_javascript_urls_are_not_links(client) -> None:
+    from policywatch.web.filters import safe_href
+
+    assert safe_href("javascript:alert(1)") is None and safe_href(" JaVaScRiPt:x") is None
+    assert safe_href("data:text/html,x") is None and safe_href(EVIL_URL) == EVIL_URL
+
+
+# -- read-only -----------------------------------------------------------------------------------
+
+
+def test_web_database_cannot_write(db_url) -> None:
+    db = connect(db_url)
+    migrate.upgrade(db)
+    db.dispose()
+    ro = connect(db_url, read_only=True)
+    try:
+        with ro.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM site")).scalar() == 0
+        with pytest.raises(Exception, match=r"(?i)read.?only"), ro.engine.begin() as conn:
+            conn.execute(text("INSERT INTO site (name, created_at) VALUES ('x', '2026-01-01')"))
+        with pytest.raises(DatabaseError, match="read-only"), ro.writer():
+            pass
+        app = create_app(database=ro)
+        assert app.test_client().get("/api/sites").get_json() == {"sites": []}
+    finally:
+        ro.dispose()
+
+
+def test_missing_sqlite_file_is_not_created(tmp_path) -> None:
+    with pytest.raises(DatabaseError, match="no database"):
+        create_app(str(tmp_path / "absent.db"))
+    assert not (tmp_path / "absent.db").exists()
