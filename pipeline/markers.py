@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipeline.metadata import cn_number
 
@@ -49,6 +50,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+@lru_cache(maxsize=8192)  # structure asks about the same line several times
 def parse_marker(line: str) -> Marker | None:
     """The numbering marker that opens `line`, or None. `line` is the displayed text."""
     stripped = line.lstrip(" \u3000\t")

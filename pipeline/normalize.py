@@ -79,11 +79,14 @@ def is_usable(doc: Document) -> bool:
     return doc.quality.usable()
 
 
+_CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
+
+
 def _is_binary(data: bytes) -> bool:
     head = data[:8192]
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True
-    control = sum(1 for b in head if b < 9 or 13 < b < 32)
+    control = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return control > len(head) * 0.05
 
 
