@@ -1,0 +1,102 @@
+"""What a reader sees: escaping of hostile crawled text, the rendered demo digest as a PNG."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import shutil
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from notifications.sender import preview_due
+from notifications.settings import NotifySettings
+from notifications.smtp import SmtpSettings
+from policywatch.demo_story import demo_digests
+from storage.models import Document, MeasureRow, Subscription, utcnow
+from storage.recorder import record_page
+from tests.test_notify_sender import SEEDS, ZQ, fixture, parts, revised_zhaoqing
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTILE = 'Evil <script>alert("x")</script> "quoted" \'single\'\r\nBcc: victim@example.org\r\n\r\n<b>body</b>'
+
+
+@pytest.fixture
+def sqlite_db(tmp_path):
+    from storage import migrate
+    from storage.db import connect
+
+    db = connect(f"sqlite:///{tmp_path / 'r.db'}")
+    migrate.upgrade(db)
+    yield db
+    db.dispose()
+
+
+def test_script_quotes_and_crlf_are_escaped_in_body_and_subject(sqlite_db):
+    db = sqlite_db
+    with db.writer() as s:
+        s.add(Subscription(name="office", email="o@example.org", addresses=["o@example.org"], filters={}))
+    record_page(db, url=ZQ, body=fixture(SEEDS[0]), site="zhaoqing")
+    record_page(db, url=ZQ, body=revised_zhaoqing(), site="zhaoqing")
+    with db.writer() as s:
+        s.execute(update(Document).values(title=HOSTILE, canonical_url='javascript:alert("x")'))
+        s.execute(update(MeasureRow).values(text='<img src=x onerror="alert(1)">&amp;'))
+    (p,) = preview_due(
+        db, NotifySettings(smtp=SmtpSettings(sender="pw@example.org")), utcnow() + timedelta(seconds=1)
+    )
+    raw = p.message.as_bytes()
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    # the header block has exactly the headers we set: no Bcc smuggled in through the title
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    assert "Bcc" not in msg and "\nBcc:" not in head and "victim" not in str(msg["To"])
+    assert "\r" not in str(msg["Subject"]) and "\n" not in str(msg["Subject"])
+    assert '<script>alert("x")</script>' in str(msg["Subject"])  # plain text in a header: shown, harmless
+    html = parts(msg)["text/html"]
+    assert "<script" not in html and "&lt;script&gt;" in html
+    assert "<img" not in html and "&lt;img src=x onerror=" in html and "&amp;amp;" in html
+    # quotes survive as text (css-inline re-serializes text nodes; in text they open nothing)
+    assert re.search(r'Evil &lt;script&gt;alert\("x"\)&lt;/script&gt; "quoted" \'single\'\s+Bcc: victim', html)
+    assert 'href="javascript:' not in html and "<b>body</b>" not in html
+    assert "<b>body</b>" in parts(msg)["text/plain"]  # the text part is text: nothing to interpret
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="chromium is not installed (apt-get install chromium)"
+)
+def test_demo_digest_renders_in_headless_chromium(tmp_path):
+    written = demo_digests(tmp_path)
+    html = tmp_path / "digest.html"
+    assert html in written
+    png = tmp_path / "digest.png"
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={png}",
+            "--window-size=820,830",
+            html.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000  # a real picture, not a blank page
+    docs = ROOT / "docs"
+    docs.mkdir(exist_ok=True)
+    (docs / "digest.png").write_bytes(data)  # the README's picture, refreshed by this test
