@@ -33,7 +33,6 @@ def run(args: argparse.Namespace) -> int:
     from policywatch.scheduler.alerts import Alerter
     from policywatch.scheduler.daemon import Context, Daemon
     from policywatch.scheduler.runners import runner_class
-    from storage import migrate
     from storage.db import connect
 
     logging.basicConfig(
@@ -69,8 +68,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"policywatch: warning: {w}", file=sys.stderr)
     db = connect(db_url)
     with usage_errors():
-        db.ping()
-        migrate.require(db, create=True)
+        db.ping()  # the schema is brought up to date by the leader, once it leads
     if args.check:
         for spec in specs:
             print(f"{spec.id}\t{spec.schedule}\tmisfire grace {spec.misfire_grace_time}s")

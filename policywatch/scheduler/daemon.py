@@ -120,6 +120,9 @@ class Daemon:
         log.info("leader: lock acquired, starting the scheduler")
         lost = False
         try:
+            from storage import migrate
+
+            migrate.require(self.db, create=True)  # only the leader migrates: standbys never race it
             self._start()
             while not self.stopping.wait(1.0):
                 if not self.lock.alive():

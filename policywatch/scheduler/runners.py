@@ -16,6 +16,7 @@ import importlib
 import json
 import logging
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -107,7 +108,8 @@ class SubprocessRunner(Runner):
     def run(self, site: str, slot: str, *, timeout: float | None = None) -> SiteRun:
         timeout = timeout or self.crawl.timeout_seconds
         state = state_dir(self.config_path)
-        logfile = state / "logs" / f"{site}-{slot.replace(':', '')}.log"
+        # one file per attempt: two schedulers may fire the same slot on one machine
+        logfile = state / "logs" / f"{site}-{slot.replace(':', '')}-{secrets.token_hex(3)}.log"
         logfile.parent.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "scrapy", "crawl", "site", "-a", f"site={site}"]
         cmd += ["-a", f"config={self.config_path}", "-a", f"slot={slot}"]
