@@ -8,7 +8,7 @@ them without importing any parsing code, and both round-trip through dicts (JSON
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 DOCUMENT_KINDS = ("notice", "opinion", "plan", "regulation", "interpretation", "qa", "other")
@@ -18,6 +18,25 @@ CHANGE_KINDS = ("added", "removed", "modified", "moved", "cosmetic", "split", "m
 
 DIGEST_KINDS = ("added", "removed", "modified", "moved", "split", "merged")
 """Kinds a digest shows by default: everything but cosmetic."""
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def asdict(obj: Any) -> Any:
+    """dataclasses.asdict without its deepcopy of every leaf: the leaves here are str, int,
+    float, bool and None, and a stored version serializes a few hundred of them per page."""
+    cls = type(obj)
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        if not hasattr(cls, "__dataclass_fields__"):
+            if isinstance(obj, list | tuple):
+                return type(obj)(asdict(v) for v in obj)
+            if isinstance(obj, dict):
+                return {k: asdict(v) for k, v in obj.items()}
+            return obj
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return {name: asdict(getattr(obj, name)) for name in names}
 
 
 @dataclass
