@@ -112,6 +112,7 @@ def test_changes_feed_filters_and_pages(client) -> None:
     pub = _json(client, "/api/changes?publisher=" + "肇庆市人民政府")["items"]
     assert pub and all(c["publisher"] == "肇庆市人民政府" for c in pub)
     assert _json(client, "/api/changes?publisher=nobody")["items"] == []
+    assert _json(client, "/api/changes?since=2026-11-01&until=2026-10-01")["items"] == []
     p1 = _json(client, "/api/changes?per_page=3")
     p2 = _json(client, "/api/changes?per_page=3&page=2")
     assert p1["has_next"] and [c["change_id"] for c in p1["items"] + p2["items"]] == [
@@ -124,7 +125,6 @@ def test_changes_feed_filters_and_pages(client) -> None:
     [
         ("since=2026-13-01", 400, "since"),
         ("until=yesterday", 400, "until"),
-        ("since=2026-11-01&until=2026-10-01", 400, "since"),
         ("kind=renamed", 400, "kind"),
         ("page=0", 400, "page"),
         ("page=abc", 400, "page"),
@@ -149,7 +149,7 @@ def test_search(client) -> None:
     paged = [_json(client, f"/api/search?q=高新区&per_page=2&page={p}")["items"] for p in (1, 2)]
     assert len(paged[0]) == 2 and paged[0] != paged[1]
     _error(client, "/api/search", 400)
-    _error(client, "/api/search?q=%20", 400)
+    assert _json(client, "/api/search?q=%20")["items"] == []  # nothing left after normalization
     _error(client, "/api/search?q=x&all_versions=maybe", 400)
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 
+from pipeline.text import norm_text
 from policywatch.web import params, views
 from policywatch.web.app import session
 from storage import queries
@@ -41,13 +42,15 @@ def changes():
 
 @bp.get("/search")
 def search():
-    q = params.text_arg("q", 200)
-    if not q:
+    if not request.args.get("q"):
         return _bad("q: give a phrase to search for")
+    q = params.text_arg("q", 200)
     site = params.text_arg("site", 200)
     all_versions = params.bool_arg("all_versions")
     page = params.int_arg("page", 1, 1, params.MAX_PAGE)
     per = params.int_arg("per_page", params.PER_PAGE, 1, params.MAX_PER_PAGE)
+    if not norm_text(q or ""):  # nothing left to look for (spaces, punctuation): nothing found
+        return jsonify(_page([], page, per))
     rows = views.lookup(
         queries.search_page, session(), q, all_versions=all_versions, site=site, offset=(page - 1) * per, limit=per + 1
     )

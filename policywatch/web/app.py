@@ -74,7 +74,11 @@ def create_app(db_url: str | None = None, *, database: Database | None = None, c
 
     @app.errorhandler(HTTPException)
     def _http_error(e: HTTPException):
-        return error_response(e.code or 500, e.description or e.name)
+        response = app.make_response(error_response(e.code or 500, e.description or e.name))
+        for name, value in e.get_headers():  # e.g. Allow on a 405
+            if name.lower() not in ("content-type", "content-length"):
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(exc.OperationalError)
     def _db_error(e: exc.OperationalError):

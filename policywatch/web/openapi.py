@@ -14,14 +14,18 @@ _ERROR = {"$ref": "#/components/schemas/Error"}
 
 
 def _p(name: str, where: str, schema: dict[str, Any], desc: str, required: bool = False) -> dict[str, Any]:
-    return {"name": name, "in": where, "required": required or where == "path", "schema": schema, "description": desc}
+    out = {"name": name, "in": where, "required": required or where == "path", "schema": schema, "description": desc}
+    if where == "query" and not required:
+        out["allowEmptyValue"] = True  # an empty form field means "not given"
+    return out
 
 
+NO_NUL = "^[^\\x00]*$"
 PAGE = _p("page", "query", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1}, "page number, 1 first")
 PER_PAGE = _p("per_page", "query", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "items per page")
 DOC = _p("doc_id", "path", {"type": "integer", "minimum": 1}, "document id")
-SITE_Q = _p("site", "query", {"type": "string", "maxLength": 200}, "only this site")
-DATE = {"type": "string", "description": "YYYY-MM-DD or an ISO datetime, UTC", "example": "2026-10-26"}
+SITE_Q = _p("site", "query", {"type": "string", "maxLength": 200, "pattern": NO_NUL}, "only this site")
+DATE = {"type": "string", "format": "date", "description": "YYYY-MM-DD (an ISO datetime works too), UTC"}
 
 
 def _ok(desc: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -71,7 +75,7 @@ SPEC: dict[str, Any] = {
         ),
         "/api/sites/{name}": _get(
             "a site and a page of its documents, most recently seen first",
-            [_p("name", "path", {"type": "string", "maxLength": 200}, "site name"), PAGE, PER_PAGE],
+            [_p("name", "path", {"type": "string", "maxLength": 200, "pattern": NO_NUL}, "site name"), PAGE, PER_PAGE],
             _ok("the site", {"type": "object", "required": ["site", "documents"]}),
             {"400": "bad page number", "404": "no such site"},
         ),
@@ -79,7 +83,7 @@ SPEC: dict[str, Any] = {
             "the changes feed, newest first (cosmetic changes only when asked for by kind)",
             [
                 SITE_Q,
-                _p("publisher", "query", {"type": "string", "maxLength": 500}, "only documents of this 发布机构"),
+                _p("publisher", "query", {"type": "string", "maxLength": 500, "pattern": NO_NUL}, "only documents of this 发布机构"),
                 _p(
                     "kind",
                     "query",
@@ -87,7 +91,7 @@ SPEC: dict[str, Any] = {
                     "only this kind (repeat the parameter or comma-separate for several)",
                 ),
                 _p("since", "query", DATE, "detected on or after"),
-                _p("until", "query", DATE, "detected before the end of this day"),
+                _p("until", "query", DATE, "detected before the end of this day (before `since`: no results)"),
                 PAGE,
                 PER_PAGE,
             ],
@@ -97,7 +101,7 @@ SPEC: dict[str, Any] = {
         "/api/search": _get(
             "measures containing a phrase (width, spaces and quote styles do not matter)",
             [
-                _p("q", "query", {"type": "string", "minLength": 1, "maxLength": 200}, "the phrase", True),
+                _p("q", "query", {"type": "string", "minLength": 1, "maxLength": 200, "pattern": NO_NUL}, "the phrase (nothing left after normalization: no results)", True),
                 SITE_Q,
                 _p("all_versions", "query", {"type": "boolean", "default": False}, "every version, not only the latest"),
                 PAGE,

@@ -1,0 +1,87 @@
+"""`policywatch serve`: answers on loopback, read-only; bad input is one line and exit 2."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from policywatch.cli import main
+from storage import migrate
+from storage.db import connect
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def empty_db(tmp_path) -> str:
+    path = tmp_path / "pw.db"
+    db = connect(str(path))
+    migrate.upgrade(db)
+    db.dispose()
+    return str(path)
+
+
+def _one_line_exit_2(capsys, argv: list[str], *words: str) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    for w in words:
+        assert w in err, err
+
+
+def test_unreachable_database(tmp_path, capsys) -> None:
+    _one_line_exit_2(capsys, ["serve", "--db", str(tmp_path / "none.db"), "--port", str(_free_port())], "no database")
+    assert not (tmp_path / "none.db").exists()
+    _one_line_exit_2(
+        capsys, ["serve", "--db", "postgresql://nobody@127.0.0.1:1/x", "--port", str(_free_port())], "cannot connect"
+    )
+
+
+def test_port_in_use(empty_db, capsys) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        _one_line_exit_2(capsys, ["serve", "--db", empty_db, "--port", str(port)], "already in use", str(port))
+
+
+def test_bad_arguments(empty_db, capsys) -> None:
+    _one_line_exit_2(capsys, ["serve", "--db", empty_db, "--port", "70000"], "--port")
+    _one_line_exit_2(capsys, ["serve", "--db", empty_db, "--url-prefix", "pw"], "--url-prefix")
+
+
+def test_serves_on_loopback_by_default(empty_db) -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "policywatch.cli", "serve", "--db", empty_db, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        body = None
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/sites", timeout=2) as r:
+                    body = r.read().decode()
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert body == '{"sites":[]}\n' or body.strip() == '{"sites":[]}', body
+        if shutil.which("ss"):
+            listening = subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
+            assert f"127.0.0.1:{port}" in listening and f"0.0.0.0:{port}" not in listening
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert "read-only" in proc.stdout.read()
