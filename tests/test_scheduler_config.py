@@ -1,0 +1,69 @@
+"""`policywatch run` refuses a bad [crawl]/[scheduler]/[operator] at start-up, one line naming the key."""
+
+from __future__ import annotations
+
+import pytest
+
+from policywatch.cli import main
+
+SITE = (
+    '[[sites]]\nname = "zq"\nstart_urls = ["http://127.0.0.1:9/index.html"]\n'
+    'detail_pattern = "/t\\\\d+\\\\.html$"\nschedule = { interval_minutes = 60 }\n'
+)
+
+
+def _run(tmp_path, capsys, extra: str, site: str = SITE) -> tuple[int, str]:
+    cfg = tmp_path / "policywatch.toml"
+    cfg.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "pw.db"}"\n\n{site}\n{extra}', encoding="utf-8")
+    code = main(["run", "--config", str(cfg), "--check"])
+    err = capsys.readouterr().err.strip()
+    return code, err
+
+
+@pytest.mark.parametrize(
+    ("extra", "site", "message"),
+    [
+        ("[scheduler]\njobs = { nosuch = { interval_seconds = 5 } }\n", SITE,
+         "[scheduler] jobs.nosuch: no site named 'nosuch' (sites: zq)"),
+        ('[scheduler]\njobs = { zq = { cron = "61 * * * *" } }\n', SITE,
+         "[scheduler] jobs.zq.cron: '61 * * * *' is not a valid cron expression"),
+        ("", SITE.replace("interval_minutes = 60", 'cron = "0 25 * * *"'),
+         "site 'zq': schedule.cron: '0 25 * * *' is not a valid cron expression"),
+        ('[scheduler]\ndigests = { daily = "every day" }\n', SITE,
+         "[scheduler] digests.daily: 'every day' is not a five-field cron expression"),
+        ('[scheduler]\ntimezone = "Mars/Olympus"\n', SITE, "[scheduler] timezone: 'Mars/Olympus' is not a known time zone"),
+        ("[scheduler]\nmax_concurrent_crawls = 0\n", SITE, "[scheduler] max_concurrent_crawls: must be a positive integer"),
+        ('[crawl]\nrunner = "cron"\n', SITE, "[crawl] runner: 'cron': use one of subprocess, scrapyd"),
+        ('[crawl]\nrunner = "scrapyd"\n', SITE, '[crawl] scrapyd.nodes: runner = "scrapyd" needs at least one node URL'),
+        ('[crawl.scrapyd]\nnodes = ["ftp://x"]\n', SITE, "[crawl] scrapyd.nodes[0]: 'ftp://x' is not an http(s) URL"),
+        ("[crawl]\ntimeout = 5\n", SITE, "[crawl] timeout: unknown key"),
+        ('[operator]\nemail = "not an address"\n', SITE, "[operator] email: must be an email address"),
+    ],
+)
+def test_bad_config_is_one_line_with_the_key(tmp_path, capsys, extra, site, message):
+    code, err = _run(tmp_path, capsys, extra, site)
+    assert code == 2
+    assert "\n" not in err and "Traceback" not in err
+    assert err.startswith(f"policywatch: {tmp_path / 'policywatch.toml'}: ")
+    assert message in err
+
+
+def test_no_scrapyd_node_reachable_is_refused_at_start_up(tmp_path, capsys):
+    extra = '[crawl]\nrunner = "scrapyd"\n\n[crawl.scrapyd]\nnodes = ["http://127.0.0.1:9", "http://127.0.0.1:7"]\n'
+    code, err = _run(tmp_path, capsys, extra)
+    lines = err.splitlines()
+    assert code == 2
+    assert lines[-1].startswith("policywatch: ") and "[crawl] scrapyd.nodes: no node can run crawls" in lines[-1]
+    assert "http://127.0.0.1:9: unreachable" in lines[-1] and "http://127.0.0.1:7: unreachable" in lines[-1]
+
+
+def test_check_lists_the_jobs_with_their_grace(tmp_path, capsys):
+    cfg = tmp_path / "policywatch.toml"
+    cfg.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "pw.db"}"\n\n{SITE}\n'
+        '[scheduler]\ntimezone = "Asia/Shanghai"\njobs = { zq = { cron = "0 6 * * *" } }\n',
+        encoding="utf-8",
+    )
+    assert main(["run", "--config", str(cfg), "--check"]) == 0
+    out = capsys.readouterr().out
+    assert out.strip() == "crawl:zq\tcron 0 6 * * * (Asia/Shanghai)\tmisfire grace 86400s"
