@@ -1,0 +1,88 @@
+"""Operator alerts over real SMTP (aiosmtpd on 127.0.0.1): N failures in a row, a listing gone empty."""
+
+from __future__ import annotations
+
+import email
+import socket
+import time
+from datetime import datetime, timedelta
+from email import policy
+from types import SimpleNamespace
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from policywatch.scheduler.alerts import evaluate
+from policywatch.scheduler.settings import OperatorSettings
+from tests.test_scheduler_support import DaemonProcess, daemon_config, wait_runs
+
+
+@pytest.fixture
+def smtp_server():
+    got = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            got.append(envelope)
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ctl = Controller(Handler(), hostname="127.0.0.1", port=port)
+    ctl.start()
+    try:
+        yield SimpleNamespace(port=port, messages=got)
+    finally:
+        ctl.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_a_site_failing_n_runs_in_a_row_mails_the_operator_once(tmp_path, smtp_server):
+    db_url = f"sqlite:///{tmp_path / 'pw.db'}"
+    dead = '[[sites]]\nname = "dead"\nstart_urls = ["http://127.0.0.1:9/index.html"]\ndetail_pattern = "^$"\n'
+    cfg = daemon_config(
+        tmp_path / "policywatch.toml",
+        None,
+        db_url,
+        sites=dead,
+        jobs="dead = { interval_seconds = 2 }",
+        extra=(
+            '[operator]\nemail = "ops@example.org"\nfailures_before_alert = 2\n\n'
+            f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\nsecurity = "none"\nfrom = "pw@example.org"\n'
+        ),
+    )
+    cfg.write_text(cfg.read_text().replace("RETRY_BACKOFF_BASE", "RETRY_TIMES = 0, RETRY_BACKOFF_BASE"))
+    with DaemonProcess(cfg, tmp_path / "d.log") as d:
+        wait_runs(db_url, 3, site="dead", timeout=40)
+        time.sleep(0.5)
+        assert d.stop() == 0
+    assert len(smtp_server.messages) == 1, d.text()[-2000:]  # at the 2nd failure, not again at the 3rd
+    env = smtp_server.messages[0]
+    msg = email.message_from_bytes(env.content, policy=policy.default)
+    assert env.rcpt_tos == ["ops@example.org"] and msg["From"] == "pw@example.org"
+    assert msg["Subject"] == "[policywatch] dead: 2 crawls failed in a row"
+    assert msg["X-Policywatch-Alert"] == "failing; site=dead"
+    assert "alert sent to ops@example.org" in d.text()
+
+
+def _run(status: str, listed: int | None, pages: int = 5, minutes: int = 0):
+    stats = {"finish_reason": "finished"} | ({"policywatch/listed": listed} if listed is not None else {})
+    return SimpleNamespace(
+        status=status, stats=stats, pages=pages, errors=0, slot=f"s{minutes}",
+        started_at=datetime(2026, 11, 23, 6) + timedelta(minutes=minutes),
+    )
+
+
+def test_a_listing_that_goes_empty_is_a_template_change_alert():
+    op = OperatorSettings(emails=("ops@example.org",))
+    # newest first: the template changed in the latest run (known pages still revisited)
+    alerts = evaluate("zq", [_run("ok", 0, minutes=2), _run("ok", 12, minutes=1)], op)
+    assert [a.kind for a in alerts] == ["empty"]
+    assert "found no document links" in alerts[0].body and "previous crawl found 12" in alerts[0].body
+    assert evaluate("zq", [_run("ok", 0, minutes=3), _run("ok", 0, minutes=2), _run("ok", 12)], op) == []  # once
+    assert evaluate("zq", [_run("ok", 12, minutes=1), _run("ok", 12)], op) == []
+    assert evaluate("zq", [_run("ok", 0)], op) == []  # never found any: nothing to compare with
+    off = OperatorSettings(emails=("ops@example.org",), alert_on_empty=False)
+    assert evaluate("zq", [_run("ok", 0, minutes=2), _run("ok", 12, minutes=1)], off) == []
