@@ -1,0 +1,176 @@
+"""The web UI in headless Chromium (Debian's /usr/bin/chromium driven by Playwright) over the demo
+story: sites -> document -> diff, filter the feed, search a phrase; nothing loads from outside
+127.0.0.1; screenshots for the README go to docs/web-*.png."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from policywatch.web.app import create_app
+from policywatch.web.demo_data import fill
+from policywatch.web.server import background
+from storage import migrate
+from storage.db import connect
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+SHOTS = os.environ.get("POLICYWATCH_SCREENSHOTS", "1") != "0"  # 0: do not rewrite docs/web-*.png
+
+pytestmark = [
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
+    pytest.mark.slow,
+]
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    path = tmp_path_factory.mktemp("browser") / "demo.db"
+    db = connect(str(path))
+    migrate.upgrade(db)
+    fill(db)
+    db.dispose()
+    app = create_app(str(path))
+    with background(app) as url:
+        yield url
+    app.extensions["policywatch_db"].dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, base_url):
+    """A page with JavaScript off (the UI must work without it) that records every request."""
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    pg = context.new_page()
+    pg.requests_seen = []  # type: ignore[attr-defined]
+    pg.on("request", lambda r: pg.requests_seen.append(r.url))  # type: ignore[attr-defined]
+    yield pg
+    seen = pg.requests_seen  # type: ignore[attr-defined]
+    context.close()
+    assert seen, "no request recorded"
+    outside = [u for u in seen if urlsplit(u).hostname != "127.0.0.1"]
+    assert not outside, f"requests outside 127.0.0.1: {outside}"
+
+
+def _shot(page, name: str) -> None:
+    if SHOTS:
+        DOCS.mkdir(exist_ok=True)
+        page.screenshot(path=str(DOCS / f"web-{name}.png"), full_page=False)
+
+
+def test_sites_to_document_to_diff(page, base_url) -> None:
+    page.goto(base_url + "/")
+    assert page.title().startswith("Sites")
+    rows = page.locator("table.sites tbody tr")
+    assert rows.count() == 2
+    assert "ok" in page.locator("table.sites").inner_text()
+    assert page.locator("figure.chart svg rect").count() > 0
+    _shot(page, "sites")
+
+    page.click("table.sites a:text-is('zhaoqing')")
+    page.wait_for_load_state()
+    assert page.url.endswith("/sites/zhaoqing")
+    assert "withdrawn" in page.locator("table.docs").inner_text()
+
+    page.click("table.docs a:has-text('高新技术产业开发区高质量发展的实施意见')")
+    page.wait_for_load_state()
+    assert "/documents/" in page.url
+    assert "肇府函〔2019〕381号" in page.locator("dl.metadata").inner_text()
+    timeline = page.locator("ol.timeline li")
+    assert timeline.count() == 2 and "v2" in timeline.first.inner_text()
+    assert page.locator("ol.tree li.section").count() > 3
+    _shot(page, "document")
+
+    page.click("a.diff-link")
+    page.wait_for_load_state()
+    assert "/diff" in page.url
+    assert page.locator("tr.k-modified ins:has-text('市财政给予一次性奖励100万元')").count() == 1
+    assert page.locator("tr.k-added ins:has-text('建设概念验证中心')").count() == 1
+    assert page.locator("tr.k-removed del:has-text('完善公共配套服务')").count() == 1
+    summaries = page.locator("tbody.same summary").all_inner_texts()
+    assert any("renumbered" in s and "5.→6." in s for s in summaries), summaries
+    collapsed = page.locator("tbody.same details").first
+    assert collapsed.get_attribute("open") is None  # unchanged measures start collapsed
+    _shot(page, "diff")
+
+    page.locator("tbody.same summary:has-text('renumbered')").first.click()  # <details> opens without JavaScript
+    assert page.locator("tbody.same details[open] tr.renum").count() > 0
+
+    page.check("input[name=view][value=inline]")
+    page.click("form.pick button")
+    page.wait_for_load_state()
+    assert "view=inline" in page.url
+    assert page.locator("ol.diff.inline li.k-modified del, ol.diff.inline li.k-modified ins").count() >= 1
+
+
+def test_filter_the_feed(page, base_url) -> None:
+    page.goto(base_url + "/changes")
+    total = page.locator("table.changes tbody tr").count()
+    assert total >= 10
+    page.select_option("select[name=site]", "zhaoqing")
+    page.select_option("select[name=kind]", "modified")
+    page.fill("input[name=since]", "2026-10-20")
+    page.fill("input[name=until]", "2026-10-31")
+    page.click("form.filters button")
+    page.wait_for_load_state()
+    assert "kind=modified" in page.url and "site=zhaoqing" in page.url
+    rows = page.locator("table.changes tbody tr")
+    assert rows.count() == 1
+    assert "一次性奖励100万元" in rows.first.inner_text()
+    page.select_option("select[name=kind]", "")
+    page.fill("input[name=until]", "")
+    page.click("form.filters button")
+    page.wait_for_load_state()
+    kinds = page.locator("table.changes tbody .kind").all_inner_texts()
+    assert {"added", "modified", "removed", "withdrawn", "document added"} <= set(kinds), kinds
+    _shot(page, "changes")
+
+    page.goto(base_url + "/changes?kind=withdrawn")
+    assert "withdrawn (the page is gone)" in page.locator("table.changes").inner_text()
+    page.goto(base_url + "/changes?since=2026-13-40")
+    assert "is not a date" in page.locator("p.error").inner_text()
+
+
+def test_search_a_phrase(page, base_url) -> None:
+    page.goto(base_url + "/search")
+    page.fill("form.filters input[name=q]", "概念验证中心")
+    page.click("form.filters button")
+    page.wait_for_load_state()
+    hits = page.locator("ol.hits li")
+    assert hits.count() == 1 and "建设概念验证中心" in hits.first.inner_text()
+    page.fill("form.filters input[name=q]", "完善公共配套服务")
+    page.check("input[name=all_versions]")
+    page.click("form.filters button")
+    page.wait_for_load_state()
+    assert "v1" in page.locator("ol.hits").inner_text()
+    page.goto(base_url + "/search?q=" + "高新区")
+    _shot(page, "search")
+    page.click("ol.hits li a >> nth=0")
+    page.wait_for_load_state()
+    assert "/documents/" in page.url
+
+
+def test_chart_page(page, base_url) -> None:
+    page.goto(base_url + "/chart?weeks=8")
+    assert page.locator("figure.chart svg rect").count() >= 4
+    assert "zhaoqing" in page.locator("figure.chart svg").text_content()
+    _shot(page, "chart")
