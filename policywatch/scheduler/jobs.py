@@ -31,6 +31,7 @@ log = logging.getLogger("policywatch.scheduler")
 
 CRAWL_FUNC = "policywatch.scheduler.jobs:crawl_job"
 DIGEST_FUNC = "policywatch.scheduler.jobs:digest_job"
+DEFAULT_DIGEST_CRON = "*/5 * * * *"  # with [[subscriptions]] and no [scheduler] digests
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,10 @@ def build(cfg: Config, settings: DaemonSettings, *, digests: bool = True) -> tup
         trigger, text = _trigger(cron, seconds, tz)
         specs.append(JobSpec(f"crawl:{site.name}", CRAWL_FUNC, (site.name,), trigger, text, _grace(trigger)))
     if digests:
-        for cadence, cron in settings.scheduler.digests.items():
+        crons = dict(settings.scheduler.digests)
+        if not crons and cfg.tables.get("subscriptions"):
+            crons = {"due": DEFAULT_DIGEST_CRON}  # send_due knows each subscription's cadence
+        for cadence, cron in crons.items():
             trigger, text = _trigger(cron, None, tz)
             specs.append(JobSpec(f"digest:{cadence}", DIGEST_FUNC, (cadence,), trigger, text, _grace(trigger)))
     return specs, warnings
@@ -175,14 +179,22 @@ def record_failure(db_url: str, site: str, slot: str, reason: str) -> int | None
         db.dispose()
 
 
-def digest_job(cadence: str) -> str:
-    """Send the digests due for a cadence (notifications.sender, issue 6)."""
+def digest_job(name: str) -> str:
+    """Send the digests that are due now (notifications.sender.send_due decides, per subscription
+    cadence, what is due; this job only decides how often to ask)."""
     ctx = context()
+    from notifications.sender import send_due
+    from notifications.settings import NotifySettings
+    from storage.db import connect
+
+    notify = NotifySettings.from_tables(ctx.config.tables, where=str(ctx.config.path))
+    db = connect(ctx.db_url)
     try:
-        from notifications import sender
-    except ImportError:
-        log.warning("digest:%s: notifications.sender is not installed; nothing sent", cadence)
-        return "unavailable"
-    result = sender.send_due(ctx.config, ctx.db_url, cadence=cadence)
-    log.info("digest:%s: %s", cadence, result)
-    return "ok"
+        report = send_due(db, notify)
+    finally:
+        db.dispose()
+    sent = len(report.by_status("sent"))
+    level = logging.INFO if report.ok else logging.ERROR
+    log.log(level, "digest:%s: %d sent, %d outcomes%s", name, sent, len(report.outcomes),
+            f", stopped: {report.stopped}" if report.stopped else "")
+    return "ok" if report.ok else "failed"

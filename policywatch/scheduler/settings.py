@@ -17,7 +17,8 @@ max_concurrent_crawls = 4
 stop_grace_seconds = 30            # on SIGTERM, running crawls get this long to close before a kill
 standby_poll_seconds = 2.0         # how often a standby tries to become the leader
 jobs = { zhaoqing = { interval_seconds = 90 } }   # per-site schedule overrides (cron, interval_*)
-digests = { daily = "0 8 * * *" }  # digest cadence -> cron
+digests = { due = "*/5 * * * *" }  # when to send due digests (name -> cron; this is the
+                                   # default when [[subscriptions]] exist)
 
 [operator]
 email = "ops@example.org"          # or a list; alerts go here
