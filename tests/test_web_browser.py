@@ -63,6 +63,8 @@ def page(browser, base_url):
     pg = context.new_page()
     pg.requests_seen = []  # type: ignore[attr-defined]
     pg.on("request", lambda r: pg.requests_seen.append(r.url))  # type: ignore[attr-defined]
+    pg.responses_seen = []  # type: ignore[attr-defined]
+    pg.on("response", lambda r: pg.responses_seen.append((r.url, r.status)))  # type: ignore[attr-defined]
     yield pg
     seen = pg.requests_seen  # type: ignore[attr-defined]
     context.close()
@@ -83,7 +85,8 @@ def test_sites_to_document_to_diff(page, base_url) -> None:
     rows = page.locator("table.sites tbody tr")
     assert rows.count() == 2
     assert "ok" in page.locator("table.sites").inner_text()
-    assert page.locator("figure.chart svg rect").count() > 0
+    page.wait_for_load_state("networkidle")
+    assert any("/charts/weekly.svg" in u and st == 200 for u, st in page.responses_seen)
     _shot(page, "sites")
 
     page.click("table.sites a:text-is('zhaoqing')")

@@ -16,12 +16,10 @@ bp = Blueprint("pages", __name__)
 
 @bp.get("/")
 def sites():
-    s = session()
+    # The chart is its own request (/charts/weekly.svg): aggregating every change of the last
+    # weeks costs as much as the rest of the page, and the table should not wait for it.
     weeks = params.int_arg("weeks", 12, 1, 104)
-    data = views.weekly(s, weeks=weeks)
-    return render_template(
-        "sites.html.j2", sites=queries.sites_overview(s), chart=weekly_svg(data), weeks=weeks
-    )
+    return render_template("sites.html.j2", sites=queries.sites_overview(session()), weeks=weeks)
 
 
 @bp.get("/sites/<name>")
