@@ -593,19 +593,23 @@ def changes_per_day(
     session: Session, *, since: datetime | None = None, site: str | None = None
 ) -> list[tuple[str, str, int]]:
     """(site, YYYY-MM-DD, count) of non-cosmetic changes, for weekly charts."""
-    day = func.date(ChangeRow.detected_at)  # SQLite: text; PostgreSQL: date(timestamp) -> date
+    from sqlalchemy import String, cast
+
+    # The day as the first 10 characters of the timestamp's text: the same on both backends, and
+    # on SQLite much cheaper than date(), which parses every value.
+    day = func.substr(cast(ChangeRow.detected_at, String), 1, 10)
     stmt = (
-        select(Site.name, day, func.count())
+        select(Document.site_id, day, func.count())
         .join(Document, Document.id == ChangeRow.document_id)
-        .join(Site, Site.id == Document.site_id)
         .where(ChangeRow.kind.not_in(MEASURE_KINDS_HIDDEN))
-        .group_by(Site.name, day)
+        .group_by(Document.site_id, day)
     )
     if since is not None:
         stmt = stmt.where(ChangeRow.detected_at >= since)
     if site:
-        stmt = stmt.where(Site.name == site)
-    return [(name, str(d)[:10], n) for name, d, n in session.execute(stmt)]
+        stmt = stmt.where(Document.site_id == select(Site.id).where(Site.name == site).scalar_subquery())
+    names = dict(session.execute(select(Site.id, Site.name)).all())
+    return [(names[sid], str(d), n) for sid, d, n in session.execute(stmt)]
 
 
 def latest_change_at(session: Session) -> datetime | None:

@@ -310,3 +310,25 @@ def test_missing_sqlite_file_is_not_created(tmp_path) -> None:
     with pytest.raises(DatabaseError, match="no database"):
         create_app(str(tmp_path / "absent.db"))
     assert not (tmp_path / "absent.db").exists()
+
+
+def test_pages_and_api_on_both_backends(db) -> None:
+    """The web queries on SQLite and PostgreSQL (the `db` fixture), through a read-only connection."""
+    fill(db)
+    ro = connect(db.url, read_only=True)
+    try:
+        client = create_app(database=ro).test_client()
+        weekly = _json(client, "/api/stats/weekly?weeks=8")
+        assert {s["site"]: sum(s["counts"]) for s in weekly["series"]} == {"zhaoqing": 9, "yulin": 3}
+        sites = {s["name"]: s for s in _json(client, "/api/sites")["sites"]}
+        assert sites["zhaoqing"]["withdrawn"] == 1 and sites["zhaoqing"]["last_crawl"]["status"] == "ok"
+        assert len(_json(client, "/api/changes?site=zhaoqing&kind=added,removed,modified")["items"]) == 3
+        hits = _json(client, "/api/search?q=概念验证中心")["items"]
+        assert len(hits) == 1
+        doc = hits[0]["document_id"]
+        assert _json(client, f"/api/documents/{doc}/diff?from=1&to=2")["source"] == "stored"
+        for url in ("/", "/changes?publisher=肇庆市人民政府", f"/documents/{doc}", f"/documents/{doc}/diff", "/chart"):
+            assert client.get(url).status_code == 200, url
+        assert client.get("/feeds/sites/zhaoqing.atom").status_code == 200
+    finally:
+        ro.dispose()
