@@ -20,8 +20,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(180)]
 def test_two_daemons_run_each_slot_once_and_the_standby_takes_over(db_url, tmp_path):
     with Portal() as portal:
         cfg = daemon_config(tmp_path / "policywatch.toml", portal, db_url)
-        with DaemonProcess(cfg, tmp_path / "a.log") as a, DaemonProcess(cfg, tmp_path / "b.log") as b:
-            a.wait_for("leader: lock acquired")
+        with DaemonProcess(cfg, tmp_path / "a.log") as a:
+            a.wait_for("leader: lock acquired")  # A first, so that A is the one to lead
+            b = DaemonProcess(cfg, tmp_path / "b.log")
             b.wait_for("standby: another scheduler leads")
             wait_runs(db_url, 3, site="zhaoqing", timeout=40)
             a.kill()  # SIGKILL: no goodbye, the session (and its lock) dies with the socket
@@ -31,6 +32,7 @@ def test_two_daemons_run_each_slot_once_and_the_standby_takes_over(db_url, tmp_p
             n = len(runs(db_url, "zhaoqing"))
             wait_runs(db_url, n + 2, site="zhaoqing", timeout=30)
             assert b.stop() == 0
+            b.__exit__()
     print(f"handover {handover:.2f}s")
     assert handover < 3  # standby polls every 0.5 s
     all_runs = runs(db_url, "zhaoqing")

@@ -137,9 +137,9 @@ def crawl_job(site: str) -> str:
     if ctx.stopping.is_set():
         return "stopping"
     result = ctx.runner.run(site, slot, timeout=ctx.settings.crawl.timeout_seconds)
-    if result.status == "skipped":
-        log.info("crawl %s slot %s: skipped, %s", site, slot, result.reason)
-        return "skipped"
+    if result.status in ("skipped", "detached"):  # another crawl owns the slot's row, or will write it
+        log.info("crawl %s slot %s: %s, %s", site, slot, result.status, result.reason)
+        return result.status
     if result.run_id is None:  # nothing reached the database: record the failure for status/alerts
         result.run_id = record_failure(ctx.db_url, site, slot, result.reason or f"crawl {result.status}")
     level = logging.INFO if result.status == "ok" else logging.ERROR

@@ -39,7 +39,7 @@ SLOT_TAKEN_MARK = "'finish_reason': 'slot_taken'"  # Scrapy's stats dump of a cr
 @dataclass
 class SiteRun:
     site: str
-    status: str  # ok | failed | crashed | timeout | stopped | skipped
+    status: str  # ok | failed | crashed | timeout | stopped | skipped | detached
     pages: int = 0
     changed: int = 0
     errors: int = 0
@@ -298,6 +298,8 @@ class ScrapydRunner(Runner):
             return SiteRun(site, "failed", errors=1, seconds=time.monotonic() - started, reason=reason)
         log.info("crawl %s slot %s dispatched to %s as job %s", site, slot, node, job)
         outcome = self._follow(node, job, started + timeout)
+        if outcome == "detached":  # the daemon is stopping: the node finishes the crawl and records it
+            return SiteRun(site, "detached", where=node, reason=f"job {job} left running on {node}")
         result = read_run(self.db_url, site, slot)
         result.seconds, result.where, result.log = time.monotonic() - started, node, f"{node}/logs/{self.project}/site/{job}.log"
         if self._slot_taken(node, job):
