@@ -42,6 +42,7 @@ HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
 HTTPCACHE_IGNORE_RESPONSE_CACHE_CONTROLS = ["no-cache"]
 HTTPCACHE_EXPIRATION_SECS = 0
 HTTPCACHE_DIR = "httpcache"
+HTTPCACHE_STORAGE = "crawler.cache.SqliteCacheStorage"  # one file per site, not six per page
 DEFAULT_REQUEST_HEADERS = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
     "Accept-Language": "zh-CN,zh;q=0.9",
