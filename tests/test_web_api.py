@@ -332,3 +332,13 @@ def test_pages_and_api_on_both_backends(db) -> None:
         assert client.get("/feeds/sites/zhaoqing.atom").status_code == 200
     finally:
         ro.dispose()
+
+
+def test_links_follow_the_proxy_prefix(client) -> None:
+    """Behind a proxy (`serve --url-prefix /pw --trusted-proxy ...`) links and feed URLs carry the
+    prefix and the public host that waitress puts in the WSGI environ."""
+    public = "https://policy.example.org/pw/"
+    page = client.get("/changes", base_url=public).get_data(as_text=True)
+    assert 'href="/pw/static/style.css"' in page and 'href="/pw/documents/' in page
+    feed = ET.fromstring(client.get("/feeds/changes.atom", base_url=public).data)
+    assert feed.find(f"{ATOM}entry/{ATOM}link").get("href").startswith("https://policy.example.org/pw/")
