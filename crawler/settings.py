@@ -14,6 +14,10 @@ ROBOTSTXT_OBEY = True
 # One request at a time per site, a second apart, slower when the server slows down.
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Scrapy 2.19 starts CONCURRENT_ITEMS asyncio tasks for every callback's output, whatever its
+# size; a detail page yields one item and a list page a few dozen requests, and the default
+# of 100 made task creation the spider's largest cost after the HTTP cache.
+CONCURRENT_ITEMS = 8
 DOWNLOAD_DELAY = 1.0
 DOWNLOAD_DELAY_JITTER = 0.5
 AUTOTHROTTLE_ENABLED = True
