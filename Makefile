@@ -16,6 +16,7 @@ demo: $(STAMP)
 	$(BIN)/policywatch demo
 
 test: $(STAMP)
+	scripts/system-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

@@ -269,45 +269,19 @@ def changes(
     kinds: list[str] | None = None,
     limit: int | None = 200,
 ) -> list[dict[str, Any]]:
-    """Recent changes across documents, newest first; cosmetic ones only when asked for."""
-    old_m, new_m = aliased(MeasureRow), aliased(MeasureRow)
-    stmt: Select = (
-        select(ChangeRow, Document, Site.name, Version.seq, old_m, new_m)
-        .join(Document, Document.id == ChangeRow.document_id)
-        .join(Site, Site.id == Document.site_id)
-        .outerjoin(Version, Version.id == ChangeRow.version_id)
-        .outerjoin(old_m, old_m.id == ChangeRow.old_measure_id)
-        .outerjoin(new_m, new_m.id == ChangeRow.new_measure_id)
-        .order_by(ChangeRow.detected_at.desc(), ChangeRow.id.desc())
-    )
-    if since is not None:
-        stmt = stmt.where(ChangeRow.detected_at >= since)
-    if site:
-        stmt = stmt.where(Site.name == site)
-    if kinds:
-        stmt = stmt.where(ChangeRow.kind.in_(kinds))
-    else:
-        stmt = stmt.where(ChangeRow.kind.not_in(MEASURE_KINDS_HIDDEN))
-    if limit:
-        stmt = stmt.limit(limit)
-    out = []
-    for c, d, site_name, seq, old, new in session.execute(stmt):
-        out.append(
-            {
-                "detected_at": _iso(c.detected_at),
-                "document_id": d.id,
-                "site": site_name,
-                "doc_number": d.doc_number,
-                "title": d.title,
-                "url": d.canonical_url,
-                "version": seq,
-                **_change_json(c, old, new),
-                "field": c.field,
-                "old_value": c.old_value,
-                "new_value": c.new_value,
-            }
-        )
-    return out
+    """Recent changes across documents, newest first; cosmetic ones only when asked for.
+
+    The rows of `changes_feed` without the keys the web UI adds (ids for links, publisher),
+    so that `policywatch changes --json` keeps its shape.
+    """
+    rows = changes_feed(session, since=since, site=site, kinds=kinds, limit=limit)
+    for row in rows:
+        for key in _FEED_ONLY:
+            del row[key]
+    return rows
+
+
+_FEED_ONLY = ("change_id", "publisher", "version_id")
 
 
 def iter_export(session: Session, since: datetime | None = None) -> Iterator[dict[str, Any]]:
@@ -524,7 +498,7 @@ def changes_feed(
     document_id: int | None = None,
     change_ids: list[int] | None = None,
     offset: int = 0,
-    limit: int = 50,
+    limit: int | None = 50,
 ) -> list[dict[str, Any]]:
     """A page of `changes` with more filters (publisher, an end date, a document) and an offset.
 
@@ -558,7 +532,8 @@ def changes_feed(
     else:
         stmt = stmt.where(ChangeRow.kind.not_in(MEASURE_KINDS_HIDDEN))
     out = []
-    for c, d, site_name, seq, old, new in session.execute(stmt.offset(offset).limit(limit)):
+    stmt = stmt.offset(offset) if offset else stmt
+    for c, d, site_name, seq, old, new in session.execute(stmt.limit(limit) if limit else stmt):
         out.append(
             {
                 "change_id": c.id,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import shutil
 import subprocess
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +18,7 @@ from notifications.smtp import SmtpSettings
 from policywatch.demo_story import demo_digests
 from storage.models import Document, MeasureRow, Subscription, utcnow
 from storage.recorder import record_page
+from tests.browser import ARGS, CHROMIUM, needs_chromium
 from tests.test_notify_sender import SEEDS, ZQ, fixture, parts, revised_zhaoqing
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,12 +64,7 @@ def test_script_quotes_and_crlf_are_escaped_in_body_and_subject(sqlite_db):
     assert "<b>body</b>" in parts(msg)["text/plain"]  # the text part is text: nothing to interpret
 
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="chromium is not installed (apt-get install chromium)"
-)
+@needs_chromium
 def test_demo_digest_renders_in_headless_chromium(tmp_path):
     written = demo_digests(tmp_path)
     html = tmp_path / "digest.html"
@@ -79,12 +74,7 @@ def test_demo_digest_renders_in_headless_chromium(tmp_path):
         [
             CHROMIUM,
             "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *ARGS,
             "--hide-scrollbars",
             f"--user-data-dir={tmp_path / 'profile'}",
             f"--screenshot={png}",

@@ -10,41 +10,18 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from policywatch.web.app import create_app
-from policywatch.web.demo_data import fill
-from policywatch.web.server import background
-from storage import migrate
-from storage.db import connect
+from tests.browser import ARGS, CHROMIUM, demo_site, needs_chromium
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 SHOTS = os.environ.get("POLICYWATCH_SCREENSHOTS", "1") != "0"  # 0: do not rewrite docs/web-*.png
 
-pytestmark = [
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
-    pytest.mark.slow,
-]
+pytestmark = [needs_chromium, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
-    path = tmp_path_factory.mktemp("browser") / "demo.db"
-    db = connect(str(path))
-    migrate.upgrade(db)
-    fill(db)
-    db.dispose()
-    app = create_app(str(path))
-    with background(app) as url:
+    with demo_site(tmp_path_factory.mktemp("browser")) as url:
         yield url
-    app.extensions["policywatch_db"].dispose()
 
 
 @pytest.fixture(scope="module")

@@ -10,26 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from policywatch.web.app import create_app
-from policywatch.web.demo_data import fill
-from policywatch.web.server import background
-from storage import migrate
-from storage.db import connect
+from tests.browser import demo_site
 
 EXAMPLES = 25
 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
-    path = tmp_path_factory.mktemp("st") / "demo.db"
-    db = connect(str(path))
-    migrate.upgrade(db)
-    fill(db)
-    db.dispose()
-    app = create_app(str(path))
-    with background(app) as url:
+    with demo_site(tmp_path_factory.mktemp("st")) as url:
         yield url
-    app.extensions["policywatch_db"].dispose()
 
 
 def test_schemathesis_finds_no_failure(base_url, tmp_path) -> None:
