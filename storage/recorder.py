@@ -101,11 +101,19 @@ def _comparer(comparer: Comparer | None) -> Comparer:
 
 
 def get_site(session: Session, name: str) -> Site:
+    # Remembered for the session (one write transaction): a batch of new pages of one site
+    # asks 200 times. Only sites read back are remembered, never one this session just
+    # created, which a rolled-back savepoint could take away again.
+    known: dict[str, Site] = session.info.setdefault("policywatch_sites", {})
+    if name in known:
+        return known[name]
     site = session.scalar(select(Site).where(Site.name == name))
     if site is None:
         site = Site(name=name, created_at=utcnow())
         session.add(site)
         session.flush()
+    else:
+        known[name] = site
     return site
 
 
@@ -474,6 +482,16 @@ def record_pages(
             prepared.append((page, *_prepare(page, normalizer)))
         except Exception as e:  # a page the normalizer rejects is that page's problem only
             prepared.append((page, e, None))
+    # Optimistically without savepoints (they cost two statements and the ORM's bookkeeping
+    # per page); if any page fails, the batch is rolled back and redone page by page.
+    try:
+        with db.writer() as session:
+            return [
+                doc if isinstance(doc, Exception) else _record(session, page, doc, digest, comparer, on_changes)
+                for page, doc, digest in prepared
+            ]
+    except exc.SQLAlchemyError:
+        pass
     with db.writer() as session:
         for page, doc, digest in prepared:
             if isinstance(doc, Exception):

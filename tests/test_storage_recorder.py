@@ -209,6 +209,22 @@ def test_batch_isolates_a_bad_page(db):
     assert counts(db)["version"] == 5
 
 
+def test_batch_isolates_a_page_the_database_rejects(db):
+    """The batch is written without savepoints first; a database error redoes it page by page."""
+    from sqlalchemy import text
+
+    def hook(session, document, changes):
+        if document.canonical_url.endswith("/bad"):
+            session.execute(text("SELECT * FROM no_such_table"))
+
+    pages = [Page(url=f"http://e.gov.cn/{i}", body=page_text(i).encode(), fetched_at=T0) for i in range(4)]
+    pages.insert(1, Page(url="http://e.gov.cn/bad", body=page_text(9).encode(), fetched_at=T0))
+    results = record_pages(db, pages, normalizer=simple_normalize, on_changes=hook)
+    kinds = [r.outcome if isinstance(r, recorder.RecordResult) else "error" for r in results]
+    assert kinds == ["new", "error", "new", "new", "new"]
+    assert counts(db)["version"] == 4 and counts(db)["document"] == 4
+
+
 def test_change_outside_measures_keeps_its_text(db):
     """A reworded preamble has no measure row; the change still says where and what."""
 
