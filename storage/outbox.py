@@ -53,19 +53,26 @@ def _filters(frozen: str) -> Filters:
     return Filters.from_json(json.loads(frozen))
 
 
+def _subscriptions(session: Session) -> list[tuple[int, str, Filters]]:
+    """The active subscriptions, read once per write transaction (a batch records ~200 pages)."""
+    cached = session.info.get("policywatch_subscriptions")
+    if cached is None:
+        rows = session.execute(
+            select(Subscription.id, Subscription.email, Subscription.filters).where(Subscription.active.is_(True))
+        ).all()
+        cached = session.info["policywatch_subscriptions"] = [
+            (sid, email, _filters(json.dumps(f or {}, sort_keys=True, ensure_ascii=False))) for sid, email, f in rows
+        ]
+    return cached
+
+
 def enqueue_changes(session: Session, document: Document, changes: Sequence[ChangeRow]) -> int:
     """Add one outbox row per (active subscription, change) that matches; returns how many."""
     if not changes:
         return 0
-    subs = session.execute(
-        select(Subscription.id, Subscription.email, Subscription.filters).where(Subscription.active.is_(True))
-    ).all()
-    if not subs:
+    parsed = _subscriptions(session)
+    if not parsed:
         return 0
-    parsed = [
-        (sid, email, _filters(json.dumps(f or {}, sort_keys=True, ensure_ascii=False)))
-        for sid, email, f in subs
-    ]
     latest = session.get(Version, document.latest_version_id) if document.latest_version_id else None
     doc_kind = (latest.normalized or {}).get("kind", "other") if latest is not None else "other"
     texts: dict[int, str] | None = None

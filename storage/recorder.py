@@ -117,12 +117,65 @@ def get_site(session: Session, name: str) -> Site:
     return site
 
 
+@dataclass
+class _Batch:
+    """The documents a batch's pages may belong to, read in two queries instead of two per page.
+
+    Kept in `session.info` for the optimistic (savepoint-free) pass of record_pages only, and
+    kept current as pages add documents and URLs; a miss for a covered URL or key is a miss.
+    """
+
+    urls: set[str]
+    keys: set[str]
+    by_url: dict[str, Document]
+    by_key: dict[str, Document]
+
+    @classmethod
+    def read(cls, session: Session, urls: set[str], keys: set[str]) -> _Batch:
+        by_url = {
+            u: d
+            for d, u in session.execute(
+                select(Document, DocumentUrl.url)
+                .join(DocumentUrl, DocumentUrl.document_id == Document.id)
+                .where(DocumentUrl.url.in_(urls))
+            ).all()
+        }
+        by_key: dict[str, Document] = {}
+        if keys:
+            for d in session.scalars(
+                select(Document).where(Document.identity_key.in_(keys)).order_by(Document.id)
+            ):
+                by_key.setdefault(d.identity_key or "", d)
+        return cls(urls, keys, by_url, by_key)
+
+
+_BATCH = "policywatch_batch"
+
+
 def find_by_url(session: Session, url: str) -> Document | None:
+    batch: _Batch | None = session.info.get(_BATCH)
+    if batch is not None and url in batch.urls:
+        return batch.by_url.get(url)
     return session.scalar(
         select(Document)
         .join(DocumentUrl, DocumentUrl.document_id == Document.id)
         .where(DocumentUrl.url == url)
     )
+
+
+def _by_identity(session: Session, key: str) -> Document | None:
+    batch: _Batch | None = session.info.get(_BATCH)
+    if batch is not None and key in batch.keys:
+        return batch.by_key.get(key)
+    return session.scalar(select(Document).where(Document.identity_key == key).order_by(Document.id).limit(1))
+
+
+def _add_url(session: Session, row: Document, url: str, at: datetime) -> None:
+    session.add(DocumentUrl(document_id=row.id, url=url, first_seen=at))
+    batch: _Batch | None = session.info.get(_BATCH)
+    if batch is not None:
+        batch.urls.add(url)
+        batch.by_url[url] = row
 
 
 def _find_or_create(session: Session, page: Page, doc: Doc, url: str, at: datetime) -> tuple[Document, bool]:
@@ -132,11 +185,9 @@ def _find_or_create(session: Session, page: Page, doc: Doc, url: str, at: dateti
     key = identity_key(doc)
     if key:
         # A republished copy (same 文号 and publisher) at a new URL: the same document.
-        row = session.scalar(
-            select(Document).where(Document.identity_key == key).order_by(Document.id).limit(1)
-        )
+        row = _by_identity(session, key)
         if row is not None:
-            session.add(DocumentUrl(document_id=row.id, url=url, first_seen=at))
+            _add_url(session, row, url, at)
             return row, False
     site = get_site(session, page.site or site_of(page.url))
     row = Document(
@@ -153,7 +204,11 @@ def _find_or_create(session: Session, page: Page, doc: Doc, url: str, at: dateti
     )
     session.add(row)
     session.flush()
-    session.add(DocumentUrl(document_id=row.id, url=url, first_seen=at))
+    _add_url(session, row, url, at)
+    batch: _Batch | None = session.info.get(_BATCH)
+    if batch is not None and key:
+        batch.keys.add(key)
+        batch.by_key.setdefault(key, row)
     return row, True
 
 
@@ -486,6 +541,12 @@ def record_pages(
     # per page); if any page fails, the batch is rolled back and redone page by page.
     try:
         with db.writer() as session:
+            docs = [(p, d) for p, d, _ in prepared if not isinstance(d, Exception)]
+            session.info[_BATCH] = _Batch.read(
+                session,
+                {canonical_url(p.url) for p, _ in docs},
+                {k for _, d in docs if d is not None and (k := identity_key(d))},
+            )
             return [
                 doc if isinstance(doc, Exception) else _record(session, page, doc, digest, comparer, on_changes)
                 for page, doc, digest in prepared

@@ -225,6 +225,23 @@ def test_batch_isolates_a_page_the_database_rejects(db):
     assert counts(db)["version"] == 4 and counts(db)["document"] == 4
 
 
+def test_one_batch_sees_the_documents_its_own_pages_created(db):
+    """Lookups of a batch are read up front; pages of the same batch must still find each other."""
+    number = "测试〔2025〕7号"
+    pages = [
+        Page(url="http://e.gov.cn/a", body=page_text(1, number=number).encode(), fetched_at=T0),
+        # the same URL again, revised: a second version of the first document
+        Page(url="http://e.gov.cn/a", body=page_text(1, number=number, edit=2).encode(), fetched_at=T0),
+        # a republished copy (same 文号 and publisher) at another URL: still the same document
+        Page(url="http://e.gov.cn/copy", body=page_text(1, number=number, edit=2).encode(), fetched_at=T0),
+        Page(url="http://e.gov.cn/b", body=page_text(2).encode(), fetched_at=T0),
+    ]
+    results = record_pages(db, pages, normalizer=simple_normalize)
+    assert [r.outcome for r in results] == ["new", "changed", "unchanged", "new"]
+    assert len({r.document_id for r in results[:3]}) == 1
+    assert counts(db)["document"] == 2 and counts(db)["version"] == 3
+
+
 def test_change_outside_measures_keeps_its_text(db):
     """A reworded preamble has no measure row; the change still says where and what."""
 
