@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -22,6 +22,11 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# the README's pictures (docs/*.png), rendered by the browser tests
+screenshots: $(STAMP)
+	scripts/system-deps
+	POLICYWATCH_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_web_browser.py tests/test_notify_render.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -35,7 +35,7 @@ def parse_date(value: str, what: str = "date") -> datetime:
     except ValueError:
         raise ValueError(f"{what}: {value!r} is not a date (YYYY-MM-DD)") from None
     if parsed.tzinfo is not None:  # stored times are naive UTC
-        parsed = parsed.astimezone(tz=None).replace(tzinfo=None)
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +21,19 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# The README's pictures. Tests always render them; they replace docs/*.png only when asked
+# (`make screenshots`), so that a test run leaves the checkout as it found it.
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+SCREENSHOTS = os.environ.get("POLICYWATCH_SCREENSHOTS") == "1"
+
+
+def shot_path(name: str) -> Path:
+    """Where a screenshot named `name` (e.g. "web-diff.png") goes in this run."""
+    directory = DOCS if SCREENSHOTS else Path(tempfile.gettempdir()) / "policywatch-screenshots"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory / name
+
+
 needs_chromium = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"
 )

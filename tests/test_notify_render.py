@@ -7,7 +7,6 @@ import email.policy
 import re
 import subprocess
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -18,10 +17,9 @@ from notifications.smtp import SmtpSettings
 from policywatch.demo_story import demo_digests
 from storage.models import Document, MeasureRow, Subscription, utcnow
 from storage.recorder import record_page
-from tests.browser import ARGS, CHROMIUM, needs_chromium
+from tests.browser import ARGS, CHROMIUM, needs_chromium, shot_path
 from tests.test_notify_sender import SEEDS, ZQ, fixture, parts, revised_zhaoqing
 
-ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = 'Evil <script>alert("x")</script> "quoted" \'single\'\r\nBcc: victim@example.org\r\n\r\n<b>body</b>'
 
 
@@ -87,6 +85,4 @@ def test_demo_digest_renders_in_headless_chromium(tmp_path):
     )
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000  # a real picture, not a blank page
-    docs = ROOT / "docs"
-    docs.mkdir(exist_ok=True)
-    (docs / "digest.png").write_bytes(data)  # the README's picture, refreshed by this test
+    shot_path("digest.png").write_bytes(data)  # the README's picture with `make screenshots`

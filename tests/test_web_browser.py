@@ -1,19 +1,14 @@
 """The web UI in headless Chromium (Debian's /usr/bin/chromium driven by Playwright) over the demo
 story: sites -> document -> diff, filter the feed, search a phrase; nothing loads from outside
-127.0.0.1; screenshots for the README go to docs/web-*.png."""
+127.0.0.1; `make screenshots` saves the README's docs/web-*.png."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser import ARGS, CHROMIUM, demo_site, needs_chromium
-
-DOCS = Path(__file__).resolve().parent.parent / "docs"
-SHOTS = os.environ.get("POLICYWATCH_SCREENSHOTS", "1") != "0"  # 0: do not rewrite docs/web-*.png
+from tests.browser import ARGS, CHROMIUM, demo_site, needs_chromium, shot_path
 
 pytestmark = [needs_chromium, pytest.mark.slow]
 
@@ -51,9 +46,7 @@ def page(browser, base_url):
 
 
 def _shot(page, name: str) -> None:
-    if SHOTS:
-        DOCS.mkdir(exist_ok=True)
-        page.screenshot(path=str(DOCS / f"web-{name}.png"), full_page=False)
+    page.screenshot(path=str(shot_path(f"web-{name}.png")), full_page=False)
 
 
 def test_sites_to_document_to_diff(page, base_url) -> None:
