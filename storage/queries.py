@@ -341,40 +341,7 @@ def search(
     limit: int | None = 100,
 ) -> list[dict[str, Any]]:
     """Measures whose normalized text contains the phrase (normalized the same way)."""
-    needle = norm_text(phrase)
-    if not needle:
-        raise ValueError("TEXT: empty search phrase")
-    stmt: Select = (
-        select(MeasureRow, Version.seq, Version.first_seen, Document, Site.name)
-        .join(Version, Version.id == MeasureRow.version_id)
-        .join(Document, Document.id == Version.document_id)
-        .join(Site, Site.id == Document.site_id)
-        .where(MeasureRow.norm_text.like(f"%{_like_escape(needle)}%", escape="\\"))
-        .order_by(Document.id, Version.seq, MeasureRow.ordinal)
-    )
-    if not all_versions:
-        stmt = stmt.where(Version.id == Document.latest_version_id)
-    if site:
-        stmt = stmt.where(Site.name == site)
-    if limit:
-        stmt = stmt.limit(limit)
-    out = []
-    for m, seq, first_seen, d, site_name in session.execute(stmt):
-        out.append(
-            {
-                "document_id": d.id,
-                "site": site_name,
-                "doc_number": d.doc_number,
-                "title": d.title,
-                "url": d.canonical_url,
-                "version": seq,
-                "version_first_seen": _iso(first_seen),
-                "path": m.path,
-                "label": m.label,
-                "text": m.text,
-            }
-        )
-    return out
+    return search_page(session, phrase, all_versions=all_versions, site=site, limit=limit)
 
 
 def documents(session: Session, site: str | None = None) -> list[Document]:
@@ -598,9 +565,9 @@ def search_page(
     all_versions: bool = False,
     site: str | None = None,
     offset: int = 0,
-    limit: int = 50,
+    limit: int | None = 50,
 ) -> list[dict[str, Any]]:
-    """`search` with an offset, in `search`'s order and row shape, driven from the documents.
+    """`search` with an offset, driven from the documents.
 
     Walking document -> its latest version -> that version's measures (indexes all the way)
     reads only the latest versions' measures; letting the planner start from the measure
@@ -619,8 +586,9 @@ def search_page(
         .where(MeasureRow.norm_text.like(f"%{_like_escape(needle)}%", escape="\\"))
         .order_by(Document.id, Version.seq, MeasureRow.ordinal)
         .offset(offset)
-        .limit(limit)
     )
+    if limit:
+        stmt = stmt.limit(limit)
     if site:
         stmt = stmt.where(Site.name == site)
     return [
