@@ -1,9 +1,8 @@
-"""The item pipeline: pages go to a writer process (crawler/writer.py) in batches.
+"""The item pipeline: pages go to writer processes (crawler/writer.py) in batches.
 
-One writer because SQLite has one write lock (and on PostgreSQL one writer per crawl keeps
-version numbering free of races); batches because a commit per page costs ~4x on a remote
-database (research/engineering.md §1.5); a process, not a thread, because normalizing and
-recording cost as much CPU as downloading, and Scrapy's event loop must keep the other core.
+Batches because a commit per page costs ~4x on a remote database (research/engineering.md
+§1.5); processes, not a thread, because normalizing and recording cost more CPU than
+downloading, and Scrapy's event loop must not share its core with them through the GIL.
 
 A 304 (the cached flag) is handed over as status 304: storage only moves `last_seen`, without
 normalizing the cached body again. A 404/410 of a known document withdraws it (storage does),
@@ -35,7 +34,8 @@ CHANGED = ("new", "changed", "withdrawn")
 
 
 class StoragePipeline:
-    """Settings: POLICYWATCH_BATCH_SIZE (pages per transaction, default 20),
+    """Settings: POLICYWATCH_BATCH_SIZE (pages per transaction, default 20), POLICYWATCH_WRITERS
+    (writer processes, default 2),
     POLICYWATCH_MAX_WITHDRAW_SHARE (the share of a site's documents a listing may lose in one
     run before delisting is taken for a template change, default 0.5)."""
 
@@ -72,7 +72,7 @@ class StoragePipeline:
             raise CloseSpider("slot_taken") from None
         # spawn, not fork: the parent has Twisted's threads, which a forked child would inherit stopped
         self.executor = ProcessPoolExecutor(
-            max_workers=1,
+            max_workers=self.crawler.settings.getint("POLICYWATCH_WRITERS", 2),
             mp_context=multiprocessing.get_context("spawn"),
             initializer=writer.init,
             initargs=(self.db.url.render_as_string(hide_password=False),),
@@ -107,7 +107,7 @@ class StoragePipeline:
             return
         pages, self.buffer = self.buffer, []
         # The buffer is swapped before waiting: items keep arriving into the next batch while
-        # this one is written, and batches queue in order at the single writer.
+        # this one is written.
         future = self.executor.submit(writer.record, pages)
         results = await asyncio.wrap_future(future)
         for page, result in zip(pages, results, strict=True):

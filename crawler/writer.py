@@ -1,10 +1,12 @@
 """The writer process: normalize, compare and record batches of pages, next to the crawl.
 
-Scrapy runs on one thread; normalizing and recording a page costs about as much CPU as
-downloading it (BENCHMARKS.md, Crawler). In a thread of the crawling process the two share one
-core through the GIL and the crawl slows to half; in a process of their own they use the
-second core. The pipeline starts one such process per crawl (one writer: SQLite has one write
-lock, and one writer per crawl keeps version numbers free of races).
+Scrapy runs on one thread; normalizing and recording a page costs more CPU than downloading
+it (BENCHMARKS.md, Crawler). In a thread of the crawling process the two share one core
+through the GIL; in processes of their own they use every core. The pipeline starts
+POLICYWATCH_WRITERS of them (default 2). Each normalizes its batch outside any transaction,
+then writes it in one: on SQLite the writers take turns on the one write lock while the other
+normalizes. Two batches holding the same document (a URL and its alias) can race; the unique
+constraints make the loser fail, and it records those pages again, finding the winner's rows.
 
 Everything here runs in the child, so it takes and returns plain picklable values: pages in,
 (outcome, document id, changes) or an error string out.
@@ -16,6 +18,8 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
 from storage.recorder import Page, RecordResult
@@ -53,6 +57,10 @@ def record(pages: list[Page]) -> list[Outcome]:
 
     assert _db is not None, "writer used before init()"
     results = record_pages(_db, pages)
+    raced = [i for i, r in enumerate(results) if isinstance(r, IntegrityError)]
+    if raced:
+        for i, result in zip(raced, record_pages(_db, [pages[i] for i in raced]), strict=True):
+            results[i] = result
     retry = [
         i
         for i, (p, r) in enumerate(zip(pages, results, strict=True))
