@@ -357,7 +357,10 @@ def _markdown(results: dict[str, dict[str, object] | str]) -> str:
         f"A stored version holds the zlib-compressed raw page (mean raw page as fetched -> stored: "
         f"{'; '.join(sizes)}), the normalized schema as JSON, 8 measure rows (text and norm_text) "
         "and its change rows; sizes include indexes. `search` is a `LIKE '%phrase%'` scan of measure "
-        "text (no trigram index), so its cost grows with the history.",
+        "text (no trigram index), so its cost grows with the history."
+        " It walks documents to their latest version's measures and stops at the limit: fast on SQLite for a"
+        " phrase that occurs; PostgreSQL's planner prefers a parallel scan of every measure (100-260 ms here),"
+        " and no index serves `LIKE` on Chinese text yet.",
     ]
     return "\n".join(lines) + "\n"
 
