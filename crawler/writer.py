@@ -14,7 +14,6 @@ Everything here runs in the child, so it takes and returns plain picklable value
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -23,8 +22,6 @@ from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
 from storage.recorder import Page, RecordResult
-
-log = logging.getLogger(__name__)
 
 _db: Database | None = None
 
