@@ -71,12 +71,15 @@ class StoragePipeline:
             self.crawler.stats.set_value("policywatch/slot_taken", 1)
             raise CloseSpider("slot_taken") from None
         # spawn, not fork: the parent has Twisted's threads, which a forked child would inherit stopped
+        writers = self.crawler.settings.getint("POLICYWATCH_WRITERS", 2)
         self.executor = ProcessPoolExecutor(
-            max_workers=self.crawler.settings.getint("POLICYWATCH_WRITERS", 2),
+            max_workers=writers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=writer.init,
             initargs=(self.db.url.render_as_string(hide_password=False),),
         )
+        for _ in range(writers):  # start them now: a spawned worker only starts on demand
+            self.executor.submit(writer.warm_up)
         log.info("crawl run %s of site %s, database %s", self.run_id, spider.site_name, self.db.display_url)
 
     async def process_item(self, item: PageItem) -> PageItem:

@@ -44,6 +44,14 @@ def init(database_url: str) -> None:
     _db = connect(database_url)
 
 
+def warm_up() -> None:
+    """Import the normalizer and comparer (lxml, rapidfuzz, numpy: about a second) while the
+    spider fetches its first batch, instead of when that batch arrives."""
+    import pipeline.compare
+    import pipeline.normalize  # noqa: F401
+    import storage.recorder  # noqa: F401
+
+
 def record(pages: list[Page]) -> list[Outcome]:
     """Record a batch in one transaction; a 304 the database does not know is recorded as its 200.
 
