@@ -114,6 +114,8 @@ def _render_changes(changes: list[dict[str, Any]]) -> str:
         side = c["new"] or c["old"]
         if c["kind"] == "metadata":
             what = f"{c['field']}: {c['old_value']} -> {c['new_value']}"
+        elif c["kind"] == "withdrawn":
+            what = c["new_value"] or ""  # why: "http 404", "gone from its listing"
         else:
             what = inline_diff(c["diff"]) if c["diff"] else (side["text"] if side else "")
         rows.append((c["site"], c["kind"], (side["label"] or side["path"]) if side else "", c["title"], what))

@@ -21,6 +21,8 @@ def test_demo_crawls_the_portal_through_its_states(tmp_path, capsys) -> None:
     assert kinds[2] == ["added", "document_added", "modified", "removed"]
     assert kinds[3] == ["withdrawn", "withdrawn"]  # a 404 and a delisting; the re-render adds nothing
     assert (tmp_path / "crawl" / "step3.txt").read_text("utf-8").count("zhaoqing") >= 4
+    step4 = (tmp_path / "crawl" / "step4.txt").read_text("utf-8")
+    assert "http 404" in step4 and "gone from its listing" in step4  # why each was withdrawn
 
 
 def test_demo_without_crawl_skips_the_portal(tmp_path, capsys) -> None:

@@ -69,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
         side = c["new"] or c["old"]
         if c["kind"] == "metadata":
             what = f"{c['field']}: {c['old_value']} -> {c['new_value']}"
+        elif c["kind"] == "withdrawn":
+            what = c["new_value"] or ""  # why: "http 404", "gone from its listing"
         elif c["diff"]:
             what = inline_diff(c["diff"])
         else:
