@@ -152,8 +152,12 @@ class _Batch:
 _BATCH = "policywatch_batch"
 
 
+def _batch(session: Session) -> _Batch | None:
+    return session.info.get(_BATCH)
+
+
 def find_by_url(session: Session, url: str) -> Document | None:
-    batch: _Batch | None = session.info.get(_BATCH)
+    batch = _batch(session)
     if batch is not None and url in batch.urls:
         return batch.by_url.get(url)
     return session.scalar(
@@ -164,7 +168,7 @@ def find_by_url(session: Session, url: str) -> Document | None:
 
 
 def _by_identity(session: Session, key: str) -> Document | None:
-    batch: _Batch | None = session.info.get(_BATCH)
+    batch = _batch(session)
     if batch is not None and key in batch.keys:
         return batch.by_key.get(key)
     return session.scalar(select(Document).where(Document.identity_key == key).order_by(Document.id).limit(1))
@@ -172,7 +176,7 @@ def _by_identity(session: Session, key: str) -> Document | None:
 
 def _add_url(session: Session, row: Document, url: str, at: datetime) -> None:
     session.add(DocumentUrl(document_id=row.id, url=url, first_seen=at))
-    batch: _Batch | None = session.info.get(_BATCH)
+    batch = _batch(session)
     if batch is not None:
         batch.urls.add(url)
         batch.by_url[url] = row
@@ -205,7 +209,7 @@ def _find_or_create(session: Session, page: Page, doc: Doc, url: str, at: dateti
     session.add(row)
     session.flush()
     _add_url(session, row, url, at)
-    batch: _Batch | None = session.info.get(_BATCH)
+    batch = _batch(session)
     if batch is not None and key:
         batch.keys.add(key)
         batch.by_key.setdefault(key, row)
@@ -564,11 +568,6 @@ def record_pages(
             except exc.SQLAlchemyError as e:
                 results.append(e)
     return results
-
-
-def mark_withdrawn(db: Database | Session, url: str, at: datetime | None = None) -> RecordResult:
-    """Withdraw the document at `url` as if it answered 410."""
-    return record_page(db, Page(url=url, status=410, fetched_at=at))
 
 
 class ListingShrank(Exception):
