@@ -34,10 +34,10 @@ CHANGED = ("new", "changed", "withdrawn")
 
 
 class StoragePipeline:
-    """Settings: POLICYWATCH_BATCH_SIZE (pages per transaction, default 20), POLICYWATCH_WRITERS
-    (writer processes, default 2),
-    POLICYWATCH_MAX_WITHDRAW_SHARE (the share of a site's documents a listing may lose in one
-    run before delisting is taken for a template change, default 0.5)."""
+    """Settings: POLICYWATCH_BATCH_SIZE (pages per transaction, default 20),
+    POLICYWATCH_WRITERS (writer processes, default 2), POLICYWATCH_MAX_WITHDRAW_SHARE (the share
+    of a site's documents a listing may lose in one run before delisting is taken for a
+    template change, default 0.5)."""
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
@@ -86,7 +86,7 @@ class StoragePipeline:
         self.buffer.append(
             Page(
                 url=item.url,
-                # a 304 needs no body unless the database turns out not to know the page
+                # sent for a 304 too: a database that does not know the page records it as a 200
                 body=item.body,
                 site=item.site,
                 # the cache turned a 304 into the stored 200: tell storage what really happened
