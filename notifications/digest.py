@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from notifications.subscriptions import addresses
 from storage.models import ChangeRow, Document, MeasureRow, Site, Subscription, Version
 
 KIND_LABELS = {
@@ -330,7 +331,7 @@ def make_digest(
     return Digest(
         subscription_id=sub.id,
         subscription=sub.name,
-        addresses=list(sub.addresses or [sub.email]),
+        addresses=addresses(sub),
         outbox_ids=outbox_ids,
         key=key,
         message_id=message_id(key, domain),

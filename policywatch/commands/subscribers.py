@@ -110,10 +110,11 @@ def _rows(db):
 
 def _describe(sub, queued, sent) -> dict:
     from notifications.filters import Filters
+    from notifications.subscriptions import addresses
 
     return {
         "name": sub.name,
-        "addresses": list(sub.addresses or [sub.email]),
+        "addresses": addresses(sub),
         "cadence": sub.cadence,
         "filters": sub.filters or {},
         "receives": Filters.from_json(sub.filters).describe(),
