@@ -73,8 +73,21 @@ def _json(value: object) -> str:
 
 
 def _sqlite_engine(url: URL, *, writer: bool, read_only: bool = False) -> Engine:
+    """SQLite in WAL mode; `read_only`: readers that cannot write.
+
+    A read-only engine opens the file with `mode=ro` and sets `PRAGMA query_only`, and leaves
+    journal_mode alone (changing it is a write); a missing file is an error, not a new database.
+    """
+    busy = f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}"
     if read_only:
-        return _sqlite_read_only_engine(url)
+        path = sqlite_file(url)
+        if path is None:
+            raise DatabaseError(f"database URL {safe_url(url)}: a read-only connection needs a SQLite file")
+        url = url.set(database=f"file:{quote(str(path))}?mode=ro", query={"uri": "true"})
+        pragmas = ("PRAGMA query_only=ON", busy)
+    else:
+        # synchronous=NORMAL: durable across app crashes, fast in WAL.
+        pragmas = ("PRAGMA journal_mode=WAL", busy, "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON")
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S}, json_serializer=_json)
 
     @event.listens_for(engine, "connect")
@@ -82,10 +95,8 @@ def _sqlite_engine(url: URL, *, writer: bool, read_only: bool = False) -> Engine
         # Take BEGIN away from the driver so that SQLAlchemy's "begin" event below emits it.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
-        cur.execute("PRAGMA synchronous=NORMAL")  # durable across app crashes, fast in WAL
-        cur.execute("PRAGMA foreign_keys=ON")
+        for pragma in pragmas:
+            cur.execute(pragma)
         cur.close()
 
     begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
@@ -93,32 +104,6 @@ def _sqlite_engine(url: URL, *, writer: bool, read_only: bool = False) -> Engine
     @event.listens_for(engine, "begin")
     def _begin(conn) -> None:
         conn.exec_driver_sql(begin)
-
-    return engine
-
-
-def _sqlite_read_only_engine(url: URL) -> Engine:
-    """Readers that cannot write: the file opened with `mode=ro` and `PRAGMA query_only`.
-
-    No journal_mode change (that is a write); a missing file is an error, not a new database.
-    """
-    path = sqlite_file(url)
-    if path is None:
-        raise DatabaseError(f"database URL {safe_url(url)}: a read-only connection needs a SQLite file")
-    ro_url = url.set(database=f"file:{quote(str(path))}?mode=ro", query={"uri": "true"})
-    engine = create_engine(ro_url, connect_args={"timeout": BUSY_TIMEOUT_S}, json_serializer=_json)
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn, _record) -> None:
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA query_only=ON")
-        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn) -> None:
-        conn.exec_driver_sql("BEGIN")
 
     return engine
 
