@@ -41,6 +41,7 @@ def notify_setup(args: argparse.Namespace, *, create: bool = True):
     from notifications.settings import NotifySettings
     from notifications.subscriptions import sync
     from policywatch import config as cfgmod
+    from policywatch.commands.crawl import database_url
     from policywatch.commands.db import open_db
 
     explicit = args.config or os.environ.get(cfgmod.ENV_VAR)
@@ -48,13 +49,8 @@ def notify_setup(args: argparse.Namespace, *, create: bool = True):
     cfg = cfgmod.load(path) if explicit or path.exists() else None
     with usage_errors():
         notify = NotifySettings.from_tables(cfg.tables if cfg else {}, str(path))
-        if (
-            cfg is not None
-            and cfg.database_url
-            and not args.db
-            and not os.environ.get("POLICYWATCH_DATABASE_URL")
-        ):
-            args.db = cfg.database_url  # --db, then $POLICYWATCH_DATABASE_URL, then the config's [database]
+    if cfg is not None:
+        args.db = database_url(args.db, cfg.database_url)  # --db, then $POLICYWATCH_DATABASE_URL, then [database]
     db = open_db(args, create=create)
     with usage_errors(), db.writer() as s:
         sync(s, notify.subscriptions)
