@@ -69,8 +69,7 @@ def _measures(s: Session, version_id: int) -> list[MeasureRow]:
     return list(s.scalars(select(MeasureRow).where(MeasureRow.version_id == version_id).order_by(MeasureRow.ordinal)))
 
 
-def _side(m: MeasureRow | None) -> dict[str, Any] | None:
-    return None if m is None else {"path": m.path, "label": m.label, "text": m.text, "heading": m.heading}
+_side = queries._measure_json  # a measure in the shape of a change's old/new side
 
 
 def diff(s: Session, doc: Document, from_spec: str | None, to_spec: str | None) -> dict[str, Any]:
