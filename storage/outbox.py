@@ -73,17 +73,21 @@ def enqueue_changes(session: Session, document: Document, changes: Sequence[Chan
     parsed = _subscriptions(session)
     if not parsed:
         return 0
-    latest = session.get(Version, document.latest_version_id) if document.latest_version_id else None
-    doc_kind = (latest.normalized or {}).get("kind", "other") if latest is not None else "other"
+    doc_kind = "other"
+    if document.latest_version_id and any(f.doc_kinds for _, _, f in parsed):
+        # only then: a withdrawal's latest version is not in the session, and its row carries the raw page
+        latest = session.get(Version, document.latest_version_id)
+        doc_kind = (latest.normalized or {}).get("kind", "other") if latest is not None else "other"
     texts: dict[int, str] | None = None
     if any(f.needs_text for _, _, f in parsed):
         texts = _texts(session, document, changes)
+    site, publisher = document.site.name, document.publisher or ""
     now = utcnow()
     rows = []
     for change in changes:
         facts = ChangeFacts(
-            site=document.site.name,
-            publisher=document.publisher or "",
+            site=site,
+            publisher=publisher,
             doc_kind=doc_kind,
             document_id=document.id,
             kind=change.kind,
