@@ -265,8 +265,8 @@ def send_due(
                 continue
             with db.reader() as s:
                 prepared = prepare(s, sub, rows, key, notify, cache, now)
+                attempts = 1 + _attempts(s, key)
             digest = prepared.digest
-            attempts = 1 + max(_attempts(db, key), 0)
             outcome = Outcome(sub.name, key, digest.message_id, len(rows), "sent")
             try:
                 refused = conn.send(prepared.message)
@@ -304,9 +304,8 @@ def send_due(
     return report
 
 
-def _attempts(db: Database, key: str) -> int:
-    with db.reader() as s:
-        return s.scalar(select(func.max(Outbox.attempts)).where(Outbox.digest_key == key)) or 0
+def _attempts(s: Session, key: str) -> int:
+    return s.scalar(select(func.max(Outbox.attempts)).where(Outbox.digest_key == key)) or 0
 
 
 def status(db: Database, subscriber: str | None = None) -> list[dict]:
