@@ -24,8 +24,7 @@ def sites():
 @bp.get("/sites/<name>")
 def site(name: str):
     s = session()
-    name = params._text("name", name, 200) or ""
-    row = views.lookup(queries.site_by_name, s, name)
+    row = views.site_or_404(s, name, "name")
     page = params.int_arg("page", 1, 1, params.MAX_PAGE)
     per = params.int_arg("per_page", params.PER_PAGE, 1, params.MAX_PER_PAGE)
     docs = queries.site_documents(s, row, offset=(page - 1) * per, limit=per + 1)

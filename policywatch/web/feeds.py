@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 from notifications.filters import DEFAULT_KINDS, ChangeFacts, Filters
 from pipeline.text import norm_text
 from policywatch.commands.changes import KINDS
-from policywatch.web import params
+from policywatch.web import params, views
 from policywatch.web.app import session
 from storage import queries
 from storage.models import ChangeRow, Document, MeasureRow, Site, Subscription, Version
@@ -65,11 +65,7 @@ def all_changes():
 @bp.get("/sites/<name>.atom")
 def site(name: str):
     s = session()
-    name = params._text("site", name, 200) or ""
-    try:
-        queries.site_by_name(s, name)
-    except LookupError as e:
-        abort(404, str(e))
+    name = views.site_or_404(s, name).name
     rows = queries.changes_feed(s, site=name, kinds=params.kinds_arg(), limit=ENTRIES)
     return _atom(f"policywatch: changes on {name}", rows, request.url)
 

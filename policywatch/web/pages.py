@@ -25,13 +25,12 @@ def sites():
 @bp.get("/sites/<name>")
 def site(name: str):
     s = session()
-    name = params._text("site", name, 200) or ""
-    row = views.lookup(queries.site_by_name, s, name)
+    row = views.site_or_404(s, name)
     page = params.int_arg("page", 1, 1, params.MAX_PAGE)
     per = params.PER_PAGE
     docs = queries.site_documents(s, row, offset=(page - 1) * per, limit=per + 1)
     overview = queries.sites_overview(s, row.id)[0]
-    recent = queries.changes_feed(s, site=name, limit=10)
+    recent = queries.changes_feed(s, site=row.name, limit=10)
     return render_template(
         "site.html.j2",
         site=overview,
@@ -39,7 +38,7 @@ def site(name: str):
         page=page,
         has_next=len(docs) > per,
         recent=recent,
-        chart=weekly_svg(views.weekly(s, site=name)),
+        chart=weekly_svg(views.weekly(s, site=row.name)),
     )
 
 

@@ -10,8 +10,9 @@ from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from policywatch.web import params
 from storage import queries
-from storage.models import Document, MeasureRow, utcnow
+from storage.models import Document, MeasureRow, Site, utcnow
 
 METADATA_FIELDS = (
     ("doc_number", "文号"),
@@ -31,6 +32,11 @@ def document_or_404(s: Session, doc_id: int) -> Document:
     if doc is None:
         abort(404, f"document {doc_id}: no such document")
     return doc
+
+
+def site_or_404(s: Session, name: str, what: str = "site") -> Site:
+    """The site named in a URL path (`what` names it in a 400 for a malformed name)."""
+    return lookup(queries.site_by_name, s, params._text(what, name, 200) or "")
 
 
 def lookup(fn, *args: Any, **kwargs: Any) -> Any:
