@@ -37,7 +37,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from notifications.cadence import Cadence
-from notifications.digest import Digest, ViewCache, make_digest
+from notifications.digest import Digest, ViewCache, digest_key, make_digest, message_id
 from notifications.render import Rendered, build_message, header_text, render
 from notifications.settings import DigestSettings, NotifySettings
 from notifications.smtp import PermanentSmtpError, SmtpConnection, SmtpError, TransientSmtpError
@@ -140,14 +140,15 @@ def _due_work(
     """(subscription, digest key or None for new, [(outbox id, change id)]) for what is due now."""
     work = []
     for sub in _subscriptions(s, subscriber):
-        retry = s.execute(
+        retry = (
             select(Outbox.digest_key, Outbox.id, Outbox.change_id)
             .where(Outbox.subscription_id == sub.id, Outbox.status == "retry")
-            .where(Outbox.next_attempt_at <= now if not everything else Outbox.id.is_not(None))
             .order_by(Outbox.id)
-        ).all()
+        )
+        if not everything:
+            retry = retry.where(Outbox.next_attempt_at <= now)
         groups: dict[str, list[tuple[int, int | None]]] = {}
-        for key, oid, cid in retry:
+        for key, oid, cid in s.execute(retry):
             groups.setdefault(key, []).append((oid, cid))
         work += [(sub, key, rows) for key, rows in groups.items()]
         if not sub.active:
@@ -198,8 +199,6 @@ def preview_due(
 
 
 def _claim(db: Database, sub: Subscription, rows, key: str | None, token: str, notify, now) -> str:
-    from notifications.digest import digest_key, message_id
-
     ids = [r[0] for r in rows]
     new_key = key or digest_key(sub.id, ids)
     with db.writer() as s:
