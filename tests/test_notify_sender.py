@@ -17,14 +17,13 @@ from notifications.render import FilesConnection
 from notifications.sender import send_due, status
 from notifications.settings import DigestSettings, NotifySettings
 from notifications.smtp import SmtpSettings
-from policywatch.demo_story import SEEDS, fixture, revised_zhaoqing
+from policywatch.demo_story import DEMO_URLS, SEEDS, fixture, revised_zhaoqing
 from storage.models import Outbox, Subscription, utcnow
 from storage.recorder import record_page
 from tests.test_notify_support import free_port, parts, smtp_server
 
 ROOT = Path(__file__).resolve().parent.parent
-ZQ = "https://www.zhaoqing.gov.cn/gkmlpt/content/1/1840/post_1840123.html"
-YL = "http://www.yulin.gov.cn/zcjd/t20220427_1.shtml"
+ZQ, YL = DEMO_URLS
 
 
 def settings(port: int) -> NotifySettings:
