@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, abort, jsonify, request
 
 from pipeline.text import norm_text
 from policywatch.web import params, views
@@ -42,7 +42,7 @@ def changes():
 @bp.get("/search")
 def search():
     if not request.args.get("q"):
-        return _bad("q: give a phrase to search for")
+        abort(400, "q: give a phrase to search for")
     q = params.text_arg("q", 200)
     site = params.text_arg("site", 200)
     all_versions = params.bool_arg("all_versions")
@@ -72,9 +72,9 @@ def version(doc_id: str, seq: str):
     try:
         n = int(seq)
     except ValueError:
-        return _bad(f"seq: {seq[:20]!r} is not a version number")
+        abort(400, f"seq: {seq[:20]!r} is not a version number")
     if abs(n) > params.MAX_ID:
-        return _not_found(f"version {seq}: no such version")
+        abort(404, f"version {seq}: no such version")
     v = views.lookup(queries.version_by_seq, s, doc, n, -1)
     return jsonify(
         {
@@ -98,17 +98,3 @@ def weekly():
     weeks = params.int_arg("weeks", 12, 1, 104)
     site = params.text_arg("site", 200)
     return jsonify(views.weekly(session(), weeks=weeks, site=site))
-
-
-def _bad(message: str):
-    response = jsonify({"error": {"status": 400, "message": message}})
-    response.status_code = 400
-    return response
-
-
-def _not_found(message: str):
-    response = jsonify({"error": {"status": 404, "message": message}})
-    response.status_code = 404
-    return response
-
-
