@@ -109,8 +109,3 @@ def consecutive_failures(runs: list[CrawlRun]) -> int:
             break
         count += 1
     return count
-
-
-def site_names(db: Database) -> list[str]:
-    with db.reader() as session:
-        return list(session.scalars(select(Site.name).order_by(Site.name)))

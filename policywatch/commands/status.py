@@ -55,12 +55,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def collect(db: Any, configured: list[str]) -> dict[str, Any]:
-    from storage.crawl_runs import consecutive_failures, recent_runs, site_names
+    from storage.crawl_runs import consecutive_failures, recent_runs
 
     next_runs = _next_runs(db)
-    names = list(dict.fromkeys([*configured, *[n for n in site_names(db) if n in next_runs.get("_sites", ())]]))
     sites = []
-    for name in names:
+    for name in configured:
         runs = recent_runs(db, name, limit=50)
         last = next((r for r in runs if r.status != "running"), None)
         running = next((r for r in runs if r.status == "running"), None)
