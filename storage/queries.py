@@ -341,6 +341,8 @@ def search(
     limit: int | None = 100,
 ) -> list[dict[str, Any]]:
     """Measures whose normalized text contains the phrase (normalized the same way)."""
+    if not norm_text(phrase):
+        raise ValueError("TEXT: empty search phrase")
     return search_page(session, phrase, all_versions=all_versions, site=site, limit=limit)
 
 
@@ -567,7 +569,8 @@ def search_page(
     offset: int = 0,
     limit: int | None = 50,
 ) -> list[dict[str, Any]]:
-    """`search` with an offset, driven from the documents.
+    """`search` with an offset, driven from the documents. A phrase with nothing left to look
+    for once normalized (spaces, punctuation) finds nothing; `search` refuses it instead.
 
     Walking document -> its latest version -> that version's measures (indexes all the way)
     reads only the latest versions' measures; letting the planner start from the measure
@@ -575,7 +578,7 @@ def search_page(
     """
     needle = norm_text(phrase)
     if not needle:
-        raise ValueError("TEXT: empty search phrase")
+        return []
     version_on = Version.document_id == Document.id if all_versions else Version.id == Document.latest_version_id
     stmt: Select = (
         select(MeasureRow, Version.seq, Version.first_seen, Document, Site.name)

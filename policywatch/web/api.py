@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
-from pipeline.text import norm_text
 from policywatch.web import params, views
 from policywatch.web.app import session
 from storage import queries
@@ -48,10 +47,8 @@ def search():
     all_versions = params.bool_arg("all_versions")
     page = params.int_arg("page", 1, 1, params.MAX_PAGE)
     per = params.int_arg("per_page", params.PER_PAGE, 1, params.MAX_PER_PAGE)
-    if not norm_text(q or ""):  # nothing left to look for (spaces, punctuation): nothing found
-        return jsonify(_page([], page, per))
-    rows = views.lookup(
-        queries.search_page, session(), q, all_versions=all_versions, site=site, offset=(page - 1) * per, limit=per + 1
+    rows = queries.search_page(
+        session(), q or "", all_versions=all_versions, site=site, offset=(page - 1) * per, limit=per + 1
     )
     return jsonify(_page(rows, page, per))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from pipeline.text import norm_text
 from policywatch.commands.changes import KINDS
 from policywatch.web import params, views
 from policywatch.web.app import session
@@ -68,11 +67,7 @@ def search():
     all_versions = params.bool_arg("all_versions")
     page = params.int_arg("page", 1, 1, params.MAX_PAGE)
     per = params.PER_PAGE
-    rows: list = []
-    if q and norm_text(q):
-        rows = views.lookup(
-            queries.search_page, s, q, all_versions=all_versions, site=site, offset=(page - 1) * per, limit=per + 1
-        )
+    rows = queries.search_page(s, q or "", all_versions=all_versions, site=site, offset=(page - 1) * per, limit=per + 1)
     return render_template(
         "search.html.j2",
         q=q or "",
