@@ -93,13 +93,15 @@ def _cases(rng: random.Random):
     def doc(s, i):
         return s.get(Document, doc_ids[i])
 
+    def site_page(s, i):  # what GET /sites/NAME queries, the site looked up once as the page does
+        row = queries.site_by_name(s, sites[i])
+        return (queries.sites_overview(s, row.id), queries.site_documents(s, row, limit=51),
+                queries.changes_feed(s, site=sites[i], limit=10), views.weekly(s, site=sites[i]))
+
     return [
         ("GET / (sites; its chart is the weekly.svg row)", lambda i: "/", "sites_overview",
          lambda s, i: queries.sites_overview(s)),
-        ("GET /sites/NAME", lambda i: f"/sites/{sites[i]}", "site_documents + overview + feed + weekly",
-         lambda s, i: (queries.sites_overview(s, queries.site_by_name(s, sites[i]).id),
-                       queries.site_documents(s, queries.site_by_name(s, sites[i]), limit=51),
-                       queries.changes_feed(s, site=sites[i], limit=10), views.weekly(s, site=sites[i]))),
+        ("GET /sites/NAME", lambda i: f"/sites/{sites[i]}", "site_documents + overview + feed + weekly", site_page),
         ("GET /changes", lambda i: "/changes", "changes_feed(51)", lambda s, i: queries.changes_feed(s, limit=51)),
         ("GET /changes?site&kind&since", lambda i: f"/changes?site={sites[i]}&kind=modified&since=2025-01-03",
          "changes_feed(filtered)",
