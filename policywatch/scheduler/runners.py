@@ -247,18 +247,18 @@ class ScrapydRunner(Runner):
     def check(self) -> list[str]:
         from policywatch.errors import UsageError
 
-        warnings, usable = [], 0
+        warnings, errors = [], []
         for i, node in enumerate(self.nodes):
             try:
                 self._load(node)
                 projects = self._get(node, "listprojects.json").get("projects", [])
                 if self.project not in projects:
                     raise NodeError(f"{node}: project {self.project!r} is not deployed (run scrapyd-deploy)")
-                usable += 1
             except NodeError as e:
+                errors.append(str(e))
                 warnings.append(f"{self.config_path}: [crawl] scrapyd.nodes[{i}]: {e}; using the other nodes")
-        if not usable:
-            why = "; ".join(w.split(": ", 2)[-1].removesuffix("; using the other nodes") for w in warnings)
+        if len(errors) == len(self.nodes):
+            why = "; ".join(errors)
             raise UsageError(f"{self.config_path}: [crawl] scrapyd.nodes: no node can run crawls ({why})")
         return warnings
 
