@@ -136,14 +136,12 @@ class SubprocessRunner(Runner):
         result.seconds, result.log = time.monotonic() - started, logfile
         if _log_says_slot_taken(logfile):  # another scheduler's crawl owns the (site, slot) row
             return SiteRun(site, "skipped", seconds=result.seconds, log=logfile, reason="slot taken")
-        if killed:
-            result.status = "timeout" if killed == "timeout" else "stopped"
-            reason = (
-                f"killed: time limit of {timeout:g}s" if killed == "timeout" else "killed: the scheduler stopped"
-            )
-            result.reason = reason
-            if result.run_id is not None:
-                close_killed_run(self.db_url, result, reason)
+        if killed == "timeout":
+            result.status, result.reason = "timeout", f"killed: time limit of {timeout:g}s"
+            close_killed_run(self.db_url, result)
+        elif killed:
+            result.status, result.reason = "stopped", "killed: the scheduler stopped"
+            close_killed_run(self.db_url, result)
         elif proc.returncode != 0 and result.status == "ok":
             result.status = "crashed"
         return result
@@ -306,12 +304,10 @@ class ScrapydRunner(Runner):
             return SiteRun(site, "skipped", seconds=result.seconds, where=node, reason="slot taken")
         if outcome == "timeout":
             result.status, result.reason = "timeout", f"killed: time limit of {timeout:g}s on {node}"
-            if result.run_id is not None:
-                close_killed_run(self.db_url, result, result.reason)
+            close_killed_run(self.db_url, result)
         elif outcome == "lost":
             result.status, result.reason = "failed", f"lost track of job {job} on {node}"
-            if result.run_id is not None:
-                close_killed_run(self.db_url, result, result.reason)
+            close_killed_run(self.db_url, result)
         return result
 
     def _follow(self, node: str, job: str, deadline: float) -> str:
@@ -422,11 +418,14 @@ def read_run(db_url: str, site: str, slot: str) -> SiteRun:
     )
 
 
-def close_killed_run(db_url: str, result: SiteRun, reason: str) -> None:
-    """The crawl was killed before it could close its crawl_run row: close it as failed."""
+def close_killed_run(db_url: str, result: SiteRun) -> None:
+    """The crawl was killed before it could close its crawl_run row: close it as failed, for
+    `result.reason`. Nothing to close when the crawl never opened its row."""
     from storage.crawl_runs import finish_run
     from storage.db import connect
 
+    if result.run_id is None:
+        return
     db = connect(db_url)
     try:
         finish_run(
@@ -436,7 +435,7 @@ def close_killed_run(db_url: str, result: SiteRun, reason: str) -> None:
             pages=result.pages,
             changed=result.changed,
             errors=result.errors + 1,
-            stats={"finish_reason": reason},
+            stats={"finish_reason": result.reason},
         )
     finally:
         db.dispose()
