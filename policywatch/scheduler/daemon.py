@@ -24,7 +24,6 @@ from typing import Any
 
 from apscheduler.executors.base import run_job
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.jobstores.base import ConflictingIdError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
@@ -193,7 +192,8 @@ def reconcile(scheduler: BackgroundScheduler, specs: list[jobsmod.JobSpec]) -> d
         if same:
             done["kept"].append(spec.id)
             continue
-        kwargs = dict(
+        scheduler.add_job(
+            spec.func,
             trigger=spec.trigger,
             args=spec.args,
             id=spec.id,
@@ -203,11 +203,6 @@ def reconcile(scheduler: BackgroundScheduler, specs: list[jobsmod.JobSpec]) -> d
             max_instances=1,
             replace_existing=True,
         )
-        try:
-            scheduler.add_job(spec.func, **kwargs)
-        except ConflictingIdError:  # pragma: no cover - replace_existing covers it
-            scheduler.remove_job(spec.id)
-            scheduler.add_job(spec.func, **kwargs)
         done["replaced" if job is not None else "added"].append(spec.id)
         log.info("job %s %s: %s", spec.id, "replaced" if job is not None else "added", spec.schedule)
     return done
