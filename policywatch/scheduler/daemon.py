@@ -148,7 +148,7 @@ class Daemon:
         # paused: reconcile first, so that no stale job fires before it is replaced or removed
         scheduler.start(paused=True)
         self.scheduler = scheduler
-        specs, warnings = jobsmod.build(self.ctx.config, self.ctx.settings, digests=True)
+        specs, warnings = jobsmod.build(self.ctx.config, self.ctx.settings)
         for w in warnings:
             log.warning("%s", w)
         reconcile(scheduler, specs)

@@ -48,7 +48,7 @@ class JobSpec:
         return f"{self.id} {self.schedule}"
 
 
-def build(cfg: Config, settings: DaemonSettings, *, digests: bool = True) -> tuple[list[JobSpec], list[str]]:
+def build(cfg: Config, settings: DaemonSettings) -> tuple[list[JobSpec], list[str]]:
     """The jobs this config asks for, and a warning per site left unscheduled."""
     tz = settings.scheduler.timezone
     specs, warnings = [], []
@@ -64,22 +64,18 @@ def build(cfg: Config, settings: DaemonSettings, *, digests: bool = True) -> tup
             continue
         trigger, text = _trigger(cron, seconds, tz)
         specs.append(JobSpec(f"crawl:{site.name}", CRAWL_FUNC, (site.name,), trigger, text, _grace(trigger)))
-    if digests:
-        crons = dict(settings.scheduler.digests)
-        if not crons and cfg.tables.get("subscriptions"):
-            crons = {"due": DEFAULT_DIGEST_CRON}  # send_due knows each subscription's cadence
-        for cadence, cron in crons.items():
-            trigger, text = _trigger(cron, None, tz)
-            specs.append(JobSpec(f"digest:{cadence}", DIGEST_FUNC, (cadence,), trigger, text, _grace(trigger)))
+    crons = dict(settings.scheduler.digests)
+    if not crons and cfg.tables.get("subscriptions"):
+        crons = {"due": DEFAULT_DIGEST_CRON}  # send_due knows each subscription's cadence
+    for cadence, cron in crons.items():
+        trigger, text = _trigger(cron, None, tz)
+        specs.append(JobSpec(f"digest:{cadence}", DIGEST_FUNC, (cadence,), trigger, text, _grace(trigger)))
     return specs, warnings
 
 
 def _trigger(cron: str | None, seconds: float | None, tz: str | None) -> tuple[BaseTrigger, str]:
     if cron:
-        zone = tz or "local"
-        return CronTrigger.from_crontab(cron, timezone=tz) if tz else CronTrigger.from_crontab(cron), (
-            f"cron {cron} ({zone})"
-        )
+        return CronTrigger.from_crontab(cron, timezone=tz), f"cron {cron} ({tz or 'local'})"
     assert seconds is not None
     return IntervalTrigger(seconds=seconds, timezone=UTC), f"every {seconds:g}s"
 
