@@ -156,7 +156,9 @@ def crawl_job(site: str) -> str:
         try:
             ctx.alerts.after_run(site)
         except Exception as e:  # an alert that cannot be sent must not fail the schedule
-            log.error("alert for %s not sent: %s", site, str(e).splitlines()[0] if str(e) else type(e).__name__)
+            from storage.db import first_line
+
+            log.error("alert for %s not sent: %s", site, first_line(e))
     return result.status
 
 
