@@ -2,66 +2,43 @@
 
 from __future__ import annotations
 
-import email
-import socket
 import time
 from datetime import datetime, timedelta
-from email import policy
 from types import SimpleNamespace
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from policywatch.scheduler.alerts import evaluate
 from policywatch.scheduler.settings import OperatorSettings
+from tests.test_notify_support import smtp_server
 from tests.test_scheduler_support import DaemonProcess, daemon_config, wait_runs
-
-
-@pytest.fixture
-def smtp_server():
-    got = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            got.append(envelope)
-            return "250 OK"
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    ctl = Controller(Handler(), hostname="127.0.0.1", port=port)
-    ctl.start()
-    try:
-        yield SimpleNamespace(port=port, messages=got)
-    finally:
-        ctl.stop()
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(120)
-def test_a_site_failing_n_runs_in_a_row_mails_the_operator_once(tmp_path, smtp_server):
+def test_a_site_failing_n_runs_in_a_row_mails_the_operator_once(tmp_path):
     db_url = f"sqlite:///{tmp_path / 'pw.db'}"
     dead = '[[sites]]\nname = "dead"\nstart_urls = ["http://127.0.0.1:9/index.html"]\ndetail_pattern = "^$"\n'
-    cfg = daemon_config(
-        tmp_path / "policywatch.toml",
-        None,
-        db_url,
-        sites=dead,
-        jobs="dead = { interval_seconds = 2 }",
-        extra=(
-            '[operator]\nemail = "ops@example.org"\nfailures_before_alert = 2\n\n'
-            f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\nsecurity = "none"\nfrom = "pw@example.org"\n'
-        ),
-    )
-    cfg.write_text(cfg.read_text().replace("RETRY_BACKOFF_BASE", "RETRY_TIMES = 0, RETRY_BACKOFF_BASE"))
-    with DaemonProcess(cfg, tmp_path / "d.log") as d:
-        wait_runs(db_url, 3, site="dead", timeout=40)
-        time.sleep(0.5)
-        assert d.stop() == 0
-    assert len(smtp_server.messages) == 1, d.text()[-2000:]  # at the 2nd failure, not again at the 3rd
-    env = smtp_server.messages[0]
-    msg = email.message_from_bytes(env.content, policy=policy.default)
-    assert env.rcpt_tos == ["ops@example.org"] and msg["From"] == "pw@example.org"
+    with smtp_server() as (controller, got):
+        cfg = daemon_config(
+            tmp_path / "policywatch.toml",
+            None,
+            db_url,
+            sites=dead,
+            jobs="dead = { interval_seconds = 2 }",
+            extra=(
+                '[operator]\nemail = "ops@example.org"\nfailures_before_alert = 2\n\n'
+                f'[smtp]\nhost = "127.0.0.1"\nport = {controller.port}\nsecurity = "none"\nfrom = "pw@example.org"\n'
+            ),
+        )
+        cfg.write_text(cfg.read_text().replace("RETRY_BACKOFF_BASE", "RETRY_TIMES = 0, RETRY_BACKOFF_BASE"))
+        with DaemonProcess(cfg, tmp_path / "d.log") as d:
+            wait_runs(db_url, 3, site="dead", timeout=40)
+            time.sleep(0.5)
+            assert d.stop() == 0
+    assert len(got.messages) == 1, d.text()[-2000:]  # at the 2nd failure, not again at the 3rd
+    msg, (_, rcpt_tos) = got.messages[0], got.envelopes[0]
+    assert rcpt_tos == ["ops@example.org"] and msg["From"] == "pw@example.org"
     assert msg["Subject"] == "[policywatch] dead: 2 crawls failed in a row"
     assert msg["X-Policywatch-Alert"] == "failing; site=dead"
     assert "alert sent to ops@example.org" in d.text()
