@@ -12,10 +12,14 @@ SITE = (
 )
 
 
-def _run(tmp_path, capsys, extra: str, site: str = SITE) -> tuple[int, str]:
+def _config(tmp_path, extra: str, site: str = SITE):
     cfg = tmp_path / "policywatch.toml"
     cfg.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "pw.db"}"\n\n{site}\n{extra}', encoding="utf-8")
-    code = main(["run", "--config", str(cfg), "--check"])
+    return cfg
+
+
+def _run(tmp_path, capsys, extra: str, site: str = SITE) -> tuple[int, str]:
+    code = main(["run", "--config", str(_config(tmp_path, extra, site)), "--check"])
     err = capsys.readouterr().err.strip()
     return code, err
 
@@ -58,12 +62,7 @@ def test_no_scrapyd_node_reachable_is_refused_at_start_up(tmp_path, capsys):
 
 
 def test_check_lists_the_jobs_with_their_grace(tmp_path, capsys):
-    cfg = tmp_path / "policywatch.toml"
-    cfg.write_text(
-        f'[database]\nurl = "sqlite:///{tmp_path / "pw.db"}"\n\n{SITE}\n'
-        '[scheduler]\ntimezone = "Asia/Shanghai"\njobs = { zq = { cron = "0 6 * * *" } }\n',
-        encoding="utf-8",
-    )
+    cfg = _config(tmp_path, '[scheduler]\ntimezone = "Asia/Shanghai"\njobs = { zq = { cron = "0 6 * * *" } }\n')
     assert main(["run", "--config", str(cfg), "--check"]) == 0
     out = capsys.readouterr().out
     assert out.strip() == "crawl:zq\tcron 0 6 * * * (Asia/Shanghai)\tmisfire grace 86400s"
