@@ -43,10 +43,10 @@ class LeaderLock:
 
     def probe(self) -> bool:
         """Is some process leading right now? (take and drop the lock at once; for `status`)"""
-        if self.acquire():
-            self.release()
-            return False
-        return True
+        try:
+            return not self.acquire()
+        finally:
+            self.release()  # also closes the connection a PostgreSQL probe opened
 
 
 class FileLock(LeaderLock):
