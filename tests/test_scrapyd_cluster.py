@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,16 +18,11 @@ from sqlalchemy import func, select
 from storage.db import connect
 from storage.models import Document, Version
 from tests.portal import Portal
+from tests.test_notify_support import free_port
 from tests.test_scheduler_support import ROOT, DaemonProcess, daemon_config, runs, wait_runs
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(240)]
 BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url: str) -> dict:
@@ -44,7 +38,7 @@ def scrapyd_nodes(tmp_path):
         for name in ("node1", "node2"):
             home = tmp_path / name
             home.mkdir()
-            port = _free_port()
+            port = free_port()
             (home / "scrapyd.conf").write_text(
                 "[scrapyd]\nbind_address = 127.0.0.1\n"
                 f"http_port = {port}\neggs_dir = {home / 'eggs'}\nlogs_dir = {home / 'logs'}\n"
@@ -106,7 +100,7 @@ def deploy(urls: list[str], workdir: Path) -> str:
 def test_crawls_spread_over_two_scrapyd_nodes_and_record_every_document_once(db_url, scrapyd_nodes, tmp_path):
     answer = deploy(scrapyd_nodes, tmp_path)
     assert answer.count('"status": "ok"') == 2, answer
-    dead = f"http://127.0.0.1:{_free_port()}"
+    dead = f"http://127.0.0.1:{free_port()}"
     nodes = ", ".join(f'"{u}"' for u in [dead, *scrapyd_nodes])
     with Portal() as portal:
         cfg = daemon_config(

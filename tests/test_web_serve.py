@@ -14,12 +14,7 @@ import pytest
 from policywatch.cli import main
 from storage import migrate
 from storage.db import connect
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.test_notify_support import free_port
 
 
 @pytest.fixture
@@ -40,10 +35,10 @@ def _one_line_exit_2(capsys, argv: list[str], *words: str) -> None:
 
 
 def test_unreachable_database(tmp_path, capsys) -> None:
-    _one_line_exit_2(capsys, ["serve", "--db", str(tmp_path / "none.db"), "--port", str(_free_port())], "no database")
+    _one_line_exit_2(capsys, ["serve", "--db", str(tmp_path / "none.db"), "--port", str(free_port())], "no database")
     assert not (tmp_path / "none.db").exists()
     _one_line_exit_2(
-        capsys, ["serve", "--db", "postgresql://nobody@127.0.0.1:1/x", "--port", str(_free_port())], "cannot connect"
+        capsys, ["serve", "--db", "postgresql://nobody@127.0.0.1:1/x", "--port", str(free_port())], "cannot connect"
     )
 
 
@@ -61,7 +56,7 @@ def test_bad_arguments(empty_db, capsys) -> None:
 
 
 def test_serves_on_loopback_by_default(empty_db) -> None:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "policywatch.cli", "serve", "--db", empty_db, "--port", str(port)],
         stdout=subprocess.PIPE,
