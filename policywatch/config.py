@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -192,9 +193,7 @@ def _site(raw: Any, path: Path, index: int) -> SiteConfig:
         except LookupError:
             raise err("encoding", f"{encoding!r} is not a known charset") from None
 
-    settings = raw.get("settings", {})
-    if not isinstance(settings, dict) or not all(re.match(r"^[A-Z][A-Z0-9_]*$", k) for k in settings):
-        raise err("settings", "must be a table of Scrapy setting names (UPPER_CASE) to values")
+    settings = check_scrapy_settings(raw.get("settings", {}), lambda why: err("settings", why))
 
     domains = raw.get("allowed_domains", [])
     if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
@@ -263,11 +262,31 @@ def _schedule(value: Any, err) -> Schedule | None:
     if not isinstance(value, dict) or len(value) != 1 or not ({"cron", "interval_minutes"} & set(value)):
         raise err("schedule", 'must be { cron = "m h dom mon dow" } or { interval_minutes = N }')
     if "cron" in value:
-        cron = value["cron"]
-        if not isinstance(cron, str) or len(cron.split()) != 5:
-            raise err("schedule.cron", f"{cron!r} is not a five-field cron expression")
-        return Schedule(cron=cron)
+        return Schedule(cron=check_cron(value["cron"], lambda why: err("schedule.cron", why)))
     minutes = value["interval_minutes"]
     if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 1:
         raise err("schedule.interval_minutes", "must be a positive integer")
     return Schedule(interval_minutes=minutes)
+
+
+# Checks other tables share ([crawl] settings, [scheduler] jobs and digests): one wording for
+# one mistake, whichever table it is made in. `error(why)` builds the caller's UsageError.
+
+
+def check_scrapy_settings(value: Any, error: Callable[[str], UsageError]) -> dict[str, Any]:
+    if not isinstance(value, dict) or not all(re.match(r"^[A-Z][A-Z0-9_]*$", k) for k in value):
+        raise error("must be a table of Scrapy setting names (UPPER_CASE) to values")
+    return dict(value)
+
+
+def check_cron(value: Any, error: Callable[[str], UsageError], tz: str | None = None) -> str:
+    """A five-field crontab that APScheduler accepts (it is what will run it)."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    if not isinstance(value, str) or len(value.split()) != 5:
+        raise error(f"{value!r} is not a five-field cron expression")
+    try:
+        CronTrigger.from_crontab(value, timezone=tz or "UTC")
+    except ValueError as e:
+        raise error(f"{value!r} is not a valid cron expression ({e})") from None
+    return value

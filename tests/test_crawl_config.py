@@ -67,6 +67,7 @@ def test_loads_sites_and_database(tmp_path):
             "site 'yulin': next_page: ",
         ),
         (('{ cron = "0 6 * * *" }', '{ cron = "daily" }'), "site 'yulin': schedule.cron: "),
+        (('{ cron = "0 6 * * *" }', '{ cron = "0 25 * * *" }'), "schedule.cron: '0 25 * * *' is not a valid cron expression"),
         (('encoding = "gbk"', 'encoding = "klingon"'), "site 'yulin': encoding: "),
         (('encoding = "gbk"', 'encodnig = "gbk"'), "site 'yulin': encodnig: unknown key"),
         (('name = "yulin"', 'name = "zhaoqing"'), "site 'zhaoqing': name is used twice"),

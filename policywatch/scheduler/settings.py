@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from policywatch.config import Config
+from policywatch.config import Config, check_cron, check_scrapy_settings
 from policywatch.errors import UsageError
 
 CRAWL_KEYS = {"runner", "timeout_seconds", "settings", "scrapyd"}
@@ -149,9 +149,7 @@ def _crawl(raw: dict[str, Any], path: Path) -> CrawlSettings:
     if not isinstance(runner, str) or not (runner in RUNNERS or re.match(r"^[\w.]+:\w+$", runner)):
         raise _err(path, "crawl", "runner", f"{runner!r}: use one of {', '.join(RUNNERS)} (or module:Class)")
     timeout = _number(path, "crawl", "timeout_seconds", raw.get("timeout_seconds", 7200))
-    settings = raw.get("settings", {})
-    if not isinstance(settings, dict) or not all(re.match(r"^[A-Z][A-Z0-9_]*$", k) for k in settings):
-        raise _err(path, "crawl", "settings", "must be a table of Scrapy setting names (UPPER_CASE) to values")
+    settings = check_scrapy_settings(raw.get("settings", {}), lambda why: _err(path, "crawl", "settings", why))
     sd = raw.get("scrapyd", {})
     if not isinstance(sd, dict):
         raise _err(path, "crawl", "scrapyd", "must be a table ([crawl.scrapyd])")
@@ -209,7 +207,7 @@ def _scheduler(raw: dict[str, Any], cfg: Config) -> SchedulerSettings:
             raise _err(path, "scheduler", key, 'must be { cron = "m h dom mon dow" } or { interval_seconds = N }')
         kind, value = next(iter(spec.items()))
         if kind == "cron":
-            check_cron(value, tz, lambda why, key=key: _err(path, "scheduler", f"{key}.cron", why))
+            check_cron(value, lambda why, key=key: _err(path, "scheduler", f"{key}.cron", why), tz)
             jobs[name] = JobOverride(cron=value)
         else:
             n = _number(path, "scheduler", f"{key}.{kind}", value)
@@ -220,16 +218,8 @@ def _scheduler(raw: dict[str, Any], cfg: Config) -> SchedulerSettings:
         raise _err(path, "scheduler", "digests", 'must be a table of cadence -> cron, e.g. { daily = "0 8 * * *" }')
     digests: dict[str, str] = {}
     for cadence, cron in digests_raw.items():
-        check_cron(cron, tz, lambda why, c=cadence: _err(path, "scheduler", f"digests.{c}", why))
+        check_cron(cron, lambda why, c=cadence: _err(path, "scheduler", f"digests.{c}", why), tz)
         digests[cadence] = cron
-    # a site's own schedule.cron: config.py checked five fields; APScheduler checks the rest
-    for site in cfg.sites:
-        if site.schedule and site.schedule.cron and site.name not in jobs:
-            check_cron(
-                site.schedule.cron,
-                tz,
-                lambda why, s=site.name: UsageError(f"{path}: site {s!r}: schedule.cron: {why}"),
-            )
     return SchedulerSettings(
         timezone=tz,
         max_concurrent_crawls=int(workers),
@@ -238,17 +228,6 @@ def _scheduler(raw: dict[str, Any], cfg: Config) -> SchedulerSettings:
         jobs=jobs,
         digests=digests,
     )
-
-
-def check_cron(value: Any, tz: str | None, err) -> None:
-    from apscheduler.triggers.cron import CronTrigger
-
-    if not isinstance(value, str) or len(value.split()) != 5:
-        raise err(f"{value!r} is not a five-field cron expression")
-    try:
-        CronTrigger.from_crontab(value, timezone=tz or "UTC")
-    except ValueError as e:
-        raise err(f"{value!r} is not a valid cron expression ({e})") from None
 
 
 def _operator(raw: dict[str, Any], path: Path) -> OperatorSettings:
