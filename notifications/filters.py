@@ -38,6 +38,17 @@ class ChangeFacts:
     text: Callable[[], str] = field(default=lambda: "", compare=False)  # normalized title + measure text
 
 
+def keyword_text(
+    title: str, measure_texts: Iterable[str], field: str | None, old_value: Any, new_value: Any
+) -> str:
+    """What keywords are matched against: the title, both sides' measure text (already
+    normalized) and, for a metadata change, both values; all normalized alike."""
+    parts = [norm_text(title or ""), *measure_texts]
+    if field:
+        parts += [norm_text(str(old_value or "")), norm_text(str(new_value or ""))]
+    return "\n".join(parts)
+
+
 @dataclass(frozen=True)
 class Filters:
     sites: tuple[str, ...] = ()

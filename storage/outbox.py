@@ -19,8 +19,7 @@ from functools import lru_cache
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from notifications.filters import DEFAULT_KINDS, ChangeFacts, Filters
-from pipeline.text import norm_text
+from notifications.filters import DEFAULT_KINDS, ChangeFacts, Filters, keyword_text
 from storage.models import ChangeRow, Document, MeasureRow, Outbox, Subscription, Version, utcnow
 
 __all__ = ["DEFAULT_KINDS", "enqueue_changes", "key_for"]
@@ -38,14 +37,16 @@ def _texts(session: Session, document: Document, changes: Sequence[ChangeRow]) -
         if ids
         else {}
     )
-    title = norm_text(document.title or "")
-    out = {}
-    for c in changes:
-        parts = [title, *(norm.get(m, "") for m in (c.old_measure_id, c.new_measure_id) if m is not None)]
-        if c.field:
-            parts += [norm_text(str(c.old_value or "")), norm_text(str(c.new_value or ""))]
-        out[c.id] = "\n".join(parts)
-    return out
+    return {
+        c.id: keyword_text(
+            document.title,
+            (norm.get(m, "") for m in (c.old_measure_id, c.new_measure_id) if m is not None),
+            c.field,
+            c.old_value,
+            c.new_value,
+        )
+        for c in changes
+    }
 
 
 @lru_cache(maxsize=4096)  # parsed once per distinct filter JSON, not per recorded page

@@ -13,8 +13,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from notifications.filters import DEFAULT_KINDS, ChangeFacts, Filters
-from pipeline.text import norm_text
+from notifications.filters import DEFAULT_KINDS, ChangeFacts, Filters, keyword_text
 from policywatch.commands.changes import KINDS
 from policywatch.web import params, views
 from policywatch.web.app import session
@@ -114,16 +113,14 @@ def subscription_changes(s, filters: dict[str, Any], limit: int = ENTRIES) -> li
 
     ids = []
     for c, d, site_name, old_text, new_text in s.execute(stmt):
-        parts = [norm_text(d.title or ""), old_text or "", new_text or ""]
-        if c.field:
-            parts += [norm_text(str(c.old_value or "")), norm_text(str(c.new_value or ""))]
+        measures = [t for t in (old_text, new_text) if t is not None]
         facts = ChangeFacts(
             site=site_name,
             publisher=d.publisher or "",
             doc_kind=doc_kind(d),
             document_id=d.id,
             kind=c.kind,
-            text=lambda parts=parts: "\n".join(parts),
+            text=lambda c=c, d=d, m=measures: keyword_text(d.title, m, c.field, c.old_value, c.new_value),
         )
         if f.matches(facts):
             ids.append(c.id)
