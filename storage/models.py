@@ -39,10 +39,6 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-DOCUMENT_EVENTS = ("document_added", "withdrawn")
-"""Change kinds that describe the document, not a measure."""
-
-
 def utcnow() -> datetime:
     """Naive UTC now (see the module docstring for why naive)."""
     return datetime.now(UTC).replace(tzinfo=None)
