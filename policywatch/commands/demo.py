@@ -20,10 +20,10 @@ from pipeline.html_extract import parse_html
 from pipeline.normalize import normalize
 from policywatch.commands.compare import render_changes
 from policywatch.commands.normalize import render_tree
-from policywatch.demo_story import SEEDS, demo_digests, fixture, revised_zhaoqing
+from policywatch.demo_story import DEMO_URLS, SEEDS, demo_digests, fixture, revised_zhaoqing
 from policywatch.errors import ProblemFound
 
-URL = "https://www.zhaoqing.gov.cn/gkmlpt/content/1/1840/post_1840123.html"
+URL = DEMO_URLS[0]  # the Zhaoqing seed's real address
 
 
 def register(sub: argparse._SubParsersAction) -> None:
