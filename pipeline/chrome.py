@@ -26,6 +26,10 @@ CHROME_WORDS = (
 _WORDS = re.compile("|".join(re.escape(w) for w in sorted(CHROME_WORDS, key=len, reverse=True)), re.I)
 _DATEISH = re.compile(r"\d{2,4}[-/年.]\d{1,2}([-/月.]\d{1,2}日?)?(\s*\d{1,2}:\d{2}(:\d{2})?)?|\d+")
 _LEFTOVER = re.compile(r"[\W_]+")
+# A word character that is in no chrome word (in any case, as _WORDS matches) and is no digit
+# or date character: it survives every removal below, so the line is not chrome. Most lines
+# hold one within a few characters, and this one scan spares the big alternation.
+_KEEPER = re.compile("[^" + re.escape("".join(sorted(set("".join(CHROME_WORDS))))) + r"年月日\d\W_]", re.I)
 
 TAIL_MARKERS = (
     "相关附件", "标签", "浏览次数", "分享到", "扫一扫", "返回顶部", "【打印", "【关闭", "打印本页", "关闭窗口",
@@ -48,6 +52,8 @@ def is_chrome_line(text: str) -> bool:
         return False
     if _ICP.search(t) or _BYLINE.match(t.strip()) or _CRUMB.match(t.strip()):
         return True
+    if _KEEPER.search(t):
+        return False  # a word character no step below removes: real text
     rest = _WORDS.sub("", t)
     if not _WORDS.search(t):
         return False

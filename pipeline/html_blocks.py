@@ -18,6 +18,8 @@ from pipeline.text import clean_line
 BLOCK_TAGS = frozenset(
     ["p", "div", "br", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "tbody", "thead", "tfoot", "section", "article", "blockquote", "pre", "hr", "header", "footer", "nav", "aside", "form", "fieldset", "address", "center", "figure", "figcaption", "caption", "main", "details", "summary"]
 )
+# lxml.html's HtmlElement.text_content, for plain etree elements: every text below, no tail.
+text_content = etree.XPath("string()", smart_strings=False)
 DROP_TAGS = frozenset(["script", "style", "noscript", "iframe", "object", "embed", "button", "select", "input", "textarea", "svg", "canvas", "template", "head"])
 
 
@@ -46,7 +48,8 @@ class _Walker:
         self.heading_depth = 0
 
     def flush(self) -> None:
-        text = clean_line("".join(self.parts))
+        # most flushes (a block opening right after another closed) have nothing to clean
+        text = clean_line("".join(self.parts)) if self.parts else ""
         if text:
             total = len(text.replace(" ", ""))
             heading = self.heading_depth > 0 or (total > 0 and self.bold_chars >= total * 0.9)
@@ -54,21 +57,20 @@ class _Walker:
         self.parts, self.links, self.bold_chars = [], [], 0
 
     def walk(self, el: etree._Element) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        tag = tag.lower().rsplit("}", 1)[-1]
-        if not tag:  # comment or processing instruction: keep only the tail
-            if el.tail:
-                self.parts.append(el.tail)
-            return
-        if tag in DROP_TAGS or _hidden(el):
-            if el.tail:
-                self.parts.append(el.tail)
+        # el.tag, el.text and el.tail build a new str from libxml2 at every access: read each once
+        tag = el.tag
+        tag = tag.lower().rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+        tail = el.tail
+        if not tag or tag in DROP_TAGS or _hidden(el):
+            # a comment or processing instruction, or dropped content: keep only the tail
+            if tail:
+                self.parts.append(tail)
             return
         if tag == "table" and _is_data_table(el):
             self.flush()
             self.out.append(Block(table=Table(rows=_table_rows(el))))
-            if el.tail:
-                self.parts.append(el.tail)
+            if tail:
+                self.parts.append(tail)
             return
         block = tag in BLOCK_TAGS or tag in ("td", "th")
         if block:
@@ -77,10 +79,11 @@ class _Walker:
         is_bold = tag in ("strong", "b")
         if is_heading:
             self.heading_depth += 1
-        if el.text:
-            self.parts.append(el.text)
+        text = el.text
+        if text:
+            self.parts.append(text)
             if is_bold:
-                self.bold_chars += len(el.text.strip())
+                self.bold_chars += len(text.strip())
         start = len(self.parts)
         for child in el:
             self.walk(child)
@@ -88,15 +91,15 @@ class _Walker:
             self.bold_chars += sum(len(p.strip()) for p in self.parts[start:])
         if tag == "a":
             href = el.get("href") or ""
-            label = clean_line(el.text_content())
+            label = clean_line(text_content(el))
             if href and label:
                 self.links.append((label, href))
         if block:
             self.flush()
         if is_heading:
             self.heading_depth -= 1
-        if el.tail:
-            self.parts.append(el.tail)
+        if tail:
+            self.parts.append(tail)
 
 
 def _hidden(el: etree._Element) -> bool:
@@ -116,7 +119,7 @@ def _is_data_table(table: etree._Element) -> bool:
         for c in cells:
             if c.find(".//table") is not None:
                 return False  # tables nested in cells lay out the page
-            if len(c.text_content()) > 800:
+            if len(text_content(c)) > 800:
                 return False  # a cell holding a whole text is page layout
     return max(widths) >= 2
 
@@ -134,7 +137,7 @@ def _table_rows(table: etree._Element) -> list[list[str]]:
         if _owner_table(r) is not table:
             continue
         cells = [
-            clean_line(c.text_content())
+            clean_line(text_content(c))
             for c in r
             if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")
         ]

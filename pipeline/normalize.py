@@ -20,8 +20,12 @@ from pipeline.structure import Line, Structured, structure
 from pipeline.text import clean_line, count_cjk
 from pipeline.text_input import text_lines
 
-_ATTACH_EXT = re.compile(r"\.(docx?|pdf|xlsx?|wps|et|zip|rar|7z|ofd|pptx?|txt|jpg|png)(?:$|[?#])", re.I)
-_PUNCT = re.compile(r"[\W_]", re.U)
+# The file types a link must end in to be an attachment (附件) of the page.
+ATTACHMENT_TYPES = ("doc", "docx", "pdf", "xls", "xlsx", "wps", "et", "zip", "rar", "7z", "ofd", "ppt", "pptx", "txt",
+                    "jpg", "png")
+_ATTACH_EXT = re.compile(r"\.(" + "|".join(sorted(ATTACHMENT_TYPES, key=len, reverse=True)) + r")(?:$|[?#])", re.I)
+_PUNCT = re.compile(r"[\W_]+", re.U)
+_SPACES = re.compile(r"\s+")
 _HTML_SNIFF = re.compile(r"<\s*(html|head|body|div|p|table|meta|!doctype|span|br|a)\b", re.I)
 _TITLE_SUFFIX = re.compile(r"(?<=.{8})\s*(?:_{1,2}|\s[-|–—]\s|\|)\s*[^_|]{2,40}$")
 
@@ -152,25 +156,33 @@ def _attachments(parts: PageParts, base: str) -> list[Attachment]:
     out: list[Attachment] = []
     seen: set[str] = set()
     for label, href in parts.links:
-        if not href or href.startswith(("javascript:", "#", "mailto:")):
-            continue
-        m = _ATTACH_EXT.search(href) or _ATTACH_EXT.search(label)
-        if not m:
+        ext = attachment_ext(href, label)
+        if not ext:
             continue
         full = urljoin(base, href) if base else href
         if full in seen:
             continue
         seen.add(full)
         name = label or href.rsplit("/", 1)[-1]
-        out.append(Attachment(name=name, url=full, ext=m.group(1).lower()))
+        out.append(Attachment(name=name, url=full, ext=ext))
     return out
+
+
+def attachment_ext(href: str, label: str) -> str:
+    """The file type of a link that is an attachment (by its URL, else by its text: a download
+    script's link says "实施细则.pdf"), or "" for any other link. The crawler fetches by the same rule."""
+    if not href or href.startswith(("javascript:", "#", "mailto:")):
+        return ""
+    m = _ATTACH_EXT.search(href) or _ATTACH_EXT.search(label)
+    return m.group(1).lower() if m else ""
 
 
 def _quality(doc: Document, lines: list[Line]) -> None:
     text = "".join(x.text for x in lines if x.table is None)
-    chars = len(re.sub(r"\s", "", text))
+    squeezed = _SPACES.sub("", text)
+    chars = len(squeezed)
     cjk = count_cjk(text)
-    punct = len(_PUNCT.findall(re.sub(r"\s", "", text)))
+    punct = sum(map(len, _PUNCT.findall(squeezed)))  # runs: one match per run, not per character
     bad = text.count("\ufffd")
     doc.quality.stats.update({"chars": float(chars), "cjk_ratio": round(cjk / chars, 3) if chars else 0.0})
     if chars and (bad > chars * 0.05 or (punct > chars * 0.5 and cjk < chars * 0.3)):
