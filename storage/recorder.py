@@ -9,6 +9,9 @@
 
 Normalizing is CPU work that needs no database, so it happens before the write transaction
 opens; on SQLite that transaction holds the one write lock, and the shorter the better.
+record_pages writes a batch's first-seen documents together (storage.fresh), applies its
+seen-again pages together (storage.touches), and records every other page on its own through
+the ORM.
 """
 
 from __future__ import annotations
@@ -18,13 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, exc, insert, select, update
+from sqlalchemy import exc, insert, select, text
 from sqlalchemy.orm import Session
 
 from pipeline.schema import Change, ChangeSet, MeasureRef
 from pipeline.schema import Document as Doc
 from storage.content import (
-    compress,
     content_hash,
     doc_number_key,
     identity_key,
@@ -32,8 +34,10 @@ from storage.content import (
     section_rows,
 )
 from storage.db import Database
+from storage.fresh import FreshDocuments, document_values, header, version_values
 from storage.models import ChangeRow, Document, DocumentUrl, MeasureRow, SectionRow, Site, Version, utcnow
 from storage.outbox import enqueue_changes
+from storage.touches import Touches
 from storage.urls import canonical_url, site_of
 
 OnChanges = Callable[[Session, Document, Sequence[ChangeRow]], Any]
@@ -73,13 +77,30 @@ def _after_version_flush(session: Session, version: Version) -> None:
     """Test seam: the crash test raises here, after the version row reached the database."""
 
 
-def _header(headers: dict[str, str] | None, name: str) -> str | None:
-    if not headers:
-        return None
-    for k, v in headers.items():
-        if k.lower() == name:
-            return v
-    return None
+def _after_batch_read(session: Session) -> None:
+    """Test seam: the race test holds one writer here, between its lookups and its inserts."""
+
+
+IDENTITY_LOCKS = 0x5057  # the advisory-lock class of 文号 identities (the two-key space; the leader uses the one-key space)
+_LOCK_IDENTITIES = text(
+    "SELECT pg_advisory_xact_lock(:lock_class, h) FROM ("
+    " SELECT DISTINCT hashtext(current_schema() || ':' || k) AS h FROM unnest(CAST(:keys AS text[])) AS k ORDER BY h"
+    ") AS sorted"
+)
+
+
+def _lock_identities(session: Session, keys: Iterable[str | None]) -> None:
+    """PostgreSQL: hold the 文号 identities this transaction may create a document for, to commit.
+
+    Two writers recording one republished document (same 文号 and publisher, two URLs) would
+    each miss the other's uncommitted row and create it twice. identity_key cannot be unique
+    (a document may gain its 文号 in a later version), so the writers queue on these locks
+    instead; one sorted sweep per transaction, so two batches cannot deadlock on them. SQLite
+    needs none: its writers take turns on the one write lock.
+    """
+    wanted = sorted({k for k in keys if k})
+    if wanted and session.get_bind().dialect.name == "postgresql":
+        session.execute(_LOCK_IDENTITIES, {"lock_class": IDENTITY_LOCKS, "keys": wanted})
 
 
 def _normalize(page: Page, normalizer: Normalizer | None) -> Doc:
@@ -89,6 +110,24 @@ def _normalize(page: Page, normalizer: Normalizer | None) -> Doc:
         from pipeline.normalize import normalize as normalizer  # late: pipeline imports rapidfuzz, lxml
     doc = normalizer(page.body or b"", url=page.url, headers=page.headers, filename=page.filename)
     return doc
+
+
+def _version_values(
+    page: Page, doc: Doc, digest: str, url: str, at: datetime, document_id: int | None, seq: int
+) -> dict[str, Any]:
+    return version_values(
+        doc,
+        document_id=document_id,
+        seq=seq,
+        digest=digest,
+        url=url,
+        at=at,
+        body=page.body,
+        status=page.status,
+        headers=page.headers,
+        filename=page.filename,
+        crawl_run_id=page.crawl_run_id,
+    )
 
 
 def _comparer(comparer: Comparer | None) -> Comparer:
@@ -117,36 +156,62 @@ def get_site(session: Session, name: str) -> Site:
     return site
 
 
+@dataclass(frozen=True)
+class Latest:
+    """What the unchanged path needs of a document's latest version (not its blobs)."""
+
+    id: int
+    seq: int
+    content_hash: str
+
+
 @dataclass
 class _Batch:
-    """The documents a batch's pages may belong to, read in two queries instead of two per page.
+    """The documents a batch's pages may belong to, read in two queries instead of two per page,
+    with the id, seq and content hash of each one's latest version.
 
     Kept in `session.info` for the optimistic (savepoint-free) pass of record_pages only, and
     kept current as pages add documents and URLs; a miss for a covered URL or key is a miss.
+    The `latest` facts are trusted only while they name the document's latest_version_id.
     """
 
     urls: set[str]
     keys: set[str]
     by_url: dict[str, Document]
     by_key: dict[str, Document]
+    latest: dict[int, Latest]
+    touches: Touches
 
     @classmethod
     def read(cls, session: Session, urls: set[str], keys: set[str]) -> _Batch:
+        latest: dict[int, Latest] = {}
+        facts = (Version.id, Version.seq, Version.content_hash)
+        on_latest = Version.id == Document.latest_version_id
+
+        def seen(d: Document, vid: int | None, seq: int | None, digest: str | None) -> Document:
+            if vid is not None and seq is not None and digest is not None:
+                latest[d.id] = Latest(vid, seq, digest)
+            return d
+
         by_url = {
-            u: d
-            for d, u in session.execute(
-                select(Document, DocumentUrl.url)
+            u: seen(d, *f)
+            for d, u, *f in session.execute(
+                select(Document, DocumentUrl.url, *facts)
                 .join(DocumentUrl, DocumentUrl.document_id == Document.id)
+                .outerjoin(Version, on_latest)
                 .where(DocumentUrl.url.in_(urls))
             ).all()
         }
         by_key: dict[str, Document] = {}
         if keys:
-            for d in session.scalars(
-                select(Document).where(Document.identity_key.in_(keys)).order_by(Document.id)
-            ):
-                by_key.setdefault(d.identity_key or "", d)
-        return cls(urls, keys, by_url, by_key)
+            for d, *f in session.execute(
+                select(Document, *facts)
+                .outerjoin(Version, on_latest)
+                .where(Document.identity_key.in_(keys))
+                .order_by(Document.id)
+            ).all():
+                by_key.setdefault(d.identity_key or "", seen(d, *f))
+        return cls(urls, keys, by_url, by_key, latest, Touches())
 
 
 _BATCH = "policywatch_batch"
@@ -154,6 +219,18 @@ _BATCH = "policywatch_batch"
 
 def _batch(session: Session) -> _Batch | None:
     return session.info.get(_BATCH)
+
+
+def latest_of(session: Session, row: Document) -> Latest | None:
+    """The latest version's id, seq and hash: from the batch's read when it is current."""
+    if row.latest_version_id is None:
+        return None
+    batch = _batch(session)
+    known = batch.latest.get(row.id) if batch is not None else None
+    if known is not None and known.id == row.latest_version_id:
+        return known
+    version = session.get(Version, row.latest_version_id)
+    return Latest(version.id, version.seq, version.content_hash) if version is not None else None
 
 
 def find_by_url(session: Session, url: str) -> Document | None:
@@ -194,18 +271,7 @@ def _find_or_create(session: Session, page: Page, doc: Doc, url: str, at: dateti
             _add_url(session, row, url, at)
             return row, False
     site = get_site(session, page.site or site_of(page.url))
-    row = Document(
-        site_id=site.id,
-        canonical_url=url,
-        identity_key=key,
-        doc_number=doc.doc_number,
-        doc_number_key=doc_number_key(doc.doc_number) if doc.doc_number else "",
-        publisher=doc.publisher,
-        title=doc.title,
-        status="active",
-        first_seen=at,
-        last_seen=at,
-    )
+    row = Document(**document_values(doc, site_id=site.id, url=url, key=key, at=at))
     session.add(row)
     session.flush()
     _add_url(session, row, url, at)
@@ -361,31 +427,12 @@ def _record(
         known = find_by_url(session, url)
         return RecordResult("unusable", known.id if known else None, reason=doc.quality.reason)
     row, created = _find_or_create(session, page, doc, url, at)
-    latest = session.get(Version, row.latest_version_id) if row.latest_version_id else None
-    if latest is not None and latest.content_hash == digest:
-        return _touch(session, row, page, at, latest)
+    facts = latest_of(session, row)
+    if facts is not None and facts.content_hash == digest:
+        return _touch(session, row, page, at, facts)
+    latest = session.get(Version, facts.id) if facts is not None else None
 
-    version = Version(
-        document_id=row.id,
-        seq=(latest.seq + 1) if latest else 1,
-        content_hash=digest,
-        first_seen=at,
-        last_seen=at,
-        fetch_count=1,
-        url=url,
-        http_status=page.status,
-        etag=_header(page.headers, "etag"),
-        last_modified=_header(page.headers, "last-modified"),
-        content_type=_header(page.headers, "content-type"),
-        filename=page.filename,
-        raw=compress(page.body),
-        raw_size=len(page.body.encode("utf-8") if isinstance(page.body, str) else page.body or b""),
-        normalized=doc.to_dict(),
-        title=doc.title,
-        doc_number=doc.doc_number,
-        published_date=doc.published_date,
-        crawl_run_id=page.crawl_run_id,
-    )
+    version = Version(**_version_values(page, doc, digest, url, at, row.id, (latest.seq + 1) if latest else 1))
     session.add(version)
     session.flush()
     _after_version_flush(session, version)
@@ -431,27 +478,20 @@ def _record(
     )
 
 
-def _touch(
-    session: Session, row: Document, page: Page, at: datetime, latest: Version | None = None
-) -> RecordResult:
-    """Seen again, unchanged: move last_seen (and the validators the server now sends)."""
-    latest = latest or (session.get(Version, row.latest_version_id) if row.latest_version_id else None)
+def _touch(session: Session, row: Document, page: Page, at: datetime, latest: Latest | None = None) -> RecordResult:
+    """Seen again, unchanged: move last_seen (and the validators the server now sends).
+
+    In record_pages' batch the UPDATEs wait in the batch's Touches; alone, they run now.
+    """
+    latest = latest or latest_of(session, row)
     if latest is None:
         return RecordResult("unchanged", row.id)
-    values: dict[str, Any] = {
-        "last_seen": case((Version.last_seen < at, at), else_=Version.last_seen),
-        "fetch_count": Version.fetch_count + 1,
-    }
-    for name in ("etag", "last_modified"):
-        header = _header(page.headers, name.replace("_", "-"))
-        if header:
-            values[name] = header
-    # Plain UPDATEs (no ORM read-modify-write): concurrent touches cannot lose a count.
-    session.execute(update(Version).where(Version.id == latest.id).values(**values))
-    doc_values: dict[str, Any] = {"last_seen": case((Document.last_seen < at, at), else_=Document.last_seen)}
-    if row.status != "active":
-        doc_values.update(status="active", withdrawn_at=None)
-    session.execute(update(Document).where(Document.id == row.id).values(**doc_values))
+    batch = _batch(session)
+    touches = batch.touches if batch is not None else Touches()
+    etag, last_modified = header(page.headers, "etag"), header(page.headers, "last-modified")
+    touches.add(row, latest.id, at, etag or None, last_modified or None)
+    if batch is None:
+        touches.apply(session)
     return RecordResult("unchanged", row.id, latest.id, latest.seq)
 
 
@@ -461,22 +501,41 @@ def _withdraw(
     if row.status == "withdrawn":
         return RecordResult("withdrawn", row.id)
     row.status, row.withdrawn_at, row.last_seen = "withdrawn", at, max(row.last_seen, at)
+    # why we think so: a digest reader weighs a 404 and a delisting differently
+    record_event(session, row, kind="withdrawn", field="reason", new_value=reason, at=at, on_changes=on_changes)
+    return RecordResult("withdrawn", row.id, changes=1)
+
+
+def record_event(
+    session: Session,
+    row: Document,
+    *,
+    kind: str,
+    field: str,
+    at: datetime,
+    on_changes: OnChanges | None,
+    old_value: Any = None,
+    new_value: Any = None,
+) -> ChangeRow:
+    """A change of a document that brings no new version (a withdrawal, a replaced attachment):
+    its latest version is the one before, and it goes to the outbox like any change."""
     change = ChangeRow(
         document_id=row.id,
         version_id=None,
         prev_version_id=row.latest_version_id,
-        kind="withdrawn",
+        kind=kind,
+        field=field,
+        old_value=old_value,
+        new_value=new_value,
         renumbered=False,
         moved=False,
-        field="reason",  # why we think so: a digest reader weighs a 404 and a delisting differently
-        new_value=reason,
         detected_at=at,
     )
     session.add(change)
     session.flush()
     if on_changes is not None:
         on_changes(session, row, [change])
-    return RecordResult("withdrawn", row.id, changes=1)
+    return change
 
 
 # -- entry points ----------------------------------------------------------------------------
@@ -509,11 +568,14 @@ def record_page(
     """
     page = page or Page(**fields)
     doc, digest = _prepare(page, normalizer)
+    key = identity_key(doc) if doc is not None else None
     if isinstance(target, Session):
+        _lock_identities(target, [key])
         return _record(target, page, doc, digest, comparer, on_changes)
     for attempt in range(RETRIES):
         try:
             with target.writer() as session:
+                _lock_identities(session, [key])
                 return _record(session, page, doc, digest, comparer, on_changes)
         except exc.IntegrityError:
             if attempt == RETRIES - 1:
@@ -531,8 +593,9 @@ def record_pages(
 ) -> list[RecordResult | Exception]:
     """Record a batch in one transaction (one commit per batch: the crawler buffers ~200 pages).
 
-    Each page runs in a savepoint, so one bad page is reported in the result list (as its
-    exception) without losing the others.
+    First in one go, new documents and seen-again pages written together (_record_batch). If
+    the database rejects anything, the batch is redone page by page, each in a savepoint, so
+    one bad page is reported in the result list (as its exception) without losing the others.
     """
     prepared = []
     results: list[RecordResult | Exception] = []
@@ -545,19 +608,11 @@ def record_pages(
     # per page); if any page fails, the batch is rolled back and redone page by page.
     try:
         with db.writer() as session:
-            docs = [(p, d) for p, d, _ in prepared if not isinstance(d, Exception)]
-            session.info[_BATCH] = _Batch.read(
-                session,
-                {canonical_url(p.url) for p, _ in docs},
-                {k for _, d in docs if d is not None and (k := identity_key(d))},
-            )
-            return [
-                doc if isinstance(doc, Exception) else _record(session, page, doc, digest, comparer, on_changes)
-                for page, doc, digest in prepared
-            ]
+            return _record_batch(session, prepared, comparer, on_changes)
     except exc.SQLAlchemyError:
         pass
     with db.writer() as session:
+        _lock_identities(session, (identity_key(d) for _, d, _ in prepared if isinstance(d, Doc)))
         for page, doc, digest in prepared:
             if isinstance(doc, Exception):
                 results.append(doc)
@@ -568,6 +623,71 @@ def record_pages(
             except exc.SQLAlchemyError as e:
                 results.append(e)
     return results
+
+
+def _record_batch(
+    session: Session,
+    prepared: list[tuple[Page, Any, str | None]],
+    comparer: Comparer | None,
+    on_changes: OnChanges | None,
+) -> list[RecordResult | Exception]:
+    """The optimistic pass: documents never seen before are queued and written together
+    (storage.fresh), and so are the touches of pages seen again (storage.touches); any other
+    page first drains both, then takes the one-page path."""
+    docs = [(p, d) for p, d, _ in prepared if not isinstance(d, Exception)]
+    keys = {k for _, d in docs if d is not None and (k := identity_key(d))}
+    _lock_identities(session, keys)
+    batch = session.info[_BATCH] = _Batch.read(session, {canonical_url(p.url) for p, _ in docs}, keys)
+    _after_batch_read(session)
+    fresh = FreshDocuments()
+    results: list[RecordResult | Exception] = []
+    waiting: list[tuple[RecordResult, str]] = []  # the queued pages' results (and hashes), completed by drain
+
+    def drain() -> None:
+        batch.touches.apply(session)
+        written = fresh.drain(session, on_changes)
+        for (result, digest), (row, version_id, changes) in zip(waiting, written, strict=True):
+            result.document_id, result.version_id, result.changes = row.id, version_id, changes
+            batch.by_url[row.canonical_url] = row
+            batch.latest[row.id] = Latest(version_id, 1, digest)
+            if row.identity_key:
+                batch.by_key.setdefault(row.identity_key, row)
+        waiting.clear()
+
+    for page, doc, digest in prepared:
+        if isinstance(doc, Exception):
+            results.append(doc)
+            continue
+        url = canonical_url(page.url)
+        key = identity_key(doc) if doc is not None else None
+        if _first_seen(page, doc, url, key, batch) and not fresh.claims(url, key):
+            assert doc is not None and digest is not None
+            at = page.fetched_at or utcnow()
+            site = get_site(session, page.site or site_of(page.url))
+            fresh.add(
+                doc,
+                document_values(doc, site_id=site.id, url=url, key=key, at=at),
+                _version_values(page, doc, digest, url, at, None, 1),
+                url,
+                at,
+            )
+            waiting.append((RecordResult("new", seq=1), digest))
+            results.append(waiting[-1][0])
+            continue
+        if page.status != 304 or fresh.claims(url, key):
+            # It may read or change what the queue and the waiting touches will write. A 304 of
+            # a stored document only touches it, and waits with the other touches.
+            drain()
+        results.append(_record(session, page, doc, digest, comparer, on_changes))
+    drain()
+    return results
+
+
+def _first_seen(page: Page, doc: Doc | None, url: str, key: str | None, batch: _Batch) -> bool:
+    """A usable page that no stored document can be (by URL or 文号 identity)."""
+    if doc is None or page.status in GONE or page.status == 304 or not doc.quality.usable():
+        return False
+    return batch.by_url.get(url) is None and not (key and batch.by_key.get(key) is not None)
 
 
 class ListingShrank(Exception):

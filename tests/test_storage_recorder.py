@@ -276,3 +276,194 @@ def test_unusable_fetch_keeps_what_is_stored(db, bad: bytes):
     result = record_page(db, Page(url=URL, body=bad, site="zq", fetched_at=T0 + timedelta(days=1)))
     assert result.outcome == "unusable" and result.reason and result.document_id is not None
     assert counts(db) == before
+
+
+def _stored_document(db, url: str) -> dict:
+    """Everything stored for the document at `url`, without row ids (which differ by database)."""
+    from storage.models import DocumentUrl, SectionRow
+
+    with db.reader() as s:
+        d = s.scalar(select(Document).join(DocumentUrl).where(DocumentUrl.url == url))
+        v = s.get(Version, d.latest_version_id)
+        keep = ("title", "doc_number", "doc_number_key", "identity_key", "publisher", "status", "first_seen", "last_seen")
+        version = ("seq", "content_hash", "url", "http_status", "etag", "content_type", "raw", "raw_size", "normalized")
+        return {
+            "document": [getattr(d, k) for k in keep],
+            "urls": s.scalars(select(DocumentUrl.url).where(DocumentUrl.document_id == d.id)).all(),
+            "version": [getattr(v, k) for k in version] + [v.document_id == d.id],
+            "sections": s.execute(
+                select(SectionRow.ordinal, SectionRow.path, SectionRow.label, SectionRow.title, SectionRow.text)
+                .where(SectionRow.version_id == v.id)
+                .order_by(SectionRow.ordinal)
+            ).all(),
+            "measures": s.execute(
+                select(MeasureRow.ordinal, MeasureRow.path, MeasureRow.text, MeasureRow.norm_text, MeasureRow.hash)
+                .where(MeasureRow.version_id == v.id)
+                .order_by(MeasureRow.ordinal)
+            ).all(),
+            "changes": s.execute(
+                select(ChangeRow.kind, ChangeRow.version_id == v.id, ChangeRow.detected_at).where(
+                    ChangeRow.document_id == d.id
+                )
+            ).all(),
+            "outbox": s.scalars(
+                select(Outbox.recipient).join(ChangeRow).where(ChangeRow.document_id == d.id)
+            ).all(),
+        }
+
+
+def test_a_batch_of_new_documents_stores_what_one_by_one_stores(db, tmp_path):
+    """New documents of a batch are written together (storage.fresh); page by page, through the
+    ORM, must give the same rows. The portal's real templates, the real normalizer."""
+    from storage import migrate
+    from storage.db import connect
+    from tests.portal import content as C
+
+    one_by_one = connect(f"sqlite:///{tmp_path / 'one.db'}")
+    migrate.upgrade(one_by_one)
+    for target in (db, one_by_one):
+        with target.writer() as s:
+            s.add(Subscription(name="office", email="o@example.org", filters={}))
+    detail = [(p, r) for p, r in C.site_pages(1).items() if "index" not in p and p.endswith(".html")]
+    pages = [
+        Page(url=f"http://portal.example{p}", body=r.body, site="portal", fetched_at=T0 + timedelta(minutes=i),
+             headers={"Content-Type": r.content_type, "ETag": f'"{i}"'})
+        for i, (p, r) in enumerate(detail)
+    ]
+    # the first page again, mid-batch: the queue is written before it, and it is found unchanged
+    batch = [*pages[:3], pages[0], *pages[3:]]
+    results = record_pages(db, batch)
+    assert [r.outcome for r in results] == ["new"] * 3 + ["unchanged"] + ["new"] * (len(pages) - 3)
+    assert results[3].document_id == results[0].document_id and results[3].version_id == results[0].version_id
+    assert all(r.seq == 1 and r.changes == 1 and r.version_id for i, r in enumerate(results) if i != 3)
+    for page in pages:
+        assert record_page(one_by_one, page).outcome == "new"
+    for page in pages:
+        assert _stored_document(db, page.url) == _stored_document(one_by_one, page.url), page.url
+    assert counts(db)["outbox"] == len(pages)
+    one_by_one.dispose()
+
+
+def _seen_state(db) -> list[tuple]:
+    with db.reader() as s:
+        docs = s.execute(
+            select(Document.canonical_url, Document.status, Document.withdrawn_at, Document.last_seen).order_by(
+                Document.canonical_url
+            )
+        ).all()
+        versions = s.execute(
+            select(Version.url, Version.seq, Version.last_seen, Version.fetch_count, Version.etag, Version.last_modified)
+            .order_by(Version.url, Version.seq)
+        ).all()
+        changes = s.execute(select(ChangeRow.kind, ChangeRow.new_value).order_by(ChangeRow.id)).all()
+    return [*docs, *versions, *changes]
+
+
+def test_a_batch_of_seen_again_pages_moves_what_one_by_one_moves(db, tmp_path):
+    """304s and unchanged 200s of a batch are applied together (storage.touches), and a 404 between
+    them must still land in order: the same end state as recording the pages one at a time."""
+    from storage import migrate
+    from storage.db import connect
+
+    one_by_one = connect(f"sqlite:///{tmp_path / 'one.db'}")
+    migrate.upgrade(one_by_one)
+    url = {k: f"http://e.gov.cn/{k}.html" for k in "abcd"}
+    setup = [Page(url=url[k], body=page_text(i).encode(), fetched_at=T0, headers={"ETag": f'"{k}1"'}) for i, k in
+             enumerate("abcd")]
+    setup.append(Page(url=url["c"], status=404, fetched_at=T0 + timedelta(days=1)))
+    day2 = T0 + timedelta(days=2)
+    batch = [
+        Page(url=url["d"], status=304, fetched_at=day2),  # then gone: it must end withdrawn
+        Page(url=url["a"], status=304, fetched_at=day2, headers={"ETag": '"a2"', "Last-Modified": "Mon"}),
+        Page(url=url["b"], body=page_text(1).encode(), fetched_at=day2 + timedelta(hours=1)),
+        Page(url=url["c"], status=304, fetched_at=day2 + timedelta(hours=2)),  # back after its 404
+        Page(url=url["a"], status=404, fetched_at=day2 + timedelta(hours=3)),
+        Page(url=url["b"], status=304, fetched_at=T0 + timedelta(hours=12)),  # older: last_seen stays
+        Page(url=url["c"], body=page_text(2).encode(), fetched_at=day2 + timedelta(hours=4)),
+        Page(url=url["a"], status=304, fetched_at=day2 + timedelta(hours=5), headers={"ETag": ""}),
+        Page(url=url["d"], status=404, fetched_at=day2 + timedelta(hours=6)),
+    ]
+    for target in (db, one_by_one):
+        for page in setup:
+            record_page(target, page, normalizer=simple_normalize)
+    batched = [r.outcome for r in record_pages(db, batch, normalizer=simple_normalize)]
+    single = [record_page(one_by_one, page, normalizer=simple_normalize).outcome for page in batch]
+    assert batched == single == ["unchanged"] * 4 + ["withdrawn"] + ["unchanged"] * 3 + ["withdrawn"]
+    assert _seen_state(db) == _seen_state(one_by_one)
+    with db.reader() as s:
+        a = s.scalar(select(Version).where(Version.url == url["a"]))
+        assert (a.fetch_count, a.etag, a.last_modified) == (3, '"a2"', "Mon")  # an empty ETag keeps the last one
+        assert s.scalar(select(Version.last_seen).where(Version.url == url["b"])) == day2 + timedelta(hours=1)
+        statuses = dict(s.execute(select(Document.canonical_url, Document.status)).all())
+        assert statuses == {**{url[k]: "active" for k in "abc"}, url["d"]: "withdrawn"}
+    one_by_one.dispose()
+
+
+def test_a_batch_costs_statements_per_table_not_per_page(db):
+    """A first crawl's batch of new documents, and a recrawl's batch of 304s, each run a fixed
+    number of statements (executemany), whatever the batch size: the per-page ORM round trips
+    were most of a first crawl's recording cost."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split(None, 1)[0].upper())
+
+    def run(pages: list[Page]) -> tuple[list[str], dict[str, int]]:
+        statements.clear()
+        event.listen(db.writer_engine, "before_cursor_execute", count)
+        try:
+            results = record_pages(db, pages, normalizer=simple_normalize)
+        finally:
+            event.remove(db.writer_engine, "before_cursor_execute", count)
+        return [r.outcome for r in results], {k: statements.count(k) for k in set(statements)}
+
+    record_pages(db, [Page(url="http://e.gov.cn/0.html", body=page_text(99).encode(), site="e")])  # the site row
+    sizes = {}
+    for n in (10, 40):
+        urls = [f"http://e.gov.cn/{n}/{i}.html" for i in range(n)]
+        new = [Page(url=u, body=page_text(i).encode(), site="e", fetched_at=T0) for i, u in enumerate(urls)]
+        outcomes, first = run(new)
+        assert outcomes == ["new"] * n
+        outcomes, again = run([Page(url=u, status=304, fetched_at=T0 + timedelta(days=1)) for u in urls])
+        assert outcomes == ["unchanged"] * n
+        sizes[n] = (first, again)
+    assert sizes[10] == sizes[40], sizes
+    first, again = sizes[40]
+    assert first.get("INSERT", 0) <= 6 and again.get("UPDATE", 0) == 2, sizes
+
+
+def test_two_writers_recording_one_republished_document_create_it_once(db, monkeypatch):
+    """Two writers, each with one copy of a document (same 文号 and publisher, another URL). The
+    first is held between its lookups and its inserts until the second has looked too, or for
+    1.5 s: without the identity lock both miss each other and create the document twice."""
+    import threading
+
+    number = "穗府办〔2025〕12号"
+    looked = {name: threading.Event() for name in ("first", "second")}
+
+    def hold(session):
+        me = threading.current_thread().name
+        looked[me].set()
+        if me == "first":
+            looked["second"].wait(timeout=1.5)
+
+    monkeypatch.setattr(recorder, "_after_batch_read", hold)
+    results: dict[str, object] = {}
+
+    def write(name: str, url: str) -> None:
+        page = Page(url=url, body=page_text(1, number=number).encode(), site="e", fetched_at=T0)
+        results[name] = record_pages(db, [page], normalizer=simple_normalize)[0]
+
+    first = threading.Thread(target=write, args=("first", "http://e.gov.cn/a.html"), name="first")
+    second = threading.Thread(target=write, args=("second", "http://e.gov.cn/column/a.html"), name="second")
+    first.start()
+    assert looked["first"].wait(timeout=10)
+    second.start()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    assert [results["first"].outcome, results["second"].outcome] == ["new", "unchanged"]
+    assert results["first"].document_id == results["second"].document_id
+    with db.reader() as s:
+        assert s.scalar(select(func.count()).select_from(Document)) == 1

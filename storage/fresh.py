@@ -1,0 +1,182 @@
+"""Documents seen for the first time, written a batch at a time.
+
+A first crawl is all new documents. Through the ORM each one cost a flush for its Document,
+another for its Version, then its URL, sections, measures, `document_added` change and the
+Document's latest-version pointer: about eight statements and three unit-of-work passes a
+page, the largest cost of recording it. Queued here, a batch's new documents become one
+executemany per table.
+
+record_pages queues a page here only when nothing in the database or in the queue can be its
+document (by URL or by 文号 identity), and drains the queue before any other page, so every
+other path finds these documents in the database exactly as if they had been written one by
+one. The first stored version of a document has nothing to compare with, so nothing here needs
+a measure id back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from pipeline.schema import Document as Doc
+from storage.content import compress, doc_number_key, measure_rows, section_rows
+from storage.models import ChangeRow, Document, DocumentUrl, MeasureRow, SectionRow, Version
+
+OnChanges = Callable[[Session, Document, Sequence[ChangeRow]], Any]
+
+
+def document_values(doc: Doc, *, site_id: int, url: str, key: str | None, at: datetime) -> dict[str, Any]:
+    """The columns of a new Document row (the ORM path builds its object from the same dict)."""
+    return {
+        "site_id": site_id,
+        "canonical_url": url,
+        "identity_key": key,
+        "doc_number": doc.doc_number,
+        "doc_number_key": doc_number_key(doc.doc_number) if doc.doc_number else "",
+        "publisher": doc.publisher,
+        "title": doc.title,
+        "status": "active",
+        "first_seen": at,
+        "last_seen": at,
+    }
+
+
+def version_values(
+    doc: Doc,
+    *,
+    document_id: int | None,
+    seq: int,
+    digest: str,
+    url: str,
+    at: datetime,
+    body: bytes | str | None,
+    status: int,
+    headers: dict[str, str] | None,
+    filename: str,
+    crawl_run_id: int | None,
+) -> dict[str, Any]:
+    """The columns of a new Version row: what was fetched (compressed) and what it means (JSON)."""
+    return {
+        "document_id": document_id,
+        "seq": seq,
+        "content_hash": digest,
+        "first_seen": at,
+        "last_seen": at,
+        "fetch_count": 1,
+        "url": url,
+        "http_status": status,
+        "etag": header(headers, "etag"),
+        "last_modified": header(headers, "last-modified"),
+        "content_type": header(headers, "content-type"),
+        "filename": filename,
+        "raw": compress(body),
+        "raw_size": len(body.encode("utf-8") if isinstance(body, str) else body or b""),
+        "normalized": doc.to_dict(),
+        "title": doc.title,
+        "doc_number": doc.doc_number,
+        "published_date": doc.published_date,
+        "crawl_run_id": crawl_run_id,
+    }
+
+
+def header(headers: dict[str, str] | None, name: str) -> str | None:
+    """A response header by its lower-case name, whatever case the server sent."""
+    if not headers:
+        return None
+    for k, v in headers.items():
+        if k.lower() == name:
+            return v
+    return None
+
+
+@dataclass
+class _Queued:
+    doc: Doc
+    document: dict[str, Any]
+    version: dict[str, Any]
+    url: str
+    at: datetime
+
+
+class FreshDocuments:
+    """The batch's queue of first-seen documents; `drain` writes them and reports their ids."""
+
+    def __init__(self) -> None:
+        self.queue: list[_Queued] = []
+        self.urls: set[str] = set()
+        self.keys: set[str] = set()
+
+    def claims(self, url: str, key: str | None) -> bool:
+        """Whether a queued document may be this page's (the same URL or 文号 identity)."""
+        return url in self.urls or (key is not None and key in self.keys)
+
+    def add(self, doc: Doc, document: dict[str, Any], version: dict[str, Any], url: str, at: datetime) -> None:
+        """Queue one document with its first version; `drain` answers in queue order."""
+        self.queue.append(_Queued(doc, document, version, url, at))
+        self.urls.add(url)
+        if document["identity_key"]:
+            self.keys.add(document["identity_key"])
+
+    def drain(self, session: Session, on_changes: OnChanges | None) -> list[tuple[Document, int, int]]:
+        """Write the queue; returns (Document, version id, change count) in queue order."""
+        queued, self.queue = self.queue, []
+        self.urls, self.keys = set(), set()
+        if not queued:
+            return []
+        conn = session.connection()
+        # RETURNING rows come back in no promised order, and asking SQLAlchemy to sort them makes
+        # it insert row by row on SQLite; each row names what it belongs to instead (a queued
+        # URL is unique in the queue, and each new document gets one version and one change).
+        doc_table, version_table = Document.__table__, Version.__table__
+        by_url = dict(
+            conn.execute(
+                insert(doc_table).returning(doc_table.c.canonical_url, doc_table.c.id), [q.document for q in queued]
+            ).all()
+        )
+        doc_ids = [by_url[q.url] for q in queued]
+        by_doc = dict(
+            conn.execute(
+                insert(version_table).returning(version_table.c.document_id, version_table.c.id),
+                [{**q.version, "document_id": d} for q, d in zip(queued, doc_ids, strict=True)],
+            ).all()
+        )
+        version_ids = [by_doc[d] for d in doc_ids]
+        conn.execute(
+            insert(DocumentUrl.__table__),
+            [{"document_id": d, "url": q.url, "first_seen": q.at} for q, d in zip(queued, doc_ids, strict=True)],
+        )
+        conn.execute(
+            update(doc_table).where(doc_table.c.id == bindparam("d")).values(latest_version_id=bindparam("v")),
+            [{"d": d, "v": v} for d, v in zip(doc_ids, version_ids, strict=True)],
+        )
+        sections, measures = [], []
+        for q, v in zip(queued, version_ids, strict=True):
+            sections += [{"version_id": v, **r} for r in section_rows(q.doc)]
+            measures += [{"version_id": v, **r} for r in measure_rows(q.doc)]
+        if sections:
+            conn.execute(insert(SectionRow.__table__), sections)
+        if measures:
+            conn.execute(insert(MeasureRow.__table__), measures)
+        added = [
+            {"document_id": d, "version_id": v, "kind": "document_added", "renumbered": False, "moved": False,
+             "detected_at": q.at}
+            for q, d, v in zip(queued, doc_ids, version_ids, strict=True)
+        ]
+        change_table = ChangeRow.__table__
+        change_of = dict(
+            conn.execute(insert(change_table).returning(change_table.c.document_id, change_table.c.id), added).all()
+        )
+        change_ids = [change_of[d] for d in doc_ids]
+        # ORM objects for what comes next: the batch's later pages and the outbox hook.
+        rows = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(doc_ids)))}
+        changes: dict[int, ChangeRow] = {}
+        if on_changes is not None:
+            changes = {c.id: c for c in session.scalars(select(ChangeRow).where(ChangeRow.id.in_(change_ids)))}
+            for d, c in zip(doc_ids, change_ids, strict=True):
+                on_changes(session, rows[d], [changes[c]])
+        return [(rows[d], v, 1) for d, v in zip(doc_ids, version_ids, strict=True)]
