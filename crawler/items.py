@@ -1,4 +1,5 @@
-"""The page item: what the spider hands to the storage pipeline, nothing parsed yet."""
+"""The items the spider hands to the storage pipeline: pages (nothing parsed yet) and, for sites
+that opt in, the attachments they link (hashed, not kept)."""
 
 from __future__ import annotations
 
@@ -16,3 +17,14 @@ class PageItem:
     headers: dict[str, str] = field(default_factory=dict)
     cached: bool = False  # the HTTP cache revalidated it: the server answered 304
     encoding: str | None = None  # what Scrapy decoded it as (after CharsetFixMiddleware)
+
+
+@dataclass
+class AttachmentItem:
+    url: str
+    page_url: str  # the detail page that linked it
+    name: str  # the link text
+    sha256: str
+    size: int
+    fetched_at: datetime
+    content_type: str | None = None

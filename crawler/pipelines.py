@@ -1,13 +1,15 @@
 """The item pipeline: pages go to writer processes (crawler/writer.py) in batches.
 
 Batches because a commit per page costs ~4x on a remote database (research/engineering.md
-§1.5); processes, not a thread, because normalizing and recording cost more CPU than
+§1.5); processes, not a thread, because normalizing and recording cost about as much CPU as
 downloading, and Scrapy's event loop must not share its core with them through the GIL.
 
 A 304 (the cached flag) is handed over as status 304: storage only moves `last_seen`, without
 normalizing the cached body again. A 404/410 of a known document withdraws it (storage does),
-and so does its absence from a listing the spider crawled completely. The crawl_run row is
-opened when the spider opens and closed with the counts when it closes.
+and so does its absence from a listing the spider crawled completely. Fetched attachments
+(sites with `attachments`) are recorded when the spider closes, after every page that links
+them. The crawl_run row is opened when the spider opens and closed with the counts when it
+closes.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 
 from crawler import writer
-from crawler.items import PageItem
+from crawler.items import AttachmentItem, PageItem
 from storage.models import utcnow
 from storage.recorder import Page
 
@@ -44,6 +46,8 @@ class StoragePipeline:
         self.batch_size = crawler.settings.getint("POLICYWATCH_BATCH_SIZE", 20)
         self.max_withdraw_share = crawler.settings.getfloat("POLICYWATCH_MAX_WITHDRAW_SHARE", 0.5)
         self.buffer: list[Page] = []
+        self.attachments: list[AttachmentItem] = []
+        self.attachment_changes = 0
         self.executor: ProcessPoolExecutor | None = None
         self.db: Any = None
         self.run_id: int | None = None
@@ -82,7 +86,11 @@ class StoragePipeline:
             self.executor.submit(writer.warm_up)
         log.info("crawl run %s of site %s, database %s", self.run_id, spider.site_name, self.db.display_url)
 
-    async def process_item(self, item: PageItem) -> PageItem:
+    async def process_item(self, item: PageItem | AttachmentItem) -> PageItem | AttachmentItem:
+        if isinstance(item, AttachmentItem):
+            # recorded at the end, once every page that links one is stored
+            self.attachments.append(item)
+            return item
         self.buffer.append(
             Page(
                 url=item.url,
@@ -104,6 +112,36 @@ class StoragePipeline:
 
     async def close_spider(self) -> None:
         await self._flush()
+        await self._record_attachments()
+
+    async def _record_attachments(self) -> None:
+        from storage.attachments import FetchedAttachment
+
+        if not self.attachments or self.executor is None:
+            return
+        fetched = [
+            FetchedAttachment(
+                url=a.url,
+                page_url=a.page_url,
+                name=a.name,
+                sha256=a.sha256,
+                size=a.size,
+                content_type=a.content_type,
+                fetched_at=a.fetched_at,
+                crawl_run_id=self.run_id,
+            )
+            for a in self.attachments
+        ]
+        self.attachments = []
+        try:
+            outcomes = await asyncio.wrap_future(self.executor.submit(writer.record_attachments, fetched))
+        except Exception as e:  # the pages are stored; say what was lost, in one line
+            self.record_errors += 1
+            log.error("could not record %d attachments: %s: %s", len(fetched), type(e).__name__, e)
+            return
+        for outcome in outcomes:
+            self.crawler.stats.inc_value(f"policywatch/attachments/{outcome}")
+        self.attachment_changes = outcomes.count("changed")
 
     async def _flush(self) -> None:
         if not self.buffer or self.executor is None:
@@ -162,7 +200,7 @@ class StoragePipeline:
             self.run_id,
             status="failed" if failed else "ok",
             pages=pages,
-            changed=sum(self.outcomes.get(k, 0) for k in CHANGED),
+            changed=sum(self.outcomes.get(k, 0) for k in CHANGED) + self.attachment_changes,
             errors=errors,
             stats={"finish_reason": reason, "outcomes": dict(self.outcomes), **_jsonable(stats.get_stats())},
         )

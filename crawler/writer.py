@@ -1,7 +1,7 @@
 """The writer process: normalize, compare and record batches of pages, next to the crawl.
 
-Scrapy runs on one thread; normalizing and recording a page costs more CPU than downloading
-it (BENCHMARKS.md, Crawler). In a thread of the crawling process the two share one core
+Scrapy runs on one thread; normalizing and recording a page costs about as much CPU as
+downloading it (BENCHMARKS.md, Crawler). In a thread of the crawling process the two share one core
 through the GIL; in processes of their own they use every core. The pipeline starts
 POLICYWATCH_WRITERS of them (default 2). Each normalizes its batch outside any transaction,
 then writes it in one: on SQLite the writers take turns on the one write lock while the other
@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -76,6 +77,14 @@ def record(pages: list[Page]) -> list[Outcome]:
         for i, result in zip(retry, redone, strict=True):
             results[i] = result
     return [_outcome(r) for r in results]
+
+
+def record_attachments(fetched: list[Any]) -> list[str]:
+    """Record the crawl's fetched attachments (storage.attachments); an outcome each."""
+    from storage.attachments import record_attachments as record
+
+    assert _db is not None, "writer used before init()"
+    return record(_db, fetched)
 
 
 def withdraw_unlisted(site: str, listed: Iterable[str], at: datetime, max_share: float) -> list[Outcome]:

@@ -60,6 +60,7 @@ FIELD_LABELS = {
     "subject_terms": "主题词",
     "source": "来源",
     "attachments": "附件",
+    "attachment_content": "附件内容",  # the file behind an attachment link was replaced
     "references": "引用文件",
     "reason": "原因",
 }
@@ -174,6 +175,8 @@ def _spans(diff: Sequence[Sequence[str]] | None, context: int = CONTEXT) -> list
 def _value(v: Any) -> str:
     if v is None:
         return ""
+    if isinstance(v, dict) and "sha256" in v:  # a fetched attachment: which file, and which content
+        return f"{v.get('name') or v.get('url', '')}（{v.get('size', 0):,} 字节，SHA-256 {str(v['sha256'])[:12]}）"
     if isinstance(v, list):
         return "；".join(
             _value(x.get("name") or x.get("title") or x) if isinstance(x, dict) else str(x) for x in v

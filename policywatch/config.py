@@ -15,6 +15,8 @@ next_page = { static = "index_{n}.html", max_pages = 50 }   # or { script = "cre
 encoding = "gb18030"                       # optional: force a charset the site lies about
 schedule = { cron = "0 6 * * *" }          # optional: or { interval_minutes = 360 }
 settings = { DOWNLOAD_DELAY = 2 }          # optional Scrapy setting overrides for this site
+attachments = true                         # optional: fetch linked .doc/.docx/.pdf/.xls/.xlsx files and
+                                           # record their size and hash; or a list, ["pdf", "ofd"]
 ```
 
 Every mistake is a UsageError naming the file, the site and the key: an operator edits this
@@ -48,7 +50,10 @@ SITE_KEYS = {
     "schedule",
     "settings",
     "allowed_domains",
+    "attachments",
 }
+# Fetched when a site sets `attachments = true`: the office formats policies attach.
+ATTACHMENT_EXTENSIONS = ("doc", "docx", "pdf", "xls", "xlsx")
 PAGINATION_KINDS = ("static", "script", "selector")
 
 
@@ -85,6 +90,7 @@ class SiteConfig:
     schedule: Schedule | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     allowed_domains: tuple[str, ...] = ()
+    attachments: tuple[str, ...] = ()  # extensions of linked files to fetch; () fetches none
 
 
 # Top-level tables. [database] and [[sites]] are parsed here; the others belong to the package
@@ -210,6 +216,7 @@ def _site(raw: Any, path: Path, index: int) -> SiteConfig:
         schedule=_schedule(raw.get("schedule"), err),
         settings=dict(settings),
         allowed_domains=tuple(domains),
+        attachments=_attachments(raw.get("attachments", False), err),
     )
 
 
@@ -229,6 +236,20 @@ def _check_selector(selector: str, error: UsageError) -> None:
         Selector(text="<html></html>").css(selector)
     except Exception as e:  # cssselect raises several types for bad syntax
         raise error from e
+
+
+def _attachments(value: Any, err: Callable[[str, str], UsageError]) -> tuple[str, ...]:
+    from pipeline.normalize import ATTACHMENT_TYPES  # what the normalizer calls an attachment
+
+    if isinstance(value, bool):
+        return ATTACHMENT_EXTENSIONS if value else ()
+    if not isinstance(value, list) or not all(isinstance(e, str) for e in value):
+        raise err("attachments", 'must be true, false or a list of file extensions like ["pdf", "docx"]')
+    types = {e.lstrip(".").lower() for e in value}
+    unknown = sorted(types - set(ATTACHMENT_TYPES))
+    if unknown:
+        raise err("attachments", f"{unknown[0]!r} is no attachment type (known: {', '.join(ATTACHMENT_TYPES)})")
+    return tuple(sorted(types))
 
 
 def _next_page(value: Any, err) -> NextPage | None:

@@ -60,7 +60,7 @@ def run_live(out: Path, section: Callable[[str, str], None]) -> int:
     failed = 0
     log: list[dict[str, Any]] = []
     with Portal() as portal:
-        cfg = portal_config.write_config(portal, work / "policywatch.toml", db_url=db_url)
+        cfg = portal_config.write_config(portal, work / "policywatch.toml", db_url=db_url, attachments=True)
         for i, (state, title) in enumerate(STEPS, 1):
             portal.state = state
             started = utcnow()
@@ -105,20 +105,14 @@ def _changes_since(db_url: str, since: Any, queries: Any) -> list[dict[str, Any]
 
 
 def _render_changes(changes: list[dict[str, Any]]) -> str:
-    from policywatch.commands.db import inline_diff, print_table
+    from policywatch.commands.db import change_summary, print_table
 
     if not changes:
         return "changes detected: none"
     rows = []
     for c in changes:
         side = c["new"] or c["old"]
-        if c["kind"] == "metadata":
-            what = f"{c['field']}: {c['old_value']} -> {c['new_value']}"
-        elif c["kind"] == "withdrawn":
-            what = c["new_value"] or ""  # why: "http 404", "gone from its listing"
-        else:
-            what = inline_diff(c["diff"]) if c["diff"] else (side["text"] if side else "")
-        rows.append((c["site"], c["kind"], (side["label"] or side["path"]) if side else "", c["title"], what))
+        rows.append((c["site"], c["kind"], (side["label"] or side["path"]) if side else "", c["title"], change_summary(c)))
     table = _captured(
         print_table, ["site", "kind", "where", "document", "what"], rows, {"document": 28, "what": 60}
     )

@@ -293,6 +293,31 @@ class Outbox(Base):
     )
 
 
+class AttachmentRow(Base):
+    """One distinct content of an attached file (附件), as fetched: its size and SHA-256, not its
+    bytes. Fetched only for sites that opt in (`attachments` in [[sites]]); the page's own
+    attachment list (name, URL) is in every version's schema whether fetched or not.
+    `document_id` is the document whose page linked it when it was fetched."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2000))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    first_seen: Mapped[datetime] = mapped_column(DateTime)
+    last_seen: Mapped[datetime] = mapped_column(DateTime)
+    fetch_count: Mapped[int] = mapped_column(Integer, default=1)
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        Index("ix_attachment_url", "url"),
+        Index("ix_attachment_document_id", "document_id"),
+    )
+
+
 TABLES = (
     "site",
     "document",
@@ -304,4 +329,5 @@ TABLES = (
     "crawl_run",
     "subscription",
     "outbox",
+    "attachment",
 )

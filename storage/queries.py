@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from pipeline.schema import Document as Doc
 from pipeline.text import norm_text
 from storage.content import doc_number_key
-from storage.models import ChangeRow, Document, DocumentUrl, MeasureRow, Site, Version
+from storage.models import AttachmentRow, ChangeRow, Document, DocumentUrl, MeasureRow, Site, Version
 from storage.urls import canonical_url
 
 MEASURE_KINDS_HIDDEN = ("cosmetic",)  # in history but not in default listings (DESIGN.md)
@@ -117,7 +117,27 @@ def history(session: Session, doc: Document) -> dict[str, Any]:
                 "title": v.title,
             }
         )
-    return {"document": _describe(doc), "versions": rows}
+    return {"document": _describe(doc), "versions": rows, "attachments": fetched_attachments(session, doc)}
+
+
+def fetched_attachments(session: Session, doc: Document) -> list[dict[str, Any]]:
+    """Every content fetched of the document's attachments (sites with `attachments`), by URL,
+    oldest first: a file replaced behind its link shows as two rows of one URL."""
+    rows = session.scalars(
+        select(AttachmentRow).where(AttachmentRow.document_id == doc.id).order_by(AttachmentRow.url, AttachmentRow.id)
+    )
+    return [
+        {
+            "url": r.url,
+            "size": r.size,
+            "sha256": r.sha256,
+            "content_type": r.content_type,
+            "first_seen": _iso(r.first_seen),
+            "last_seen": _iso(r.last_seen),
+            "fetches": r.fetch_count,
+        }
+        for r in rows
+    ]
 
 
 def version_by_seq(session: Session, doc: Document, spec: str | int | None, default: int) -> Version:

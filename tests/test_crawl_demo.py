@@ -18,7 +18,9 @@ def test_demo_crawls_the_portal_through_its_states(tmp_path, capsys) -> None:
     assert kinds[0] == ["document_added"] * 7
     assert kinds[1] == []  # unchanged: revalidated, nothing written
     assert all(r["not_modified"] == r["pages"] for r in steps[1]["runs"])
-    assert kinds[2] == ["added", "document_added", "modified", "removed"]
+    assert kinds[2] == ["added", "document_added", "metadata", "modified", "removed"]
+    # the metadata change: the funds table behind notice 2001's link was replaced
+    assert [c["field"] for c in steps[2]["changes"] if c["kind"] == "metadata"] == ["attachment_content"]
     assert kinds[3] == ["withdrawn", "withdrawn"]  # a 404 and a delisting; the re-render adds nothing
     assert (tmp_path / "crawl" / "step3.txt").read_text("utf-8").count("zhaoqing") >= 4
     step4 = (tmp_path / "crawl" / "step4.txt").read_text("utf-8")

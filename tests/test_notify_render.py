@@ -86,3 +86,18 @@ def test_demo_digest_renders_in_headless_chromium(tmp_path):
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000  # a real picture, not a blank page
     shot_path("digest.png").write_bytes(data)  # the README's picture with `make screenshots`
+
+
+def test_a_replaced_attachment_reads_as_which_file_and_which_content():
+    from notifications.digest import ViewCache
+    from storage.models import ChangeRow
+
+    old = {"name": "资金表.xlsx", "url": "http://e.gov.cn/f.xlsx", "size": 1234, "sha256": "a" * 64}
+    change = ChangeRow(id=1, document_id=1, kind="metadata", field="attachment_content", old_value=old,
+                       new_value={**old, "size": 56789, "sha256": "b" * 64})
+    view = ViewCache._view(change, None, None)
+    assert view.field_label == "附件内容"
+    assert [(s.op, s.text) for s in view.spans] == [
+        ("delete", "资金表.xlsx（1,234 字节，SHA-256 aaaaaaaaaaaa）"),
+        ("insert", "资金表.xlsx（56,789 字节，SHA-256 bbbbbbbbbbbb）"),
+    ]

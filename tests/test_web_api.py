@@ -342,3 +342,32 @@ def test_links_follow_the_proxy_prefix(client) -> None:
     assert 'href="/pw/static/style.css"' in page and 'href="/pw/documents/' in page
     feed = ET.fromstring(client.get("/feeds/changes.atom", base_url=public).data)
     assert feed.find(f"{ATOM}entry/{ATOM}link").get("href").startswith("https://policy.example.org/pw/")
+
+
+def test_fetched_attachments_show_size_hash_and_replacements(tmp_path) -> None:
+    """A site that fetches attachments: the document page gives each link's size and hash (the
+    link text escaped, it is crawled), and the API lists every content fetched."""
+    from storage.attachments import FetchedAttachment, record_attachments
+    from tests.portal import content as C
+
+    db = connect(str(tmp_path / "a.db"))
+    migrate.upgrade(db)
+    page_url = "http://www.zhaoqing.gov.cn/zq/gkmlpt/content/post_2001.html"
+    t, num, date, ms = C.NOTICES[2001]
+    body = C.notice(t, num, date, ms, files=("/f/funds.xlsx",)).replace(
+        b">funds.xlsx</a>", b">&lt;script&gt;alert(1)&lt;/script&gt;funds.xlsx</a>"
+    )
+    doc_id = record_page(db, Page(url=page_url, body=body, site="zhaoqing")).document_id
+    link = "http://www.zhaoqing.gov.cn/f/funds.xlsx"
+    for digest, size in (("a" * 64, 1234), ("b" * 64, 56789)):
+        fetched = FetchedAttachment(url=link, page_url=page_url, name="funds", sha256=digest, size=size)
+        record_attachments(db, [fetched], on_changes=None)
+    db.dispose()
+    app = create_app(str(tmp_path / "a.db"))
+    client = app.test_client()
+    html = client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert "56,789 bytes · sha256 bbbbbbbbbbbb · replaced 1×" in html
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;funds.xlsx" in html
+    api = client.get(f"/api/documents/{doc_id}").get_json()
+    assert [(a["size"], a["sha256"][:1]) for a in api["attachments"]] == [(1234, "a"), (56789, "b")]
+    app.extensions["policywatch_db"].dispose()

@@ -14,6 +14,7 @@ longer shows is withdrawn too, even when its page still answers (storage.withdra
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -29,13 +30,15 @@ from scrapy.http import Response, TextResponse
 from sqlalchemy.exc import SQLAlchemyError
 from twisted.python.failure import Failure
 
-from crawler.items import PageItem
+from crawler.items import AttachmentItem, PageItem
+from pipeline.normalize import attachment_ext
 from policywatch.config import SiteConfig, load, parse
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
 GONE = [404, 410]  # detail statuses the spider sees (instead of HttpErrorMiddleware dropping them)
+ATTACHMENT_MAXSIZE = 50 * 1024 * 1024  # POLICYWATCH_ATTACHMENT_MAXSIZE: a PDF may pass DOWNLOAD_MAXSIZE
 _CREATE_PAGE = re.compile(
     r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]"
 )
@@ -174,7 +177,7 @@ class SiteSpider(scrapy.Spider):
         href = response.css(rule.value).get()
         return response.urljoin(href) if href else None
 
-    def parse_detail(self, response: Response) -> Iterator[PageItem]:
+    def parse_detail(self, response: Response) -> Iterator[PageItem | scrapy.Request]:
         asked = (response.meta.get("redirect_urls") or [response.request.url])[0]
         if asked in self.listed:
             self.listed.add(response.url)  # the document is stored under where it redirected
@@ -189,6 +192,37 @@ class SiteSpider(scrapy.Spider):
             headers={k.decode("latin-1"): v[0].decode("latin-1") for k, v in response.headers.items() if v},
             cached="cached" in response.flags,
             encoding=response.encoding if isinstance(response, TextResponse) else None,
+        )
+        if self.site.attachments and isinstance(response, TextResponse) and response.status == 200:
+            yield from self._attachment_requests(response)
+
+    def _attachment_requests(self, response: TextResponse) -> Iterator[scrapy.Request]:
+        """The page's attachment links (the normalizer's rule) of a type the site asked for; a file
+        linked twice is fetched once (Scrapy's duplicate filter)."""
+        maxsize = self.crawler.settings.getint("POLICYWATCH_ATTACHMENT_MAXSIZE", ATTACHMENT_MAXSIZE)
+        for link in response.css("a[href]"):
+            href = (link.attrib.get("href") or "").strip()
+            name = " ".join("".join(link.css("::text").getall()).split())
+            url = response.urljoin(href)
+            if attachment_ext(href, name) in self.site.attachments and url.startswith(("http://", "https://")):
+                yield scrapy.Request(
+                    url,
+                    callback=self.parse_attachment,
+                    errback=self.attachment_failed,
+                    cb_kwargs={"page_url": response.url, "name": name},
+                    meta={"download_maxsize": maxsize},
+                )
+
+    def parse_attachment(self, response: Response, page_url: str, name: str) -> Iterator[AttachmentItem]:
+        self.crawler.stats.inc_value("policywatch/attachments")
+        yield AttachmentItem(
+            url=response.url,
+            page_url=page_url,
+            name=name,
+            sha256=hashlib.sha256(response.body).hexdigest(),
+            size=len(response.body),
+            fetched_at=utcnow(),
+            content_type=(response.headers.get("Content-Type") or b"").decode("latin-1") or None,
         )
 
     def _check_decoding(self, response: TextResponse) -> None:
@@ -210,6 +244,11 @@ class SiteSpider(scrapy.Spider):
 
     def detail_failed(self, failure: Failure) -> None:
         self._failed("detail", failure)
+
+    def attachment_failed(self, failure: Failure) -> None:
+        # A missing or oversized attachment is worth a line in the log, not a failed run.
+        self.crawler.stats.inc_value("policywatch/attachment_errors")
+        log.warning("attachment failed: %s: %s", failure.request.url, _reason(failure))
 
     def _failed(self, kind: str, failure: Failure) -> None:
         reason = _reason(failure)

@@ -6,7 +6,7 @@ import argparse
 
 from policywatch.commands.db import (
     add_db_argument,
-    inline_diff,
+    change_summary,
     open_db,
     print_json,
     print_table,
@@ -67,14 +67,7 @@ def run(args: argparse.Namespace) -> int:
     table = []
     for c in rows:
         side = c["new"] or c["old"]
-        if c["kind"] == "metadata":
-            what = f"{c['field']}: {c['old_value']} -> {c['new_value']}"
-        elif c["kind"] == "withdrawn":
-            what = c["new_value"] or ""  # why: "http 404", "gone from its listing"
-        elif c["diff"]:
-            what = inline_diff(c["diff"])
-        else:
-            what = side["text"] if side else ""
+        what = change_summary(c)
         where = (side["label"] or side["path"]) if side else ""
         table.append(
             (c["detected_at"], c["document_id"], c["version"] or "", c["kind"], where, c["title"], what)

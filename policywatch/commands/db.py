@@ -94,6 +94,27 @@ def print_table(
         print(line(r))
 
 
+def change_summary(c: dict[str, Any]) -> str:
+    """One line for a change row of queries.changes: the diff, the text, or the field's old -> new."""
+    side = c["new"] or c["old"]
+    if c["kind"] == "metadata":
+        return f"{c['field']}: {plain_value(c['old_value'])} -> {plain_value(c['new_value'])}"
+    if c["kind"] == "withdrawn":
+        return c["new_value"] or ""  # why: "http 404", "gone from its listing"
+    if c["diff"]:
+        return inline_diff(c["diff"])
+    return side["text"] if side else ""
+
+
+def plain_value(value: Any) -> str:
+    """A metadata value for a terminal: attachments by name, a fetched file by name, size and hash."""
+    if isinstance(value, dict) and "sha256" in value:
+        return f"{value.get('name') or value.get('url', '')} ({value.get('size', 0):,} bytes, sha256 {value['sha256'][:12]})"
+    if isinstance(value, list):
+        return "; ".join(plain_value(v.get("name") or v.get("title") or v) if isinstance(v, dict) else str(v) for v in value)
+    return "" if value is None else str(value)
+
+
 def inline_diff(spans: Sequence[Sequence[str]], context: int = 12) -> str:
     """[-deleted-]{+inserted+} with long unchanged runs elided to `context` characters each side."""
     out = []

@@ -111,9 +111,10 @@ SPEC: dict[str, Any] = {
             {"400": "no phrase, bad page number"},
         ),
         "/api/documents/{doc_id}": _get(
-            "a document: its versions with change counts and the latest version's normalized schema",
+            "a document: its versions with change counts, the latest version's normalized schema, and"
+            " every content fetched of its attachments (url, size, sha256; sites with `attachments`)",
             [DOC],
-            _ok("the document", {"type": "object", "required": ["document", "versions"]}),
+            _ok("the document", {"type": "object", "required": ["document", "versions", "attachments"]}),
             {"404": "no such document"},
         ),
         "/api/documents/{doc_id}/versions/{seq}": _get(

@@ -62,13 +62,26 @@ def document(s: Session, doc: Document) -> dict[str, Any]:
         "document": hist["document"],
         "publisher": doc.publisher,
         "metadata": meta,
-        "attachments": schema.get("attachments") or [],
+        "attachments": _with_fetches(schema.get("attachments") or [], hist["attachments"]),
         "references": schema.get("references") or [],
         "preamble": schema.get("preamble") or "",
         "sections": schema.get("sections") or [],
         "latest": latest["version"] if latest else None,
         "versions": versions,
     }
+
+
+def _with_fetches(listed: list[dict[str, Any]], fetched: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The page's attachment links, each with what fetching it found (latest content, and how
+    many contents it has had), where the site fetches attachments."""
+    by_url: dict[str, list[dict[str, Any]]] = {}
+    for f in fetched:
+        by_url.setdefault(f["url"], []).append(f)
+    return [
+        {**a, "fetched": by_url[a.get("url")][-1], "contents": len(by_url[a.get("url")])} if a.get("url") in by_url
+        else a
+        for a in listed
+    ]
 
 
 def _measures(s: Session, version_id: int) -> list[MeasureRow]:

@@ -7,7 +7,9 @@ from pathlib import Path
 from tests.portal.server import Portal
 
 
-def config_text(portal: Portal, *, db_url: str | None = None, traps: bool = False) -> str:
+def config_text(
+    portal: Portal, *, db_url: str | None = None, traps: bool = False, attachments: bool = False
+) -> str:
     lines = []
     if db_url:
         lines += ["[database]", f'url = "{db_url}"', ""]
@@ -19,6 +21,7 @@ def config_text(portal: Portal, *, db_url: str | None = None, traps: bool = Fals
         r'detail_pattern = "/gkmlpt/content/post_\\d+\\.html$"',
         'next_page = { static = "index_{n}.html", max_pages = 20 }',
         "schedule = { interval_minutes = 60 }",
+        *(["attachments = true"] if attachments else []),
         "",
         "[[sites]]",
         'name = "yulin"',

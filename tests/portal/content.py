@@ -65,9 +65,13 @@ def gz37_gb18030() -> bytes:
     return html.encode("gb18030")
 
 
-def notice(title: str, number: str, date: str, measures: list[str], visits: str = "-") -> bytes:
-    """A short gkmlpt notice: 文号, 一、/二、 sections, numbered measures."""
+def notice(
+    title: str, number: str, date: str, measures: list[str], visits: str = "-", files: tuple[str, ...] = ()
+) -> bytes:
+    """A short gkmlpt notice: 文号, 一、/二、 sections, numbered measures, linked files (附件)."""
     items = "\n".join(f'<p style="text-indent:2em">{i}.{escape(m)}</p>' for i, m in enumerate(measures, 1))
+    links = "".join(f'<p>附件{i}：<a href="{path}">{escape(path.rsplit("/", 1)[1])}</a></p>' for i, path in
+                    enumerate(files, 1))
     return f"""<!doctype html>
 <html lang="zh"><head><meta charset="UTF-8"><title>{escape(title)}</title>
 <meta name="ArticleTitle" content="{escape(title)}"><meta name="PubDate" content="{date} 09:00"></head>
@@ -84,7 +88,7 @@ def notice(title: str, number: str, date: str, measures: list[str], visits: str 
 <p style="text-indent:2em">各地各部门要高度重视,认真组织实施。</p>
 <p style="text-indent:2em; text-align: right;">肇庆市人民政府办公室</p>
 <p style="text-indent:2em; text-align: right;">{date.replace("-", "年", 1).replace("-", "月", 1)}日</p>
-</div></div><div class="footer">主办单位:肇庆市人民政府办公室</div></body></html>""".encode()
+{links}</div></div><div class="footer">主办单位:肇庆市人民政府办公室</div></body></html>""".encode()
 
 
 def jiedu(title: str, date: str, points: list[str]) -> bytes:
@@ -157,6 +161,9 @@ JIEDU = {
 }
 
 
+FUNDS = "/zq/gkmlpt/files/2001-funds.xlsx"
+ATTACHMENTS = (FUNDS, "/zq/gkmlpt/files/2001-missing.pdf")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DELISTED = "20220105_3"  # the Yulin interpretation that leaves its listing in state 3
 
 
@@ -182,8 +189,11 @@ def site_pages(state: int) -> dict[str, Resource]:
         if n == 2002 and state >= 3:
             continue  # withdrawn: 404 and off the list
         t, num, date, ms = NOTICES[n]
-        pages[ZQ_DETAIL.format(n)] = Resource(notice(t, num, date, ms))
+        pages[ZQ_DETAIL.format(n)] = Resource(notice(t, num, date, ms, files=ATTACHMENTS if n == 2001 else ()))
         zq.append(Entry(ZQ_DETAIL.format(n), t, date))
+    # The notice's table of funds is replaced in place in state 2: same link, another file. The
+    # .pdf it links is never there (a 404 the crawl logs and survives).
+    pages[FUNDS] = Resource(b"PK\x03\x04 funds table, state %d" % min(state, 2), XLSX)
     pages[ROBOTS_BLOCKED] = Resource(
         notice("内部工作通知", "肇府办内〔2025〕1号", "2025-01-01", ["不得公开的内部事项。"])
     )
