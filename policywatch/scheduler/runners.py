@@ -208,6 +208,9 @@ class ScrapydRunner(Runner):
         super().__init__(crawl, config_path, db_url)
         self.nodes = list(crawl.scrapyd.nodes)
         self.project = crawl.scrapyd.project
+        # Crawls fired at the same moment would all read the same loads and pile onto one node;
+        # picking and scheduling under one lock lets each see the job the previous one queued.
+        self._dispatch = threading.Lock()
 
     # HTTP (urllib: no dependency the daemon would not otherwise need)
     def _get(self, node: str, action: str, **params: str) -> dict[str, Any]:
@@ -284,13 +287,14 @@ class ScrapydRunner(Runner):
         data += [("setting", s) for s in self.crawl.setting_args()]
         job = node = None
         errors = []
-        for node in self.pick(site):
-            try:
-                job = self._post(node, "schedule.json", data)["jobid"]
-                break
-            except NodeError as e:
-                log.warning("scrapyd node failed to take %s: %s", site, e)
-                errors.append(str(e))
+        with self._dispatch:
+            for node in self.pick(site):
+                try:
+                    job = self._post(node, "schedule.json", data)["jobid"]
+                    break
+                except NodeError as e:
+                    log.warning("scrapyd node failed to take %s: %s", site, e)
+                    errors.append(str(e))
         if job is None or node is None:
             reason = "no Scrapyd node took the job: " + ("; ".join(errors) or "none reachable")
             return SiteRun(site, "failed", errors=1, seconds=time.monotonic() - started, reason=reason)
