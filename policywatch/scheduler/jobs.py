@@ -132,6 +132,8 @@ def crawl_job(site: str) -> str:
     slot = slot_of(when)
     if ctx.stopping.is_set():
         return "stopping"
+    late = (datetime.now(UTC) - when).total_seconds()
+    log.info("crawl %s slot %s: starting %.2fs after its slot", site, slot, late)
     result = ctx.runner.run(site, slot, timeout=ctx.settings.crawl.timeout_seconds)
     if result.status in ("skipped", "detached"):  # another crawl owns the slot's row, or will write it
         log.info("crawl %s slot %s: %s, %s", site, slot, result.status, result.reason)
