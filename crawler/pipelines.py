@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +25,7 @@ from scrapy.exceptions import CloseSpider
 
 from crawler import writer
 from crawler.items import AttachmentItem, PageItem
+from crawler.writer_pool import WriterPool
 from storage.models import utcnow
 from storage.recorder import Page
 
@@ -37,9 +36,9 @@ CHANGED = ("new", "changed", "withdrawn")
 
 class StoragePipeline:
     """Settings: POLICYWATCH_BATCH_SIZE (pages per transaction, default 20),
-    POLICYWATCH_WRITERS (writer processes, default 2), POLICYWATCH_MAX_WITHDRAW_SHARE (the share
-    of a site's documents a listing may lose in one run before delisting is taken for a
-    template change, default 0.5)."""
+    POLICYWATCH_WRITERS (at most this many writer processes, default 2; crawler/writer_pool.py),
+    POLICYWATCH_MAX_WITHDRAW_SHARE (the share of a site's documents a listing may lose in one run
+    before delisting is taken for a template change, default 0.5)."""
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
@@ -48,7 +47,7 @@ class StoragePipeline:
         self.buffer: list[Page] = []
         self.attachments: list[AttachmentItem] = []
         self.attachment_changes = 0
-        self.executor: ProcessPoolExecutor | None = None
+        self.writers: WriterPool | None = None
         self.db: Any = None
         self.run_id: int | None = None
         self.outcomes: dict[str, int] = {}
@@ -74,16 +73,8 @@ class StoragePipeline:
             log.error("not crawling: %s", e)
             self.crawler.stats.set_value("policywatch/slot_taken", 1)
             raise CloseSpider("slot_taken") from None
-        # spawn, not fork: the parent has Twisted's threads, which a forked child would inherit stopped
-        writers = self.crawler.settings.getint("POLICYWATCH_WRITERS", 2)
-        self.executor = ProcessPoolExecutor(
-            max_workers=writers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=writer.init,
-            initargs=(self.db.url.render_as_string(hide_password=False),),
-        )
-        for _ in range(writers):  # start them now: a spawned worker only starts on demand
-            self.executor.submit(writer.warm_up)
+        size = self.crawler.settings.getint("POLICYWATCH_WRITERS", 2)
+        self.writers = WriterPool(size, self.db.url.render_as_string(hide_password=False))
         log.info("crawl run %s of site %s, database %s", self.run_id, spider.site_name, self.db.display_url)
 
     async def process_item(self, item: PageItem | AttachmentItem) -> PageItem | AttachmentItem:
@@ -117,7 +108,7 @@ class StoragePipeline:
     async def _record_attachments(self) -> None:
         from storage.attachments import FetchedAttachment
 
-        if not self.attachments or self.executor is None:
+        if not self.attachments or self.writers is None:
             return
         fetched = [
             FetchedAttachment(
@@ -134,7 +125,7 @@ class StoragePipeline:
         ]
         self.attachments = []
         try:
-            outcomes = await asyncio.wrap_future(self.executor.submit(writer.record_attachments, fetched))
+            outcomes = await asyncio.wrap_future(self.writers.submit(writer.record_attachments, fetched))
         except Exception as e:  # the pages are stored; say what was lost, in one line
             self.record_errors += 1
             log.error("could not record %d attachments: %s: %s", len(fetched), type(e).__name__, e)
@@ -144,12 +135,12 @@ class StoragePipeline:
         self.attachment_changes = outcomes.count("changed")
 
     async def _flush(self) -> None:
-        if not self.buffer or self.executor is None:
+        if not self.buffer or self.writers is None:
             return
         pages, self.buffer = self.buffer, []
         # The buffer is swapped before waiting: items keep arriving into the next batch while
         # this one is written.
-        future = self.executor.submit(writer.record, pages)
+        future = self.writers.submit(writer.record, pages)
         results = await asyncio.wrap_future(future)
         for page, result in zip(pages, results, strict=True):
             self._count(result, page.url)
@@ -165,8 +156,8 @@ class StoragePipeline:
     def _withdraw_unlisted(self, spider: Any, reason: str) -> None:
         if not getattr(spider, "listing_complete", lambda reason: False)(reason):
             return
-        assert self.executor is not None
-        results = self.executor.submit(
+        assert self.writers is not None
+        results = self.writers.submit(
             writer.withdraw_unlisted, spider.site_name, sorted(spider.listed), utcnow(), self.max_withdraw_share
         ).result()
         for result in results:
@@ -185,8 +176,9 @@ class StoragePipeline:
         try:
             self._withdraw_unlisted(spider, reason)
         finally:
-            if self.executor is not None:
-                self.executor.shutdown(wait=True)
+            if self.writers is not None:
+                self.crawler.stats.set_value("policywatch/writers", self.writers.started)
+                self.writers.shutdown()
         stats = self.crawler.stats
         errors = (
             self.record_errors

@@ -1,12 +1,13 @@
 """The writer process: normalize, compare and record batches of pages, next to the crawl.
 
 Scrapy runs on one thread; normalizing and recording a page costs about as much CPU as
-downloading it (BENCHMARKS.md, Crawler). In a thread of the crawling process the two share one core
-through the GIL; in processes of their own they use every core. The pipeline starts
-POLICYWATCH_WRITERS of them (default 2). Each normalizes its batch outside any transaction,
-then writes it in one: on SQLite the writers take turns on the one write lock while the other
-normalizes. Two batches holding the same document (a URL and its alias) can race; the unique
-constraints make the loser fail, and it records those pages again, finding the winner's rows.
+downloading it (BENCHMARKS.md, Crawler). In a thread of the crawling process the two share one
+core through the GIL; in processes of their own they use every core. The pipeline starts up to
+POLICYWATCH_WRITERS of them (default 2; the second only when a batch finds the first busy).
+Each normalizes its batch outside any transaction, then writes it in one: on SQLite the writers
+take turns on the one write lock while the other normalizes. Two batches holding the same
+document (a URL and its alias) can race; the unique constraints make the loser fail, and it
+records those pages again, finding the winner's rows.
 
 Everything here runs in the child, so it takes and returns plain picklable values: pages in,
 (outcome, document id, changes) or an error string out.
