@@ -38,12 +38,30 @@ class Outcome:
     error: str = ""
 
 
-def init(database_url: str) -> None:
-    """Process initializer: one database connection for the life of the writer."""
+def init(database_url: str, crawl_pid: int) -> None:
+    """Process initializer: one database connection for the life of the writer, and the
+    writer's life tied to the crawl process that started it."""
     global _db
     from storage.db import connect
 
+    _end_with(crawl_pid)
     _db = connect(database_url)
+
+
+def _end_with(crawl_pid: int) -> None:
+    """Linux: SIGTERM when the crawl process dies, even by SIGKILL at its time limit. A writer
+    waits on its task queue, whose write end it holds itself, so it never sees EOF there and
+    would otherwise wait, orphaned, for ever."""
+    import ctypes
+    import os
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: a killed crawl leaves its writers behind
+        return
+    if os.getppid() != crawl_pid:  # the crawl died before the line above
+        os._exit(1)
 
 
 def warm_up() -> None:

@@ -14,6 +14,7 @@ threads, which a forked child would inherit stopped.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -43,7 +44,7 @@ class WriterPool:
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=writer.init,
-            initargs=(self.database_url,),
+            initargs=(self.database_url, os.getpid()),
         )
         # Imports (about a second) while the spider fetches; not counted as a task in hand, so a
         # batch arriving meanwhile waits for this writer instead of starting another that would

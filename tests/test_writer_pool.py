@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
+
+import pytest
 
 from crawler.writer_pool import WriterPool
 
@@ -31,3 +37,40 @@ def test_a_batch_arriving_while_every_writer_is_busy_starts_another_up_to_the_li
     finally:
         pool.shutdown()
 
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended; only its exit status waits to be read
+
+
+PARENT = """
+import os, sys, time
+sys.path.insert(0, {root!r})
+from crawler.writer_pool import WriterPool
+pool = WriterPool(1, {url!r})
+print(pool.submit(os.getpid).result(timeout=60), flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_a_writer_ends_with_its_crawl_process_even_when_that_is_killed(tmp_path):
+    """The scheduler SIGKILLs a crawl that outlives its time limit; its writers must not stay."""
+    code = PARENT.format(root=str(Path(__file__).resolve().parent.parent), url=f"sqlite:///{tmp_path / 'pw.db'}")
+    crawl = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        writer_pid = int(crawl.stdout.readline())
+        assert _alive(writer_pid)
+    finally:
+        crawl.kill()
+        crawl.wait()
+    for _ in range(100):
+        if not _alive(writer_pid):
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(writer_pid, signal.SIGKILL)
+        pytest.fail(f"writer {writer_pid} outlived its killed crawl process")
