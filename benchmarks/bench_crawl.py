@@ -76,6 +76,7 @@ def _crawl(cfg: Path, db_url: str, extra: tuple[str, ...] = ()) -> dict[str, flo
         "not_modified": _stat(log, "policywatch/not_modified"),
         "changed": float((run.outcomes or {}).get("changed", 0)),
         "new": float((run.outcomes or {}).get("new", 0)),
+        "writers": _stat(log, "policywatch/writers"),
     }
 
 
@@ -96,6 +97,7 @@ def _bare(portal: Portal, extra: tuple[str, ...] = ()) -> dict[str, float]:
         "not_modified": 0.0,
         "changed": 0.0,
         "new": 0.0,
+        "writers": 0.0,
     }
 
 
@@ -231,13 +233,13 @@ def _markdown(rounds: list[list[tuple[str, dict[str, float]]]]) -> str:
         "(spider open to close, including the writers draining their last batch); *wall s* adds process "
         "start-up; *CPU s* is the whole machine's CPU time during the run (portal, Scrapy and writers). The "
         "ratio compares detail pages per minute with the bare Scrapy spider of the same round (median, "
-        "with the range over the rounds). *peak MB* is the largest summed PSS of the crawl's processes "
-        "(Scrapy and its writer processes; see below). Aims: first crawl at least 0.8x; a recrawl of the unchanged portal "
+        "with the range over the rounds). *writers* and *peak MB*: the writer processes the crawl started "
+        "and the largest summed PSS of its processes (see below). Aims: first crawl at least 0.8x; a recrawl of the unchanged portal "
         "faster than the first crawl, with no new version.",
         "",
-        "| run | detail pages | 304s | new | changed | wall s | crawl s | CPU s | peak MB | pages/min "
-        "| vs bare Scrapy (range) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| run | detail pages | 304s | new | changed | wall s | crawl s | CPU s | writers | peak MB "
+        "| pages/min | vs bare Scrapy (range) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for i, name in enumerate(names):
         runs = [rnd[i][1] for rnd in rounds]
@@ -249,7 +251,8 @@ def _markdown(rounds: list[list[tuple[str, dict[str, float]]]]) -> str:
         ratio = f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})" if ratios else "-"
         lines.append(
             f"| {name} | {med('items'):,.0f} | {med('not_modified'):,.0f} | {med('new'):,.0f} | "
-            f"{med('changed'):,.0f} | {med('wall'):.1f} | {med('elapsed'):.2f} | {med('cpu'):.1f} | {med('memory'):.0f} | "
+            f"{med('changed'):,.0f} | {med('wall'):.1f} | {med('elapsed'):.2f} | {med('cpu'):.1f} | {med('writers'):.0f} | "
+            f"{med('memory'):.0f} | "
             f"{statistics.median(_rate(r) for r in runs) * 60:,.0f} | {ratio} |"
         )
     first = [rnd[names.index(FIRST)][1] for rnd in rounds]
@@ -272,17 +275,18 @@ def _memory_markdown(rows: list[tuple[str, dict[str, float]]]) -> str:
         "is the largest sum of PSS (proportional set size: a shared library page is split among the "
         "processes sharing it) over every process the crawl started, sampled every 50 ms from "
         "/proc/PID/smaps_rollup: the Scrapy process, its writer processes and multiprocessing's "
-        "resource tracker. At this pace one writer keeps up, so the pipeline never starts a second. "
+        "resource tracker. *writers* is how many writer processes the crawl started (its "
+        "`policywatch/writers` stat): the pipeline starts a second only when the first falls behind. "
         "For reference, research/peers.md measured, on its own machine, max RSS at 200 unchanged pages: "
         "urlwatch ~50 MB, changedetection.io ~136 MB (server), webchanges ~218 MB.",
         "",
-        "| run | detail pages | 304s | new | crawl s | peak MB | vs bare Scrapy |",
-        "|---|---|---|---|---|---|---|",
+        "| run | detail pages | 304s | new | crawl s | writers | peak MB | vs bare Scrapy |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, r in rows:
         lines.append(
             f"| {name} | {r['items']:,.0f} | {r['not_modified']:,.0f} | {r['new']:,.0f} | {r['elapsed']:.2f} | "
-            f"{r['memory']:.0f} | {r['memory'] / bare:.2f}x |"
+            f"{r['writers']:.0f} | {r['memory']:.0f} | {r['memory'] / bare:.2f}x |"
         )
     return "\n".join(lines)
 
