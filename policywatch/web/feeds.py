@@ -2,6 +2,10 @@
 
 A subscription's feed applies the subscription's own filters with the matcher the outbox uses
 (notifications.filters: sites, publishers, document kinds, keywords, change kinds).
+
+Text is escaped by the template (autoescape); characters XML 1.0 forbids, and bidi controls,
+are dropped from the whole body by the app (policywatch.web.app, pipeline.safe_text), so a
+stored title with U+0001 cannot make the feed unreadable.
 """
 
 from __future__ import annotations
