@@ -4,17 +4,17 @@ Crawled text is untrusted, and cleaning it in normalization only helps what is n
 now on: titles, metadata, measures and URLs stored by an older version still carry whatever the
 page had. So each writer passes its output through the function for its sink, as its last step.
 
-- `xml_text`: drops what XML 1.0 forbids (C0 controls except TAB, LF, CR; lone surrogates;
-  U+FFFE, U+FFFF). One U+0001 in a title makes a whole Atom feed unreadable to a strict parser.
-- `display_text`: `xml_text`, plus the bidi controls, which reorder what a reader sees
-  ("印发" U+202E "件文密机.exe" is shown as "印发exe.机密文件"), and DEL and C1 controls (U+009B
-  is a terminal's CSI). For every page, feed and mail body we write.
+- `display_text`: for every page, feed and mail body we write. Drops what XML 1.0 forbids (C0
+  controls except TAB, LF, CR; lone surrogates; U+FFFE, U+FFFF: one U+0001 in a title makes a
+  whole Atom feed unreadable to a strict parser), the bidi controls, which reorder what a reader
+  sees ("印发" U+202E "件文密机.exe" is shown as "印发exe.机密文件"), and DEL and C1 controls
+  (U+009B is a terminal's CSI).
 - `header_text`: one line for a mail header: control characters, line and paragraph
   separators become a space (nothing crawled can start a header of its own), bidi controls go,
   whitespace collapses.
 
 Removing (rather than showing an escape) keeps the characters in their logical order, which is
-what the page's words are; none of these characters is ever part of a Chinese policy text.
+what the page's words are; a Chinese policy text has no use for any of these characters.
 Pure functions, no I/O: notifications/ and the web UI import them alike.
 """
 
@@ -22,23 +22,18 @@ from __future__ import annotations
 
 import re
 
-BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 """ALM, LRM, RLM, the embeddings/overrides LRE..RLO and PDF, the isolates LRI..PDI."""
 
-_XML_CHAR = "\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff"
-_XML_ILLEGAL = re.compile(f"[^{_XML_CHAR}]+")
-_NOT_SHOWN = re.compile(f"[^{_XML_CHAR}]+|[\x7f-\x9f{BIDI_CONTROLS}]+")
+# Not XML 1.0 Chars (C0 but TAB/LF/CR, surrogates, U+FFFE/U+FFFF), DEL and C1, bidi. One
+# positive class: twice as fast as "not a Char, or a control" on a page that has none.
+_NOT_SHOWN = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff{BIDI_CONTROLS}]+")
 _HEADER_BREAK = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
-def xml_text(text: str) -> str:
-    """`text` without the characters XML 1.0 does not allow (not even as &#x..; references)."""
-    return _XML_ILLEGAL.sub("", text)
-
-
 def display_text(text: str) -> str:
-    """`text` as a reader may see it in a page, feed or mail body: valid XML 1.0 characters,
-    no bidi, DEL or C1 controls. Markup is left alone, so it applies to rendered output too."""
+    """`text` as a reader may see it in a page, feed or mail body: only characters XML 1.0
+    allows, and no bidi, DEL or C1 controls. Markup is left alone: it applies to rendered output."""
     return _NOT_SHOWN.sub("", text)
 
 

@@ -8,7 +8,7 @@ import unicodedata
 from lxml import etree
 from markupsafe import escape
 
-from pipeline.safe_text import display_text, header_text, xml_text
+from pipeline.safe_text import display_text, header_text
 
 EVERY_CHAR = "".join(chr(c) for c in range(0x110000))
 BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"  # UAX #9, table 1 (Bidi_Control)
@@ -19,16 +19,12 @@ def _xml_char(c: str) -> bool:  # XML 1.0 (Fifth Edition) [2] Char
     return o in (0x9, 0xA, 0xD) or 0x20 <= o <= 0xD7FF or 0xE000 <= o <= 0xFFFD or 0x10000 <= o <= 0x10FFFF
 
 
-def test_xml_text_keeps_every_legal_character_and_parses_strictly() -> None:
-    kept = xml_text(EVERY_CHAR)
-    assert kept == "".join(c for c in EVERY_CHAR if _xml_char(c))
-    doc = "<a>" + str(escape(kept)) + "</a>"
-    assert etree.fromstring(doc.encode("utf-8")).text is not None
-    assert len(kept) == 0x110000 - 0x20 + 3 - 0x800 - 2  # C0 but TAB/LF/CR, surrogates, U+FFFE/F
-
-
-def test_display_text_drops_bidi_and_c1_and_keeps_the_words() -> None:
+def test_display_text_is_xml_without_bidi_or_c1_and_keeps_the_words() -> None:
     shown = display_text(EVERY_CHAR)
+    doc = "<a>" + str(escape(shown)) + "</a>"
+    assert etree.fromstring(doc.encode("utf-8")).text is not None  # strict: any illegal Char raises
+    dropped = 0x20 - 3 + 0x800 + 2 + 0x21 + len(BIDI)  # C0 but TAB/LF/CR, surrogates, U+FFFE/F, DEL+C1
+    assert len(shown) == 0x110000 - dropped
     assert not set(BIDI) & set(shown)
     assert all(unicodedata.category(c) != "Cc" for c in shown if c not in "\t\n\r")
     assert set(shown) == {c for c in EVERY_CHAR if _xml_char(c) and c not in BIDI and not 0x7F <= ord(c) <= 0x9F}
