@@ -70,12 +70,16 @@ def create_app(db_url: str | None = None, *, database: Database | None = None, c
             session.close()
 
     @app.after_request
-    def _headers(response):
+    def _shown_text(response):
         if response.mimetype in SHOWN and not response.direct_passthrough and not response.is_streamed:
             # The whole rendered body, whatever put the text there (a title stored before the
             # normalizer dropped C0 and bidi controls, a URL, an error echoing the request):
             # no feed becomes invalid XML, nothing reorders what the reader sees.
             response.set_data(display_text(response.get_data(as_text=True)))
+        return response
+
+    @app.after_request
+    def _headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
