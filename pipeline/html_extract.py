@@ -220,7 +220,14 @@ def _gkmlpt_detail(text: str) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-_LABEL_WORD = re.compile("索引号|文号|发布机构|发文机关|成文日期|发布日期|发文字号|有效性|文件状态|主题分类")
+# Words that open a metadata block (spaced out as some templates print them: 索 引 号), and the
+# byline under the title (日期：… 来源：…, 发布时间：…).
+_LABEL_WORD = re.compile(
+    "|".join(r"[\s\u3000]*".join(w) for w in ("索引号", "文号", "发布机构", "发文机关", "发布机关", "成文日期", "发文日期",
+                                                "生成日期", "发布日期", "发布时间", "公开日期", "责任部门", "有效性",
+                                                "文件状态", "主题分类"))
+    + r"|(?<![\u4e00-\u9fff])日期[:：]"
+)
 _NOT_TEXT = frozenset(("script", "style"))
 
 

@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 from pipeline.decode import decode
 from pipeline.html_extract import PageParts, extract
 from pipeline.markers import parse_marker
-from pipeline.metadata import find_doc_numbers, iso_date, label_values, normalize_doc_number, references
+from pipeline.metadata import find_doc_numbers, iso_date, label_values, normalize_doc_number, references, table_values
 from pipeline.schema import Attachment, Document
 from pipeline.structure import Line, Structured, structure
 from pipeline.text import clean_line, count_cjk
@@ -112,16 +112,20 @@ def _html(text: str, doc: Document, url: str) -> tuple[list[Line], PageParts]:
     gk = parts.gkmlpt
     gk_data = gk.get("gkml_data") if isinstance(gk.get("gkml_data"), dict) else {}
 
+    # What the page shows beats what its <head> says (a visible block or byline over <meta>):
+    # <meta PubDate> is often the time the page was generated, not the date it shows.
     doc.title = _clean_title(
-        meta.get("ArticleTitle") or block_values.get("title") or str(gk.get("title") or "") or parts.h1 or parts.html_title
+        block_values.get("title") or meta.get("ArticleTitle") or str(gk.get("title") or "") or parts.h1 or parts.html_title
     )
-    raw_number = block_values.get("doc_number") or str(gk_data.get("document_number") or "")
+    raw_number = block_values.get("doc_number") or str(gk_data.get("document_number") or "") or _table_doc_number(parts)
     doc.doc_number_raw = clean_line(raw_number)
-    doc.index_number = block_values.get("index_number") or str(gk_data.get("identifier") or "")
+    doc.index_number = _SPACES.sub("", block_values.get("index_number") or str(gk_data.get("identifier") or ""))
     doc.publisher = block_values.get("publisher") or str(gk_data.get("publisher") or "")
     doc.category = block_values.get("category", "")
     doc.written_date = iso_date(block_values.get("written_date", ""))
-    doc.published_date = iso_date(block_values.get("published_date", "") or meta.get("PubDate", ""))
+    doc.published_date = iso_date(
+        block_values.get("published_date", "") or block_values.get("byline_date", "") or meta.get("PubDate", "")
+    )
     doc.subject_terms = block_values.get("subject_terms", "")
     doc.status = block_values.get("status", "")
     doc.source = meta.get("ContentSource", "")
@@ -130,6 +134,16 @@ def _html(text: str, doc: Document, url: str) -> tuple[list[Line], PageParts]:
     doc.attachments = _attachments(parts, base)
     lines = [Line(text=b.text, table=b.table, heading=b.heading) for b in parts.blocks]
     return lines, parts
+
+
+def _table_doc_number(parts: PageParts) -> str:
+    """The 文号 in a key/value table that is the body (a 行政处罚信息公开表), when it reads as one."""
+    for block in parts.blocks:
+        if block.table is not None:
+            value = table_values(block.table.rows).get("doc_number", "")
+            if value and find_doc_numbers(value):
+                return value
+    return ""
 
 
 def _text(text: str, doc: Document, filename: str) -> list[Line]:

@@ -442,9 +442,14 @@ def _parent_of(root: Node, target: Node) -> Node | None:
 
 
 def _convert(root: Node, prefix: str) -> list[Section]:
+    """The top level of a scope, in reading order.
+
+    Measures at the top level (a flat 一、二、三 notice, a 条例 without 章) go into an unlabelled
+    holder section; a run of them between two sections gets a holder of its own, so a leaf item
+    is never moved before or after its numbered siblings.
+    """
     sections: list[Section] = []
-    loose: list[Measure] = []
-    loose_tables: list[Table] = []
+    holder: Section | None = None
     grouping = sum(1 for c in root.children if c.children)
     group_level = grouping > 0 and grouping * 2 >= len(root.children)
     seen: set[str] = set()
@@ -452,14 +457,13 @@ def _convert(root: Node, prefix: str) -> list[Section]:
         item = _node(child, prefix, level=1, group_level=group_level, seen=seen)
         if isinstance(item, Section):
             sections.append(item)
-        else:
-            loose.extend(item)
-            loose_tables.extend(child.tables)
-    if loose or loose_tables:
-        # measures at the top level of a scope (a flat 一、二、三 notice, a 条例 without 章)
-        holder = Section(label="", ordinal=None, level=1, path=(prefix + "0") if prefix else "0", measures=loose,
-                         tables=loose_tables)
-        sections.insert(0, holder)
+            holder = None
+            continue
+        if holder is None:
+            holder = Section(label="", ordinal=None, level=1, path=_unique((prefix + "0") if prefix else "0", seen))
+            sections.append(holder)
+        holder.measures.extend(item)
+        holder.tables.extend(child.tables)
     return sections
 
 
@@ -564,19 +568,20 @@ def _run_items_into(sec: Section, items: list[tuple[str, list[str]]], level: int
         if inner:
             lead = paras[0][: inline_runs(paras[0])[0][0]].strip() if inline_runs(paras[0]) else ""
             title, rest = split_heading(lead)
-            sec.children.append(Section(label=label, ordinal=k, level=level + 1, path=path, title=title or lead,
-                                        text=rest, measures=inner))
+            sec.add(Section(label=label, ordinal=k, level=level + 1, path=path, title=title or lead,
+                            text=rest, measures=inner))
         else:
-            sec.measures.append(_measure(label, path, "\n".join(paras), heading=split_heading(paras[0])[0]))
+            sec.add(_measure(label, path, "\n".join(paras), heading=split_heading(paras[0])[0]))
 
 
 def _children_into(sec: Section, node: Node, level: int, seen: set[str]) -> None:
     for child in node.children:
         item = _node(child, sec.path, level + 1, group_level=False, seen=seen)
         if isinstance(item, Section):
-            sec.children.append(item)
+            sec.add(item)
         else:
-            sec.measures.extend(item)
+            for m in item:
+                sec.add(m)
             sec.tables.extend(child.tables)  # a table under a measure is kept by its section
 
 
