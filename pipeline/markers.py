@@ -48,7 +48,16 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("cn", re.compile(r"^(([一二三四五六七八九十]{1,3})\s*[、])\s*(.*)$")),
     ("cn_dropped", re.compile(r"^(、)\s*([\u4e00-\u9fff].*)$")),
     ("pcn", re.compile(r"^(\(\s*([一二三四五六七八九十]{1,3})\s*\))\s*(.*)$")),
-    ("ar", re.compile(r"^((\d{1,2})\s*(?:\.(?!\d)|\.(?=(?:19|20)\d\d年)|、))\s*(.*)$")),
+    ("ar", re.compile(r"^((\d{1,3})\s*(?:\.(?!\d)|\.(?=(?:19|20)\d\d年)|、))\s*(.*)$")),
+    # decimal outlines of 预案 and standards: "1 总则", "1.1 编制目的", "2.1.1 指挥部职责" (one family per depth)
+    ("dec", re.compile(r"^((\d{1,2}(?:\.\d{1,2}){0,3}))(?:\s+|(?:(?<=\d\.\d)|(?<=\d\.\d\d))(?=[\u4e00-\u9fff]))(?![万亿元%‰个倍千百年月日时])(\S.*)$")),
+    # zero-padded section numbers run into a short heading: "01综合" … "12资源、环境和应急管理"
+    ("pad", re.compile(r"^((0[1-9]|[1-9]\d))(?=[\u4e00-\u9fff])(?![万亿元个倍千百年月日时号])(.{1,20})$")),
+    # worded items: 步骤1 / 第一步 / 第一部分 / 案例1 / 方法1
+    ("word", re.compile(r"^((?:步骤|案例|方法|场景|示例)\s*(\d{1,2}|[一二三四五六七八九十]{1,3}))\s*[:：、.．]?\s*(.*)$")),
+    ("step", re.compile(r"^(第([一二三四五六七八九十]{1,3})步)\s*[:：、，,.]?\s*(.*)$")),
+    ("part", re.compile(r"^(第([一二三四五六七八九十]{1,3})部分)\s*[:：、，,.]?\s*(.*)$")),
+    ("latin", re.compile(r"^(([a-z])[.)])\s*([\u4e00-\u9fff（(“].*)$")),
     ("par", re.compile(r"^(\(\s*(\d{1,2})\s*\))\s*(.*)$")),
     ("ar_paren", re.compile(r"^((\d{1,2})\))\s*(.*)$")),
     ("circled", re.compile(r"^(([\u2460-\u2473]))\s*(.*)$")),
@@ -74,6 +83,18 @@ def parse_marker(line: str) -> Marker | None:
             rest = stripped[label_len:].strip()
             return Marker(family, ordinal, label, rest) if ordinal else None
         raw = m.group(2)
+        if family == "dec":
+            parts = raw.split(".")
+            family = f"dec{len(parts)}"
+            raw = parts[-1]
+            if len(parts) == 1 and not bare_heading(m.group(3)):
+                continue  # "1 总则" is a heading; "1 月份…" a number in prose
+        elif family == "pad" and not bare_heading(m.group(3)):
+            continue
+        elif family == "word":
+            family = "word" + re.sub(r"[\s\d一二三四五六七八九十]", "", m.group(1))
+        elif family == "latin":
+            raw = str(ord(raw) - ord("a") + 1)
         if family == "circled":
             ordinal = ord(raw) - 0x2460 + 1
         elif family == "u3220":
@@ -83,12 +104,20 @@ def parse_marker(line: str) -> Marker | None:
         if not ordinal:
             return None
         rest = stripped[label_len:].strip()
+        if family.startswith(("word", "step", "part")):
+            rest = rest.lstrip(":：、，,.． ")
         if family in LAW_HEADINGS and ("。" in rest or "，" in rest):
             return None  # prose that happens to start with 第一章…
         if family == "ar" and re.match(r"^[%‰]", rest):
             return None  # "5.%" is a number in prose, not an item
         return Marker(family, ordinal, label, rest)
     return None
+
+
+def bare_heading(text: str) -> bool:
+    """A short line with no sentence punctuation: a heading, not prose."""
+    t = text.strip()
+    return 0 < len(t) <= 30 and not any(c in t for c in "。；;，,：:！!？?")
 
 
 # Inline runs: 一是…二是…, 一要…二要…  The first marker must follow a sentence boundary;

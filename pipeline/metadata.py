@@ -8,6 +8,7 @@ are plain text after a colon, or in the next cell. 文号 bracket variants are n
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from pipeline.schema import Reference
 from pipeline.text import nfkc
@@ -200,7 +201,7 @@ def table_values(rows: list[list[str]]) -> dict[str, str]:
     a key cell ending in a label word names the field of the cell after it."""
     out: dict[str, str] = {}
     for row in rows:
-        for key, value in zip(row, row[1:]):
+        for key, value in pairwise(row):
             k = _NOT_LABEL.sub("", key)
             if not k or len(k) > 20:
                 continue

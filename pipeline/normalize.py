@@ -14,7 +14,14 @@ from urllib.parse import urljoin
 from pipeline.decode import decode
 from pipeline.html_extract import PageParts, extract
 from pipeline.markers import parse_marker
-from pipeline.metadata import find_doc_numbers, iso_date, label_values, normalize_doc_number, references, table_values
+from pipeline.metadata import (
+    find_doc_numbers,
+    iso_date,
+    label_values,
+    normalize_doc_number,
+    references,
+    table_values,
+)
 from pipeline.schema import Attachment, Document
 from pipeline.structure import Line, Structured, structure
 from pipeline.text import clean_line, count_cjk

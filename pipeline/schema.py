@@ -8,8 +8,8 @@ them without importing any parsing code, and both round-trip through dicts (JSON
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
 from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 DOCUMENT_KINDS = ("notice", "opinion", "plan", "regulation", "interpretation", "qa", "other")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from pipeline.markers import LAW_FAMILIES, LAW_HEADINGS, Marker, inline_runs, parse_marker
 from pipeline.metadata import cn_number, iso_date
-from pipeline.schema import Measure, Section, Table
+from pipeline.schema import Item, Measure, Section, Table
 from pipeline.text import norm_text, text_hash
 
 
@@ -75,6 +75,7 @@ _TOC = re.compile(r"^目\s*录$")
 _NOTE = re.compile(r"^[(（]此件.{0,12}[)）]$")
 _CONTACT = re.compile(r"^(联系人|联系电话|联系方式|咨询电话|抄送|抄报)[:：]")
 _SENTENCE_END = "。；;！!？?"
+_LAW_RANK = {"bian": 0, "zhang": 1, "jie": 2, "tiao": 3}
 
 
 def structure(lines: list[Line], titles: list[str]) -> Structured:
@@ -389,6 +390,11 @@ def _build_tree(lines: list[Line]) -> tuple[Node, str, str]:
         families = [n.family for n in stack]
         if marker.family in families:
             del stack[families.index(marker.family) :]
+        if marker.family in _LAW_RANK:
+            # a 章 closes the open 条 (and a 节 the open 节 and 条) even when no 第一章 line opened them:
+            # a republished law that drops its 第一章 heading keeps its 第二章… (trap 3)
+            while len(stack) > 1 and _LAW_RANK.get(stack[-1].family or "", -1) >= _LAW_RANK[marker.family]:
+                stack.pop()
         stack[-1].children.append(node)
         stack.append(node)
         last[marker.family] = ordinal
@@ -402,6 +408,13 @@ def _plausible(marker: Marker, stack: list[Node], last: dict[str, int]) -> bool:
         return True  # a dropped numeral: the count says which it is
     fam = marker.family
     families = [n.family for n in stack]
+    if fam.startswith("dec") and fam != "dec1":
+        # 2.1.3 belongs under the open 2.1: its number says so
+        parent = next((n for n in reversed(stack) if n.family == f"dec{int(fam[3:]) - 1}"), None)
+        if parent is None or parent.marker is None or not marker.label.startswith(parent.marker.label + "."):
+            return False
+    if fam not in families and fam not in last and fam in ("pad", "latin", "dec1") and marker.ordinal != 1:
+        return False  # these families are read only from their first item: 01, a., 1
     if fam in families:
         sibling = stack[families.index(fam)]
         prev = sibling.ordinal or 0
@@ -594,7 +607,11 @@ def _answer(node: Node) -> str | None:
 
 
 def _article(node: Node, path: str) -> list[Measure]:
-    """One measure per 条, or one per 款 when a 条 has several paragraphs; 项 stay with their 款."""
+    """One measure per 条, or one per 款 when a 条 has several paragraphs; 项 stay with their 款.
+
+    The 项 （一） (and 目 1. under them) stay in the 款's text, which is what is matched, and are
+    also kept as the measure's items, so the tree shows them (DESIGN.md, "The schema").
+    """
     marker = node.marker
     assert marker is not None
     clauses: list[list[str]] = [[marker.rest]] if marker.rest else []
@@ -606,11 +623,29 @@ def _article(node: Node, path: str) -> list[Measure]:
     if not clauses:
         return [_measure(marker.label, path, "")]
     if len(clauses) == 1:
-        return [_measure(marker.label, path, "\n".join(clauses[0]))]
+        return [_with_items(_measure(marker.label, path, "\n".join(clauses[0])), clauses[0])]
     return [
-        _measure(f"{marker.label}第{_cn_ordinal(i)}款", f"{path}.{i}", "\n".join(c))
+        _with_items(_measure(f"{marker.label}第{_cn_ordinal(i)}款", f"{path}.{i}", "\n".join(c)), c)
         for i, c in enumerate(clauses, start=1)
     ]
+
+
+def _with_items(measure: Measure, paras: list[str]) -> Measure:
+    """The numbered lines of a 条 or 款 as its items: 项 （一）, 目 1. under a 项 (depth by first appearance)."""
+    stack: list[tuple[str, Item]] = []
+    for para in paras[1:]:
+        m = parse_marker(para)
+        if m is None or m.family in LAW_FAMILIES:
+            if stack:
+                stack[-1][1].text += "\n" + para
+            continue
+        item = Item(label=m.label, text=m.rest)
+        families = [f for f, _ in stack]
+        if m.family in families:
+            del stack[families.index(m.family):]
+        (stack[-1][1].items if stack else measure.items).append(item)
+        stack.append((m.family, item))
+    return measure
 
 
 def _cn_ordinal(n: int) -> str:
