@@ -8,6 +8,7 @@ layout table (one column, or cells holding whole paragraphs) is read as ordinary
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -102,9 +103,18 @@ class _Walker:
             self.parts.append(tail)
 
 
-def _hidden(el: etree._Element) -> bool:
+def is_hidden(el: etree._Element) -> bool:
+    """Not shown by the page: display:none, the hidden attribute, or a framework's hiding class
+    (Angular's ng-hide, Bootstrap's d-none) — a single-page app keeps unused templates that way."""
     style = (el.get("style") or "").replace(" ", "").lower()
-    return "display:none" in style or el.get("hidden") is not None or el.get("aria-hidden") == "true"
+    if "display:none" in style or el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    cls = el.get("class")
+    return bool(cls) and bool(_HIDING_CLASS.search(cls))
+
+
+_HIDING_CLASS = re.compile(r"(?:^|\s)(?:ng-hide|d-none)(?:$|\s)")
+_hidden = is_hidden
 
 
 def _is_data_table(table: etree._Element) -> bool:

@@ -17,7 +17,7 @@ import lxml.html
 from lxml import etree
 
 from pipeline.chrome import trim_chrome
-from pipeline.html_blocks import Block, element_blocks, text_content
+from pipeline.html_blocks import Block, element_blocks, is_hidden, text_content
 from pipeline.text import count_cjk
 
 
@@ -42,10 +42,13 @@ CONTAINERS: tuple[tuple[str, Callable[[_Attrs], bool]], ...] = (
     ("vsb", lambda a: a.id.startswith("vsb_content")),
     ("article-content", lambda a: "article-content" in a.cls or "article_content" in a.cls),
     ("content_article", lambda a: "content_article" in a.cls or "pages_content" in a.cls),
+    # single-page apps bind the document into a named box: <div id="wenzhang-content" ng-bind-html=…>
+    ("named-content", lambda a: bool(_NAMED_CONTENT.search(a.id)) or a.tag == "div" and bool(_NAMED_CONTENT.search(a.cls))),
     ("generic", lambda a: a.tag == "article" or a.id in ("content", "article") or a.cls in ("content", "article")),
 )
 # Every rule above needs one of these in its id or class (or wzades, or an <article>): elements
 # without them, most of a page, are skipped before any rule runs.
+_NAMED_CONTENT = re.compile(r"(?:^|\s)[a-z]+[-_]content(?:$|\s)", re.I)
 _CONTAINER_HINT = re.compile(r"CONTENT|content|TRS_|zoom|Zoom|info_cont|article")
 _HANWEB = re.compile(r"<!--\s*ZJEG_RSS\.content\.begin\s*-->(.*?)<!--\s*ZJEG_RSS\.content\.end\s*-->", re.S | re.I)
 _GKMLPT = re.compile(r"DETAIL\s*[:=]\s*\{")
@@ -143,8 +146,14 @@ def _find_container(root: etree._Element, text: str, gk: dict) -> tuple[etree._E
 def _container_candidates(root: etree._Element) -> list[tuple[etree._Element, _Attrs]]:
     """Elements (in document order) that some container rule might accept, with their attributes."""
     out = []
+    hidden: list[etree._Element] = []
     for el in _document_elements(root):
         id_, cls, wz = el.get("id") or "", el.get("class") or "", el.get("wzades") or ""
+        if hidden and _inside(el, hidden[-1]):
+            continue  # a copy the page does not show (an ng-hide template) is no body
+        if is_hidden(el):
+            hidden.append(el)
+            continue
         if wz or el.tag == "article" or _CONTAINER_HINT.search(f"{id_}\n{cls}"):
             out.append((el, _Attrs(el.tag, id_, cls, wz)))
     return out

@@ -217,6 +217,8 @@ def _fill(doc: Document, st: Structured) -> None:
     doc.body_title = st.body_title
     doc.preamble = st.preamble
     doc.closing = st.closing
+    if not doc.written_date:
+        doc.written_date = st.signature_date  # 成文日期 is the signature's date where no field says it
     doc.sections = st.sections
     for name in st.attachment_names:
         if not any(a.name.startswith(name) or name in a.name for a in doc.attachments):

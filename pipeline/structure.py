@@ -59,13 +59,14 @@ class Structured:
     closing: str = ""
     sections: list[Section] = field(default_factory=list)
     attachment_names: list[str] = field(default_factory=list)
+    signature_date: str = ""  # ISO date of the first signature (发文机关署名 + 成文日期), "" if none
 
 
 _COVER = re.compile(
     r"(印发给你们|现予印发|现印发|现将.{0,80}印发|予以印发|现予发布|现予公布|现发布|转发给你们|现转发|"
     r"请认真贯彻|请遵照执行|请认真组织实施|请结合实际|请认真执行|请贯彻执行)"
 )
-_SIGNATURE_ORG = re.compile(r"^[\u4e00-\u9fff（）()、\s]{2,40}(政府|委员会|局|厅|办公室|办公厅|部|院|中心|会|处|所|公司|小组|领导小组|街道办事处)$")
+_SIGNATURE_ORG = re.compile(r"^[\u4e00-\u9fff（）()、\s]{2,40}(政府|委员会|局|厅|办公室|办公厅|部|院|中心|会|处|所|公司|小组|领导小组|街道办事处|分行|总队|调查队|联社)$")
 _ATTACH_OPEN = re.compile(r"^附\s*[件表]\s*(\d{1,2})?\s*[:：]?\s*$")
 _ATTACH_NAMED = re.compile(r"^附\s*件\s*(\d{1,2})?\s*[:：]\s*(.+)$")
 _LIST_NUMBER = re.compile(r"^\s*\d{1,2}\s*[.．、]\s*")
@@ -75,12 +76,14 @@ _TOC = re.compile(r"^目\s*录$")
 _NOTE = re.compile(r"^[(（]此件.{0,12}[)）]$")
 _CONTACT = re.compile(r"^(联系人|联系电话|联系方式|咨询电话|抄送|抄报)[:：]")
 _SENTENCE_END = "。；;！!？?"
+_NOTE_HEADING = re.compile(r"^(?:注释|注|附注|备注|说明|资料来源|(?P<tip>小贴士|温馨提示|注意事项|特别提示))\s*[:：]?$")
 _LAW_RANK = {"bian": 0, "zhang": 1, "jie": 2, "tiao": 3}
 
 
 def structure(lines: list[Line], titles: list[str]) -> Structured:
     out = Structured()
     lines = _drop_repeats(_skip_toc(lines))
+    out.signature_date = _signature_date(lines)
     lines, cover, out.body_title = _split_cover(lines)
     out.cover_note = "\n".join(x.text for x in _drop_titles(cover, titles) if x.table is None)
     lines = _drop_titles(lines, [*titles, out.body_title])
@@ -278,6 +281,23 @@ def _is_joint_signature(t: str) -> bool:
     return len(parts) >= 2 and all(_SIGNATURE_ORG.match(p) for p in parts)
 
 
+def _signature_date(lines: list[Line]) -> str:
+    """The date under the first signature: a date line just below a line of issuing bodies, after
+    some text (a date at the head of a page, under the title, dates a briefing, not a document)."""
+    seen_text = False
+    for i, line in enumerate(lines):
+        t = line.text.strip()
+        if line.table is None and seen_text and _is_date_line(t) and i > 0 and _signature_line(lines[i - 1].text):
+            return iso_date(t)
+        seen_text = seen_text or (line.table is None and len(t) >= 30)
+    return ""
+
+
+def _signature_line(text: str) -> bool:
+    parts = text.replace("\u3000", " ").split()
+    return bool(parts) and all(_SIGNATURE_ORG.match(p) for p in parts)
+
+
 def _split_cover(lines: list[Line]) -> tuple[list[Line], list[Line], str]:
     """A 印发 notice is two documents: the cover notice, then the attached one with its own title."""
     first_marker = next((i for i, x in enumerate(lines) if x.table is None and parse_marker(x.text)), len(lines))
@@ -376,6 +396,16 @@ def _build_tree(lines: list[Line]) -> tuple[Node, str, str]:
             marker = None  # 项 and 目 inside a 条 are part of its text
         if marker and not _plausible(marker, stack, last):
             marker = None
+        if marker is None and _NOTE_HEADING.match(text):
+            # an unnumbered heading over numbered notes (注释：1.… 2.…): a document-wide note closes
+            # every open level, a tip (小贴士) stays under the item it follows; it adds no level
+            if not _NOTE_HEADING.match(text).group("tip"):
+                del stack[1:]
+            last["note"] = last.get("note", 0) + 1
+            node = Node(marker=Marker("note", None, "", text.rstrip(":：")), ordinal=last["note"])
+            stack[-1].children.append(node)
+            stack.append(node)
+            continue
         if marker is None:
             if _is_signature(text):
                 tail.append(text)
@@ -493,9 +523,14 @@ def _node(node: Node, parent_path: str, level: int, group_level: bool, seen: set
     marker = node.marker
     assert marker is not None
     sep = "" if parent_path.endswith("/") or not parent_path else "."
-    path = _unique(f"{parent_path}{sep}{node.ordinal}", seen)
     fam = marker.family
+    path = _unique(f"{parent_path}{sep}{'n' if fam == 'note' else ''}{node.ordinal}", seen)
 
+    if fam == "note":
+        sec = Section(label="", ordinal=None, level=level, path=path, title=marker.rest,
+                      text="\n".join(node.paras), tables=node.tables)
+        _children_into(sec, node, level - 1, seen)
+        return sec
     if fam in LAW_HEADINGS:
         sec = Section(label=marker.label, ordinal=node.ordinal, level=level, path=path, title=marker.rest,
                       text="\n".join(node.paras), tables=node.tables, inferred=node.inferred)
