@@ -43,7 +43,7 @@ CONTAINERS: tuple[tuple[str, Callable[[_Attrs], bool]], ...] = (
     ("article-content", lambda a: "article-content" in a.cls or "article_content" in a.cls),
     ("content_article", lambda a: "content_article" in a.cls or "pages_content" in a.cls),
     # single-page apps bind the document into a named box: <div id="wenzhang-content" ng-bind-html=…>
-    ("named-content", lambda a: bool(_NAMED_CONTENT.search(a.id)) or a.tag == "div" and bool(_NAMED_CONTENT.search(a.cls))),
+    ("named-content", lambda a: bool(_NAMED_CONTENT.search(a.id)) or (a.tag == "div" and bool(_NAMED_CONTENT.search(a.cls)))),
     ("generic", lambda a: a.tag == "article" or a.id in ("content", "article") or a.cls in ("content", "article")),
 )
 # Every rule above needs one of these in its id or class (or wzades, or an <article>): elements
