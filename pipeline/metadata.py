@@ -95,6 +95,9 @@ def find_doc_numbers(text: str) -> list[tuple[str, str]]:
         raw = m.group(0).strip()
         found = m.group("agency") or m.group("agency3")
         agency = _AGENCY_HEAD.sub("", found)
+        at = m.start("agency") if m.group("agency") else m.start("agency3")
+        if agency[:1] in "年月日号" and at > 0 and folded[at - 1].isdigit():
+            agency = agency[1:]  # "…7月27日中华人民共和国国务院令": the 日 ends the date before it
         if not agency:
             continue
         raw = raw[raw.index(found) + len(found) - len(agency) :]

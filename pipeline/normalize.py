@@ -225,7 +225,7 @@ def _fill(doc: Document, st: Structured) -> None:
             doc.attachments.append(Attachment(name=name, url="", ext=""))
     if not doc.doc_number_raw:
         # a 文号 printed on its own line at the head of the body (gz-11: empty in the table)
-        for line in (doc.cover_note or doc.preamble).split("\n")[:3]:
+        for line in (st.masthead or doc.cover_note or doc.preamble).split("\n")[:3]:
             found = find_doc_numbers(line)
             if found and len(line) <= 30:
                 doc.doc_number_raw = found[0][0]

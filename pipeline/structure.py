@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.markers import LAW_FAMILIES, LAW_HEADINGS, Marker, inline_runs, parse_marker
-from pipeline.metadata import cn_number, iso_date
+from pipeline.metadata import cn_number, find_doc_numbers, iso_date
 from pipeline.schema import Item, Measure, Section, Table
 from pipeline.text import norm_text, text_hash
 
@@ -59,11 +59,12 @@ class Structured:
     closing: str = ""
     sections: list[Section] = field(default_factory=list)
     attachment_names: list[str] = field(default_factory=list)
+    masthead: str = ""  # the 文号 / 令 lines printed under the title of a document without a cover
     signature_date: str = ""  # ISO date of the first signature (发文机关署名 + 成文日期), "" if none
 
 
 _COVER = re.compile(
-    r"(印发给你们|现予印发|现印发|现将.{0,80}印发|予以印发|现予发布|现予公布|现发布|转发给你们|现转发|"
+    r"(印发给你们|现予印发|现印发|现将.{0,80}(?:印发|公布|发布)|予以印发|现予发布|现予公布|现发布|转发给你们|现转发|"
     r"请认真贯彻|请遵照执行|请认真组织实施|请结合实际|请认真执行|请贯彻执行)"
 )
 _SIGNATURE_ORG = re.compile(r"^[\u4e00-\u9fff（）()、\s]{2,40}(政府|委员会|局|厅|办公室|办公厅|部|院|中心|会|处|所|公司|小组|领导小组|街道办事处|分行|总队|调查队|联社)$")
@@ -74,9 +75,12 @@ _ANSWER = re.compile(r"^答\s*[:：]\s*")
 _QUESTION = re.compile(r"^问\s*[:：]\s*")
 _TOC = re.compile(r"^目\s*录$")
 _NOTE = re.compile(r"^[(（]此件.{0,12}[)）]$")
+# an editor's note on a line of its own: （此件公开发布）, （本文有删减）, （有删减）
+_EDITORIAL = re.compile(r"^[(（](?:此件|本文|有删减|略|全文)[^()（）]{0,12}[)）]$")
 _CONTACT = re.compile(r"^(联系人|联系电话|联系方式|咨询电话|抄送|抄报)[:：]")
 _SENTENCE_END = "。；;！!？?"
 _NOTE_HEADING = re.compile(r"^(?:注释|注|附注|备注|说明|资料来源|(?P<tip>小贴士|温馨提示|注意事项|特别提示))\s*[:：]?$")
+_SALUTATION = re.compile(r"^[^。；;！？?!]{2,120}[：:]$")
 _LAW_RANK = {"bian": 0, "zhang": 1, "jie": 2, "tiao": 3}
 
 
@@ -87,11 +91,16 @@ def structure(lines: list[Line], titles: list[str]) -> Structured:
     lines, cover, out.body_title = _split_cover(lines)
     out.cover_note = "\n".join(x.text for x in _drop_titles(cover, titles) if x.table is None)
     lines = _drop_titles(lines, [*titles, out.body_title])
+    if not cover:
+        lines, out.masthead = _split_masthead(lines)
     for scope in _scopes(lines, out.attachment_names):
         root, preamble, closing = _build_tree(scope.lines)
         if not root.children and not scope.prefix:
             # no numbering at all (a 决议, a news-style notice): each paragraph is a measure
-            root.children, preamble = _paragraph_nodes(preamble), ""
+            # but the salutation (主送机关：) above them is no measure
+            paras = preamble.split("\n")
+            head = 1 if len(paras) > 1 and _SALUTATION.match(paras[0].strip()) else 0
+            root.children, preamble = _paragraph_nodes("\n".join(paras[head:])), "\n".join(paras[:head])
         parts = _split_restarts(root)
         root = parts[0][0]
         sections = _convert(root, scope.prefix)
@@ -281,6 +290,24 @@ def _is_joint_signature(t: str) -> bool:
     return len(parts) >= 2 and all(_SIGNATURE_ORG.match(p) for p in parts)
 
 
+_ORDER_HEAD = re.compile(r"^[\u4e00-\u9fff]{2,20}令$|^第\s*\d{1,5}\s*号$")
+
+
+def _split_masthead(lines: list[Line]) -> tuple[list[Line], str]:
+    """The head of a document printed without a cover: its 文号 line, or a 令's "…令 / 第706号",
+    is metadata, not text: it would become the preamble or, in an unnumbered text, a measure."""
+    head: list[str] = []
+    i = 0
+    while i < min(len(lines), 4) and lines[i].table is None:
+        t = lines[i].text.strip()
+        number = find_doc_numbers(t)
+        if not (_ORDER_HEAD.match(t) or (number and len(norm_text(t)) <= len(norm_text(number[0][0])) + 2)):
+            break
+        head.append(t)
+        i += 1
+    return lines[i:], "\n".join(head)
+
+
 def _signature_date(lines: list[Line]) -> str:
     """The date under the first signature: a date line just below a line of issuing bodies, after
     some text (a date at the head of a page, under the title, dates a briefing, not a document)."""
@@ -308,20 +335,24 @@ def _split_cover(lines: list[Line]) -> tuple[list[Line], list[Line], str]:
         for j in range(i + 1, min(i + 8, len(lines))):
             if _is_date_line(lines[j].text):
                 k = j + 1
-                while k < len(lines) and _NOTE.match(lines[k].text.strip()):
+                while k < len(lines) and _EDITORIAL.match(lines[k].text.strip()):
                     k += 1
-                title = ""
-                if k < len(lines) and _looks_like_title(lines[k].text):
-                    title = lines[k].text
+                cover_end = k
+                # the attached document's title, wrapped over up to three lines (trap 5)
+                pieces: list[str] = []
+                while k < len(lines) and len(pieces) < 3 and lines[k].table is None and _looks_like_title(lines[k].text) \
+                        and sum(map(len, pieces)) + len(lines[k].text.strip()) <= 80:
+                    pieces.append(lines[k].text.strip())
                     k += 1
-                return lines[k:], lines[: k - (1 if title else 0)], title
+                return lines[k:], lines[:cover_end], "".join(pieces)
         return lines, [], ""
     return lines, [], ""
 
 
 def _looks_like_title(text: str) -> bool:
     t = text.strip()
-    return 4 <= len(t) <= 80 and not any(c in t for c in "。；：:，") and parse_marker(t) is None
+    return (4 <= len(t) <= 80 and not any(c in t for c in "。；：:，") and parse_marker(t) is None
+            and not t.startswith(("（", "(")) and not _is_date_line(t))
 
 
 def _scopes(lines: list[Line], attachment_names: list[str]) -> list[Scope]:
