@@ -18,7 +18,7 @@ from lxml import etree
 
 from pipeline.chrome import trim_chrome
 from pipeline.html_blocks import Block, element_blocks, is_hidden, text_content
-from pipeline.text import count_cjk
+from pipeline.text import count_cjk, strip_invisible
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ class PageParts:
     h1: str = ""
     links: list[tuple[str, str]] = field(default_factory=list)  # every (text, href) on the page
     gkmlpt: dict = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)  # quality flags of the parse (deep_nesting)
 
 
 def parse_html(text: str) -> etree._Element | None:
@@ -74,24 +75,60 @@ def parse_html(text: str) -> etree._Element | None:
     return _parse(text, _HTML_PARSER)
 
 
-def _parse(text: str, parser: etree.HTMLParser) -> etree._Element | None:
+def _parse(text: str, parser: etree.HTMLParser, flags: list[str] | None = None) -> etree._Element | None:
+    """Parse with libxml2's default limits; a page nested deeper than 255 elements is parsed again.
+
+    libxml2 stops at depth 256 and silently drops everything below (F16: the page became "no
+    policy text"), so such a page is parsed again with huge_tree (depth 2048), and beyond that
+    with its nesting flattened; `flags` says which it took (deep_nesting, deep_nesting_flattened).
+    """
     text = text.lstrip("\ufeff")
     if not text.strip():
         return None
+    data = text.encode("utf-8", "replace")
     try:
-        return lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
+        root = lxml.html.document_fromstring(data, parser=parser)
+        if not _too_deep(parser):
+            return root
+        huge = _HUGE[parser is _HTML_PARSER]
+        root = lxml.html.document_fromstring(data, parser=huge)
+        if not _too_deep(huge):
+            _note(flags, "deep_nesting")
+            return root
+        _note(flags, "deep_nesting_flattened")
+        flat = _NESTING.sub(lambda m: "<br>" if m.group(1).lower() in _BREAKING else "", text)
+        return lxml.html.document_fromstring(flat.encode("utf-8", "replace"), parser=huge)
     except (etree.ParserError, ValueError):
         return None
+
+
+def _too_deep(parser: etree.HTMLParser) -> bool:
+    last = parser.error_log.last_error
+    return last is not None and "Excessive depth" in last.message
+
+
+def _note(flags: list[str] | None, flag: str) -> None:
+    if flags is not None and flag not in flags:
+        flags.append(flag)
 
 
 _HTML_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=False, recover=True)
 # The same libxml2 parse with plain etree elements, for extract: lxml.html's element classes
 # are chosen by a Python callback each time lxml hands out an element (~0.5 µs each).
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=False, recover=True)
+_HUGE = {
+    True: lxml.html.HTMLParser(encoding="utf-8", remove_comments=False, recover=True, huge_tree=True),
+    False: etree.HTMLParser(encoding="utf-8", remove_comments=False, recover=True, huge_tree=True),
+}
+# Wrapper tags whose nesting carries no text of its own: dropped (a block one leaves a line break)
+# when even huge_tree cannot hold the page.
+_NESTING = re.compile(r"</?(div|section|article|center|span|font|b|strong|em|i|u)\b[^>]*>", re.I)
+_BREAKING = frozenset(("div", "section", "article", "center"))
 
 
 def extract(text: str) -> PageParts:
-    root = _parse(text, _PARSER)
+    flags: list[str] = []
+    root = _parse(text, _PARSER, flags)
     if root is None:
         return PageParts(blocks=[], container="none")
     meta = _meta_tags(root)
@@ -102,10 +139,12 @@ def extract(text: str) -> PageParts:
 
     body_el, container = _find_container(root, text, gk)
     if body_el is None:
-        return PageParts(blocks=[], container="none", meta=meta, html_title=html_title, h1=h1, links=links, gkmlpt=gk)
+        return PageParts(blocks=[], container="none", meta=meta, html_title=html_title, h1=h1, links=links, gkmlpt=gk,
+                         flags=flags)
     blocks = trim_chrome(element_blocks(body_el))
     outside = _outside_lines(root, body_el)
     return PageParts(
+        flags=flags,
         blocks=blocks,
         container=container,
         meta=meta,
@@ -202,7 +241,7 @@ def _meta_tags(root: etree._Element) -> dict[str, str]:
     out: dict[str, str] = {}
     for m in root.iter("meta"):
         name = (m.get("name") or "").strip()
-        content = " ".join((m.get("content") or "").split())
+        content = " ".join(strip_invisible(m.get("content") or "").split())
         if name and content and name.lower() in {n.lower() for n in _META_NAMES}:
             canonical = next(n for n in _META_NAMES if n.lower() == name.lower())
             out.setdefault(canonical, content)

@@ -24,7 +24,7 @@ from pipeline.metadata import (
 )
 from pipeline.schema import Attachment, Document
 from pipeline.structure import Line, Structured, structure
-from pipeline.text import clean_line, count_cjk
+from pipeline.text import clean_line, count_cjk, strip_invisible
 from pipeline.text_input import text_lines
 
 # The file types a link must end in to be an attachment (附件) of the page.
@@ -52,6 +52,7 @@ def normalize(data: bytes | str, url: str = "", headers: dict[str, str] | None =
             doc.quality.flags.append("encoding_fallback")
     else:
         text = data
+    text = strip_invisible(text)
     if not text.strip():
         return _flag(doc, "empty", "the page is empty")
 
@@ -61,6 +62,7 @@ def normalize(data: bytes | str, url: str = "", headers: dict[str, str] | None =
         lines = _text(text, doc, filename)
         parts = None
 
+    _strip_fields(doc)
     _quality(doc, lines)
     if not is_usable(doc):
         return doc
@@ -77,6 +79,21 @@ def normalize(data: bytes | str, url: str = "", headers: dict[str, str] | None =
     if not any(True for _ in doc.iter_measures()):
         doc.quality.flags.append("no_measures")
     return doc
+
+
+_TEXT_FIELDS = ("site", "title", "doc_number_raw", "index_number", "publisher", "category", "subject_terms", "status",
+                "source")
+
+
+def _strip_fields(doc: Document) -> None:
+    """No control or bidi character reaches a field, whatever its source (a numeric entity in a
+    <meta>, an escape in gkmlpt's JSON): they would break XML feeds and mail headers (F6, F14)."""
+    for name in _TEXT_FIELDS:
+        value = getattr(doc, name)
+        if value:
+            setattr(doc, name, clean_line(value))
+    for a in doc.attachments:
+        a.name = clean_line(a.name)
 
 
 def _flag(doc: Document, flag: str, why: str) -> Document:
@@ -112,6 +129,7 @@ def _is_html(text: str, filename: str) -> bool:
 
 def _html(text: str, doc: Document, url: str) -> tuple[list[Line], PageParts]:
     parts = extract(text)
+    doc.quality.flags.extend(parts.flags)
     if parts.container == "density":
         doc.quality.flags.append("body_by_density")
     meta = parts.meta
