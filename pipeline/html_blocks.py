@@ -124,11 +124,14 @@ class _Walker:
 def is_hidden(el: etree._Element) -> bool:
     """Not shown by the page: display:none, the hidden attribute, or a framework's hiding class
     (Angular's ng-hide, Bootstrap's d-none) — a single-page app keeps unused templates that way."""
-    style = (el.get("style") or "").replace(" ", "").lower()
-    if "display:none" in style or el.get("hidden") is not None or el.get("aria-hidden") == "true":
+    # attribute reads cost: most elements have no style and no class, and most styles say no "none"
+    style = el.get("style")
+    if style and "none" in style.lower() and "display:none" in style.replace(" ", "").lower():
+        return True
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
         return True
     cls = el.get("class")
-    return bool(cls) and bool(_HIDING_CLASS.search(cls))
+    return bool(cls) and ("-hide" in cls or "d-none" in cls) and bool(_HIDING_CLASS.search(cls))
 
 
 _HIDING_CLASS = re.compile(r"(?:^|\s)(?:ng-hide|d-none)(?:$|\s)")

@@ -185,17 +185,20 @@ def _find_container(root: etree._Element, text: str, gk: dict) -> tuple[etree._E
 def _container_candidates(root: etree._Element) -> list[tuple[etree._Element, _Attrs]]:
     """Elements (in document order) that some container rule might accept, with their attributes."""
     out = []
-    hidden: list[etree._Element] = []
     for el in _document_elements(root):
         id_, cls, wz = el.get("id") or "", el.get("class") or "", el.get("wzades") or ""
-        if hidden and _inside(el, hidden[-1]):
-            continue  # a copy the page does not show (an ng-hide template) is no body
-        if is_hidden(el):
-            hidden.append(el)
-            continue
-        if wz or el.tag == "article" or _CONTAINER_HINT.search(f"{id_}\n{cls}"):
+        if (wz or el.tag == "article" or _CONTAINER_HINT.search(f"{id_}\n{cls}")) and not _shown_nowhere(el):
             out.append((el, _Attrs(el.tag, id_, cls, wz)))
     return out
+
+
+def _shown_nowhere(el: etree._Element) -> bool:
+    """The element or one around it is hidden: a copy the page does not show (an ng-hide template) is no body."""
+    while el is not None:
+        if isinstance(el.tag, str) and is_hidden(el):
+            return True
+        el = el.getparent()
+    return False
 
 
 def _top_elements(root: etree._Element) -> list[etree._Element]:

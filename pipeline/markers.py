@@ -127,7 +127,47 @@ _BOUNDARY = "。；;：:，,！!？?\n "
 
 
 def inline_runs(text: str) -> list[tuple[int, str]] | None:
-    """Start offsets and labels of an 一是/二是… run of two or more, or None."""
+    """Start offsets and labels of an 一是/二是… run of two or more, or of numbered items printed
+    inside the paragraph after a colon (…如下：1.…；2.…, …条件：（一）…；（二）…), or None."""
+    return _shi_runs(text) or numbered_runs(text, after_colon=True)
+
+
+# a numbered item inside running text: 1. 1、 1． (1) （1） （一）
+_NUM_ITEM = re.compile(r"(\d{1,2})([.．、])(?!\d)|([（(])(\d{1,2}|[一二三四五六七八九十]{1,3})([)）])")
+_ITEM_BOUNDARY = "；;。"
+
+
+def numbered_runs(text: str, after_colon: bool = False) -> list[tuple[int, str]] | None:
+    """Items numbered 1, 2, 3… inside one paragraph, each after a ； or 。: start offsets and labels.
+
+    The first is 1 and opens the text (or, with after_colon, follows a colon); each next one is
+    printed the same way (1. then 2., （一） then （二）) right after a sentence boundary.
+    """
+    for first in _NUM_ITEM.finditer(text):
+        number = first.group(1) or first.group(4)
+        if cn_number(number) != 1:
+            continue
+        before = text[: first.start()].rstrip()
+        if not (before.endswith(("：", ":")) if after_colon else not before):
+            continue
+        arabic = first.group(1) is not None
+        found = [(first.start(), first.group(0))]
+        pos, n = first.end(), 2
+        while True:
+            token = f"{n}{first.group(2)}" if arabic else f"{first.group(3)}{n if number.isdigit() else _cn(n)}{first.group(5)}"
+            i = text.find(token, pos)
+            while i != -1 and not text[:i].rstrip().endswith(tuple(_ITEM_BOUNDARY)):
+                i = text.find(token, i + 1)
+            if i == -1:
+                break
+            found.append((i, token))
+            pos, n = i + len(token), n + 1
+        if len(found) >= 2:
+            return found
+    return None
+
+
+def _shi_runs(text: str) -> list[tuple[int, str]] | None:
     for first in _INLINE.finditer(text):
         if cn_number(first.group(1)) != 1:
             continue

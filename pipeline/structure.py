@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.markers import LAW_FAMILIES, LAW_HEADINGS, Marker, inline_runs, parse_marker
+from pipeline.markers import LAW_FAMILIES, LAW_HEADINGS, Marker, inline_runs, numbered_runs, parse_marker
 from pipeline.metadata import cn_number, find_doc_numbers, iso_date
 from pipeline.schema import Item, Measure, Section, Table
 from pipeline.text import norm_text, text_hash
@@ -79,7 +79,7 @@ _NOTE = re.compile(r"^[(（]此件.{0,12}[)）]$")
 _EDITORIAL = re.compile(r"^[(（](?:此件|本文|有删减|略|全文)[^()（）]{0,12}[)）]$")
 _CONTACT = re.compile(r"^(联系人|联系电话|联系方式|咨询电话|抄送|抄报)[:：]")
 _SENTENCE_END = "。；;！!？?"
-_NOTE_HEADING = re.compile(r"^(?:注释|注|附注|备注|说明|资料来源|(?P<tip>小贴士|温馨提示|注意事项|特别提示))\s*[:：]?$")
+_NOTE_HEADING = re.compile(r"^(?:注释|注|附注|备注|说明|资料来源|小贴士|温馨提示|注意事项|特别提示)\s*[:：]?$")
 _SALUTATION = re.compile(r"^[^。；;！？?!]{2,120}[：:]$")
 _LAW_RANK = {"bian": 0, "zhang": 1, "jie": 2, "tiao": 3}
 
@@ -90,7 +90,7 @@ def structure(lines: list[Line], titles: list[str]) -> Structured:
     out.signature_date = _signature_date(lines)
     lines, cover, out.body_title = _split_cover(lines)
     out.cover_note = "\n".join(x.text for x in _drop_titles(cover, titles) if x.table is None)
-    lines = _drop_titles(lines, [*titles, out.body_title])
+    lines = _split_item_lines(_drop_titles(lines, [*titles, out.body_title]))
     if not cover:
         lines, out.masthead = _split_masthead(lines)
     for scope in _scopes(lines, out.attachment_names):
@@ -132,6 +132,26 @@ def structure(lines: list[Line], titles: list[str]) -> Structured:
                     out.sections.append(body)
             out.sections.extend(sections)
     return out
+
+
+def _split_item_lines(lines: list[Line]) -> list[Line]:
+    """A paragraph printing several numbered items (1.…；2.…；3.…) is one line per item: they are
+    siblings of the items printed on lines of their own."""
+    out: list[Line] = []
+    for line in lines:
+        runs = numbered_runs(line.text) if line.table is None and _ITEM_HINT.search(line.text) else None
+        if not runs:
+            out.append(line)
+            continue
+        ends = [start for start, _ in runs[1:]] + [len(line.text)]
+        head = line.text[: runs[0][0]].strip()
+        if head:
+            out.append(Line(text=head))
+        out.extend(Line(text=line.text[start:end].strip()) for (start, _), end in zip(runs, ends, strict=True))
+    return out
+
+
+_ITEM_HINT = re.compile(r"[；;。]\s*(?:\d{1,2}[.．、]|[（(](?:\d{1,2}|[一二三四五六七八九十]{1,3})[)）])")
 
 
 def _paragraph_nodes(preamble: str) -> list[Node]:
@@ -414,7 +434,8 @@ def _build_tree(lines: list[Line]) -> tuple[Node, str, str]:
     last: dict[str, int] = {}
     preamble: list[str] = []
     tail: list[str] = []
-    for line in lines:
+    last_top = _last_top_marker(lines)
+    for i, line in enumerate(lines):
         if line.table is not None:
             stack[-1].tables.append(line.table)
             continue
@@ -428,10 +449,13 @@ def _build_tree(lines: list[Line]) -> tuple[Node, str, str]:
         if marker and not _plausible(marker, stack, last):
             marker = None
         if marker is None and _NOTE_HEADING.match(text):
-            # an unnumbered heading over numbered notes (注释：1.… 2.…): a document-wide note closes
-            # every open level, a tip (小贴士) stays under the item it follows; it adds no level
-            if not _NOTE_HEADING.match(text).group("tip"):
+            # an unnumbered heading over numbered notes (注：（1）…, 小贴士): it adds no level and sits
+            # under the labelled item it belongs to, not under that item's last leaf; after the last
+            # top-level item it is the document's (注释：1.… at the end of a 公报)
+            if i > last_top:
                 del stack[1:]
+            elif len(stack) > 2 and not stack[-1].children:
+                stack.pop()
             last["note"] = last.get("note", 0) + 1
             node = Node(marker=Marker("note", None, "", text.rstrip(":：")), ordinal=last["note"])
             stack[-1].children.append(node)
@@ -461,6 +485,18 @@ def _build_tree(lines: list[Line]) -> tuple[Node, str, str]:
         last[marker.family] = ordinal
     closing = _detach_closing(root)
     return root, "\n".join(preamble), closing
+
+
+def _last_top_marker(lines: list[Line]) -> int:
+    """Index of the last line numbered in the family of the first numbered line (the top level)."""
+    top, last = None, -1
+    for i, line in enumerate(lines):
+        m = parse_marker(line.text) if line.table is None else None
+        if m is not None:
+            top = top or m.family
+            if m.family == top:
+                last = i
+    return last
 
 
 def _plausible(marker: Marker, stack: list[Node], last: dict[str, int]) -> bool:
