@@ -608,7 +608,8 @@ def _node(node: Node, parent_path: str, level: int, group_level: bool, seen: set
 
     heading, body = split_heading(marker.rest)
     if node.children:
-        text = "\n".join(([body] if body else []) + node.paras)
+        # the line's text is the title, or its heading and the rest: never title and text both
+        text = "\n".join(([body] if body and heading else []) + node.paras)
         sec = Section(label=marker.label, ordinal=node.ordinal, level=level, path=path, title=heading or marker.rest,
                       text=text, tables=node.tables, inferred=node.inferred)
         _children_into(sec, node, level, seen)
@@ -636,11 +637,13 @@ def _node(node: Node, parent_path: str, level: int, group_level: bool, seen: set
     runs = [m for p in paras for m in _inline_measures(p, path)]
     bare_heading = bool(heading) and not body
     if (group_level and level == 1 and bare_heading) or runs:
-        title = heading or marker.rest
-        lead = [p for p in paras if not inline_runs(p)]
-        if heading and lead and lead[0] == marker.rest:
+        # the text is what stands outside the runs, in order; the title is not repeated in it
+        lead = [p[: inline_runs(p)[0][0]].strip() if inline_runs(p) else p for p in paras]
+        if heading and marker.rest and lead and lead[0] == marker.rest:
             lead[0] = body
-        lead += [p[: inline_runs(p)[0][0]].strip() for p in paras if inline_runs(p)]
+        title = heading or (lead[0] if marker.rest and lead else marker.rest)
+        if not heading and marker.rest and lead:
+            lead = lead[1:]
         return Section(label=marker.label, ordinal=node.ordinal, level=level, path=path, title=title,
                        text="\n".join(x for x in lead if x), measures=runs, tables=node.tables, inferred=node.inferred)
     text = "\n".join(paras)
@@ -717,9 +720,13 @@ def _article(node: Node, path: str) -> list[Measure]:
     marker = node.marker
     assert marker is not None
     clauses: list[list[str]] = [[marker.rest]] if marker.rest else []
+    listing = False  # inside an unnumbered list a 款 announced with a colon (本法下列用语的含义：)
     for para in node.paras:
-        if clauses and (parse_marker(para) is not None or not clauses[-1][-1].rstrip().endswith(tuple(_SENTENCE_END + "：:"))):
-            clauses[-1].append(para)  # 项 (一)… and wrapped lines continue the 款
+        numbered = parse_marker(para) is not None
+        if clauses and len(clauses[-1]) == 1 and clauses[-1][0].rstrip().endswith(("：", ":")) and not numbered:
+            listing = True  # the definitions after "下列用语的含义：" are that 款's, one per paragraph
+        if clauses and (listing or numbered or not clauses[-1][-1].rstrip().endswith(tuple(_SENTENCE_END + "：:"))):
+            clauses[-1].append(para)  # 项 (一)…, wrapped lines and a listing continue the 款
         else:
             clauses.append([para])
     if not clauses:
