@@ -212,7 +212,14 @@ def attachment_ext(href: str, label: str) -> str:
     script's link says "实施细则.pdf"), or "" for any other link. The crawler fetches by the same rule."""
     if not href or href.startswith(("javascript:", "#", "mailto:")):
         return ""
-    m = _ATTACH_EXT.search(href) or _ATTACH_EXT.search(label)
+    path, _, query = href.partition("?")
+    m = _ATTACH_EXT.search(path.partition("#")[0])
+    if m is None and query:
+        # a download script names its file in a parameter (download.jsp?file=细则.pdf); a share
+        # widget carries the whole page URL and its picture (…&pics=https%3A%2F%2F…share.jpg)
+        m = next((v for v in (_ATTACH_EXT.search(p) for p in re.split(r"[&#]", query)
+                              if not re.search(r"%2F|/|%3A", p, re.I)) if v), None)
+    m = m or _ATTACH_EXT.search(label)
     return m.group(1).lower() if m else ""
 
 
