@@ -82,7 +82,7 @@ def _text_follows(blocks: list[Block]) -> bool:
         if is_tail_marker(b.text) and not _SOFT.match(nfkc(b.text).strip()):
             return False  # the page furniture proper starts before any more text
         t = b.text.strip()
-        if (count_cjk(t) >= 40 and t.endswith(("。", "；", "：")) and not b.links) or (parse_marker(t) and count_cjk(t) >= 10):
+        if (count_cjk(t) >= 30 and t.endswith(("。", "；", "：")) and not b.links) or (parse_marker(t) and count_cjk(t) >= 4):
             return True
     return False
 

@@ -36,7 +36,9 @@ class Block:
 
 def element_blocks(root: etree._Element) -> list[Block]:
     out: list[Block] = []
-    _Walker(out).walk(root)
+    walker = _Walker(out)
+    walker.walk(root)
+    walker.flush()  # an inline root (a label in a lone <span>) has no block end to flush it
     return [b for b in out if b.table is not None or b.text]
 
 
