@@ -243,7 +243,7 @@ def test_control_and_bidi_characters_never_reach_text_or_fields() -> None:
     assert doc.title == "关于加强管理的通知" and doc.publisher == "办公室"
     every = "".join([doc.title, doc.publisher, doc.preamble] + [m.text + m.heading for m in doc.measures()]
                     + [s.title + s.text for s in doc.iter_sections()])
-    assert not [c for c in every if ord(c) < 32 and c not in "\t\n" or c in "\u202e\u2066\u200f"]
+    assert not [c for c in every if (ord(c) < 32 and c not in "\t\n") or c in "\u202e\u2066\u200f"]
     assert "坚持稳中求进工作总基调，" in every
 
 
