@@ -109,17 +109,8 @@ class Section:
 
     def items(self) -> Iterator[Measure | Section]:
         """Measures and child sections in the page's reading order."""
-        order = self.order
-        if len(order) != len(self.measures) + len(self.children) or order.count("m") != len(self.measures):
-            order = "m" * len(self.measures) + "s" * len(self.children)
-        mi = si = 0
-        for kind in order:
-            if kind == "m":
-                yield self.measures[mi]
-                mi += 1
-            else:
-                yield self.children[si]
-                si += 1
+        for _kind, item in interleave(self.order, self.measures, self.children):
+            yield item
 
     def add(self, item: Measure | Section) -> None:
         """Append a measure or a child section after everything already here, in reading order."""
@@ -165,6 +156,26 @@ class Section:
             inferred=d.get("inferred", False),
             order=d.get("order", ""),
         )
+
+
+def interleave(order: str, measures: list, children: list) -> Iterator[tuple[str, Any]]:
+    """("m", measure) and ("s", child) pairs in the reading order `order` gives (Section.order);
+    for the dataclasses and for their dict form alike (the web page renders stored JSON)."""
+    if len(order) != len(measures) + len(children) or order.count("m") != len(measures):
+        order = "m" * len(measures) + "s" * len(children)
+    mi = si = 0
+    for kind in order:
+        if kind == "m":
+            yield "m", measures[mi]
+            mi += 1
+        else:
+            yield "s", children[si]
+            si += 1
+
+
+def section_items(section: dict[str, Any]) -> list[tuple[str, Any]]:
+    """`Section.items()` for a section as stored (its to_dict form): ("m"|"s", dict) pairs."""
+    return list(interleave(section.get("order", ""), section.get("measures") or [], section.get("children") or []))
 
 
 @dataclass
