@@ -24,7 +24,7 @@ from pipeline.metadata import (
 )
 from pipeline.schema import Attachment, Document
 from pipeline.structure import Line, Structured, structure
-from pipeline.text import clean_line, count_cjk, strip_invisible
+from pipeline.text import clean_line, count_cjk, norm_text, strip_invisible
 from pipeline.text_input import text_lines
 
 # The file types a link must end in to be an attachment (附件) of the page.
@@ -70,6 +70,7 @@ def normalize(data: bytes | str, url: str = "", headers: dict[str, str] | None =
     titles = [t for t in (doc.title, parts.h1 if parts else "") if t]
     st = structure(lines, titles)
     _fill(doc, st)
+    _own_title(doc)
     doc.references = references(
         "\n".join([doc.cover_note, doc.preamble, doc.closing] + [m.text for m in doc.iter_measures()] + [s.text for s in doc.iter_sections()]),
         own_number=doc.doc_number,
@@ -143,7 +144,7 @@ def _html(text: str, doc: Document, url: str) -> tuple[list[Line], PageParts]:
         block_values.get("title") or meta.get("ArticleTitle") or str(gk.get("title") or "") or parts.h1 or parts.html_title
     )
     raw_number = block_values.get("doc_number") or str(gk_data.get("document_number") or "") or _table_doc_number(parts)
-    doc.doc_number_raw = clean_line(raw_number)
+    doc.doc_number_raw = clean_line(raw_number) if re.search(r"\d", raw_number) else ""  # 文号：无 / — is none
     doc.index_number = _SPACES.sub("", block_values.get("index_number") or str(gk_data.get("identifier") or ""))
     doc.publisher = block_values.get("publisher") or str(gk_data.get("publisher") or "")
     doc.category = block_values.get("category", "")
@@ -159,6 +160,24 @@ def _html(text: str, doc: Document, url: str) -> tuple[list[Line], PageParts]:
     doc.attachments = _attachments(parts, base)
     lines = [Line(text=b.text, table=b.table, heading=b.heading) for b in parts.blocks]
     return lines, parts
+
+
+_GENRE_END = re.compile(r"(通知|决定|函|通报|意见|批复|公告|通告|命令|令)$")
+
+
+def _own_title(doc: Document) -> None:
+    """A 印发 notice is titled by its own head lines, not by the document it wraps: when the title
+    we have (an <h1>, a <title>) is the wrapped document's, the cover's head lines give the notice's."""
+    if not doc.cover_note or not doc.body_title or norm_text(doc.title) != norm_text(doc.body_title):
+        return
+    head: list[str] = []
+    for line in doc.cover_note.split("\n")[:4]:
+        if find_doc_numbers(line) or line.rstrip().endswith(("：", ":")) or len(line) > 60:
+            break
+        head.append(line.strip())
+    own = "".join(head)
+    if own and _GENRE_END.search(own) and norm_text(own) != norm_text(doc.body_title):
+        doc.title = own
 
 
 def _table_doc_number(parts: PageParts) -> str:

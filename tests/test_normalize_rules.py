@@ -265,3 +265,22 @@ def test_in_body_related_interpretation_does_not_cut_the_body() -> None:
     doc = doc_of(body)
     assert [m.label for m in doc.measures()] == ["一、", "二、", "三、"]
     assert not any("一图读懂" in m.text for m in doc.measures())
+
+
+def test_a_cover_notice_keeps_its_own_title() -> None:
+    html = ("<html><head><meta charset='utf-8'></head><body><h1>广州市残疾人辅助器具适配工作管理办法</h1><div id='UCAP-CONTENT'>"
+            "<p>广州市残疾人联合会关于印发广州市残疾人</p><p>辅助器具适配工作管理办法的通知</p><p>穗残联规字〔2019〕1号</p>"
+            "<p>各区残联：</p><p>现将《广州市残疾人辅助器具适配工作管理办法》印发给你们，请认真贯彻执行。</p>"
+            "<p>广州市残疾人联合会</p><p>2019年1月17日</p><p>广州市残疾人辅助器具适配工作管理办法</p>"
+            "<p>第一条 为规范残疾人辅助器具适配工作，制定本办法。</p><p>第二条 本办法适用于本市行政区域内的适配工作。</p>"
+            "</div></body></html>")
+    doc = normalize(html.encode(), filename="cover.html")
+    assert doc.title == "广州市残疾人联合会关于印发广州市残疾人辅助器具适配工作管理办法的通知"
+    assert doc.body_title == "广州市残疾人辅助器具适配工作管理办法"
+    assert doc.written_date == "2019-01-17"
+
+
+def test_an_empty_doc_number_field_is_none() -> None:
+    table = "<table><tr><td>文号：</td><td>无</td><td>发布机构：</td><td>市政府</td></tr></table>"
+    doc = doc_of(BODY, before=table)
+    assert doc.doc_number == "" and doc.publisher == "市政府"
