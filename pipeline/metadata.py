@@ -163,6 +163,12 @@ def label_values(lines: list[str]) -> dict[str, str]:
     return out
 
 
+def label_count(text: str) -> int:
+    """How many metadata labels a line or cell holds (a lone label cell counts one)."""
+    t = text.strip()
+    return 1 if _LABEL_CELL.match(t) else len(_LABEL_RE.findall(t))
+
+
 def _starts_with_label(text: str) -> bool:
     m = _LABEL_RE.match(text)
     return m is not None and m.start() == 0

@@ -17,6 +17,7 @@ from pipeline.markers import parse_marker
 from pipeline.metadata import (
     find_doc_numbers,
     iso_date,
+    label_count,
     label_values,
     normalize_doc_number,
     references,
@@ -134,7 +135,8 @@ def _html(text: str, doc: Document, url: str) -> tuple[list[Line], PageParts]:
     if parts.container == "density":
         doc.quality.flags.append("body_by_density")
     meta = parts.meta
-    block_values = label_values(parts.labels)
+    parts.blocks, head_labels = _body_head_labels(parts.blocks)
+    block_values = label_values(parts.labels + head_labels)
     gk = parts.gkmlpt
     gk_data = gk.get("gkml_data") if isinstance(gk.get("gkml_data"), dict) else {}
 
@@ -178,6 +180,27 @@ def _own_title(doc: Document) -> None:
     own = "".join(head)
     if own and _GENRE_END.search(own) and norm_text(own) != norm_text(doc.body_title):
         doc.title = own
+
+
+def _body_head_labels(blocks: list) -> tuple[list, list[str]]:
+    """A metadata block printed inside the body container, above the text: a table of label
+    cells, or label lines (发布机关：… 发文字号：… 发布日期：…). They are read as metadata and
+    are not body text; lines after the first that holds no label are left alone."""
+    lines: list[str] = []
+    k = 0
+    for k, block in enumerate(blocks[:12]):
+        if block.table is not None:
+            cells = [c for row in block.table.rows for c in row if c]
+            if sum(label_count(c) for c in cells) < 2:
+                break
+            lines.extend(cells)
+        elif label_count(block.text) >= 2 or (label_count(block.text) == 1 and len(block.text) <= 40):
+            lines.append(block.text)
+        else:
+            break
+    else:
+        k = len(blocks[:12])
+    return (blocks[k:], lines) if lines else (blocks, [])
 
 
 def _table_doc_number(parts: PageParts) -> str:

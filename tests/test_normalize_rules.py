@@ -284,3 +284,13 @@ def test_an_empty_doc_number_field_is_none() -> None:
     table = "<table><tr><td>文号：</td><td>无</td><td>发布机构：</td><td>市政府</td></tr></table>"
     doc = doc_of(BODY, before=table)
     assert doc.doc_number == "" and doc.publisher == "市政府"
+
+
+def test_metadata_block_inside_the_body_container() -> None:
+    head = ("<table><tr><td>索 引 号</td><td>11440100MB2C90856P/2023-00331</td><td>成文日期</td><td>2023-10-19</td></tr>"
+            "<tr><td>发布机构</td><td>广州市卫生健康委员会</td><td>发布日期</td><td>2023-11-07</td></tr></table>"
+            "<p>发布机关：国务院办公厅 发文字号：国办发〔2023〕8号 发布日期：2023-11-08</p>")
+    doc = doc_of(head + BODY)
+    assert (doc.index_number, doc.written_date, doc.publisher, doc.published_date, doc.doc_number) == (
+        "11440100MB2C90856P/2023-00331", "2023-10-19", "广州市卫生健康委员会", "2023-11-07", "国办发〔2023〕8号")
+    assert not doc.sections[0].tables and "发布机关" not in doc.preamble
