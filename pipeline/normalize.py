@@ -187,8 +187,8 @@ def _body_head_labels(blocks: list) -> tuple[list, list[str]]:
     cells, or label lines (发布机关：… 发文字号：… 发布日期：…). They are read as metadata and
     are not body text; lines after the first that holds no label are left alone."""
     lines: list[str] = []
-    k = 0
-    for k, block in enumerate(blocks[:12]):
+    taken = 0
+    for block in blocks[:12]:
         if block.table is not None:
             cells = [c for row in block.table.rows for c in row if c]
             if sum(label_count(c) for c in cells) < 2:
@@ -198,9 +198,8 @@ def _body_head_labels(blocks: list) -> tuple[list, list[str]]:
             lines.append(block.text)
         else:
             break
-    else:
-        k = len(blocks[:12])
-    return (blocks[k:], lines) if lines else (blocks, [])
+        taken += 1
+    return (blocks[taken:], lines) if lines else (blocks, [])
 
 
 def _table_doc_number(parts: PageParts) -> str:
