@@ -280,6 +280,13 @@ _LABEL_WORD = re.compile(
     + r"|(?<![\u4e00-\u9fff])日期[:：]"
 )
 _NOT_TEXT = frozenset(("script", "style"))
+# the first characters of the label words: one character class rules out most texts at C speed,
+# where the alternation above is tried at every position (5x slower over a page's text nodes)
+_LABEL_FIRST = re.compile("[索文发成生公责有主日]")
+
+
+def _has_label_word(text: str) -> bool:
+    return _LABEL_FIRST.search(text) is not None and _LABEL_WORD.search(text) is not None
 
 
 def _label_holders(root: etree._Element) -> list[etree._Element]:
@@ -295,11 +302,11 @@ def _label_holders(root: etree._Element) -> list[etree._Element]:
         for event, el in etree.iterwalk(top, events=("start", "end", "comment", "pi")):
             if event == "start":
                 text = el.text
-                if text and isinstance(el.tag, str) and el.tag not in _NOT_TEXT and _LABEL_WORD.search(text):
+                if text and isinstance(el.tag, str) and el.tag not in _NOT_TEXT and _has_label_word(text):
                     holders.append(el)
             else:
                 text = el.tail
-                if text and _LABEL_WORD.search(text):
+                if text and _has_label_word(text):
                     parent = el.getparent()  # the text node's own parent
                     if parent is not None and parent.tag not in _NOT_TEXT:
                         holders.append(el)
