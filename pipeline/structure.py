@@ -742,7 +742,17 @@ def _article(node: Node, path: str) -> list[Measure]:
 def _with_items(measure: Measure, paras: list[str]) -> Measure:
     """The numbered lines of a 条 or 款 as its items: 项 （一）, 目 1. under a 项 (depth by first appearance)."""
     stack: list[tuple[str, Item]] = []
-    for para in paras[1:]:
+    for k, para in enumerate(paras):
+        runs = numbered_runs(para, after_colon=True)
+        if runs:
+            # 项 printed inside the paragraph: 有下列情形之一的：（一）…；（二）…
+            ends = [start for start, _ in runs[1:]] + [len(para)]
+            target = stack[-1][1].items if stack and k else measure.items
+            target.extend(Item(label=label, text=para[start + len(label) : end].strip())
+                          for (start, label), end in zip(runs, ends, strict=True))
+            continue
+        if k == 0:
+            continue
         m = parse_marker(para)
         if m is None or m.family in LAW_FAMILIES:
             if stack:

@@ -294,3 +294,11 @@ def test_metadata_block_inside_the_body_container() -> None:
     assert (doc.index_number, doc.written_date, doc.publisher, doc.published_date, doc.doc_number) == (
         "11440100MB2C90856P/2023-00331", "2023-10-19", "广州市卫生健康委员会", "2023-11-07", "国办发〔2023〕8号")
     assert not doc.sections[0].tables and "发布机关" not in doc.preamble
+
+
+def test_items_printed_inside_an_article_are_its_items() -> None:
+    body = ("<p>第一条 为了规范管理，制定本条例。</p><p>第二条 有下列情形之一的，不予登记：（一）申请材料不齐全的；"
+            "（二）不符合法定形式的；（三）其他情形。</p><p>第三条 本条例自公布之日起施行。</p>")
+    doc = doc_of(body)
+    assert _labels(body) == [(1, "第一条"), (1, "第二条"), (2, "（一）"), (2, "（二）"), (2, "（三）"), (1, "第三条")]
+    assert [m.label for m in doc.measures()] == ["第一条", "第二条", "第三条"]  # still one unit of change
