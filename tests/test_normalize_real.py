@@ -88,3 +88,19 @@ def test_every_expected_file_names_a_copied_page() -> None:
         name = json.loads(path.read_text("utf-8"))["file"]
         assert (REAL / name).is_file()
         assert f"\n{name}\t" in provenance
+
+
+@pytest.mark.parametrize("path", EXPECTED, ids=lambda p: p.stem)
+def test_tree_is_clean(path: Path) -> None:
+    """Unique paths, no page chrome in a measure, and a page nobody numbered is still read."""
+    from tests.test_normalize_corpus import CHROME
+
+    expected, doc = _load(path)
+    assert doc.quality.usable(), doc.quality.reason
+    paths = [m.path for m in doc.iter_measures()]
+    assert len(paths) == len(set(paths))
+    for m in doc.iter_measures():
+        hits = [c for c in CHROME if c in m.text or c in m.heading]
+        assert not hits, f"chrome {hits} in measure {m.label}: {m.text[:60]}"
+    if expected["outline"]:
+        assert doc.measures() or doc.sections
