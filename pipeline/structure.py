@@ -352,8 +352,12 @@ def _split_cover(lines: list[Line]) -> tuple[list[Line], list[Line], str]:
         if lines[i].table is not None or not _COVER.search(lines[i].text):
             continue
         # the cover ends at its date line; the signature sits just above it
-        for j in range(i + 1, min(i + 8, len(lines))):
-            if _is_date_line(lines[j].text):
+        # a longer cover (a 转发 note with its own paragraphs) is still one when its date sits
+        # under the signature
+        for j in range(i + 1, min(i + 20, len(lines))):
+            if lines[j].table is None and parse_marker(lines[j].text) is not None:
+                break  # numbered text before any date: the 印发 sentence was the document's own
+            if _is_date_line(lines[j].text) and (j < i + 8 or _signature_line(lines[j - 1].text)):
                 k = j + 1
                 while k < len(lines) and _EDITORIAL.match(lines[k].text.strip()):
                     k += 1

@@ -302,3 +302,15 @@ def test_items_printed_inside_an_article_are_its_items() -> None:
     doc = doc_of(body)
     assert _labels(body) == [(1, "第一条"), (1, "第二条"), (2, "（一）"), (2, "（二）"), (2, "（三）"), (1, "第三条")]
     assert [m.label for m in doc.measures()] == ["第一条", "第二条", "第三条"]  # still one unit of change
+
+
+def test_a_long_transmittal_cover_is_still_the_cover() -> None:
+    paras = "".join(f"<p>第{n}段说明：各地区、各部门要认真贯彻落实党中央、国务院决策部署，切实做好有关工作。</p>" for n in "一二三四五六七八九十")
+    body = ("<p>各省、自治区、直辖市人民政府：</p><p>国家地震局《关于加强防震减灾工作的报告》已经国务院同意，现转发给你们，请认真贯彻执行。</p>"
+            + paras + "<p>国务院办公厅</p><p>一九九六年二月五日</p><p>关于加强防震减灾工作的报告</p>"
+            "<p>一、总体情况</p><p>自70年代以来，我局每年都进行年度地震趋势会商，运用各种手段判定当年的地震形势。</p>"
+            "<p>二、工作建议</p><p>在各级人民政府的领导下，依靠科技进步和全社会的共同努力，做好防震减灾工作。</p>")
+    doc = doc_of(body)
+    assert doc.body_title == "关于加强防震减灾工作的报告"
+    assert _labels(body) == [(1, "一、"), (1, "二、")]
+    assert "第十段说明" in doc.cover_note
