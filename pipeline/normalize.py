@@ -142,9 +142,9 @@ def _html(text: str, doc: Document, url: str) -> tuple[list[Line], PageParts]:
 
     # What the page shows beats what its <head> says (a visible block or byline over <meta>):
     # <meta PubDate> is often the time the page was generated, not the date it shows.
-    doc.title = _clean_title(
-        block_values.get("title") or meta.get("ArticleTitle") or str(gk.get("title") or "") or parts.h1 or parts.html_title
-    )
+    candidates = (block_values.get("title", ""), meta.get("ArticleTitle", ""), str(gk.get("title") or ""), parts.h1,
+                  parts.html_title)
+    doc.title = next((t for t in map(_clean_title, candidates) if t and not _is_site_name(t, meta)), "")
     raw_number = block_values.get("doc_number") or str(gk_data.get("document_number") or "") or _table_doc_number(parts)
     doc.doc_number_raw = clean_line(raw_number) if re.search(r"\d", raw_number) else ""  # 文号：无 / — is none
     doc.index_number = _SPACES.sub("", block_values.get("index_number") or str(gk_data.get("identifier") or ""))
@@ -161,6 +161,8 @@ def _html(text: str, doc: Document, url: str) -> tuple[list[Line], PageParts]:
     base = url or meta.get("Url", "")
     doc.attachments = _attachments(parts, base)
     lines = [Line(text=b.text, table=b.table, heading=b.heading) for b in parts.blocks]
+    if not doc.title:
+        doc.title = _head_title(lines)
     return lines, parts
 
 
@@ -180,6 +182,30 @@ def _own_title(doc: Document) -> None:
     own = "".join(head)
     if own and _GENRE_END.search(own) and norm_text(own) != norm_text(doc.body_title):
         doc.title = own
+
+
+_SITE_WORDS = re.compile(r"(人民政府|政府网|门户网站|网站|官网|政务网)[-_|\s]*$")
+
+
+def _is_site_name(title: str, meta: dict[str, str]) -> bool:
+    """An <h1> or <title> that names the site, not the document (宜春市人民政府, 万载县人民政府-)."""
+    t = title.strip(" -_|")
+    site = meta.get("SiteName", "")
+    return bool(t) and (t == site or (len(t) <= 14 and "关于" not in t and bool(_SITE_WORDS.search(t))))
+
+
+def _head_title(lines: list[Line]) -> str:
+    """The title printed at the head of the body (up to three wrapped lines, above the 文号 or the
+    salutation), for a page that names its document nowhere else."""
+    pieces: list[str] = []
+    for line in lines[:4]:
+        t = line.text.strip()
+        if line.table is not None or find_doc_numbers(t) or t.endswith(("：", ":")) or parse_marker(t) \
+                or len(t) > 60 or any(c in t for c in "。；，"):
+            break
+        pieces.append(t)
+    title = "".join(pieces)
+    return title if 6 <= len(title) <= 100 else ""
 
 
 def _body_head_labels(blocks: list) -> tuple[list, list[str]]:

@@ -314,3 +314,18 @@ def test_a_long_transmittal_cover_is_still_the_cover() -> None:
     assert doc.body_title == "关于加强防震减灾工作的报告"
     assert _labels(body) == [(1, "一、"), (1, "二、")]
     assert "第十段说明" in doc.cover_note
+
+
+def test_title_is_never_the_sites_name() -> None:
+    html = ("<html><head><meta charset='utf-8'><title>万载县2022年国民经济和社会发展统计公报 | 万载县人民政府</title>"
+            "<meta name='SiteName' content='万载县人民政府'></head><body><h1>万载县人民政府-</h1>"
+            "<div id='zoom'><p>一、综合</p><p>全年实现生产总值262.6亿元，按可比价格计算，同比增长5.3%，经济运行稳中向好。</p>"
+            "<p>二、农业</p><p>全年农业总产值41.6亿元，按可比价计算增长3.9%，粮食产量保持稳定。</p></div></body></html>")
+    assert normalize(html.encode(), filename="t.html").title == "万载县2022年国民经济和社会发展统计公报"
+
+
+def test_title_from_the_masthead_when_nothing_else_names_the_document() -> None:
+    body = ("<p>国务院关于促进综合保税区</p><p>高水平开放高质量发展的若干意见</p><p>国发〔2019〕3号</p>" + BODY)
+    doc = doc_of(body)
+    assert doc.title == "国务院关于促进综合保税区高水平开放高质量发展的若干意见"
+    assert "综合保税区" not in doc.preamble and doc.doc_number == "国发〔2019〕3号"
