@@ -38,3 +38,10 @@ def test_document_tree_renders_in_reading_order() -> None:
                                       sections=doc.to_dict()["sections"])
     labels = re.findall(r'<span class="label">(（[一二三]）)</span>', html)
     assert labels == ["（一）", "（二）", "（三）"]
+
+
+def test_show_prints_the_stored_tree_in_reading_order() -> None:
+    from policywatch.commands.show import render
+
+    text = render(normalize(PAGE.encode(), filename="p.html").to_dict())
+    assert [x for x in re.findall(r"（[一二三]）", text)] == ["（一）", "（二）", "（三）"]
