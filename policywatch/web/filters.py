@@ -19,6 +19,7 @@ KIND_LABELS = {
     "metadata": "metadata",
     "document_added": "document added",
     "withdrawn": "withdrawn",
+    "republished": "republished",
     "unchanged": "unchanged",
 }
 
