@@ -144,9 +144,9 @@ class DigestContext:
     added: list[DocumentView]
     withdrawn: list[DocumentView]
     sites: list[SiteView]
-    republished: list[DocumentView] = field(default_factory=list)
     total: int
     documents: int
+    republished: list[DocumentView] = field(default_factory=list)
 
 
 @dataclass
@@ -276,8 +276,9 @@ class ViewCache:
         elif c.kind in ("moved", "cosmetic") and (new or old) is not None:
             view.spans = _spans([["equal", (new or old).text]], context=CONTEXT)  # type: ignore[union-attr]
         elif c.kind in ("withdrawn", "republished") and c.field:
+            # why it went (new_value), or when it had gone (old_value)
             view.field, view.field_label = c.field, FIELD_LABELS.get(c.field, c.field)
-            view.spans = [Span("equal", _value(c.new_value))]
+            view.spans = [Span("equal", _value(c.new_value if c.kind == "withdrawn" else c.old_value))]
         return view
 
 
