@@ -9,7 +9,13 @@ Besides what the listings show, every active document the database knows for the
 revisited: a page that dropped off its listing and now answers 404 must be reported withdrawn,
 and one still there costs a 304. The spider also notes every detail URL its listings show and
 whether it saw all of the listing (`listing_complete`): a document that a complete listing no
-longer shows is withdrawn too, even when its page still answers (storage.withdraw_unlisted).
+longer shows is withdrawn too, even when its page still answers. Pages answering 404/410 are
+only noted (`gone`): both kinds of withdrawal are decided together when the run ends
+(storage.settle_withdrawals), so a bad day of the server cannot withdraw the whole site.
+
+A list page that fails (an error status after retries, an exception in its callback, robots.txt
+forbidding it) makes the listing incomplete and the run failed (`problems`); a malformed link
+on a list page is skipped and counted (policywatch/bad_links), never the end of the page.
 """
 
 from __future__ import annotations
