@@ -165,6 +165,7 @@ class StoragePipeline:
                 log.warning("not withdrawing the %d documents that answered 404/410: %s", len(gone),
                             problems[0] if problems else f"the crawl ended {reason}")
                 self.crawler.stats.set_value("policywatch/withdrawals_held", len(gone))
+                problems.append(f"{len(gone)} pages answered 404/410; none withdrawn by an incomplete run")
             return problems
         complete = getattr(spider, "listing_complete", lambda reason: False)(reason)
         if not gone and not complete:

@@ -112,7 +112,10 @@ def test_a_failed_list_page_withdraws_nothing_and_fails_the_run(tmp_path, db_url
             portal.errors[C.BULK_DETAIL.format(k)] = 404
         run = crawl_site(cfg, "bulk", db_url, settings=(*FAST, "HTTPCACHE_ENABLED=False"))
     assert run.status == "failed"
-    assert run.reason == f"list page failed: {portal.url(LISTS[1])}: http 500; the listing is incomplete"
+    assert run.reason == (
+        f"list page failed: {portal.url(LISTS[1])}: http 500; the listing is incomplete; "
+        "3 pages answered 404/410; none withdrawn by an incomplete run"
+    )
     docs, kinds, queued = _state(db_url)
     assert docs == {"active": N} and "withdrawn" not in kinds and queued == 0
     assert "not withdrawing the 3 documents that answered 404/410" in run.log.read_text()
@@ -130,7 +133,10 @@ def test_a_site_wide_404_withdraws_nothing_and_the_return_is_quiet(tmp_path, db_
         portal.gone_prefix = None
         back = crawl_site(cfg, "bulk", db_url, settings=FAST)
     assert down.status == "failed"
-    assert down.reason.startswith(f"list page failed: {portal.url(LISTS[0])}: http 404")
+    assert down.reason == (
+        f"list page failed: {portal.url(LISTS[0])}: http 404; the listing is incomplete; "
+        f"{N} pages answered 404/410; none withdrawn by an incomplete run"
+    )
     assert back.status == "ok" and back.outcomes == {"unchanged": N}
     docs, kinds, queued = _state(db_url)
     assert docs == {"active": N} and kinds == {"document_added": N} and queued == 0
