@@ -172,9 +172,15 @@ class StoragePipeline:
             return problems
         assert self.writers is not None
         listed = sorted(spider.listed) if complete else None
-        results = self.writers.submit(
-            writer.settle_withdrawals, spider.site_name, gone, listed, utcnow(), self.max_withdraw_share
-        ).result()
+        try:
+            results = self.writers.submit(
+                writer.settle_withdrawals, spider.site_name, gone, listed, utcnow(), self.max_withdraw_share
+            ).result()
+        except Exception as e:  # a dead writer or database: the run must still be closed, and say so
+            self.record_errors += 1
+            problems.append(f"withdrawals not recorded: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+            log.error("%s", problems[-1])
+            return problems
         for result in results:
             if result.outcome == "refused":
                 log.warning("%s", result.error)
