@@ -175,11 +175,11 @@ def test_a_withdrawn_document_that_answers_again_is_republished(tmp_path, db_url
         del portal.errors[C.BULK_DETAIL.format(7)]
         back = crawl_site(cfg, "bulk", db_url, settings=FAST)
         again = crawl_site(cfg, "bulk", db_url, settings=FAST)
-    assert gone.outcomes == {"unchanged": N - 1, "withdrawn": 1}
-    assert back.status == "ok" and again.status == "ok"
+    assert gone.outcomes == {"unchanged": N - 1, "withdrawn": 1}, (gone.status, gone.reason, gone.errors)
+    assert back.status == "ok" and again.status == "ok", (back.reason, again.reason)
     docs, kinds, _ = _state(db_url)
-    assert docs == {"active": N}
-    assert kinds == {"document_added": N, "withdrawn": 1, "republished": 1}
+    assert docs == {"active": N}, (docs, back.outcomes, back.log)
+    assert kinds == {"document_added": N, "withdrawn": 1, "republished": 1}, (kinds, back.outcomes, again.outcomes)
 
 
 def test_a_new_site_whose_listing_matches_nothing_fails(tmp_path, db_url, capsys):
