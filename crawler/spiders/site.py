@@ -284,11 +284,11 @@ class SiteSpider(scrapy.Spider):
             return
         # A list page robots.txt forbids is skipped, not an error, but the listing is unknown all the same.
         self._failed("list", failure)
-        self.list_failures.append(f"{failure.request.url}: {_reason(failure)}")
+        self.list_failures.append(" ".join(f"{failure.request.url}: {_reason(failure)}".split()))
 
     def _list_page_failed(self, url: str, why: str) -> None:
         self.crawler.stats.inc_value("policywatch/list_errors")
-        self.list_failures.append(f"{url}: {why}")
+        self.list_failures.append(" ".join(f"{url}: {why}".split()))  # one line for status and the alert
         log.warning("list page failed: %s: %s", url, why)
 
     def detail_failed(self, failure: Failure) -> None:
