@@ -61,7 +61,8 @@ def subject(digest: Digest, settings: DigestSettings) -> str:
     first = (
         next((d.title for d in ctx.added), None)
         or next((d.title for s in ctx.sites for d in s.documents), None)
-        or next((d.title for d in ctx.withdrawn), "")
+        or next((d.title for d in ctx.withdrawn), None)
+        or next((d.title for d in ctx.republished), "")
     )
     text = f"{settings.subject_prefix} {ctx.total} 项政策变化，涉及 {ctx.documents} 份文件"
     if first:

@@ -20,6 +20,10 @@ CHANGE_KINDS = ("added", "removed", "modified", "moved", "cosmetic", "split", "m
 DIGEST_KINDS = ("added", "removed", "modified", "moved", "split", "merged")
 """Kinds a digest shows by default: everything but cosmetic."""
 
+DOCUMENT_EVENTS = ("document_added", "withdrawn", "republished")
+"""Changes of a document as a whole, with no measure behind them: first seen, gone (404/410 or
+delisted), and back after a withdrawal."""
+
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 

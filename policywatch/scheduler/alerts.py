@@ -38,7 +38,7 @@ def listed(run: Any) -> int | None:
 
 def evaluate(site: str, runs: list[Any], operator: OperatorSettings) -> list[Alert]:
     """Alerts due after the newest finished run in `runs` (newest first)."""
-    from storage.crawl_runs import consecutive_failures
+    from storage.crawl_runs import consecutive_failures, run_reason
 
     done = [r for r in runs if r.status != "running"]
     if not done:
@@ -47,7 +47,7 @@ def evaluate(site: str, runs: list[Any], operator: OperatorSettings) -> list[Ale
     n = operator.failures_before_alert
     failures = consecutive_failures(done)
     if failures == n:
-        reasons = [f"  {r.started_at:%Y-%m-%d %H:%M:%S} UTC  slot {r.slot}: {(r.stats or {}).get('finish_reason', '?')}"
+        reasons = [f"  {r.started_at:%Y-%m-%d %H:%M:%S} UTC  slot {r.slot}: {run_reason(r.stats) or '?'}"
                    f", {r.errors} errors" for r in done[:n]]
         alerts.append(
             Alert(

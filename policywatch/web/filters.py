@@ -21,6 +21,7 @@ KIND_LABELS = {
     "metadata": "metadata",
     "document_added": "document added",
     "withdrawn": "withdrawn",
+    "republished": "republished",
     "unchanged": "unchanged",
 }
 
