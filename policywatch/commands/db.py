@@ -27,6 +27,17 @@ def add_db_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", metavar="URL", default=None, help=DB_HELP)
 
 
+MAX_LIMIT = 2**31 - 1  # a LIMIT every backend's driver can bind (SQLite and psycopg overflow past 2^63)
+
+
+def limit_arg(raw: str) -> int:
+    """argparse type of --limit: a whole number 0..MAX_LIMIT (0: no limit)."""
+    text = raw.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 12 or int(text) > MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"{raw[:40]!r} is not a whole number between 0 and {MAX_LIMIT}")
+    return int(text)
+
+
 @contextmanager
 def usage_errors() -> Iterator[None]:
     """Turn the storage layer's one-line errors into exit 2 (bad input), never a traceback."""
