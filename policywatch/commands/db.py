@@ -174,6 +174,7 @@ def upgrade(args: argparse.Namespace) -> int:
 
     with usage_errors():
         db = connect(args.db)
+        db.check_integrity()  # migrating a damaged file would report success on a broken database
         before = migrate.state(db).current
         after = migrate.upgrade(db)
     print(f"{db.display_url}: schema {before or '(empty)'} -> {after.current}")
@@ -188,6 +189,7 @@ def status(args: argparse.Namespace) -> int:
 
     db = open_db(args)
     with usage_errors(), db.reader() as s:
+        db.check_integrity()
         counts = {t: s.scalar(select(func.count()).select_from(Base.metadata.tables[t])) for t in TABLES}
         st = migrate.state(db)
     data = {"database": db.display_url, "schema": st.current, "head": st.head, "rows": counts}
@@ -200,6 +202,7 @@ def status(args: argparse.Namespace) -> int:
 
 
 def record(args: argparse.Namespace) -> int:
+    from policywatch.commands.normalize import read_page
     from storage.queries import parse_date
     from storage.recorder import Page, record_page
 
@@ -210,12 +213,11 @@ def record(args: argparse.Namespace) -> int:
     db = open_db(args, create=True)
     for name, at in zip(args.files, times, strict=True):
         path = Path(name)
-        if not path.is_file():
-            raise UsageError(f"{name}: no such file")
+        body = read_page(path)
         with usage_errors():
             r = record_page(
                 db,
-                Page(url=args.url, body=path.read_bytes(), site=args.site, filename=path.name, fetched_at=at),
+                Page(url=args.url, body=body, site=args.site, filename=path.name, fetched_at=at),
             )
         print(f"{name}: {r.outcome} (document {r.document_id}, version {r.seq}, {r.changes} changes)")
     return 0
