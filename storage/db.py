@@ -105,7 +105,8 @@ def _sqlite_engine(url: URL, *, writer: bool, read_only: bool = False) -> Engine
         path = sqlite_file(url)
         if path is None:
             raise DatabaseError(f"database URL {safe_url(url)}: a read-only connection needs a SQLite file")
-        url = url.set(database=f"file:{quote(str(path))}?mode=ro", query={"uri": "true"})
+        mode = _read_only_mode(path)
+        url = url.set(database=f"file:{quote(str(path))}?mode={mode}", query={"uri": "true"})
         pragmas = ("PRAGMA query_only=ON", busy)
     else:
         # synchronous=NORMAL: durable across app crashes, fast in WAL.
@@ -140,6 +141,47 @@ def _sqlite_engine(url: URL, *, writer: bool, read_only: bool = False) -> Engine
         conn.exec_driver_sql(begin)
 
     return engine
+
+
+def _read_only_mode(path: Path) -> str:
+    """The URI mode a reader that never writes opens `path` with: "ro", or "ro&immutable=1".
+
+    A WAL database is read through its -shm file, which SQLite creates next to it, so in a
+    folder that cannot be written mode=ro fails with "unable to open database file" (since
+    SQLite 3.22 a reader manages when the -wal and -shm files are there already). On a file
+    system mounted read-only (a read-only volume, a CD, a snapshot) nothing can change the
+    file, and `immutable=1` reads it alone, unless a -wal file still holds transactions: those
+    would be missing, so that case is refused in one line. A folder that is merely not writable
+    for this user is no such guarantee (the owner's daemon may write the database at any
+    moment), so there the reader is told what to do instead.
+    """
+    folder = path.parent
+    if not path.exists() or not _is_wal(path) or os.access(folder, os.W_OK):
+        return "ro"
+    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+    if wal.exists() and shm.exists():
+        return "ro"  # read-only WAL: both files are read, latest transactions included
+    if not os.statvfs(folder).f_flag & os.ST_RDONLY:
+        raise DatabaseError(
+            f"{path}: its folder is not writable for this user and a WAL database is read through "
+            f"{shm.name}, created next to it; run as a user who can write the folder"
+        )
+    if wal.exists() and wal.stat().st_size > 0:
+        raise DatabaseError(
+            f"{path}: on read-only media with transactions still in {wal.name} and no {shm.name}; "
+            "copy the database files to writable storage and open them there"
+        )
+    return "ro&immutable=1"
+
+
+def _is_wal(path: Path) -> bool:
+    """The file header says WAL (bytes 18 and 19 are 2; see sqlite.org/fileformat.html)."""
+    try:
+        with open(path, "rb") as f:
+            header = f.read(20)
+    except OSError:
+        return False
+    return len(header) == 20 and header[18] == 2 and header[19] == 2
 
 
 def _pg_engine(url: URL, *, read_only: bool = False) -> Engine:
