@@ -42,6 +42,17 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:
+        if _is_database_error(exc):  # a database that cannot be used (damaged, unreachable): bad input
+            print(f"policywatch: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    # storage.db is loaded only by commands that use a database: no import cost for the others.
+    db = sys.modules.get("storage.db")
+    return db is not None and isinstance(exc, db.DatabaseError)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from pipeline.schema import DOCUMENT_EVENTS
 from pipeline.schema import Document as Doc
 from pipeline.text import norm_text
+from storage.bounds import row_id
 from storage.content import doc_number_key
 from storage.models import AttachmentRow, ChangeRow, Document, DocumentUrl, MeasureRow, Site, Version
 from storage.urls import canonical_url
@@ -43,8 +44,9 @@ def parse_date(value: str, what: str = "date") -> datetime:
 def resolve_document(session: Session, ref: str) -> Document:
     """DOC as a person types it: a numeric id, a URL, or a 文号 (any bracket style/width)."""
     ref = ref.strip()
-    if ref.isdigit():
-        doc = session.get(Document, int(ref))
+    if ref.isascii() and ref.isdigit():
+        doc_id = row_id(session, Document.id, ref)
+        doc = session.get(Document, doc_id) if doc_id is not None else None
         if doc is None:
             raise LookupError(f"DOC {ref}: no document with this id")
         return doc
@@ -151,12 +153,15 @@ def version_by_seq(session: Session, doc: Document, spec: str | int | None, defa
     else:
         try:
             seq = int(spec)
-        except ValueError:
+        except ValueError:  # also a number too long for int() (4300 digits)
             raise ValueError(
-                f"version {spec!r}: expected a version number (see `policywatch history`)"
+                f"version {str(spec)[:40]!r}: expected a version number (see `policywatch history`)"
             ) from None
+        spec = str(spec)[:40]
     if seq < 0:
         seq = count + 1 + seq
+    if not 1 <= seq <= count:  # before the query: seq may be beyond what the column holds
+        raise LookupError(f"version {spec}: DOC {doc.id} has versions 1..{count}")
     version = session.scalar(select(Version).where(Version.document_id == doc.id, Version.seq == seq))
     if version is None:
         raise LookupError(f"version {spec}: DOC {doc.id} has versions 1..{count}")

@@ -1,26 +1,51 @@
-"""Re-normalize stored raw pages with the current normalizer and rebuild measures and changes.
+"""Re-normalize stored raw pages with the current normalizer and reconcile measures and changes.
 
 A better normalizer then improves the whole history without a recrawl. Each document is
 rebuilt in its own write transaction: its versions keep their ids, sequence numbers and dates
-(they are observations), while their schema, hash, sections, measures and measure/metadata
-changes are recomputed. Document events (added, withdrawn) are facts about fetching and stay.
+(they are observations), while their schema, hash, sections, measures and the changes that
+compare found between consecutive versions are recomputed.
+
+Recomputed is not rewritten: a measure that comes out the same keeps its row (and id), and a
+change that comes out the same keeps its row, id, detection time and outbox links, so an Atom
+entry id or a mailed change never reappears as new. Only what differs is replaced. Changes that
+no comparison produced are facts about fetching and are never touched: document events
+(document_added, withdrawn, and any other event kind) and attachment_content changes.
 No outbox rows are written: these changes were already announced when first detected.
 """
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
-from pipeline.schema import DOCUMENT_EVENTS
+from pipeline.schema import CHANGE_KINDS, METADATA_FIELDS
 from pipeline.schema import Document as Doc
-from storage.content import content_hash, decompress, doc_number_key, identity_key
+from storage.content import content_hash, decompress, doc_number_key, identity_key, measure_rows, section_rows
 from storage.db import Database
 from storage.models import ChangeRow, Document, MeasureRow, SectionRow, Site, Version
-from storage.recorder import Comparer, Normalizer, _comparer, _write_rows, change_rows
+from storage.recorder import Comparer, Normalizer, _comparer, _index, change_rows
 
-EVENTS = DOCUMENT_EVENTS
+MEASURE_FIELDS = ("ordinal", "path", "label", "heading", "text", "norm_text", "hash")
+SECTION_FIELDS = ("ordinal", "path", "label", "level", "title", "text")
+CHANGE_FIELDS = (
+    "prev_version_id",
+    "kind",
+    "old_measure_id",
+    "new_measure_id",
+    "renumbered",
+    "moved",
+    "field",
+    "old_value",
+    "new_value",
+    "diff",
+    "others",
+)
 
 
 @dataclass
@@ -28,8 +53,13 @@ class ReprocessReport:
     documents: int = 0
     versions: int = 0
     changed_schema: int = 0  # versions whose normalized hash differs from before
-    changes_before: int = 0
+    changes_before: int = 0  # comparison changes before (events and attachment changes are not counted)
     changes_after: int = 0
+    changes_kept: int = 0  # came out the same: row and id kept
+    changes_replaced: int = 0  # deleted: the comparison no longer finds them
+    changes_new: int = 0  # inserted: found now, not before
+    measures_kept: int = 0
+    measures_replaced: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -48,6 +78,99 @@ def _headers(version: Version) -> dict[str, str]:
     return {"Content-Type": version.content_type} if version.content_type else {}
 
 
+def is_comparison(c: ChangeRow) -> bool:
+    """A change compare() produced between two stored versions: the rows reprocess owns.
+
+    Anything else (document events, attachment_content, changes without both versions) was
+    observed while fetching and cannot be recomputed from the pages.
+    """
+    if c.version_id is None or c.prev_version_id is None:
+        return False
+    return c.kind in CHANGE_KINDS or (c.kind == "metadata" and c.field in METADATA_FIELDS)
+
+
+def _signature(values: dict[str, Any], similarity: float | None) -> str:
+    # JSON as the common form: stored JSON comes back as lists where new rows may hold tuples;
+    # similarity rounded because a float column may not round-trip the last bit everywhere.
+    sim = None if similarity is None else round(similarity, 9)
+    return json.dumps([values.get(k) for k in CHANGE_FIELDS] + [sim], sort_keys=True, default=str)
+
+
+def _change_signature(c: ChangeRow) -> str:
+    return _signature({k: getattr(c, k) for k in CHANGE_FIELDS}, c.similarity)
+
+
+def _reconcile_measures(
+    session: Session, version: Version, doc: Doc, report: ReprocessReport, stale: list[int]
+) -> dict[tuple[str, str], int]:
+    """Keep the version's measure rows that come out the same; insert the others.
+
+    The rows no longer produced go to `stale`, deleted once the changes that point at them are
+    reconciled (a measure's deletion cascades to its changes).
+    """
+    existing = session.execute(
+        select(MeasureRow.id, *(getattr(MeasureRow, f) for f in MEASURE_FIELDS)).where(
+            MeasureRow.version_id == version.id
+        ).order_by(MeasureRow.id)
+    ).all()
+    by_content: dict[tuple, list[int]] = defaultdict(list)
+    for mid, *values in existing:
+        by_content[tuple(values)].append(mid)
+    rows = measure_rows(doc)
+    ids: list[int | None] = []
+    fresh: list[dict[str, Any]] = []
+    for row in rows:
+        same = by_content.get(tuple(row[f] for f in MEASURE_FIELDS))
+        ids.append(same.pop(0) if same else None)
+        if ids[-1] is None:
+            fresh.append({"version_id": version.id, **row})
+    stale.extend(mid for left in by_content.values() for mid in left)
+    report.measures_kept += len(rows) - len(fresh)
+    report.measures_replaced += len(fresh)
+    if fresh:
+        stmt = MeasureRow.__table__.insert().returning(MeasureRow.id, sort_by_parameter_order=True)
+        inserted = iter(session.execute(stmt, fresh).scalars().all())
+        ids = [mid if mid is not None else next(inserted) for mid in ids]
+    # in document order, as record_page's _write_rows gives them to _index
+    return _index((mid, row["path"], row["hash"]) for mid, row in zip(ids, rows, strict=True))
+
+
+def _reconcile_sections(session: Session, version: Version, doc: Doc) -> None:
+    """Sections have no dependants: replaced as a whole, and only when they differ."""
+    existing = session.execute(
+        select(*(getattr(SectionRow, f) for f in SECTION_FIELDS))
+        .where(SectionRow.version_id == version.id)
+        .order_by(SectionRow.ordinal, SectionRow.id)
+    ).all()
+    rows = section_rows(doc)
+    if [tuple(r) for r in existing] == [tuple(r[f] for f in SECTION_FIELDS) for r in rows]:
+        return
+    session.execute(delete(SectionRow).where(SectionRow.version_id == version.id))
+    if rows:
+        session.execute(SectionRow.__table__.insert(), [{"version_id": version.id, **r} for r in rows])
+
+
+def _reconcile_changes(
+    session: Session, old: Iterable[ChangeRow], new: list[ChangeRow], report: ReprocessReport
+) -> None:
+    waiting: dict[str, list[ChangeRow]] = defaultdict(list)
+    for c in old:
+        waiting[_change_signature(c)].append(c)
+    for c in new:
+        same = waiting.get(_change_signature(c))
+        if same:
+            same.pop(0)  # the stored row stands for it: id, detected_at and outbox links stay
+            report.changes_kept += 1
+        else:
+            session.add(c)
+            report.changes_new += 1
+    gone = [c.id for rows in waiting.values() for c in rows]
+    if gone:
+        # Outbox rows keep their history: their change_id is set to NULL by the foreign key.
+        session.execute(delete(ChangeRow).where(ChangeRow.id.in_(gone)))
+        report.changes_replaced += len(gone)
+
+
 def reprocess_document(
     db: Database, document_id: int, normalizer: Normalizer, comparer: Comparer, report: ReprocessReport
 ) -> None:
@@ -56,20 +179,12 @@ def reprocess_document(
         versions = s.scalars(
             select(Version).where(Version.document_id == document_id).order_by(Version.seq)
         ).all()
-        report.changes_before += len(
-            s.scalars(
-                select(ChangeRow.id).where(
-                    ChangeRow.document_id == document_id, ChangeRow.kind.not_in(EVENTS)
-                )
-            ).all()
-        )
-        # Outbox rows keep their history: their change_id is set to NULL by the foreign key.
-        s.execute(
-            delete(ChangeRow).where(ChangeRow.document_id == document_id, ChangeRow.kind.not_in(EVENTS))
-        )
-        ids = [v.id for v in versions]
-        s.execute(delete(MeasureRow).where(MeasureRow.version_id.in_(ids)))
-        s.execute(delete(SectionRow).where(SectionRow.version_id.in_(ids)))
+        owned: dict[int, list[ChangeRow]] = defaultdict(list)
+        for c in s.scalars(select(ChangeRow).where(ChangeRow.document_id == document_id)):
+            if is_comparison(c):
+                owned[c.version_id].append(c)
+        report.changes_before += sum(len(rows) for rows in owned.values())
+        stale: list[int] = []
         prev: tuple[Version, Doc, dict] | None = None
         doc = None
         for v in versions:
@@ -80,9 +195,11 @@ def reprocess_document(
             v.content_hash, v.normalized = digest, doc.to_dict()
             v.title, v.doc_number, v.published_date = doc.title, doc.doc_number, doc.published_date
             s.flush()
-            new_ids = _write_rows(s, v, doc)
+            _reconcile_sections(s, v, doc)
+            new_ids = _reconcile_measures(s, v, doc, report, stale)
+            new_rows: list[ChangeRow] = []
             if prev is not None:
-                rows = change_rows(
+                new_rows = change_rows(
                     comparer(prev[1], doc),
                     document_id=document_id,
                     version_id=v.id,
@@ -91,10 +208,16 @@ def reprocess_document(
                     new_ids=new_ids,
                     at=v.first_seen,
                 )
-                s.add_all(rows)
-                report.changes_after += len(rows)
+                report.changes_after += len(new_rows)
+            # a version's changes against a predecessor it no longer has (its first) go too
+            _reconcile_changes(s, owned.pop(v.id, []), new_rows, report)
             prev = (v, doc, new_ids)
             report.versions += 1
+        leftover = [c for rows in owned.values() for c in rows]  # of versions no longer listed
+        _reconcile_changes(s, leftover, [], report)
+        s.flush()
+        if stale:
+            s.execute(delete(MeasureRow).where(MeasureRow.id.in_(stale)))
         if doc is not None:
             doc_row.title = doc.title or doc_row.title
             if doc.doc_number:

@@ -8,6 +8,7 @@ from pipeline.schema import DOCUMENT_EVENTS
 from policywatch.commands.db import (
     add_db_argument,
     change_summary,
+    limit_arg,
     open_db,
     print_json,
     print_table,
@@ -40,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         help=f"only this kind (repeat or comma-separate): {', '.join(KINDS)}; cosmetic is hidden unless asked for",
     )
-    p.add_argument("--limit", type=int, default=200, help="at most this many (0: all; default 200)")
+    p.add_argument("--limit", type=limit_arg, default=200, help="at most this many (0: all; default 200)")
     p.add_argument("--json", action="store_true", help="print JSON")
     add_db_argument(p)
     p.set_defaults(func=run)

@@ -27,6 +27,17 @@ def add_db_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", metavar="URL", default=None, help=DB_HELP)
 
 
+MAX_LIMIT = 2**31 - 1  # a LIMIT every backend's driver can bind (SQLite and psycopg overflow past 2^63)
+
+
+def limit_arg(raw: str) -> int:
+    """argparse type of --limit: a whole number 0..MAX_LIMIT (0: no limit)."""
+    text = raw.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 12 or int(text) > MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"{raw[:40]!r} is not a whole number between 0 and {MAX_LIMIT}")
+    return int(text)
+
+
 @contextmanager
 def usage_errors() -> Iterator[None]:
     """Turn the storage layer's one-line errors into exit 2 (bad input), never a traceback."""
@@ -165,6 +176,7 @@ def upgrade(args: argparse.Namespace) -> int:
 
     with usage_errors():
         db = connect(args.db)
+        db.check_integrity()  # migrating a damaged file would report success on a broken database
         before = migrate.state(db).current
         after = migrate.upgrade(db)
     print(f"{db.display_url}: schema {before or '(empty)'} -> {after.current}")
@@ -179,6 +191,7 @@ def status(args: argparse.Namespace) -> int:
 
     db = open_db(args)
     with usage_errors(), db.reader() as s:
+        db.check_integrity()
         counts = {t: s.scalar(select(func.count()).select_from(Base.metadata.tables[t])) for t in TABLES}
         st = migrate.state(db)
     data = {"database": db.display_url, "schema": st.current, "head": st.head, "rows": counts}
@@ -191,6 +204,7 @@ def status(args: argparse.Namespace) -> int:
 
 
 def record(args: argparse.Namespace) -> int:
+    from policywatch.commands.normalize import read_page
     from storage.queries import parse_date
     from storage.recorder import Page, record_page
 
@@ -201,12 +215,11 @@ def record(args: argparse.Namespace) -> int:
     db = open_db(args, create=True)
     for name, at in zip(args.files, times, strict=True):
         path = Path(name)
-        if not path.is_file():
-            raise UsageError(f"{name}: no such file")
+        body = read_page(path)
         with usage_errors():
             r = record_page(
                 db,
-                Page(url=args.url, body=path.read_bytes(), site=args.site, filename=path.name, fetched_at=at),
+                Page(url=args.url, body=body, site=args.site, filename=path.name, fetched_at=at),
             )
         print(f"{name}: {r.outcome} (document {r.document_id}, version {r.seq}, {r.changes} changes)")
     return 0

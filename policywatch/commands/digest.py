@@ -3,7 +3,8 @@
 Sends every digest that is due now (cadences in [digest] timezone) through [smtp]; the
 password comes from $POLICYWATCH_SMTP_PASSWORD. --dry-run writes `.eml` and `.html` files
 instead and changes nothing. Exit 1 when a digest was not delivered (retry scheduled or
-dead-lettered), with one line per problem.
+dead-lettered), with one line per problem; `--status` exits 1 while a dead-lettered digest
+is listed (nothing will retry it: a person has to look).
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def _status(db, args: argparse.Namespace) -> int:
     rows = sender.status(db, args.subscriber)
     if args.json:
         print_json(rows)
-        return 0
+        return _dead_letters(rows)
     if not rows:
         print("no digests queued or sent")
         return 0
@@ -130,4 +131,14 @@ def _status(db, args: argparse.Namespace) -> int:
         table,
         {"message-id / error": 60},
     )
+    return _dead_letters(rows)
+
+
+def _dead_letters(rows: list[dict]) -> int:
+    dead = [r for r in rows if r["status"] == "dead"]
+    if dead:
+        first = dead[0]
+        raise ProblemFound(
+            f"digest: {len(dead)} dead-lettered digests; {first['subscription']}: {first['last_error']}"
+        )
     return 0

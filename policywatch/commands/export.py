@@ -10,6 +10,11 @@ import sys
 from policywatch.commands.db import add_db_argument, open_db, usage_errors
 from policywatch.errors import UsageError
 
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
+# (tab and CR too: some of them strip those and read on). Crawled titles and 文号 are
+# untrusted, so such a cell gets a leading single quote, the OWASP CSV-injection rule.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("export", help="export the change history as CSV or JSON lines")
@@ -43,13 +48,11 @@ def run(args: argparse.Namespace) -> int:
                     out.write(json.dumps(row, ensure_ascii=False) + "\n")
                 else:
                     if writer is None:
-                        writer = csv.DictWriter(out, fieldnames=list(row))
+                        # Every cell quoted (OWASP): a reader splitting on another separator
+                        # cannot start a new cell, and so a formula, inside a quoted one.
+                        writer = csv.DictWriter(out, fieldnames=list(row), quoting=csv.QUOTE_ALL)
                         writer.writeheader()
-                    flat = {
-                        k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
-                        for k, v in row.items()
-                    }
-                    writer.writerow(flat)
+                    writer.writerow({k: csv_cell(v) for k, v in row.items()})
                 n += 1
     finally:
         if args.out:
@@ -57,3 +60,12 @@ def run(args: argparse.Namespace) -> int:
     if args.out:
         print(f"{args.out}: {n} changes", file=sys.stderr)
     return 0
+
+
+def csv_cell(value: object) -> object:
+    """A value as a spreadsheet-safe CSV cell: lists and dicts as JSON, no live formula."""
+    if isinstance(value, list | dict):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
 from pathlib import Path
 
+from crawler.settings import DOWNLOAD_MAXSIZE
 from pipeline.normalize import is_usable, normalize
 from pipeline.schema import Document, Section
 from policywatch.errors import UsageError
 
-MAX_BYTES = 50 * 2**20
+# The crawler's page limit: a file larger than any page it would fetch is not a page, and
+# /dev/zero or /proc files (size 0 to stat) must not be read until memory runs out.
+MAX_BYTES = DOWNLOAD_MAXSIZE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,20 +26,47 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def read_page(path_arg: str | Path) -> bytes:
+    """The bytes of a saved page file, or UsageError with a one-line reason naming the file.
+
+    Only regular files, at most MAX_BYTES: a FIFO would block for ever and a device never ends.
+    The file is opened non-blocking and checked on the open descriptor, so a FIFO cannot make
+    the open itself hang and nothing can be swapped in between the check and the read.
+    """
+    path = Path(path_arg)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, not a page file") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror})") from exc
+    limit = f"the {MAX_BYTES // 2**20} MB limit for one page"
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise UsageError(f"{path}: is a directory, not a page file")
+        if not stat.S_ISREG(info.st_mode):
+            what = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode) else "a device"
+            raise UsageError(f"{path}: is {what}, not a page file")
+        if info.st_size > MAX_BYTES:
+            raise UsageError(f"{path}: {info.st_size / 2**20:.1f} MB is larger than {limit}")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror})") from exc
+    finally:
+        os.close(fd)
+    if len(data) > MAX_BYTES:  # a file that grows, or one whose size stat does not tell (/proc)
+        raise UsageError(f"{path}: more than {limit}")
+    return data
+
+
 def load_document(path_arg: str, url: str = "") -> Document:
     """Read and normalize a file, or raise UsageError with a one-line reason naming the file."""
     path = Path(path_arg)
-    if not path.exists():
-        raise UsageError(f"{path}: no such file")
-    if path.is_dir():
-        raise UsageError(f"{path}: is a directory, not a page file")
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise UsageError(f"{path}: {size / 2**20:.0f} MB is larger than the {MAX_BYTES // 2**20} MB limit for one page")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read ({exc.strerror})") from exc
+    data = read_page(path)
     doc = normalize(data, url=url, filename=path.name)
     if not is_usable(doc):
         raise UsageError(f"{path}: {doc.quality.reason}")

@@ -32,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"{report.documents} documents, {report.versions} versions re-normalized "
             f"({report.changed_schema} with a different schema); "
-            f"changes {report.changes_before} -> {report.changes_after}"
+            f"changes {report.changes_before} -> {report.changes_after} "
+            f"({report.changes_kept} kept, {report.changes_replaced} replaced, {report.changes_new} new)"
         )
     if report.errors:
         raise ProblemFound(

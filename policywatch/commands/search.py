@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from policywatch.commands.db import add_db_argument, open_db, print_json, print_table, usage_errors
+from policywatch.commands.db import add_db_argument, limit_arg, open_db, print_json, print_table, usage_errors
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -14,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--all-versions", action="store_true", help="search every stored version, not only the latest"
     )
     p.add_argument("--site", metavar="S", help="only this site")
-    p.add_argument("--limit", type=int, default=100, help="at most this many (0: all; default 100)")
+    p.add_argument("--limit", type=limit_arg, default=100, help="at most this many (0: all; default 100)")
     p.add_argument("--json", action="store_true", help="print JSON")
     add_db_argument(p)
     p.set_defaults(func=run)

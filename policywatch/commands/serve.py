@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
     with usage_errors():
         app = create_app(args.db)
-    import waitress
+    from policywatch.web import server
 
     options = {"host": args.host, "port": args.port, "threads": args.threads, "ident": "policywatch"}
     if args.url_prefix:
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     db = app.extensions["policywatch_db"]
     print(f"policywatch: serving {db.display_url} (read-only) on http://{args.host}:{args.port}{args.url_prefix}/", flush=True)
     try:
-        waitress.serve(app, **options)
+        server.serve(app, **options)  # waitress, with request deadlines and a per-client cap
     except OSError as e:
         raise UsageError(f"--host {args.host} --port {args.port}: cannot serve ({e.strerror})") from None
     finally:

@@ -23,6 +23,7 @@ from policywatch.commands.changes import KINDS
 from policywatch.web import params, views
 from policywatch.web.app import session
 from storage import queries
+from storage.bounds import row_id
 from storage.models import ChangeRow, Document, MeasureRow, Site, Subscription, Version
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
@@ -77,9 +78,10 @@ def site(name: str):
 @bp.get("/subscriptions/<sub_id>.atom")
 def subscription(sub_id: str):
     s = session()
-    if not sub_id.isdigit() or not sub_id.isascii() or int(sub_id) > params.MAX_ID:
+    sid = row_id(s, Subscription.id, sub_id)
+    if sid is None:
         abort(404, f"subscription {sub_id[:40]!r}: no such subscription")
-    sub = s.get(Subscription, int(sub_id))
+    sub = s.get(Subscription, sid)
     if sub is None:
         abort(404, f"subscription {sub_id}: no such subscription")
     rows = subscription_changes(s, sub.filters or {})

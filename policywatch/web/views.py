@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from policywatch.web import params
 from storage import queries
+from storage.bounds import row_id
 from storage.models import Document, MeasureRow, Site, utcnow
 
 METADATA_FIELDS = (
@@ -28,7 +29,7 @@ METADATA_FIELDS = (
 
 
 def document_or_404(s: Session, doc_id: int) -> Document:
-    doc = s.get(Document, doc_id)
+    doc = s.get(Document, doc_id) if row_id(s, Document.id, doc_id) is not None else None
     if doc is None:
         abort(404, f"document {doc_id}: no such document")
     return doc
