@@ -156,11 +156,18 @@ def is_blank(text: str) -> bool:
 
 
 def _items(doc: Document) -> list[_Item]:
-    measures = [(m, s) for s in doc.iter_sections() for m in s.measures if not is_blank(_content(m))]
-    units = [(m, s) for m, s in text_units(doc) if not is_blank(m.text)]
-    articles = group_articles(
-        [m.label for m, _s in measures], [m.path for m, _s in measures], [s.path for _m, s in measures]
+    every = [(m, s) for s in doc.iter_sections() for m in s.measures]
+    # 条 are grouped before blank 款 are dropped: a 条 keeps its own path and stays a 条
+    grouped = group_articles(
+        [m.label for m, _s in every], [m.path for m, _s in every], [s.path for _m, s in every]
     )
+    keep = [i for i, (m, _s) in enumerate(every) if not is_blank(_content(m))]
+    at = {old: new for new, old in enumerate(keep)}
+    for art in {id(a): a for a in grouped if a is not None}.values():
+        art.members = [at[i] for i in art.members if i in at]
+    measures = [every[i] for i in keep]
+    articles = [grouped[i] for i in keep]
+    units = [(m, s) for m, s in text_units(doc) if not is_blank(m.text)]
     rows = measures + units
     count = max(len(rows) - 1, 1)
     items = []
@@ -558,7 +565,14 @@ def _speak_articles(
         found = [
             pc for pc in placed if pc.change.kind == kind and (pc.old if side == "old" else pc.new) in members
         ]
-        return found if len(art.members) > 1 and len(found) == len(members) else None
+        # one change of the 条 when it has several 款 (a blank one dropped still counts)
+        several = len(art.members) > 1 or (
+            art.members and art.path != items_of(side)[art.members[0]].measure.path
+        )
+        return found if several and len(found) == len(members) else None
+
+    def items_of(side: str) -> list[_Item]:
+        return olds if side == "old" else news
 
     out: list[_Placed] = []
     done: set[int] = set()
