@@ -68,6 +68,10 @@ def group_articles(labels: list[str], paths: list[str], sections: list[str]) -> 
 Event = tuple[str, str | None, str | None]
 
 
+def _same_words(c) -> bool:
+    return not any(op != "equal" and text.strip() for op, text in c.diff)
+
+
 def article_events(cs: ChangeSet) -> list[Event]:
     """The changes as a 修正决定 lists them: (kind, old 条, new 条), kind added | removed | modified | moved.
 
@@ -87,6 +91,12 @@ def article_events(cs: ChangeSet) -> list[Event]:
         old, new = c.old_article or None, c.new_article or None
         if old is None and new is None:
             continue
+        if (
+            c.kind in ("split", "merged")
+            and _same_words(c)
+            and all(article_label(r.label) in (old, new) for r in c.others)
+        ):
+            continue  # 款 cut or joined inside one 条, not a word changed: the 条 reads the same
         if old and new:
             add(("moved" if c.kind == "moved" else "modified", old, new))
         elif old:
