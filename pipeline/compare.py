@@ -513,9 +513,14 @@ def _page_text(
 
 
 def _article_ref(items: list[_Item], art: Article) -> MeasureRef:
-    """One side of a change of a whole 条: its label and path, the text of all its 款."""
+    """One side of a change of a whole 条: its label and the text of all its 款.
+
+    Path and hash stay those of its first 款, so that storage links the change to a stored
+    measure row (a 条 of several 款 has no row of its own); `units` lists every 款.
+    """
+    first = items[art.members[0]].measure
     text = "\n".join(items[i].measure.text for i in art.members)
-    return MeasureRef(path=art.path, label=art.label, text=text, hash=text_hash(norm_text(text)))
+    return MeasureRef(path=first.path, label=art.label, text=text, hash=first.hash)
 
 
 def _article_map(

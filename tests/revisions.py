@@ -222,12 +222,8 @@ def _article_span(s: Section, k: int) -> tuple[int, int]:
 
 
 def article_path(paths: list[str]) -> str:
-    """The path of a 条 from the paths of its 款: their common parent ("1.5" for 1.5.1, 1.5.2)."""
-    if len(paths) == 1:
-        return paths[0]
-    parents = {p.rsplit(".", 1)[0] for p in paths}
-    assert len(parents) == 1, paths
-    return parents.pop()
+    """The path a change of a whole 条 is reported at: its first 款's (compare's _article_ref)."""
+    return paths[0]
 
 
 # --- source edits -----------------------------------------------------------------------

@@ -115,7 +115,7 @@ def test_a_deleted_article_is_one_change_carrying_its_paragraphs() -> None:
     cs = compare(law(("总则", ARTS)), law(("总则", ARTS[:2] + ARTS[3:])))
     assert [c.kind for c in cs.reportable()] == ["removed"]
     c = cs.reportable()[0]
-    assert c.old.label == "第三条" and c.old.path == "1.3" and len(c.units) == 3
+    assert c.old.label == "第三条" and c.old.path == "1.3.1" and len(c.units) == 3
     assert [u.label for u in c.units] == ["第三条第一款", "第三条第二款", "第三条第三款"]
     assert c.old.text == "\n".join(ARTS[2])
     assert article_events(cs) == [("removed", "第三条", None)]
@@ -203,3 +203,18 @@ def test_a_preface_printed_by_one_copy_only_is_page_text() -> None:
     # the same preface reworded on both sides is still a change
     new.preamble = "（2021年6月25日中华人民共和国国务院令第742号修订公布）"
     assert [c.kind for c in compare(old, new).reportable()] == ["modified"]
+
+
+def test_cli_speaks_in_articles(capsys: pytest.CaptureFixture[str]) -> None:
+    from policywatch.cli import main
+
+    old, new = _files("lawref-22")
+    assert main(["compare", str(old), str(new)]) == 0
+    out = capsys.readouterr().out
+    assert "第五条第二款 → 第六条第二款" in out  # a 款 changed, named under its 条
+    assert "条: 新增1条（第三条）；修改5条（第一条、第五条、第六条、第七条、第十条）" in out
+    assert main(["compare", str(old), str(new), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    added = [c for c in data["changes"] if c["kind"] == "added"]
+    assert [(c["new"]["label"], c["new_article"], c["units"]) for c in added] == [("第三条", "第三条", [])]
+    assert "notes" in data
