@@ -5,7 +5,8 @@ renumbers everything after it). The steps, cheapest first so that most measures 
 the fuzzy scorer:
 
 1. pair measures whose normalized text is identical (hash), then those equal once
-   punctuation is dropped (cosmetic);
+   punctuation is dropped (cosmetic), then a measure kept whole with paragraphs added after
+   it (an unnumbered paragraph the normalizer reads into the item before it) or removed;
 2. map old sections to new ones (same title, else where most of their paired measures went);
 3. inside each gap between two order-keeping identical pairs, align the unpaired measures
    in order (`align.align_in_order`): a provision rewritten in place pairs with its
@@ -14,6 +15,8 @@ the fuzzy scorer:
    then over the whole document, and pair them by `align.assign` (moved and edited);
 5. look at the measures still unpaired next to a paired one: a split or a merge;
 6. classify: unchanged (counted), cosmetic, modified, moved, added, removed; flag renumbered;
+   paragraphs added after (removed from) a measure kept whole are an added (removed)
+   paragraph under it, "（二）第二段";
 7. for laws, speak in 条: a 条 whose 款 all went, came or moved together is one change of
    the 条, and every change carries the 条 it sits in (pipeline.articles).
 
@@ -106,7 +109,7 @@ class _Pair:
     old: int
     new: int
     score: float
-    how: str  # "exact", "bare" or "fuzzy"
+    how: str  # "exact", "bare", "fuzzy", "grown" (new = old + paragraphs) or "shrunk" (the reverse)
 
 
 def _content(m: Measure) -> str:
@@ -181,6 +184,46 @@ def _items(doc: Document) -> list[_Item]:
             item.text_unit = True
         items.append(item)
     return items
+
+
+def _paragraphs(m: Measure) -> list[str]:
+    """The paragraphs of a measure, normalized: its text keeps the page's breaks as newlines."""
+    return [norm_text(p) for p in _content(m).split("\n") if not is_blank(p)]
+
+
+def _pair_grown(olds: list[_Item], news: list[_Item], pairs: dict[int, _Pair]) -> None:
+    """Pair a measure with its counterpart that kept all its paragraphs and gained more after them.
+
+    An unnumbered paragraph printed after an item (（二）…, then a paragraph of its own) is read
+    into that item's text by the normalizer, so the new （二） is the old one plus a paragraph.
+    That is the old measure kept whole and a paragraph added, however long the paragraph (the
+    fuzzy score falls below MATCH_THRESHOLD when it is longer than the item). The reverse, a
+    trailing paragraph deleted, pairs the same way ("shrunk").
+    """
+    taken_new = {p.new for p in pairs.values()}
+    for how, short_side, long_side in (("grown", olds, news), ("shrunk", news, olds)):
+        taken_short = set(pairs) if how == "grown" else taken_new
+        taken_long = taken_new if how == "grown" else set(pairs)
+        whole: dict[str, list[_Item]] = defaultdict(list)
+        for it in short_side:
+            if it.idx not in taken_short and not it.text_unit:
+                whole["\n".join(_paragraphs(it.measure))].append(it)
+        heads: dict[str, list[_Item]] = defaultdict(list)
+        for it in long_side:
+            if it.idx in taken_long or it.text_unit:
+                continue
+            paras = _paragraphs(it.measure)
+            for k in range(1, len(paras)):
+                heads["\n".join(paras[:k])].append(it)
+        # the longest kept text first: "X" must not take the partner of "X / Y"
+        for key in sorted(whole, key=len, reverse=True):
+            short, longs = whole[key], [it for it in heads.get(key, []) if it.idx not in taken_long]
+            if len(short) != 1 or len(longs) != 1 or not key:
+                continue  # repeated text: no way to tell which copy grew
+            a, b = (short[0], longs[0]) if how == "grown" else (longs[0], short[0])
+            pairs[a.idx] = _Pair(a.idx, b.idx, fuzz.ratio(a.norm, b.norm), how)
+            taken_long.add(longs[0].idx)
+            taken_short.add(short[0].idx)
 
 
 def _pair_equal(olds: list[_Item], news: list[_Item], key: str, pairs: dict[int, _Pair]) -> None:
@@ -417,6 +460,8 @@ def _split_merge(
     for p in sorted(pairs.values(), key=lambda p: p.new):
         if p.score >= 100.0 and p.how != "fuzzy":
             continue  # an identical measure keeps its neighbours: they are insertions
+        # a measure kept whole that grew (shrank) by paragraphs is tried too: the paragraphs
+        # cut off into (joined from) a neighbour are a split (merge), not a paragraph removed
         parts, score = grow(p.new, news, free_new, olds[p.old].norm, p.score)
         if len(parts) > 1 and score >= SPLIT_MIN:
             free_new -= set(parts)
@@ -453,6 +498,38 @@ def _moved(
 
 def _ref(it: _Item) -> MeasureRef:
     return MeasureRef.of(it.measure)
+
+
+def _cn(n: int) -> str:
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    return ("十" if n < 20 else digits[n // 10] + "十") + (digits[n % 10] if n % 10 else "")
+
+
+def _paragraph_change(o: _Item, n: _Item, how: str) -> _Placed:
+    """The paragraphs a measure gained (or lost) after its kept text, as one added (removed) change.
+
+    The side is the paragraphs themselves, under the measure: "（二）第二段", path "1.2#p2". It
+    is no measure of its own, so storage keeps its text with the change. Inside a 条 the same
+    growth is a new 项 or sentence of that 条 and stays `modified` (the caller's choice).
+    """
+    short, long = (o, n) if how == "grown" else (n, o)
+    kept = len(_paragraphs(short.measure))
+    extra = [p for p in _content(long.measure).split("\n") if not is_blank(p)][kept:]
+    text = "\n".join(extra)
+    m = long.measure
+    ref = MeasureRef(
+        path=f"{m.path}#p{kept + 1}",
+        label=f"{m.label}第{_cn(kept + 1)}段",
+        text=text,
+        hash=text_hash(norm_text(text)),
+    )
+    if how == "grown":
+        change = Change(kind="added", new=ref, diff=[("insert", text)], renumbered=o.label != n.label)
+        return _Placed(n.idx + 0.5, change, None, None)
+    change = Change(kind="removed", old=ref, diff=[("delete", text)], renumbered=o.label != n.label)
+    return _Placed(n.idx + 0.5, change, None, None)
 
 
 def _metadata(old: Document, new: Document) -> list[MetadataChange]:
@@ -642,6 +719,7 @@ def compare(old: Document, new: Document) -> ChangeSet:
     pairs: dict[int, _Pair] = {}
     _pair_equal(olds, news, "norm", pairs)
     _pair_equal(olds, news, "bare", pairs)
+    _pair_grown(olds, news, pairs)
     section_map = _section_map(olds, news, old, new, pairs)
     _pair_in_order(olds, news, pairs, section_map)
     _pair_fuzzy(olds, news, pairs, section_map)
@@ -689,7 +767,11 @@ def compare(old: Document, new: Document) -> ChangeSet:
         o, n = olds[p.old], news[p.new]
         renumbered = o.label != n.label
         same_text = o.measure.text == n.measure.text
-        if p.how == "fuzzy":
+        if p.how in ("grown", "shrunk") and o.article is None and n.article is None and p.old not in moved:
+            result.renumbered += renumbered
+            placed.append(_paragraph_change(o, n, p.how))
+            continue
+        if p.how != "exact" and p.how != "bare":
             kind = "modified"
         elif p.old in moved:
             kind = "moved"
