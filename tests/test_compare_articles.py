@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -186,6 +187,79 @@ def test_look_alike_penalty_articles_keep_their_order() -> None:
         ("modified", "第二条", "第二条"),
         ("modified", "第三条", "第三条"),
     ]
+
+
+def _chapter(path: Path, title: str) -> str:
+    """One chapter of a Markdown law, with the law's title line before it."""
+    text = path.read_text(encoding="utf-8")
+    start = text.index(f"## {title}")
+    end = text.index("\n## ", start + 1)
+    return f"{text.splitlines()[0]}\n\n{text[start:end]}\n"
+
+
+# 上海市住宅物业管理规定 (lawref-03, 2010), 第五章 法律责任: 第八十三条 and 第八十五条 punish items
+# （一） and （三）-（五） of 第五十六条第二款 in the same words (fuzz.ratio 73 between them).
+P83 = (
+    "违反本规定第五十六条第二款第一项规定，损坏房屋承重结构的，由区房屋行政管理部门责令立即改正，"
+    "恢复原状，可处一万元以上十万元以下的罚款；情节严重的，可处十万元以上二十万元以下的罚款。"
+)
+P85 = (
+    "违反本规定第五十六条第二款第三项、第四项、第五项规定，破坏房屋外貌，擅自改建、占用物业共用部分，"
+    "损坏或者擅自占用、移装共用设施设备的，由区房屋行政管理部门责令改正，恢复原状，"
+    "可处一千元以上一万元以下的罚款；情节严重的，可处一万元以上十万元以下的罚款。"
+)
+# An amendment: a new 条 before them for items （七）（八）, 第八十三条 rewritten with heavier penalties,
+# 第八十五条 narrowed to item （三） with its amounts doubled and the department renamed.
+NEW_ARTICLE = (
+    "违反本规定第五十六条第二款第七项、第八项规定，排放有毒、有害物质或者发出超过规定标准的噪声的，"
+    "由生态环境等有关行政管理部门依照有关法律、法规的规定予以处罚。"
+)
+P83_NEW = (
+    "违反本规定第五十六条第二款第一项规定，损坏房屋承重结构或者主体结构，危及房屋安全的，"
+    "由区住房城乡建设管理部门责令立即停止违法行为，限期采取安全措施，恢复原状，"
+    "处五万元以上五十万元以下的罚款；造成损失的，依法承担赔偿责任。"
+)
+P85_NEW = (
+    "违反本规定第五十六条第二款第三项规定，破坏房屋外貌的，由区住房城乡建设管理部门责令改正，恢复原状，"
+    "可处二千元以上二万元以下的罚款；情节严重的，可处二万元以上二十万元以下的罚款。"
+)
+
+
+def _renumber_from(text: str, first: int) -> str:
+    """Number the 条 of a chapter again from `first` (an inserted 条 shifts the ones after it)."""
+    cn = "零一二三四五六七八九"
+
+    def numeral(n: int) -> str:
+        return ("十" if n < 20 else cn[n // 10] + "十") + (cn[n % 10] if n % 10 else "") if n >= 10 else cn[n]
+
+    count = iter(range(first, 10_000))
+    return re.sub(
+        r"^第[零一二三四五六七八九十百]+条 ", lambda m: f"第{numeral(next(count))}条 ", text, flags=re.M
+    )
+
+
+def test_look_alike_penalty_articles_after_an_inserted_article_keep_their_successor() -> None:
+    old_text = _chapter(PAIRS / "lawref-03" / "old.md", "第五章")
+    assert P83 in old_text and P85 in old_text
+    new_text = old_text.replace(P83, P83_NEW).replace(P85, P85_NEW)
+    at = new_text.index("第八十三条 ")
+    new_text = new_text[:at] + "第八十三条 " + NEW_ARTICLE + "\n\n" + _renumber_from(new_text[at:], 84)
+    old, new = (
+        normalize(old_text.encode(), filename="old.md"),
+        normalize(new_text.encode(), filename="new.md"),
+    )
+    cs = compare(old, new)
+    # read from the texts: the new 第八十三条 is added, old 第八十三条 is new 第八十四条 (same item
+    # （一）, 损坏房屋承重结构), old 第八十五条 is new 第八十六条 (item （三）, 破坏房屋外貌); the new
+    # 第八十六条 resembles the old 第八十三条 more (84 against 63) but is not its successor
+    assert sorted(article_events(cs), key=str) == sorted(
+        [
+            ("added", None, "第八十三条"),
+            ("modified", "第八十三条", "第八十四条"),
+            ("modified", "第八十五条", "第八十六条"),
+        ],
+        key=str,
+    )
 
 
 def test_new_chapters_around_unchanged_articles_move_nothing() -> None:

@@ -58,7 +58,9 @@ def test_a_paragraph_inserted_after_an_item_is_one_added_paragraph() -> None:
     [change] = cs.reportable()
     assert change.kind == "added" and change.old is None
     assert change.new.text == INSERTED
-    assert change.new.label.startswith("（二）") and change.new.label != "（二）"  # under （二）, not （二） itself
+    assert (
+        change.new.label.startswith("（二）") and change.new.label != "（二）"
+    )  # under （二）, not （二） itself
     assert change.diff == [("insert", INSERTED)]
     assert article_events(cs) == []  # a 公文 has no 条
 
