@@ -154,19 +154,28 @@ def _article_counts(summary: str) -> str:
     return f"{m.group(1)} → {m.group(2)}" if m else "?"
 
 
-def _article_truth(pair: str) -> set[tuple[str, str | None, str | None]] | None:
-    """The article events read by hand (tests/data/pairs/expected-articles.json), if any."""
+def _article_truth(pair: str) -> tuple[set[tuple[str, str | None, str | None]], dict | None] | None:
+    """The article events read by hand (tests/data/pairs/expected-articles.json), if any, and the
+    条 read (`checked`, for a pair read in part; None when every 条 was read)."""
     import json
 
     e = json.loads((PAIRS / "expected-articles.json").read_text(encoding="utf-8")).get(pair)
     if e is None:
         return None
-    return (
+    truth = (
         {("added", None, x) for x in e["added"]}
         | {("removed", x, None) for x in e["removed"]}
         | {("modified", o, n) for o, n in e["modified"]}
         | {("moved", o, n) for o, n in e["moved"]}
     )
+    return truth, e.get("checked")
+
+
+def _in_scope(events: set, scope: dict | None) -> set:
+    """The events whose old or new 条 was read by hand (all of them for a pair read whole)."""
+    if scope is None:
+        return events
+    return {e for e in events if e[1] in scope["old"] or e[2] in scope["new"]}
 
 
 def _line_article_events(old: Document, new: Document) -> set[tuple[str, str | None, str | None]]:
@@ -215,12 +224,15 @@ def _pairs() -> list[str]:
             events = set(article_events(cs))
             ev = Counter(kind for kind, *_ in events)
             baseline = _line_article_events(old, new)
-            truth = _article_truth(row["pair_id"])
-            if truth is None:
+            read = _article_truth(row["pair_id"])
+            if read is None:
                 judged = "not checked | — | " + f"{len(baseline)} | —"
             else:
-                judged = f"{len(truth)} | {_pr(events, truth)} | {len(baseline)} | {_pr(baseline, truth)}"
-                for name, got in (("ours", events), ("line", baseline)):
+                truth, scope = read
+                mine, theirs = _in_scope(events, scope), _in_scope(baseline, scope)
+                part = "" if scope is None else f" (first {len(scope['old'])} 条 read)"
+                judged = f"{len(truth)}{part} | {_pr(mine, truth)} | {len(baseline)} | {_pr(theirs, truth)}"
+                for name, got in (("ours", mine), ("line", theirs)):
                     pid = row["pair_id"]
                     totals[name][0].update((pid, *e) for e in got)
                     totals[name][1].update((pid, *e) for e in truth)
