@@ -301,6 +301,23 @@ def test_a_law_change_keeps_its_article_through_storage(db):
     assert kuan["new"]["text"] == _article_text(LAWREF / "new.md", "第十二条").split("\n")[2]
 
 
+def test_keywords_see_every_paragraph_of_an_article_changed_whole(db):
+    """基层立法联系点 is printed in the second 款 of the new 第九条 only (new.md): a subscription
+    on it is told of the 条 added, though the change's measure row is the first 款."""
+    with db.writer() as s:
+        s.add(Subscription(name="kw", email="kw@example.org", filters={"keywords": ["基层立法联系点"]}))
+    for i, name in enumerate(("old.md", "new.md")):
+        page = Page(url=URL, body=(LAWREF / name).read_bytes(), filename=name, fetched_at=T0 + timedelta(days=i))
+        record_page(db, page)
+    with db.reader() as s:
+        kinds = s.execute(
+            select(ChangeRow.kind, ChangeRow.others).join(Outbox, Outbox.change_id == ChangeRow.id)
+        ).all()
+    assert [(k, [o.get("new_article") for o in others if o.get("side") == "article"]) for k, others in kinds] == [
+        ("added", ["第九条"])
+    ]
+
+
 @pytest.mark.parametrize(
     "bad",
     [b"", b"<html><body><div class='nav'><a href='/'>\xe9\xa6\x96\xe9\xa1\xb5</a></div></body></html>", bytes(range(256)) * 8],
