@@ -117,15 +117,18 @@ def test_a_law_digest_speaks_in_articles(sqlite_db):
         db, NotifySettings(smtp=SmtpSettings(sender="pw@example.org")), utcnow() + timedelta(seconds=1)
     )
     msg = email.message_from_bytes(p.message.as_bytes(), policy=email.policy.default)
-    text, html = parts(msg)["text/plain"].replace("\r\n", "\n"), parts(msg)["text/html"]
+    text, html = (parts(msg)[t].replace("\r\n", "\n") for t in ("text/plain", "text/html"))
     # read from new.md: 第九条 is new and has two 款; 第十二条 gained its third 款
     ninth = _article_text(LAWREF / "new.md", "第九条")
-    second = ninth.split("\n")[1]
+    first, second = ninth.split("\n")
     assert f"[新增条款] 第九条\n      {{+{ninth}+}}" in text
     assert "第九条第一款" not in text  # the 条, not its first 款
     third = _article_text(LAWREF / "new.md", "第十二条").split("\n")[2]
     assert f"[新增条款] 第十二条第三款\n      {{+{third}+}}" in text
     assert ">第九条<" in html and second in html
+    # its two 款 stay two lines in the HTML part too (the text keeps the newline, CSS shows it)
+    block = html[html.index(">第九条<") :]
+    assert f"{first}\n{second}" in block and "pre-line" in block[: block.index(first)]
 
 
 def test_a_paragraph_added_under_an_item_shows_its_label_and_text():
