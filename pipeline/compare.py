@@ -768,6 +768,8 @@ def compare(old: Document, new: Document) -> ChangeSet:
         renumbered = o.label != n.label
         same_text = o.measure.text == n.measure.text
         if p.how in ("grown", "shrunk") and o.article is None and n.article is None and p.old not in moved:
+            # the measure itself kept its text: it counts as unchanged, the paragraph is the change
+            result.unchanged += 1
             result.renumbered += renumbered
             placed.append(_paragraph_change(o, n, p.how))
             continue

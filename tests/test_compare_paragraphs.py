@@ -63,6 +63,8 @@ def test_a_paragraph_inserted_after_an_item_is_one_added_paragraph() -> None:
     )  # under （二）, not （二） itself
     assert change.diff == [("insert", INSERTED)]
     assert article_events(cs) == []  # a 公文 has no 条
+    # （二） kept its words: with （一）（三）, the preamble and the 保障措施 paragraph, 5 unchanged
+    assert cs.unchanged == 5
 
 
 def test_a_paragraph_removed_after_an_item_is_one_removed_paragraph() -> None:
