@@ -189,6 +189,31 @@ def _value(v: Any) -> str:
     return str(v)
 
 
+def _side(c: ChangeRow, name: str, m: MeasureRow | None) -> tuple[str, str]:
+    """(label, text) of one side of a change as a reader names it.
+
+    In a law the 条: a 条 changed whole shows its label and all its 款 (its measure row is its
+    first 款), a change inside a 条 "第八条第二款". Text outside any measure (a preamble, a
+    paragraph added under （二）) has no measure row: its label and text travel with the change.
+    A 公文 keeps the page's labels.
+    """
+    extra = {o["side"]: o for o in (c.others or []) if isinstance(o, dict) and "side" in o}
+    article = extra.get("article", {})
+    whole = article.get("whole", {}).get(name)
+    if whole is not None:
+        return whole["label"], whole["text"]
+    if m is not None:
+        label, text = m.label or m.path, m.text
+    elif name in extra:
+        label, text = extra[name]["label"] or extra[name]["path"], extra[name]["text"]
+    else:
+        return "", ""
+    named = article.get(f"{name}_article", "")
+    if named and not label.startswith(named):
+        label = f"{named}{label}"
+    return label, text
+
+
 def _date(d: datetime | None) -> str:
     return d.strftime("%Y-%m-%d") if d else ""
 
@@ -249,12 +274,14 @@ class ViewCache:
 
     @staticmethod
     def _view(c: ChangeRow, old: MeasureRow | None, new: MeasureRow | None) -> ChangeView:
+        old_label, old_text = _side(c, "old", old)
+        new_label, new_text = _side(c, "new", new)
         view = ChangeView(
             id=c.id,
             kind=c.kind,
             kind_label=KIND_LABELS.get(c.kind, c.kind),
-            old_label=(old.label or old.path) if old else "",
-            new_label=(new.label or new.path) if new else "",
+            old_label=old_label,
+            new_label=new_label,
             heading=(new or old).heading if (new or old) else "",
             similarity=c.similarity,
             moved=bool(c.moved),
@@ -269,12 +296,12 @@ class ViewCache:
             ]
         elif c.kind in ("modified", "split", "merged") and c.diff:
             view.spans = _spans(c.diff)
-        elif c.kind == "removed" and old is not None:
-            view.spans = [Span("delete", old.text)]
-        elif c.kind == "added" and new is not None:
-            view.spans = [Span("insert", new.text)]
-        elif c.kind in ("moved", "cosmetic") and (new or old) is not None:
-            view.spans = _spans([["equal", (new or old).text]], context=CONTEXT)  # type: ignore[union-attr]
+        elif c.kind == "removed" and old_text:
+            view.spans = [Span("delete", old_text)]
+        elif c.kind == "added" and new_text:
+            view.spans = [Span("insert", new_text)]
+        elif c.kind in ("moved", "cosmetic") and (new_text or old_text):
+            view.spans = _spans([["equal", new_text or old_text]], context=CONTEXT)
         elif c.kind in ("withdrawn", "republished") and c.field:
             # why it went (new_value), or when it had gone (old_value)
             view.field, view.field_label = c.field, FIELD_LABELS.get(c.field, c.field)

@@ -172,3 +172,33 @@ def longest_increasing(seq: list[int]) -> set[int]:
         keep.add(i)
         i = prev[i]
     return keep
+
+
+def align_in_order(weight: np.ndarray) -> list[tuple[int, int]]:
+    """Order-keeping pairs (r1 < r2 implies c1 < c2) of largest total weight; weight <= 0 is no edge.
+
+    Needleman-Wunsch with free gaps, one row at a time: with X[j] = max(D[i-1][j],
+    D[i-1][j-1] + w[i][j]), the row D[i] is the running maximum of X, so each row is two
+    numpy operations and a 2,000 × 2,000 gap costs milliseconds, not a Python double loop.
+    """
+    n, m = weight.shape
+    if n == 0 or m == 0:
+        return []
+    w = np.where(weight > 0, weight, -np.inf)
+    table = np.zeros((n + 1, m + 1))
+    for i in range(1, n + 1):
+        prev = table[i - 1]
+        x = np.maximum(prev[1:], prev[:-1] + w[i - 1])
+        table[i, 1:] = np.maximum.accumulate(x)
+    pairs: list[tuple[int, int]] = []
+    i, j = n, m
+    while i > 0 and j > 0:
+        if table[i, j] == table[i, j - 1]:
+            j -= 1
+        elif table[i, j] == table[i - 1, j]:
+            i -= 1
+        else:
+            pairs.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
+    pairs.reverse()
+    return pairs

@@ -307,6 +307,11 @@ class Change:
     first part and `others` the rest; for `merged`, `old` is the first source and `others` the
     rest. `renumbered` says the label changed only because of an insertion or deletion nearby.
     `moved` marks a measure both edited and moved (its kind stays `modified`).
+
+    In a law the unit a reader names is the 条: `old_article`/`new_article` are the 条 labels
+    the change sits in ("第八条" for a change of 第八条第二款), and a 条 added, removed or moved
+    whole is one change whose `old`/`new` stand for the 条 (its label, path and full text) and
+    whose `units` list its 款. All three stay empty outside laws.
     """
 
     kind: str
@@ -317,6 +322,9 @@ class Change:
     renumbered: bool = False
     others: list[MeasureRef] = field(default_factory=list)
     moved: bool = False  # a `modified` measure that also changed place (kind stays `modified`)
+    old_article: str = ""  # the 条 of the old side ("第八条"), "" outside laws
+    new_article: str = ""
+    units: list[MeasureRef] = field(default_factory=list)  # the 款 of a 条 added/removed/moved whole
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -340,6 +348,7 @@ class ChangeSet:
     unchanged: int = 0
     renumbered: int = 0  # unchanged or cosmetic measures whose label moved with an insertion/deletion
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # page text left out of the comparison, and why
 
     def by_kind(self, kind: str) -> list[Change]:
         return [c for c in self.changes if c.kind == kind]
@@ -355,4 +364,5 @@ class ChangeSet:
             "unchanged": self.unchanged,
             "renumbered": self.renumbered,
             "warnings": list(self.warnings),
+            "notes": list(self.notes),
         }

@@ -229,7 +229,8 @@ def _change_json(c: ChangeRow, old: MeasureRow | None, new: MeasureRow | None) -
             }
         return None
 
-    return {
+    article = sides.get("article", {})  # the 条 of a change in a law (recorder._article_ref)
+    out = {
         "kind": c.kind,
         "old": side("old", old),
         "new": side("new", new),
@@ -238,7 +239,14 @@ def _change_json(c: ChangeRow, old: MeasureRow | None, new: MeasureRow | None) -
         "renumbered": c.renumbered,
         "moved": c.moved,
         "others": others,
+        "old_article": article.get("old_article", ""),
+        "new_article": article.get("new_article", ""),
+        "units": article.get("units", []),
     }
+    for name, whole in article.get("whole", {}).items():
+        if out[name] is not None:  # a 条 changed whole: its label and all its 款, not the first 款
+            out[name] = {**out[name], "label": whole["label"], "text": whole["text"]}
+    return out
 
 
 def stored_changes(session: Session, version: Version) -> dict[str, Any]:

@@ -342,6 +342,26 @@ def _unit_refs(c: Change, old_ids: dict, new_ids: dict) -> list[dict[str, Any]]:
     return out
 
 
+def _article_ref(c: Change) -> list[dict[str, Any]]:
+    """The 条 a change of a law sits in, kept with the change (an `others` entry, side "article").
+
+    A change inside a 条 names it (old_article/new_article); a 条 added, removed or moved whole
+    also keeps its 款 and, per side, the 条's label and full text: its measure id points at
+    the first 款 only (a 条 of several 款 has no row of its own).
+    """
+    if not (c.old_article or c.new_article):
+        return []
+    entry: dict[str, Any] = {"side": "article", "old_article": c.old_article, "new_article": c.new_article}
+    if c.units:
+        entry["units"] = [{"path": u.path, "label": u.label} for u in c.units]
+        entry["whole"] = {
+            side: {"label": ref.label, "text": ref.text}
+            for side, ref in (("old", c.old), ("new", c.new))
+            if ref is not None
+        }
+    return [entry]
+
+
 def change_rows(
     cs: ChangeSet,
     *,
@@ -369,7 +389,10 @@ def change_rows(
                 diff=[list(span) for span in c.diff] or None,
                 renumbered=bool(c.renumbered),
                 moved=bool(getattr(c, "moved", False)),
-                others=[_ref_json(others_ids, o) for o in c.others] + _unit_refs(c, old_ids, new_ids) or None,
+                others=[_ref_json(others_ids, o) for o in c.others]
+                + _unit_refs(c, old_ids, new_ids)
+                + _article_ref(c)
+                or None,
                 detected_at=at,
             )
         )

@@ -189,10 +189,41 @@ def _repath(doc: Document, *sections: Section) -> None:
     """New paths for the measures of edited sections; the others keep the normalizer's.
 
     ":" never occurs in a normalizer path, so an edited path can never collide with one.
+    The 款 of a 条 get the 条's path and their rank ("2:5.1", "2:5.2"), as the normalizer
+    nests them ("2.5.1"), so a 条 has a path of its own: "2:5".
     """
     for s in sections:
-        for i, m in enumerate(s.measures, 1):
-            m.path = f"{s.path}:{i}"
+        rank, previous, k = 0, None, 0
+        for m in s.measures:
+            art = _article(m.label)
+            if not art or art != previous:
+                rank, k = rank + 1, 0
+            previous = art
+            k += 1
+            m.path = f"{s.path}:{rank}.{k}" if "款" in m.label else f"{s.path}:{rank}"
+
+
+def _article(label: str) -> str:
+    m = _ARTICLE.match(label)
+    return m.group() if m else ""
+
+
+def _article_span(s: Section, k: int) -> tuple[int, int]:
+    """[start, end) of the measures of `s` that belong to the 条 of measure k (its 款)."""
+    art = _article(s.measures[k].label)
+    if not art:
+        return k, k + 1
+    a, b = k, k + 1
+    while a > 0 and _article(s.measures[a - 1].label) == art:
+        a -= 1
+    while b < len(s.measures) and _article(s.measures[b].label) == art:
+        b += 1
+    return a, b
+
+
+def article_path(paths: list[str]) -> str:
+    """The path a change of a whole 条 is reported at: its first 款's (compare's _article_ref)."""
+    return paths[0]
 
 
 # --- source edits -----------------------------------------------------------------------
@@ -395,7 +426,8 @@ class Tracker:
     def __init__(self, doc: Document, base: Document) -> None:
         self.doc = doc
         self.old_path = {id(m): b.path for m, b in zip(doc.measures(), base.measures(), strict=True)}
-        self.events: list[tuple[str, str | None, Measure | None]] = []  # kind, old path, new measure
+        # kind, old path, new measure (or the 款 of a 条 inserted whole)
+        self.events: list[tuple[str, str | None, Measure | list[Measure] | None]] = []
         self.protected: set[int] = set()  # measures an earlier edit touched
 
     def _pick(self, rng: random.Random, min_len: int = 0, leave: int = 1) -> Slot | None:
@@ -411,9 +443,10 @@ class Tracker:
         ]
         return rng.choice(slots) if slots else None
 
-    def _fresh_text(self, rng: random.Random, pool: list[str]) -> str | None:
+    def _fresh_text(self, rng: random.Random, pool: list[str], also: list[str] = ()) -> str | None:
         """A real measure of another document that resembles nothing in this one."""
         norms = [m.norm_text or norm_text(m.text) for m in self.doc.measures()]
+        norms += [norm_text(t) for t in also]
         for _ in range(30):
             text = rng.choice(pool)
             n = norm_text(text)
@@ -446,14 +479,33 @@ class Tracker:
         k = rng.choice(spots)
         neighbour = s.measures[k]
         style = _style(neighbour.label)
-        label = _ARTICLE.match(neighbour.label).group() if style == "第#条" else neighbour.label
+        if style != "第#条":
+            _renumber_after(self.doc, s, k, style, +1)
+            m = Measure(label=neighbour.label, path="", text=text)
+            _set_text(m, text)
+            s.measures.insert(k, m)
+            _repath(self.doc, s)
+            self.protected.add(id(m))
+            self.events.append(("added", None, m))
+            return True
+        # a law gains a whole 条, often with several 款 (增加一条，作为第N条)
+        texts = [text]
+        for _ in range(rng.choice((0, 1, 1, 2))):
+            extra = self._fresh_text(rng, pool, also=texts)
+            if extra is None:
+                break
+            texts.append(extra)
+        label = _ARTICLE.match(neighbour.label).group()
         _renumber_after(self.doc, s, k, style, +1)
-        m = Measure(label=label, path="", text=text)
-        _set_text(m, text)
-        s.measures.insert(k, m)
+        new = []
+        for i, t in enumerate(texts, 1):
+            m = Measure(label=f"{label}第{int_to_cn(i)}款" if len(texts) > 1 else label, path="", text=t)
+            _set_text(m, t)
+            new.append(m)
+        s.measures[k:k] = new
         _repath(self.doc, s)
-        self.protected.add(id(m))
-        self.events.append(("added", None, m))
+        self.protected.update(id(m) for m in new)
+        self.events.append(("added", None, new))
         return True
 
     def delete(self, rng: random.Random, pool: list[str]) -> bool:
@@ -461,11 +513,19 @@ class Tracker:
         if slot is None:
             return False
         s, k = slot.section, slot.index
-        m = s.measures.pop(k)
-        if "款" not in m.label:  # a deleted 款 leaves its 条 in place
-            _renumber_after(self.doc, s, k, _style(m.label), -1)
+        a, b = _article_span(s, k)  # a law loses a whole 条 with its 款 (删去第N条)
+        gone = s.measures[a:b]
+        if b - a >= len(s.measures) or any(
+            id(m) in self.protected or id(m) not in self.old_path for m in gone
+        ):
+            return False
+        del s.measures[a:b]
+        label = gone[0].label
+        style = _style(label)
+        _renumber_after(self.doc, s, a, style, -1)
         _repath(self.doc, s)
-        self.events.append(("removed", self.old_path[id(m)], None))
+        paths = [self.old_path[id(m)] for m in gone]
+        self.events.append(("removed", article_path(paths) if style == "第#条" else paths[0], None))
         return True
 
     def move(self, rng: random.Random, pool: list[str]) -> bool:
@@ -473,8 +533,10 @@ class Tracker:
         if slot is None:
             return False
         s, k = slot.section, slot.index
-        others = [t for t in self.doc.iter_sections() if t is not s and t.measures]
         m = s.measures[k]
+        if _style(m.label) == "第#条":
+            return self._move_article(rng, s, k)
+        others = [t for t in self.doc.iter_sections() if t is not s and t.measures]
         if others:
             dest = rng.choice(others)
             at = rng.randrange(0, len(dest.measures) + 1)
@@ -485,30 +547,80 @@ class Tracker:
         else:
             return False
         # relabel the way an editor would: the old slot closes up, the new one opens
-        style = _style(m.label)
-        if style == "第#条":  # one numbering for the whole law
-            same = [x.label for x in self.doc.measures() if _style(x.label) == style]
-            s.measures.pop(k)
-            dest.measures.insert(at, m)
-            for x, label in zip(
-                [x for x in self.doc.measures() if _style(x.label) == style], same, strict=True
-            ):
+        src_labels = [x.label for x in s.measures]
+        dst_labels = [x.label for x in dest.measures]
+        s.measures.pop(k)
+        dest.measures.insert(at, m)
+        if dest is not s:
+            dst_labels.append(shift_label(dst_labels[-1], +1))
+            for x, label in zip(dest.measures, dst_labels, strict=True):
                 x.label = label
-        else:
-            src_labels = [x.label for x in s.measures]
-            dst_labels = [x.label for x in dest.measures]
-            s.measures.pop(k)
-            dest.measures.insert(at, m)
-            if dest is not s:
-                dst_labels.append(shift_label(dst_labels[-1], +1))
-                for x, label in zip(dest.measures, dst_labels, strict=True):
-                    x.label = label
-            for x, label in zip(s.measures, src_labels, strict=False):
-                x.label = label
+        for x, label in zip(s.measures, src_labels, strict=False):
+            x.label = label
         _repath(self.doc, s, dest)
         self.protected.add(id(m))
         self.events.append(("moved", self.old_path[id(m)], m))
         return True
+
+    def _move_article(self, rng: random.Random, s: Section, k: int) -> bool:
+        """Move a one-款 条 elsewhere in the law, changing its order (a chapter change alone is no move).
+
+        It jumps over at least two measures, so that which side moved is not a tie.
+        """
+        if _article_span(s, k) != (k, k + 1):
+            return False
+        m = s.measures[k]
+        order = self.doc.measures()
+        rank = order.index(m)
+        spots = []
+        for dest in self.doc.iter_sections():
+            rest = [x for x in dest.measures if x is not m]
+            for at in range(len(rest) + 1):
+                if 0 < at < len(rest) and _article(rest[at].label) == _article(rest[at - 1].label):
+                    continue  # never between two 款 of one 条
+                before = rest[at - 1] if at else None
+                new_rank = 0 if before is None else [x for x in order if x is not m].index(before) + 1
+                if abs(new_rank - rank) >= 2 and not (dest is s and len(s.measures) == 1):
+                    spots.append((dest, at))
+        if not spots:
+            return False
+        dest, at = rng.choice(spots)
+        labels = []  # the 条 numbers in reading order stay; the 条 that moved takes the number of its new place
+        for x in order:
+            art = _article(x.label)
+            if art and (not labels or labels[-1][1] is not self._art_key(x, order)):
+                labels.append((art, self._art_key(x, order)))
+        s.measures.pop(k)
+        dest.measures.insert(at, m)
+        new_order = self.doc.measures()
+        groups: list[list[Measure]] = []
+        for x in new_order:
+            if not _article(x.label):
+                continue
+            if (
+                groups
+                and _article(groups[-1][-1].label) == _article(x.label)
+                and x is not m
+                and groups[-1][-1] is not m
+            ):
+                groups[-1].append(x)
+            else:
+                groups.append([x])
+        for (art, _key), group in zip(labels, groups, strict=True):
+            for x in group:
+                x.label = art + x.label[len(_article(x.label)) :]
+        _repath(self.doc, s, dest)
+        self.protected.add(id(m))
+        self.events.append(("moved", self.old_path[id(m)], m))
+        return True
+
+    @staticmethod
+    def _art_key(x: Measure, order: list[Measure]) -> object:
+        # the first 款 of the 条 x belongs to, as an identity for grouping
+        i = order.index(x)
+        while i > 0 and _article(order[i - 1].label) == _article(x.label):
+            i -= 1
+        return order[i]
 
     def split(self, rng: random.Random, pool: list[str]) -> bool:
         for _ in range(20):
@@ -561,7 +673,13 @@ class Tracker:
         return True
 
     def truth(self) -> list[Key]:
-        return [(kind, old, m.path if m is not None else None) for kind, old, m in self.events]
+        out: list[Key] = []
+        for kind, old, m in self.events:
+            if isinstance(m, list):  # a 条 inserted whole: one change of the 条
+                out.append((kind, old, article_path([x.path for x in m])))
+            else:
+                out.append((kind, old, m.path if m is not None else None))
+        return out
 
 
 def measure_pool(docs: list[Document]) -> list[str]:

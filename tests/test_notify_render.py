@@ -124,3 +124,47 @@ def test_a_republished_document_is_told_like_its_withdrawal(sqlite_db):
     assert re.search(r"<h2[^>]*>重新发布文件</h2>", html) and re.search(r"k-republished[^>]*>重新发布</span>", html)
     assert "撤下时间 2026-11-02 06:00" in html
     assert "== 撤下文件 ==" not in text  # the withdrawal is superseded within this digest
+
+
+def test_a_law_digest_speaks_in_articles(sqlite_db):
+    """A 条 added whole is named 第九条 with all its 款; a 款 added inside a 条 is 第十二条第三款."""
+    from storage.recorder import Page
+    from tests.test_storage_recorder import LAWREF, _article_text
+
+    db = sqlite_db
+    with db.writer() as s:
+        s.add(Subscription(name="office", email="o@example.org", addresses=["o@example.org"], filters={}))
+    for name in ("old.md", "new.md"):
+        record_page(db, Page(url=ZQ, body=(LAWREF / name).read_bytes(), filename=name, site="zhaoqing"))
+    (p,) = preview_due(
+        db, NotifySettings(smtp=SmtpSettings(sender="pw@example.org")), utcnow() + timedelta(seconds=1)
+    )
+    msg = email.message_from_bytes(p.message.as_bytes(), policy=email.policy.default)
+    text, html = (parts(msg)[t].replace("\r\n", "\n") for t in ("text/plain", "text/html"))
+    # read from new.md: 第九条 is new and has two 款; 第十二条 gained its third 款
+    ninth = _article_text(LAWREF / "new.md", "第九条")
+    first, second = ninth.split("\n")
+    assert f"[新增条款] 第九条\n      {{+{ninth}+}}" in text
+    assert "第九条第一款" not in text  # the 条, not its first 款
+    third = _article_text(LAWREF / "new.md", "第十二条").split("\n")[2]
+    assert f"[新增条款] 第十二条第三款\n      {{+{third}+}}" in text
+    assert ">第九条<" in html and second in html
+    # its two 款 stay two lines in the HTML part too (the text keeps the newline, CSS shows it)
+    block = html[html.index(">第九条<") :]
+    assert f"{first}\n{second}" in block and "pre-line" in block[: block.index(first)]
+
+
+def test_a_paragraph_added_under_an_item_shows_its_label_and_text():
+    """A side with no measure row (a paragraph added under （二）) travels in `others`; a 公文's
+    measure keeps the page's label."""
+    from notifications.digest import ViewCache
+    from storage.models import ChangeRow
+
+    para = {"side": "new", "path": "1.2#p2", "label": "（二）第二段", "text": "各区要建立农资价格监测制度。"}
+    change = ChangeRow(id=1, document_id=1, kind="added", others=[para])
+    view = ViewCache._view(change, None, None)
+    assert view.label_change == "（二）第二段"
+    assert [(s.op, s.text) for s in view.spans] == [("insert", "各区要建立农资价格监测制度。")]
+    item = MeasureRow(label="（二）", path="1.2", text="加强农资供应保障。", heading="")
+    removed = ViewCache._view(ChangeRow(id=2, document_id=1, kind="removed"), item, None)
+    assert removed.label_change == "（二）" and removed.spans[0].text == "加强农资供应保障。"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -259,6 +261,61 @@ def test_change_outside_measures_keeps_its_text(db):
         d = queries.diff(s, queries.resolve_document(s, URL), None, None)
     pre = [c for c in d["changes"] if (c["new"] or {}).get("path") == "preamble"]
     assert pre and "规范和加强" in pre[0]["new"]["text"] and pre[0]["old"]["text"].startswith("为了加强")
+
+
+LAWREF = Path(__file__).parent / "data" / "pairs" / "lawref-01"
+
+
+def _article_text(path: Path, label: str) -> str:
+    """A 条 as printed: its first 款 after the label, then its other 款, up to the next 条 or heading."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{label} "))
+    body = [lines[start][len(label) :].strip()]
+    for line in lines[start + 1 :]:
+        if re.match(r"第[一二三四五六七八九十百]+条 |#", line):
+            break
+        if line.strip():
+            body.append(line.strip())
+    return "\n".join(body)
+
+
+def test_a_law_change_keeps_its_article_through_storage(db):
+    """A 条 added whole reads back as the 条 (label, all its 款); a 款 added names its 条."""
+    for i, name in enumerate(("old.md", "new.md")):
+        page = Page(url=URL, body=(LAWREF / name).read_bytes(), filename=name, fetched_at=T0 + timedelta(days=i))
+        record_page(db, page)
+    from storage import queries
+
+    with db.reader() as s:
+        d = queries.diff(s, queries.resolve_document(s, URL), None, None)
+    assert d["source"] == "stored"
+    # read from new.md: 第九条 is new, printed as two paragraphs (两款)
+    ninth = _article_text(LAWREF / "new.md", "第九条")
+    assert ninth.count("\n") == 1
+    (added,) = [c for c in d["changes"] if c["kind"] == "added" and c["new_article"] == "第九条"]
+    assert (added["new"]["label"], added["new"]["text"]) == ("第九条", ninth)
+    assert [u["label"] for u in added["units"]] == ["第九条第一款", "第九条第二款"]
+    # 第十二条 gained a third 款 (new.md): a change inside the 条, named by it
+    (kuan,) = [c for c in d["changes"] if c["new"] and c["new"]["label"] == "第十二条第三款"]
+    assert (kuan["kind"], kuan["new_article"], kuan["units"]) == ("added", "第十二条", [])
+    assert kuan["new"]["text"] == _article_text(LAWREF / "new.md", "第十二条").split("\n")[2]
+
+
+def test_keywords_see_every_paragraph_of_an_article_changed_whole(db):
+    """基层立法联系点 is printed in the second 款 of the new 第九条 only (new.md): a subscription
+    on it is told of the 条 added, though the change's measure row is the first 款."""
+    with db.writer() as s:
+        s.add(Subscription(name="kw", email="kw@example.org", filters={"keywords": ["基层立法联系点"]}))
+    for i, name in enumerate(("old.md", "new.md")):
+        page = Page(url=URL, body=(LAWREF / name).read_bytes(), filename=name, fetched_at=T0 + timedelta(days=i))
+        record_page(db, page)
+    with db.reader() as s:
+        kinds = s.execute(
+            select(ChangeRow.kind, ChangeRow.others).join(Outbox, Outbox.change_id == ChangeRow.id)
+        ).all()
+    assert [(k, [o.get("new_article") for o in others if o.get("side") == "article"]) for k, others in kinds] == [
+        ("added", ["第九条"])
+    ]
 
 
 @pytest.mark.parametrize(

@@ -401,3 +401,52 @@ def test_a_republished_document_is_shown_like_its_withdrawal(tmp_path):
         assert republished[0].find(f"{ATOM}link").get("href") == "http://localhost/documents/1"  # no diff to show
     finally:
         app.extensions["policywatch_db"].dispose()
+
+
+def test_diff_rows_speak_in_articles_and_paragraphs(tmp_path) -> None:
+    """The diff page of a law shows a 条 added whole as one row (第九条, both its 款); the diff of
+    a 公文 shows a paragraph added under （二） as that paragraph, （二） itself unchanged."""
+    from policywatch.web import views
+    from storage.models import Document
+    from tests.test_compare_paragraphs import INSERTED, NOTICE, _with_paragraph
+    from tests.test_storage_recorder import LAWREF, _article_text
+
+    db = connect(str(tmp_path / "d.db"))
+    migrate.upgrade(db)
+    law_url, notice_url = "http://www.example.gov.cn/law.html", "http://www.example.gov.cn/notice.html"
+    for name in ("old.md", "new.md"):
+        law_id = record_page(db, Page(url=law_url, body=(LAWREF / name).read_bytes(), filename=name)).document_id
+    for body in (NOTICE, _with_paragraph(INSERTED)):
+        notice_id = record_page(db, Page(url=notice_url, body=body.encode(), filename="notice.txt")).document_id
+
+    def rows(doc_id: int) -> list[dict]:
+        with db.reader() as s:
+            d = views.diff(s, s.get(Document, doc_id), None, None)
+        return [r for b in d["blocks"] for r in (b["rows"] if b["type"] == "same" else [b["row"]])]
+
+    law = rows(law_id)
+    # read from new.md: 第九条 is new and has two 款
+    ninth = [r for r in law if r["new"] and r["new"]["label"].startswith("第九条")]
+    assert [(r["kind"], r["new"]["label"], r["new"]["text"]) for r in ninth] == [
+        ("added", "第九条", _article_text(LAWREF / "new.md", "第九条"))
+    ]
+    notice = rows(notice_id)
+    assert [(r["kind"], r["new"]["label"], r["new"]["text"]) for r in notice if r["kind"] != "unchanged"] == [
+        ("added", "（二）第二段", INSERTED)
+    ]
+    at = next(i for i, r in enumerate(notice) if r["new"] and r["new"]["label"] == "（二）")
+    assert notice[at]["kind"] == "unchanged" and notice[at]["old"]["label"] == "（二）"
+    assert notice[at + 1]["kind"] == "added"  # the paragraph right under its item
+    back = connect(str(tmp_path / "d.db"))
+    record_page(back, Page(url=notice_url, body=NOTICE.encode(), filename="notice.txt"))
+    back.dispose()
+    removed = [r for r in rows(notice_id) if r["kind"] != "unchanged"]
+    assert [(r["kind"], r["old"]["label"], r["old"]["text"]) for r in removed] == [("removed", "（二）第二段", INSERTED)]
+    db.dispose()
+    app = create_app(str(tmp_path / "d.db"))
+    client = app.test_client()
+    page = client.get(f"/documents/{law_id}/diff").get_data(as_text=True)
+    assert '<span class="label">第九条</span>' in page
+    page = client.get(f"/documents/{notice_id}/diff").get_data(as_text=True)
+    assert '<span class="label">（二）第二段</span>' in page
+    app.extensions["policywatch_db"].dispose()

@@ -54,6 +54,29 @@ def _label(ref) -> str:
     return ref.label or ref.path
 
 
+def _units(c) -> str:
+    """ " (3款)" after a 条 added, removed or moved whole with several 款."""
+    return f" ({len(c.units)}款)" if c.units else ""
+
+
+def _article_summary(cs) -> str:
+    """The 条 events of a law, as a 修正决定 lists them; "" for a 公文."""
+    from pipeline.articles import article_events
+
+    events = article_events(cs)
+    if not events:
+        return ""
+    names = {"added": "新增", "removed": "删去", "modified": "修改", "moved": "移动"}
+    parts = []
+    for kind in ("added", "removed", "modified", "moved"):
+        these = [e for e in events if e[0] == kind]
+        if not these:
+            continue
+        shown = [(new if kind == "added" else old) for _k, old, new in these]
+        parts.append(f"{names[kind]}{len(these)}条（{'、'.join(shown[:8])}{'…' if len(shown) > 8 else ''}）")
+    return "条: " + "；".join(parts)
+
+
 def render_changes(cs) -> str:
     """The ChangeSet as a table for people: kind, old label → new label, similarity, the change."""
     lines = []
@@ -61,11 +84,13 @@ def render_changes(cs) -> str:
         lines.append(f"warning: {w}")
     if cs.warnings:
         lines.append("")
+    for note in cs.notes:
+        lines.append(f"note: {note}")
     for m in cs.metadata_changes:
         lines.append(f"metadata  {m.field}: {m.old!r} → {m.new!r}")
     rows = []
     for c in cs.changes:
-        arrow = f"{_label(c.old)} → {_label(c.new)}"
+        arrow = f"{_label(c.old)} → {_label(c.new)}{_units(c)}"
         if c.others:
             extra = ", ".join(_label(r) for r in c.others)
             arrow = (
@@ -95,6 +120,9 @@ def render_changes(cs) -> str:
         counts[c.kind] = counts.get(c.kind, 0) + 1
     summary = ", ".join(f"{n} {k}" for k, n in counts.items()) or "no measure changed"
     lines.append(f"\n{summary}; {cs.unchanged} unchanged ({cs.renumbered} renumbered only)")
+    articles = _article_summary(cs)
+    if articles:
+        lines.append(articles)
     return "\n".join(lines)
 
 

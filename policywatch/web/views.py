@@ -92,6 +92,37 @@ def _measures(s: Session, version_id: int) -> list[MeasureRow]:
 _side = queries._measure_json  # a measure in the shape of a change's old/new side
 
 
+def _kept_whole(
+    changes: list[dict[str, Any]], old_ms: list[MeasureRow], new_ms: list[MeasureRow]
+) -> dict[tuple[str, str], tuple[MeasureRow | None, dict[str, Any]]]:
+    """Measures kept whole under a paragraph added or removed ("（二）第二段", path "1.2#p2").
+
+    compare reports only the paragraph; the measure it sits under is unchanged, but its text
+    (with or without the paragraph) matches no hash on the other side. Keys: ("new", path of
+    the new measure) for an added paragraph, ("norm", norm_text of the kept new measure) for a
+    removed one; values: (the old measure, the paragraph's change).
+    """
+    from pipeline.text import norm_text  # the norm_text of a stored measure is this function's
+
+    by_norm = {m.norm_text: m for m in old_ms}
+    by_path = {m.path: m for m in old_ms}
+    new_by_path = {m.path: m for m in new_ms}
+    out: dict[tuple[str, str], tuple[MeasureRow | None, dict[str, Any]]] = {}
+    for c in changes:
+        side = c.get("new") if c["kind"] == "added" else c.get("old") if c["kind"] == "removed" else None
+        if not side or "#p" not in side["path"]:
+            continue
+        path = side["path"].split("#p")[0]
+        extra = norm_text(side["text"])
+        if c["kind"] == "added":
+            grown = new_by_path.get(path)
+            if grown is not None and grown.norm_text.endswith(extra):
+                out[("new", path)] = (by_norm.get(grown.norm_text[: -len(extra)]), c)
+        elif path in by_path and by_path[path].norm_text.endswith(extra):
+            out[("norm", by_path[path].norm_text[: -len(extra)])] = (by_path[path], c)
+    return out
+
+
 def diff(s: Session, doc: Document, from_spec: str | None, to_spec: str | None) -> dict[str, Any]:
     """queries.diff, plus every measure of the two versions in reading order.
 
@@ -105,39 +136,64 @@ def diff(s: Session, doc: Document, from_spec: str | None, to_spec: str | None) 
     old_ms, new_ms = _measures(s, old_v.id), _measures(s, new_v.id)
     by_new = {c["new"]["path"]: c for c in data["changes"] if c.get("new")}
     by_old = {c["old"]["path"]: c for c in data["changes"] if c.get("old")}
+    # a 条 of a law added or removed whole is one row: the 条 (its label, all its 款) stands on
+    # the row of its first 款, and its other 款 rows are part of it
+    in_article: set[tuple[str, str]] = set()
+    for c in data["changes"]:
+        side = {"added": "new", "removed": "old"}.get(c["kind"])
+        if side and c.get("units"):
+            in_article.update((side, u["path"]) for u in c["units"][1:])
     free: dict[str, deque[MeasureRow]] = defaultdict(deque)
     for m in old_ms:
         if m.path not in by_old:
             free[m.hash].append(m)
+    kept = _kept_whole(data["changes"], old_ms, new_ms)
     rows: list[tuple[tuple, dict[str, Any]]] = []
     row_of_old: dict[str, int] = {}
     used: set[int] = set()
     for i, m in enumerate(new_ms):
+        if ("new", m.path) in in_article:
+            continue
         change = by_new.get(m.path)
         if change is not None:
             used.add(id(change))
             old = change.get("old")
-            rows.append(((i, 0, 0), {"kind": change["kind"], "change": change, "old": old, "new": _side(m)}))
+            side = change["new"] if change["kind"] == "added" and change.get("units") else _side(m)
+            rows.append(((i, 0, 0), {"kind": change["kind"], "change": change, "old": old, "new": side}))
             if old:
                 row_of_old[old["path"]] = i
             continue
         o = free[m.hash].popleft() if free.get(m.hash) else None
+        paragraph = None
+        if o is None:
+            o, paragraph = kept.pop(("new", m.path), None) or kept.pop(("norm", m.norm_text), None) or (None, None)
         if o is not None:
             row_of_old[o.path] = i
         renumbered = o is not None and (o.label != m.label or o.path != m.path)
         rows.append(
             ((i, 0, 0), {"kind": "unchanged", "renumbered": renumbered, "old": _side(o), "new": _side(m), "change": None})
         )
+        if paragraph is not None:  # the paragraph added under (removed from) the measure, right after it
+            used.add(id(paragraph))
+            rows.append(
+                (
+                    (i, 0, 1),
+                    {"kind": paragraph["kind"], "change": paragraph, "old": paragraph["old"], "new": paragraph["new"]},
+                )
+            )
     anchor = -1
     for j, m in enumerate(old_ms):
         if m.path in row_of_old:
             anchor = row_of_old[m.path]
             continue
+        if ("old", m.path) in in_article:
+            continue
         change = by_old.get(m.path)
         if change is not None:
             used.add(id(change))
         kind = change["kind"] if change else "removed"
-        rows.append(((anchor, 1, j), {"kind": kind, "change": change, "old": _side(m), "new": None}))
+        side = change["old"] if change and change["kind"] == "removed" and change.get("units") else _side(m)
+        rows.append(((anchor, 1, j), {"kind": kind, "change": change, "old": side, "new": None}))
     for k, c in enumerate(data["changes"]):  # text outside measures, split/merged leftovers
         if id(c) not in used:
             rows.append(((len(new_ms), 2, k), {"kind": c["kind"], "change": c, "old": c.get("old"), "new": c.get("new")}))
