@@ -11,6 +11,12 @@ and names the file after the spider, which is "site" for every site. Here: one t
 Writes are committed in batches (HTTPCACHE_SQLITE_COMMIT_EVERY, default 200) and on close: a
 crawl killed midway loses at most that many cache entries, which costs the next run full
 downloads of those pages, never a wrong answer.
+
+The cache may stand in only for a 304 (NotModifiedOnly, CacheMiddleware): Scrapy's RFC2616
+policy also hands back the stored copy for a 5xx and for a refused connection or a timeout,
+so a site that is down looked like a site where nothing changed. And it serves list pages
+only: a document page is validated against the version stored in the database
+(crawler.validators), never against whatever bytes the cache saw last.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from pathlib import Path
 from time import time
 
 from scrapy import Request, Spider
+from scrapy.downloadermiddlewares.httpcache import HttpCacheMiddleware
+from scrapy.extensions.httpcache import RFC2616Policy
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings
@@ -88,3 +96,25 @@ class SqliteCacheStorage:
             self.conn.commit()
             self.pending = 0
 
+
+
+class NotModifiedOnlyPolicy(RFC2616Policy):
+    """RFC2616Policy, except that the stored copy answers for the server only when the server
+    said so (304), and only 200s are stored: a 5xx, a 429 or a 404 is the server's answer of
+    the day, and the run must see it as such."""
+
+    def should_cache_response(self, response: Response, request: Request) -> bool:
+        return response.status == 200 and super().should_cache_response(response, request)
+
+    def is_cached_response_valid(self, cachedresponse: Response, response: Response, request: Request) -> bool:
+        return response.status == 304
+
+
+class CacheMiddleware(HttpCacheMiddleware):
+    """HttpCacheMiddleware without its error recovery: a refused connection or a timeout is a
+    failed fetch (retried, then the request's errback), not the stored copy of last time."""
+
+    def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> None:
+        if request.meta.pop("cached_response", None) is not None:
+            self.stats.inc_value("policywatch/cache_not_used_for_error")
+        return None

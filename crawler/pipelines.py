@@ -4,12 +4,18 @@ Batches because a commit per page costs ~4x on a remote database (research/engin
 §1.5); processes, not a thread, because normalizing and recording cost about as much CPU as
 downloading, and Scrapy's event loop must not share its core with them through the GIL.
 
-A 304 (the cached flag) is handed over as status 304: storage only moves `last_seen`, without
-normalizing the cached body again. A 404/410 of a known document withdraws it (storage does),
+A 304 is handed over as status 304: storage only moves `last_seen` of the stored version,
+whose validators the request sent (crawler.validators). A 404/410 of a known document withdraws it (storage does),
 and so does its absence from a listing the spider crawled completely. Fetched attachments
 (sites with `attachments`) are recorded when the spider closes, after every page that links
 them. The crawl_run row is opened when the spider opens and closed with the counts when it
 closes.
+
+Every page handed to a writer is acknowledged or counted: a batch whose writer died, or whose
+transaction failed, counts each of its pages as an error, and so does every page the writer
+reports it could not record. A run with any failed fetch or write is failed, with the reason
+in one line: nothing it downloaded and did not record may pass as "ok" (it is downloaded again
+in full next time, since the database still holds the old validators).
 """
 
 from __future__ import annotations
@@ -88,14 +94,14 @@ class StoragePipeline:
                 # sent for a 304 too: a database that does not know the page records it as a 200
                 body=item.body,
                 site=item.site,
-                # the cache turned a 304 into the stored 200: tell storage what really happened
+                # a cached list-style stand-in is a 304 too: tell storage what really happened
                 status=304 if item.cached else item.status,
                 headers=item.headers,
                 fetched_at=item.fetched_at,
                 crawl_run_id=self.run_id,
             )
         )
-        if item.cached:
+        if item.cached or item.status == 304:
             self.crawler.stats.inc_value("policywatch/not_modified")
         if len(self.buffer) >= self.batch_size:
             await self._flush()
@@ -140,14 +146,21 @@ class StoragePipeline:
         pages, self.buffer = self.buffer, []
         # The buffer is swapped before waiting: items keep arriving into the next batch while
         # this one is written.
-        future = self.writers.submit(writer.record, pages)
-        results = await asyncio.wrap_future(future)
+        try:
+            results = await asyncio.wrap_future(self.writers.submit(writer.record, pages))
+        except Exception as e:  # the writer died, or the batch could not be written at all
+            # Unacknowledged: perhaps committed, perhaps not. Either way the database's
+            # validators say which, so the next crawl asks again for what is missing.
+            reason = f"{type(e).__name__}: {_first_line(e)}"
+            results = [writer.Outcome("error", error=reason)] * len(pages)
+            log.error("could not record a batch of %d pages (%s ... %s): %s", len(pages), pages[0].url, pages[-1].url, reason)
         for page, result in zip(pages, results, strict=True):
             self._count(result, page.url)
 
     def _count(self, result: writer.Outcome, url: str) -> None:
         if result.outcome == "error":
             self.record_errors += 1
+            self.crawler.stats.inc_value("policywatch/write_errors")
             log.error("could not record %s: %s", url, result.error)
             return
         self.outcomes[result.outcome] = self.outcomes.get(result.outcome, 0) + 1
@@ -157,9 +170,15 @@ class StoragePipeline:
         if not getattr(spider, "listing_complete", lambda reason: False)(reason):
             return
         assert self.writers is not None
-        results = self.writers.submit(
-            writer.withdraw_unlisted, spider.site_name, sorted(spider.listed), utcnow(), self.max_withdraw_share
-        ).result()
+        try:
+            results = self.writers.submit(
+                writer.withdraw_unlisted, spider.site_name, sorted(spider.listed), utcnow(), self.max_withdraw_share
+            ).result()
+        except Exception as e:
+            self.record_errors += 1
+            self.crawler.stats.inc_value("policywatch/write_errors")
+            log.error("could not withdraw unlisted documents: %s: %s", type(e).__name__, _first_line(e))
+            return
         for result in results:
             if result.outcome == "refused":
                 log.warning("%s", result.error)
@@ -180,23 +199,50 @@ class StoragePipeline:
                 self.crawler.stats.set_value("policywatch/writers", self.writers.started)
                 self.writers.shutdown()
         stats = self.crawler.stats
-        errors = (
-            self.record_errors
-            + int(stats.get_value("policywatch/detail_errors", 0))
-            + int(stats.get_value("policywatch/list_errors", 0))
+        fetch_errors = int(stats.get_value("policywatch/detail_errors", 0)) + int(
+            stats.get_value("policywatch/list_errors", 0)
         )
+        errors = self.record_errors + fetch_errors
         pages = sum(self.outcomes.values())
-        failed = reason != "finished" or (errors > 0 and pages == 0)
-        finish_run(
-            self.db,
-            self.run_id,
-            status="failed" if failed else "ok",
-            pages=pages,
-            changed=sum(self.outcomes.get(k, 0) for k in CHANGED) + self.attachment_changes,
-            errors=errors,
-            stats={"finish_reason": reason, "outcomes": dict(self.outcomes), **_jsonable(stats.get_stats())},
-        )
-        self.db.dispose()
+        failed = reason != "finished" or errors > 0
+        why = reason if reason != "finished" or not errors else _failure_reason(stats.get_stats(), self.record_errors)
+        try:
+            finish_run(
+                self.db,
+                self.run_id,
+                status="failed" if failed else "ok",
+                pages=pages,
+                changed=sum(self.outcomes.get(k, 0) for k in CHANGED) + self.attachment_changes,
+                errors=errors,
+                stats={**_jsonable(stats.get_stats()), "outcomes": dict(self.outcomes), "finish_reason": why},
+            )
+        except Exception as e:  # the row stays "running": the runner reports the crawl crashed
+            log.error("could not close crawl run %s: %s: %s", self.run_id, type(e).__name__, _first_line(e))
+        finally:
+            self.db.dispose()
+
+
+def _failure_reason(stats: dict[str, Any], write_errors: int) -> str:
+    """One line for `status` and the alert: what failed, how often, and the commonest causes."""
+    parts = []
+    for kind in ("list", "detail"):
+        if n := int(stats.get(f"policywatch/{kind}_errors", 0)):
+            parts.append(f"{n} {kind} pages failed")
+    if write_errors:
+        parts.append(f"{write_errors} pages not recorded")
+    causes = sorted(
+        ((int(v), k.removeprefix("policywatch/errors/")) for k, v in stats.items() if k.startswith("policywatch/errors/")),
+        reverse=True,
+    )
+    line = "; ".join(parts)
+    if causes:
+        line += " (" + ", ".join(f"{cause} ×{n}" for n, cause in causes[:3]) + ")"
+    return line
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
 
 
 def _jsonable(stats: dict[str, Any]) -> dict[str, Any]:

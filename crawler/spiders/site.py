@@ -129,8 +129,12 @@ class SiteSpider(scrapy.Spider):
         )
 
     def _detail_request(self, url: str) -> scrapy.Request:
+        # 304: the stored version's validators were sent (crawler.validators); storage touches it
         return scrapy.Request(
-            url, callback=self.parse_detail, errback=self.detail_failed, meta={"handle_httpstatus_list": GONE}
+            url,
+            callback=self.parse_detail,
+            errback=self.detail_failed,
+            meta={"handle_httpstatus_list": [*GONE, 304], "document_page": True},
         )
 
     # -- callbacks -----------------------------------------------------------------------------

@@ -9,6 +9,10 @@ on every page with `Cache-Control: no-cache`, 304 for a matching If-None-Match /
 If-Modified-Since, 404 for what is gone, robots.txt. Trap pages under /traps/ exercise the
 failure paths: /traps/flaky.html answers 500 the first `flaky_failures` times, /traps/big.html
 is 11 MB, /traps/slow.html answers after `slow_seconds`. Every request is logged in `hits`.
+
+Outages, switched on by tests: `fail_status = 503` (or 429, 500, ...) answers every request
+with that status, robots.txt included; `gone` holds paths that answer 404 while their listing
+still links them.
 """
 
 from __future__ import annotations
@@ -48,6 +52,8 @@ class Portal:
         self.bulk = bulk  # generated notices under /bulk/ (benchmarks)
         self.slow_seconds = slow_seconds
         self.flaky_failures = flaky_failures
+        self.fail_status: int | None = None  # every request answers this (an outage)
+        self.gone: set[str] = set()  # paths answering 404 though still listed
         self.hits: list[Hit] = []
         self._lock = threading.Lock()
         self._pages: dict[int, dict[str, content.Resource]] = {}
@@ -131,12 +137,15 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         try:
+            if self.portal.fail_status is not None:
+                status = self.portal.fail_status
+                return self._send(status, f"<html><body>{status}</body></html>".encode(), "text/html")
             if path == "/robots.txt":
                 return self._send(200, content.ROBOTS_TXT.encode(), "text/plain; charset=utf-8")
             if path.startswith("/traps/"):
                 return self._trap(path)
             resource = self.portal.pages().get(path)
-            if resource is None:
+            if resource is None or path in self.portal.gone:
                 return self._send(
                     404,
                     "<html><body><h1>404 页面不存在</h1></body></html>".encode(),
