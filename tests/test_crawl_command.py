@@ -60,7 +60,10 @@ def test_unreachable_site_fails_the_command_with_exit_1(tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.out.split("\n")[2].split()[:2] == ["dead", "failed"]
     err = captured.err.strip()
-    assert err.startswith("policywatch: 1 of 1 crawls did not finish cleanly: dead: failed (log ")
+    assert err.startswith(
+        "policywatch: 1 of 1 crawls did not finish cleanly: dead: failed: 1 list pages failed"
+        " (DownloadConnectionRefusedError ×1) (log "
+    )
     assert "\n" not in err
 
 
