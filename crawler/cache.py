@@ -14,9 +14,10 @@ downloads of those pages, never a wrong answer.
 
 The cache may stand in only for a 304 (NotModifiedOnly, CacheMiddleware): Scrapy's RFC2616
 policy also hands back the stored copy for a 5xx and for a refused connection or a timeout,
-so a site that is down looked like a site where nothing changed. And it serves list pages
-only: a document page is validated against the version stored in the database
-(crawler.validators), never against whatever bytes the cache saw last.
+so a site that is down looked like a site where nothing changed. And for a document page it
+uses its entry only when the entry's validators are those of the version the database stores
+(request meta `stored_validators`, crawler.validators): bytes the cache saw but no writer
+recorded must be downloaded again, not revalidated into "unchanged".
 """
 
 from __future__ import annotations
@@ -77,9 +78,12 @@ class SqliteCacheStorage:
         stored, url, status, headers, body = row
         if 0 < self.expiration_secs < time() - stored:
             return None
-        request.meta["cache_timestamp"] = stored
         # JSON, not pickle: the cache holds crawled bytes and must never be a way to run code
         raw = Headers({k: [v.encode("latin-1") for v in vs] for k, vs in json.loads(headers).items()})
+        if "stored_validators" in request.meta and not _is_stored_version(raw, request.meta["stored_validators"]):
+            spider.crawler.stats.inc_value("policywatch/cache_not_stored_version")
+            return None
+        request.meta["cache_timestamp"] = stored
         cls = responsetypes.from_args(headers=raw, url=url, body=body)
         return cls(url=url, status=status, headers=raw, body=body)
 
@@ -96,6 +100,18 @@ class SqliteCacheStorage:
             self.conn.commit()
             self.pending = 0
 
+
+
+def _is_stored_version(headers: Headers, stored: tuple[str | None, str | None] | None) -> bool:
+    """Do the cached response's validators name the version the database stores?"""
+    if stored is None or stored == (None, None):
+        return False
+
+    def value(name: str) -> str | None:
+        v = headers.get(name)
+        return v.decode("latin-1") if v else None
+
+    return (value("ETag"), value("Last-Modified")) == stored
 
 
 class NotModifiedOnlyPolicy(RFC2616Policy):

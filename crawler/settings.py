@@ -37,13 +37,12 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry, doubled each time (crawler.middlewares)
 RETRY_BACKOFF_MAX = 60.0
 
-# Conditional GET every run (research/engineering.md §1.3, case D). Document pages send the
-# validators of the version stored in the database and get a 304 through to the spider
-# (crawler.validators); list pages use the HTTP cache: it keeps the last 200 with its
-# validators, `max-age=0` forces revalidation, and a 304 comes back to the spider as the cached
-# response flagged "cached". Without max-age=0 the Last-Modified heuristic would serve stale
-# pages without asking: silent staleness in a change monitor. The cached copy stands in only
-# for a 304, never for a 5xx, a 429 or a failed connection (crawler.cache).
+# Conditional GET every run (research/engineering.md §1.3, case D): the cache keeps the last
+# 200 with its validators, `max-age=0` forces revalidation, and a 304 comes back to the spider
+# as the cached response flagged "cached". Without max-age=0 the Last-Modified heuristic
+# would serve stale pages without asking: silent staleness in a change monitor. The cached copy
+# stands in only for a 304, never for a 5xx, a 429 or a failed connection, and for a document
+# page only when it is the version the database stores (crawler.cache, crawler.validators).
 HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "crawler.cache.NotModifiedOnlyPolicy"
 HTTPCACHE_IGNORE_RESPONSE_CACHE_CONTROLS = ["no-cache"]
@@ -61,7 +60,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RetryBackoffMiddleware": 560,
     # process_response runs high to low: after the cache hands back a cached body (900)
     "crawler.middlewares.CharsetFixMiddleware": 580,
-    # before the cache on the way in: document pages skip it and carry the stored validators
+    # before the cache on the way in: document requests carry the stored version's validators
     "crawler.validators.StoredValidatorsMiddleware": 590,
     "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
     "crawler.cache.CacheMiddleware": 900,

@@ -1,18 +1,19 @@
-"""Conditional GETs of document pages, with the validators of the version the database stores.
+"""Conditional GETs of document pages only for the version the database stores.
 
 The invariant: a downloaded revision is either recorded or downloaded again in full next time.
-The HTTP cache cannot keep it: it stores the new body and its validators the moment the page
-arrives, before any writer has recorded it, so a writer killed, a connection dropped or a disk
-full in between turned the revision into a 304 on every later crawl, and a 304 of a known
-document is "unchanged". The database knows only what it recorded; its If-None-Match /
-If-Modified-Since can only ever vouch for the stored version.
+The HTTP cache alone cannot keep it: it stores the new body and its validators the moment the
+page arrives, before any writer has recorded it, so a writer killed, a connection dropped or a
+disk full in between turned the revision into a 304 on every later crawl, and a 304 of a known
+document is "unchanged". The database knows only what it recorded.
 
-So a document request (meta `document_page`, crawler.spiders.site) bypasses the HTTP cache and
-carries the stored version's ETag and Last-Modified, read once when the spider opens
-(storage.crawl_runs.stored_validators). A 304 reaches the spider as a 304 (the spider lets it
-through) and storage moves `last_seen` of the stored version; a URL the database has no
-validators for is fetched in full. A redirect target is looked up afresh, never sent the
-validators of the URL that redirected to it.
+So every document request (meta `document_page`, crawler.spiders.site) carries the ETag and
+Last-Modified of the latest stored version fetched from that URL (`stored_validators` in its
+meta, read once when the spider opens: storage.crawl_runs.stored_validators), and the cache
+(crawler.cache) uses its entry for the URL only when the entry's validators are exactly those:
+then the conditional GET it sends is the database's, and a 304 vouches for the stored version
+(whose cached body the spider still parses, for its attachment links). Any other entry (newer
+than the database, or a URL the database does not store) is a miss: the page is fetched in
+full. A redirect target is looked up afresh, never given the validators of the URL before it.
 """
 
 from __future__ import annotations
@@ -27,11 +28,8 @@ from storage.urls import canonical_url
 
 log = logging.getLogger(__name__)
 
-CONDITIONAL = (b"If-None-Match", b"If-Modified-Since")
-
-
 class StoredValidatorsMiddleware:
-    """Before the cache (900) on the way in, so that `dont_cache` is set when the cache looks."""
+    """Before the cache (900) on the way in, so that the cache finds what the database stores."""
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
@@ -60,14 +58,6 @@ class StoredValidatorsMiddleware:
         self.crawler.stats.set_value("policywatch/stored_validators", len(self.validators))
 
     def process_request(self, request: Request) -> None:
-        if not request.meta.get("document_page"):
-            return None
-        request.meta["dont_cache"] = True
-        for name in CONDITIONAL:  # a redirect copies the headers of the request it replaces
-            request.headers.pop(name, None)
-        etag, modified = self.validators.get(canonical_url(request.url), (None, None))
-        if etag:
-            request.headers[b"If-None-Match"] = etag
-        if modified:
-            request.headers[b"If-Modified-Since"] = modified
+        if request.meta.get("document_page"):
+            request.meta["stored_validators"] = self.validators.get(canonical_url(request.url))
         return None

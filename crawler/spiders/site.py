@@ -129,12 +129,12 @@ class SiteSpider(scrapy.Spider):
         )
 
     def _detail_request(self, url: str) -> scrapy.Request:
-        # 304: the stored version's validators were sent (crawler.validators); storage touches it
+        # document_page: validated against the stored version, not the cache (crawler.validators)
         return scrapy.Request(
             url,
             callback=self.parse_detail,
             errback=self.detail_failed,
-            meta={"handle_httpstatus_list": [*GONE, 304], "document_page": True},
+            meta={"handle_httpstatus_list": GONE, "document_page": True},
         )
 
     # -- callbacks -----------------------------------------------------------------------------
