@@ -4,8 +4,9 @@ Batches because a commit per page costs ~4x on a remote database (research/engin
 §1.5); processes, not a thread, because normalizing and recording cost about as much CPU as
 downloading, and Scrapy's event loop must not share its core with them through the GIL.
 
-A 304 is handed over as status 304: storage only moves `last_seen` of the stored version,
-whose validators the request sent (crawler.validators). A 404/410 of a known document withdraws it (storage does),
+A 304 (the cached flag) is handed over as status 304: storage only moves `last_seen`, without
+normalizing the cached body again; the cache stands in only for the version the database
+stores (crawler.validators). A 404/410 of a known document withdraws it (storage does),
 and so does its absence from a listing the spider crawled completely. Fetched attachments
 (sites with `attachments`) are recorded when the spider closes, after every page that links
 them. The crawl_run row is opened when the spider opens and closed with the counts when it
@@ -58,6 +59,7 @@ class StoragePipeline:
         self.run_id: int | None = None
         self.outcomes: dict[str, int] = {}
         self.record_errors = 0
+        self.write_error = ""  # the first, for the run's one-line reason
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -94,7 +96,7 @@ class StoragePipeline:
                 # sent for a 304 too: a database that does not know the page records it as a 200
                 body=item.body,
                 site=item.site,
-                # a cached list-style stand-in is a 304 too: tell storage what really happened
+                # the cache turned a 304 into the stored 200: tell storage what really happened
                 status=304 if item.cached else item.status,
                 headers=item.headers,
                 fetched_at=item.fetched_at,
@@ -160,6 +162,7 @@ class StoragePipeline:
     def _count(self, result: writer.Outcome, url: str) -> None:
         if result.outcome == "error":
             self.record_errors += 1
+            self.write_error = self.write_error or result.error
             self.crawler.stats.inc_value("policywatch/write_errors")
             log.error("could not record %s: %s", url, result.error)
             return
@@ -176,6 +179,7 @@ class StoragePipeline:
             ).result()
         except Exception as e:
             self.record_errors += 1
+            self.write_error = self.write_error or f"{type(e).__name__}: {_first_line(e)}"
             self.crawler.stats.inc_value("policywatch/write_errors")
             log.error("could not withdraw unlisted documents: %s: %s", type(e).__name__, _first_line(e))
             return
@@ -205,7 +209,7 @@ class StoragePipeline:
         errors = self.record_errors + fetch_errors
         pages = sum(self.outcomes.values())
         failed = reason != "finished" or errors > 0
-        why = reason if reason != "finished" or not errors else _failure_reason(stats.get_stats(), self.record_errors)
+        why = reason if reason != "finished" or not errors else _failure_reason(stats.get_stats(), self.record_errors, self.write_error)
         try:
             finish_run(
                 self.db,
@@ -222,22 +226,19 @@ class StoragePipeline:
             self.db.dispose()
 
 
-def _failure_reason(stats: dict[str, Any], write_errors: int) -> str:
+def _failure_reason(stats: dict[str, Any], write_errors: int, write_error: str) -> str:
     """One line for `status` and the alert: what failed, how often, and the commonest causes."""
-    parts = []
-    for kind in ("list", "detail"):
-        if n := int(stats.get(f"policywatch/{kind}_errors", 0)):
-            parts.append(f"{n} {kind} pages failed")
-    if write_errors:
-        parts.append(f"{write_errors} pages not recorded")
+    fetches = "; ".join(
+        f"{n} {kind} pages failed" for kind in ("list", "detail") if (n := int(stats.get(f"policywatch/{kind}_errors", 0)))
+    )
     causes = sorted(
         ((int(v), k.removeprefix("policywatch/errors/")) for k, v in stats.items() if k.startswith("policywatch/errors/")),
         reverse=True,
     )
-    line = "; ".join(parts)
-    if causes:
-        line += " (" + ", ".join(f"{cause} ×{n}" for n, cause in causes[:3]) + ")"
-    return line
+    if fetches and causes:
+        fetches += " (" + ", ".join(f"{cause} ×{n}" for n, cause in causes[:3]) + ")"
+    writes = f"{write_errors} pages not recorded ({write_error[:200]})" if write_errors else ""
+    return "; ".join(p for p in (fetches, writes) if p)
 
 
 def _first_line(e: BaseException) -> str:
