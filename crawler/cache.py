@@ -11,6 +11,13 @@ and names the file after the spider, which is "site" for every site. Here: one t
 Writes are committed in batches (HTTPCACHE_SQLITE_COMMIT_EVERY, default 200) and on close: a
 crawl killed midway loses at most that many cache entries, which costs the next run full
 downloads of those pages, never a wrong answer.
+
+The cache may stand in only for a 304 (NotModifiedOnly, CacheMiddleware): Scrapy's RFC2616
+policy also hands back the stored copy for a 5xx and for a refused connection or a timeout,
+so a site that is down looked like a site where nothing changed. And for a document page it
+uses its entry only when the entry's validators are those of the version the database stores
+(request meta `stored_validators`, crawler.validators): bytes the cache saw but no writer
+recorded must be downloaded again, not revalidated into "unchanged".
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ from pathlib import Path
 from time import time
 
 from scrapy import Request, Spider
+from scrapy.downloadermiddlewares.httpcache import HttpCacheMiddleware
+from scrapy.extensions.httpcache import RFC2616Policy
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings
@@ -69,9 +78,12 @@ class SqliteCacheStorage:
         stored, url, status, headers, body = row
         if 0 < self.expiration_secs < time() - stored:
             return None
-        request.meta["cache_timestamp"] = stored
         # JSON, not pickle: the cache holds crawled bytes and must never be a way to run code
         raw = Headers({k: [v.encode("latin-1") for v in vs] for k, vs in json.loads(headers).items()})
+        if "stored_validators" in request.meta and not _is_stored_version(raw, request.meta["stored_validators"]):
+            spider.crawler.stats.inc_value("policywatch/cache_not_stored_version")
+            return None
+        request.meta["cache_timestamp"] = stored
         cls = responsetypes.from_args(headers=raw, url=url, body=body)
         return cls(url=url, status=status, headers=raw, body=body)
 
@@ -88,3 +100,37 @@ class SqliteCacheStorage:
             self.conn.commit()
             self.pending = 0
 
+
+
+def _is_stored_version(headers: Headers, stored: tuple[str | None, str | None] | None) -> bool:
+    """Do the cached response's validators name the version the database stores?"""
+    if stored is None or stored == (None, None):
+        return False
+
+    def value(name: str) -> str | None:
+        v = headers.get(name)
+        return v.decode("latin-1") if v else None
+
+    return (value("ETag"), value("Last-Modified")) == stored
+
+
+class NotModifiedOnlyPolicy(RFC2616Policy):
+    """RFC2616Policy, except that the stored copy answers for the server only when the server
+    said so (304), and only 200s are stored: a 5xx, a 429 or a 404 is the server's answer of
+    the day, and the run must see it as such."""
+
+    def should_cache_response(self, response: Response, request: Request) -> bool:
+        return response.status == 200 and super().should_cache_response(response, request)
+
+    def is_cached_response_valid(self, cachedresponse: Response, response: Response, request: Request) -> bool:
+        return response.status == 304
+
+
+class CacheMiddleware(HttpCacheMiddleware):
+    """HttpCacheMiddleware without its error recovery: a refused connection or a timeout is a
+    failed fetch (retried, then the request's errback), not the stored copy of last time."""
+
+    def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> None:
+        if request.meta.pop("cached_response", None) is not None:
+            self.stats.inc_value("policywatch/cache_not_used_for_error")
+        return None

@@ -5,12 +5,19 @@ Batches because a commit per page costs ~4x on a remote database (research/engin
 downloading, and Scrapy's event loop must not share its core with them through the GIL.
 
 A 304 (the cached flag) is handed over as status 304: storage only moves `last_seen`, without
-normalizing the cached body again. A 404/410 of a known document withdraws it, and so does its
+normalizing the cached body again; the cache stands in only for the version the database
+stores (crawler.validators). A 404/410 of a known document withdraws it, and so does its
 absence from a listing the spider crawled completely: both are decided together when the spider
 closes (storage.settle_withdrawals), and not at all when a list page failed. Fetched attachments
 (sites with `attachments`) are recorded when the spider closes, after every page that links
 them. The crawl_run row is opened when the spider opens and closed with the counts when it
 closes.
+
+Every page handed to a writer is acknowledged or counted: a batch whose writer died, or whose
+transaction failed, counts each of its pages as an error, and so does every page the writer
+reports it could not record. A run with any failed fetch or write is failed, with the reason
+in one line: nothing it downloaded and did not record may pass as "ok" (it is downloaded again
+in full next time, since the database still holds the old validators).
 """
 
 from __future__ import annotations
@@ -54,6 +61,7 @@ class StoragePipeline:
         self.run_id: int | None = None
         self.outcomes: dict[str, int] = {}
         self.record_errors = 0
+        self.write_error = ""  # the first, for the run's one-line reason
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -97,7 +105,7 @@ class StoragePipeline:
                 crawl_run_id=self.run_id,
             )
         )
-        if item.cached:
+        if item.cached or item.status == 304:
             self.crawler.stats.inc_value("policywatch/not_modified")
         if len(self.buffer) >= self.batch_size:
             await self._flush()
@@ -142,14 +150,22 @@ class StoragePipeline:
         pages, self.buffer = self.buffer, []
         # The buffer is swapped before waiting: items keep arriving into the next batch while
         # this one is written.
-        future = self.writers.submit(writer.record, pages)
-        results = await asyncio.wrap_future(future)
+        try:
+            results = await asyncio.wrap_future(self.writers.submit(writer.record, pages))
+        except Exception as e:  # the writer died, or the batch could not be written at all
+            # Unacknowledged: perhaps committed, perhaps not. Either way the database's
+            # validators say which, so the next crawl asks again for what is missing.
+            reason = f"{type(e).__name__}: {_first_line(e)}"
+            results = [writer.Outcome("error", error=reason)] * len(pages)
+            log.error("could not record a batch of %d pages (%s ... %s): %s", len(pages), pages[0].url, pages[-1].url, reason)
         for page, result in zip(pages, results, strict=True):
             self._count(result, page.url)
 
     def _count(self, result: writer.Outcome, url: str) -> None:
         if result.outcome == "error":
             self.record_errors += 1
+            self.write_error = self.write_error or result.error
+            self.crawler.stats.inc_value("policywatch/write_errors")
             log.error("could not record %s: %s", url, result.error)
             return
         self.outcomes[result.outcome] = self.outcomes.get(result.outcome, 0) + 1
@@ -178,6 +194,8 @@ class StoragePipeline:
             ).result()
         except Exception as e:  # a dead writer or database: the run must still be closed, and say so
             self.record_errors += 1
+            self.write_error = self.write_error or f"{type(e).__name__}: {_first_line(e)}"
+            self.crawler.stats.inc_value("policywatch/write_errors")
             problems.append(f"withdrawals not recorded: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
             log.error("%s", problems[-1])
             return problems
@@ -202,28 +220,56 @@ class StoragePipeline:
                 self.crawler.stats.set_value("policywatch/writers", self.writers.started)
                 self.writers.shutdown()
         stats = self.crawler.stats
-        errors = (
-            self.record_errors
-            + int(stats.get_value("policywatch/detail_errors", 0))
-            + int(stats.get_value("policywatch/list_errors", 0))
+        fetch_errors = int(stats.get_value("policywatch/detail_errors", 0)) + int(
+            stats.get_value("policywatch/list_errors", 0)
         )
+        errors = self.record_errors + fetch_errors
         pages = sum(self.outcomes.values())
-        failed = reason != "finished" or (errors > 0 and pages == 0) or bool(problems)
-        finish_run(
-            self.db,
-            self.run_id,
-            status="failed" if failed else "ok",
-            pages=pages,
-            changed=sum(self.outcomes.get(k, 0) for k in CHANGED) + self.attachment_changes,
-            errors=errors,
-            stats={
-                "finish_reason": reason,
-                "outcomes": dict(self.outcomes),
-                "problems": problems,  # one line each: why an ok-looking run failed
-                **_jsonable(stats.get_stats()),
-            },
-        )
-        self.db.dispose()
+        failed = reason != "finished" or errors > 0 or bool(problems)
+        if errors:  # after the listing's own problems (which name the failed list pages): how many failed, and why
+            told = bool(getattr(spider, "list_failures", None))
+            problems.append(_failure_reason(stats.get_stats(), self.record_errors, self.write_error, lists_told=told))
+        try:
+            finish_run(
+                self.db,
+                self.run_id,
+                status="failed" if failed else "ok",
+                pages=pages,
+                changed=sum(self.outcomes.get(k, 0) for k in CHANGED) + self.attachment_changes,
+                errors=errors,
+                stats={
+                    **_jsonable(stats.get_stats()),
+                    "outcomes": dict(self.outcomes),
+                    "finish_reason": reason,
+                    "problems": [p for p in problems if p],  # one line each: why the run failed
+                },
+            )
+        except Exception as e:  # the row stays "running": the runner reports the crawl crashed
+            log.error("could not close crawl run %s: %s: %s", self.run_id, type(e).__name__, _first_line(e))
+        finally:
+            self.db.dispose()
+
+
+def _failure_reason(stats: dict[str, Any], write_errors: int, write_error: str, *, lists_told: bool = False) -> str:
+    """One line for `status` and the alert: what failed, how often, and the commonest causes
+    (the failed list pages are left out when the spider's problems already name them)."""
+    kinds = ("detail",) if lists_told else ("list", "detail")
+    fetches = "; ".join(
+        f"{n} {kind} pages failed" for kind in kinds if (n := int(stats.get(f"policywatch/{kind}_errors", 0)))
+    )
+    causes = sorted(
+        ((int(v), k.removeprefix("policywatch/errors/")) for k, v in stats.items() if k.startswith("policywatch/errors/")),
+        reverse=True,
+    )
+    if fetches and causes:
+        fetches += " (" + ", ".join(f"{cause} ×{n}" for n, cause in causes[:3]) + ")"
+    writes = f"{write_errors} pages not recorded ({write_error[:200]})" if write_errors else ""
+    return "; ".join(p for p in (fetches, writes) if p)
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
 
 
 def _jsonable(stats: dict[str, Any]) -> dict[str, Any]:

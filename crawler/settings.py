@@ -40,9 +40,11 @@ RETRY_BACKOFF_MAX = 60.0
 # Conditional GET every run (research/engineering.md §1.3, case D): the cache keeps the last
 # 200 with its validators, `max-age=0` forces revalidation, and a 304 comes back to the spider
 # as the cached response flagged "cached". Without max-age=0 the Last-Modified heuristic
-# would serve stale pages without asking: silent staleness in a change monitor.
+# would serve stale pages without asking: silent staleness in a change monitor. The cached copy
+# stands in only for a 304, never for a 5xx, a 429 or a failed connection, and for a document
+# page only when it is the version the database stores (crawler.cache, crawler.validators).
 HTTPCACHE_ENABLED = True
-HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
+HTTPCACHE_POLICY = "crawler.cache.NotModifiedOnlyPolicy"
 HTTPCACHE_IGNORE_RESPONSE_CACHE_CONTROLS = ["no-cache"]
 HTTPCACHE_EXPIRATION_SECS = 0
 HTTPCACHE_DIR = "httpcache"
@@ -61,6 +63,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RetryBackoffMiddleware": 560,
     # process_response runs high to low: after the cache hands back a cached body (900)
     "crawler.middlewares.CharsetFixMiddleware": 580,
+    # before the cache on the way in: document requests carry the stored version's validators
+    "crawler.validators.StoredValidatorsMiddleware": 590,
+    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
+    "crawler.cache.CacheMiddleware": 900,
 }
 ITEM_PIPELINES = {"crawler.pipelines.StoragePipeline": 300}
 

@@ -73,10 +73,12 @@ def warm_up() -> None:
 
 
 def record(pages: list[Page]) -> list[Outcome]:
-    """Record a batch in one transaction; a 304 the database does not know is recorded as its 200.
+    """Record a batch in one transaction; a 304 the database does not know is an error.
 
-    A 304 for an unknown page happens with a new database and an old HTTP cache: the cached body
-    is all we will get, so it is recorded as the 200 it was.
+    Validators are sent only for what the database stores (crawler.validators), so a 304 for
+    an unknown page means the server answered a question nobody asked: nothing to record, and
+    saying "unchanged" would hide it. A 304 carrying a body (a cached stand-in handed over by
+    an older spider) is recorded as the 200 it was.
     """
     from storage.recorder import record_pages
 
@@ -91,10 +93,13 @@ def record(pages: list[Page]) -> list[Outcome]:
         for i, (p, r) in enumerate(zip(pages, results, strict=True))
         if p.status == 304 and isinstance(r, RecordResult) and r.document_id is None
     ]
-    if retry:
-        redone = record_pages(_db, [replace(pages[i], status=200) for i in retry])
-        for i, result in zip(retry, redone, strict=True):
+    with_body = [i for i in retry if pages[i].body]
+    if with_body:
+        redone = record_pages(_db, [replace(pages[i], status=200) for i in with_body])
+        for i, result in zip(with_body, redone, strict=True):
             results[i] = result
+    for i in set(retry) - set(with_body):
+        results[i] = LookupError("304 Not Modified for a page the database does not store")
     return [_outcome(r) for r in results]
 
 

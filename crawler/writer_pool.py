@@ -9,6 +9,10 @@ opens and another only when a batch arrives while every started writer has one i
 Each writer is a one-process executor of its own, so that the pool, not the executor's
 scheduling, decides when a process starts. Spawned, not forked: the crawl process has Twisted's
 threads, which a forked child would inherit stopped.
+
+A writer that dies (the OOM killer, a crash) breaks its executor: the batches it had in hand
+fail (the pipeline counts their pages as errors) and the next batch goes to a new writer in its
+place, so one dead process costs its batches, not the rest of the crawl.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from crawler import writer
@@ -31,15 +36,17 @@ class WriterPool:
         self.database_url = database_url
         self._writers: list[ProcessPoolExecutor] = []
         self._in_hand: list[int] = []  # tasks submitted and not yet done, per writer
+        self._retired: list[ProcessPoolExecutor] = []  # broken writers, replaced
         self._lock = threading.Lock()  # done-callbacks run in the executors' threads
-        self._start()
+        self._writers.append(self._new())
+        self._in_hand.append(0)
 
     @property
     def started(self) -> int:
-        """How many writer processes this crawl has started."""
-        return len(self._writers)
+        """How many writer processes this crawl has started (replacements included)."""
+        return len(self._writers) + len(self._retired)
 
-    def _start(self) -> int:
+    def _new(self) -> ProcessPoolExecutor:
         executor = ProcessPoolExecutor(
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
@@ -50,9 +57,21 @@ class WriterPool:
         # batch arriving meanwhile waits for this writer instead of starting another that would
         # have to import as well.
         executor.submit(writer.warm_up)
-        self._writers.append(executor)
+        return executor
+
+    def _start(self) -> int:
+        self._writers.append(self._new())
         self._in_hand.append(0)
         return len(self._writers) - 1
+
+    def _replace(self, i: int, broken: ProcessPoolExecutor) -> None:
+        """Writer i died: a new process takes its place (once, however many batches notice)."""
+        with self._lock:
+            if self._writers[i] is not broken:
+                return
+            self._retired.append(broken)
+            self._writers[i] = self._new()
+            self._in_hand[i] = 0
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         """Run fn(*args) in an idle writer; start one if none is idle and the pool may grow;
@@ -66,14 +85,25 @@ class WriterPool:
             else:
                 i = min(range(len(self._writers)), key=self._in_hand.__getitem__)
             self._in_hand[i] += 1
-        future = self._writers[i].submit(fn, *args)
-        future.add_done_callback(lambda _f, i=i: self._done(i))
+            executor = self._writers[i]
+        try:
+            future = executor.submit(fn, *args)
+        except BrokenProcessPool:
+            self._replace(i, executor)
+            with self._lock:
+                executor = self._writers[i]
+                self._in_hand[i] += 1
+            future = executor.submit(fn, *args)
+        future.add_done_callback(lambda _f, i=i, executor=executor: self._done(i, executor))
         return future
 
-    def _done(self, i: int) -> None:
+    def _done(self, i: int, executor: ProcessPoolExecutor) -> None:
         with self._lock:
-            self._in_hand[i] -= 1
+            if self._writers[i] is executor:  # not a late callback of a replaced writer
+                self._in_hand[i] -= 1
 
     def shutdown(self) -> None:
+        for executor in self._retired:
+            executor.shutdown(wait=False, cancel_futures=True)
         for executor in self._writers:
             executor.shutdown(wait=True)

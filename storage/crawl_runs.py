@@ -1,7 +1,8 @@
 """The crawl_run ledger: one row per crawl of one site, opened at start and closed with counts.
 
-Also the one read the crawler needs before it starts: the URLs of the site's documents that
-are still active, so a page that dropped off its listing is still revisited (and found gone).
+Also the reads the crawler needs before it starts: the URLs of the site's documents that are
+still active, so a page that dropped off its listing is still revisited (and found gone), and
+the validators of each document's stored version, which are what its conditional GET sends.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
-from storage.models import CrawlRun, Document, DocumentUrl, Site, utcnow
+from storage.models import CrawlRun, Document, DocumentUrl, Site, Version, utcnow
 from storage.recorder import get_site
 
 
@@ -91,6 +92,25 @@ def document_count(db: Database, site: str) -> int:
             )
             or 0
         )
+
+
+def stored_validators(db: Database, site: str) -> dict[str, tuple[str | None, str | None]]:
+    """{url: (ETag, Last-Modified)} of the latest stored version of each of the site's documents,
+    keyed by the URL that version was fetched from, for versions that have either.
+
+    Only the database may vouch for a 304: validators of a body that was downloaded but never
+    recorded (a killed writer, a full disk) would turn the revision into "not modified" for
+    ever. Keyed by the fetching URL because validators belong to one resource: another URL of
+    the same document may carry the same ETag or an older Last-Modified for other bytes.
+    """
+    with db.reader() as session:
+        rows = session.execute(
+            select(Version.url, Version.etag, Version.last_modified)
+            .join(Document, Document.latest_version_id == Version.id)
+            .join(Site, Site.id == Document.site_id)
+            .where(Site.name == site, (Version.etag.is_not(None)) | (Version.last_modified.is_not(None)))
+        ).all()
+    return {url: (etag or None, modified or None) for url, etag, modified in rows}
 
 
 # -- read-only queries for `policywatch status` and the scheduler's alerts ---------------------

@@ -66,7 +66,7 @@ class Page:
 
 @dataclass
 class RecordResult:
-    outcome: str  # new | changed | unchanged | withdrawn | gone (404 for a page never stored) | unusable
+    outcome: str  # new | changed | unchanged | withdrawn | gone (404 of a page never stored or already withdrawn) | unusable
     document_id: int | None = None
     version_id: int | None = None
     seq: int | None = None
@@ -524,7 +524,7 @@ def _touch(
     batch = _batch(session)
     touches = batch.touches if batch is not None else Touches()
     etag, last_modified = header(page.headers, "etag"), header(page.headers, "last-modified")
-    touches.add(row, latest.id, at, etag or None, last_modified or None)
+    touches.add(row, latest.id, at, etag or None, last_modified or None, canonical_url(page.url))
     if batch is None:
         touches.apply(session)
     return RecordResult("unchanged", row.id, latest.id, latest.seq, changes=int(republished))
@@ -550,7 +550,8 @@ def _withdraw(
     session: Session, row: Document, at: datetime, on_changes: OnChanges | None, reason: str
 ) -> RecordResult:
     if row.status == "withdrawn":
-        return RecordResult("withdrawn", row.id)
+        # still gone: nothing is written, so nothing may be counted as a withdrawal
+        return RecordResult("gone", row.id)
     row.status, row.withdrawn_at, row.last_seen = "withdrawn", at, max(row.last_seen, at)
     # why we think so: a digest reader weighs a 404 and a delisting differently
     record_event(session, row, kind="withdrawn", field="reason", new_value=reason, at=at, on_changes=on_changes)

@@ -5,6 +5,10 @@ collects a batch's touches here and applies them as two executemany UPDATEs, bef
 that takes another path and at the end of the batch. The updates take the later of the stored
 and the new time and add to `fetch_count` in SQL, so two writers touching one version cannot
 lose a count or move `last_seen` backwards, whatever order they commit in.
+
+The validators the server sends now replace the stored ones only when the page was fetched
+from the URL the version was: they are what the next conditional GET of that URL sends
+(storage.crawl_runs.stored_validators), and another URL's ETag says nothing about this one.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from storage.models import Document, Version
 _V = Version.__table__.c
 _D = Document.__table__.c
 _AT = bindparam("at", type_=DateTime)
+_SAME_URL = _V.url == bindparam("fetched_url", type_=String)
 
 VERSION_TOUCH = (
     update(Version.__table__)
@@ -30,8 +35,11 @@ VERSION_TOUCH = (
         last_seen=case((_V.last_seen < _AT, _AT), else_=_V.last_seen),
         fetch_count=_V.fetch_count + 1,
         # the validators the server sends now, where it sends any
-        etag=func.coalesce(bindparam("etag", type_=String), _V.etag),
-        last_modified=func.coalesce(bindparam("last_modified", type_=String), _V.last_modified),
+        etag=case((_SAME_URL, func.coalesce(bindparam("etag", type_=String), _V.etag)), else_=_V.etag),
+        last_modified=case(
+            (_SAME_URL, func.coalesce(bindparam("last_modified", type_=String), _V.last_modified)),
+            else_=_V.last_modified,
+        ),
     )
 )
 # Seen again means not withdrawn: a document that came back is active again.
@@ -50,8 +58,19 @@ class Touches:
     def __bool__(self) -> bool:
         return bool(self.versions or self.documents)
 
-    def add(self, row: Document, version_id: int, at: datetime, etag: str | None, last_modified: str | None) -> None:
-        self.versions.append({"vid": version_id, "at": at, "etag": etag, "last_modified": last_modified})
+    def add(
+        self,
+        row: Document,
+        version_id: int,
+        at: datetime,
+        etag: str | None,
+        last_modified: str | None,
+        url: str = "",
+    ) -> None:
+        """`url`: the canonical URL the page was fetched from (validators move only for it)."""
+        self.versions.append(
+            {"vid": version_id, "at": at, "etag": etag, "last_modified": last_modified, "fetched_url": url}
+        )
         self.documents.append({"did": row.id, "at": at})
         # The batch's later pages read this object: tell it what the UPDATE will write, without
         # making it dirty (a flush would write it a second time).

@@ -232,7 +232,9 @@ def test_page_over_10_mb_is_refused_with_a_logged_reason(traps):
 
 def test_slow_page_times_out_without_stalling_the_run(traps):
     portal, run, db = traps
-    assert run.status == "ok"  # finished, long before the slow page would have answered
+    # finished, long before the slow page would have answered; two failed fetches fail the run
+    assert run.status == "failed"
+    assert run.reason.startswith("2 detail pages failed ("), run.reason
     assert run.outcomes == {"new": 2} and run.errors == 2  # ok + flaky stored; big + slow failed
     assert _doc(db, "/traps/ok.html", portal) is not None
     assert _doc(db, "/traps/slow.html", portal) is None

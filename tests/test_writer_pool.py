@@ -74,3 +74,21 @@ def test_a_writer_ends_with_its_crawl_process_even_when_that_is_killed(tmp_path)
     else:
         os.kill(writer_pid, signal.SIGKILL)
         pytest.fail(f"writer {writer_pid} outlived its killed crawl process")
+
+
+def test_a_writer_killed_fails_its_batches_and_a_new_writer_takes_the_next(tmp_path):
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = WriterPool(1, f"sqlite:///{tmp_path / 'pw.db'}")
+    try:
+        victim = pool.submit(os.getpid).result(timeout=60)
+        in_hand = pool.submit(time.sleep, 30)
+        time.sleep(0.5)  # it is sleeping in the writer
+        os.kill(victim, signal.SIGKILL)
+        with pytest.raises(BrokenProcessPool):  # the batch in hand fails: the pipeline counts it
+            in_hand.result(timeout=60)
+        successor = pool.submit(os.getpid).result(timeout=60)
+        assert successor != victim and pool.started == 2
+        assert pool.submit(os.getpid).result(timeout=60) == successor  # one replacement, reused
+    finally:
+        pool.shutdown()

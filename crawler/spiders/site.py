@@ -151,8 +151,12 @@ class SiteSpider(scrapy.Spider):
         )
 
     def _detail_request(self, url: str) -> scrapy.Request:
+        # document_page: validated against the stored version, not the cache (crawler.validators)
         return scrapy.Request(
-            url, callback=self.parse_detail, errback=self.detail_failed, meta={"handle_httpstatus_list": GONE}
+            url,
+            callback=self.parse_detail,
+            errback=self.detail_failed,
+            meta={"handle_httpstatus_list": GONE, "document_page": True},
         )
 
     # -- callbacks -----------------------------------------------------------------------------

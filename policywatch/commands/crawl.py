@@ -73,9 +73,14 @@ def run(args: argparse.Namespace) -> int:
     print_summary(runs)
     bad = [r for r in runs if r.status != "ok"]
     if bad:
-        where = "; ".join(f"{r.site}: {r.status}{f': {r.reason}' if r.reason else ''} (log {r.log})" for r in bad)
+        where = "; ".join(f"{r.site}: {r.status}{_why(r)} (log {r.log})" for r in bad)
         raise ProblemFound(f"{len(bad)} of {len(runs)} crawls did not finish cleanly: {where}")
     return 0
+
+
+def _why(run: SiteRun) -> str:
+    """The run's one-line reason, when it says more than Scrapy's "finished"."""
+    return f": {run.reason}" if run.reason and run.reason != "finished" else ""
 
 
 def database_url(explicit: str | None, from_config: str | None) -> str:

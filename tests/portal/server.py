@@ -12,6 +12,10 @@ is 11 MB, /traps/slow.html answers after `slow_seconds`. Every request is logged
 its arrival time (time.monotonic()). Tests may also replace robots.txt (`robots_txt`), a page
 (`overrides`, path -> Resource), make a path answer an error status (`errors`, path -> status)
 or every path under a prefix answer 404 (`gone_prefix`).
+
+Outages, switched on by tests: `fail_status = 503` (or 429, 500, ...) answers every request
+with that status, robots.txt included; `gone` holds paths that answer 404 while their listing
+still links them.
 """
 
 from __future__ import annotations
@@ -53,6 +57,8 @@ class Portal:
         self.bulk = bulk  # generated notices under /bulk/ (benchmarks)
         self.slow_seconds = slow_seconds
         self.flaky_failures = flaky_failures
+        self.fail_status: int | None = None  # every request answers this (an outage)
+        self.gone: set[str] = set()  # paths answering 404 though still listed
         self.hits: list[Hit] = []
         self.robots_txt = content.ROBOTS_TXT
         self.overrides: dict[str, content.Resource] = {}
@@ -145,6 +151,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         try:
+            if self.portal.fail_status is not None:
+                status = self.portal.fail_status
+                return self._send(status, f"<html><body>{status}</body></html>".encode(), "text/html")
             if path == "/robots.txt":
                 return self._send(200, self.portal.robots_txt.encode(), "text/plain; charset=utf-8")
             if path.startswith("/traps/"):
@@ -153,7 +162,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(self.portal.errors[path], b"<html><body>error</body></html>", "text/html")
             gone = self.portal.gone_prefix is not None and path.startswith(self.portal.gone_prefix)
             resource = None if gone else self.portal.overrides.get(path) or self.portal.pages().get(path)
-            if resource is None:
+            if resource is None or path in self.portal.gone:
                 return self._send(
                     404,
                     "<html><body><h1>404 页面不存在</h1></body></html>".encode(),
