@@ -133,6 +133,7 @@ def crawl_job(site: str) -> str:
     if ctx.stopping.is_set():
         return "stopping"
     late = (datetime.now(UTC) - when).total_seconds()
+    ctx.refresh()  # an edited config's subscriptions reach the database before this crawl records
     log.info("crawl %s slot %s: starting %.2fs after its slot", site, slot, late)
     result = ctx.runner.run(site, slot, timeout=ctx.settings.crawl.timeout_seconds)
     if result.status in ("skipped", "detached"):  # another crawl owns the slot's row, or will write it
@@ -154,7 +155,7 @@ def crawl_job(site: str) -> str:
         result.where,
         f" ({result.reason})" if result.status != "ok" and result.reason else "",
     )
-    if ctx.alerts is not None:
+    if ctx.alerts is not None and result.status != "interrupted":  # a stopped daemon is no site failure
         try:
             ctx.alerts.after_run(site)
         except Exception as e:  # an alert that cannot be sent must not fail the schedule
@@ -184,10 +185,12 @@ def digest_job(name: str) -> str:
     cadence, what is due; this job only decides how often to ask)."""
     ctx = context()
     from notifications.sender import send_due
-    from notifications.settings import NotifySettings
     from storage.db import connect
 
-    notify = NotifySettings.from_tables(ctx.config.tables, where=str(ctx.config.path))
+    notify = ctx.notify
+    if notify.smtp.missing_password:  # checked at start-up; queued digests wait, nothing is marked
+        log.error("digest:%s: not sending: %s: %s", name, notify.where, notify.smtp.missing_password)
+        return "failed"
     db = connect(ctx.db_url)
     try:
         report = send_due(db, notify)
