@@ -139,8 +139,9 @@ def crawl_job(site: str) -> str:
     if result.status in ("skipped", "detached"):  # another crawl owns the slot's row, or will write it
         log.info("crawl %s slot %s: %s, %s", site, slot, result.status, result.reason)
         return result.status
-    if result.run_id is None:  # nothing reached the database: record the failure for status/alerts
-        result.run_id = record_failure(ctx.db_url, site, slot, result.reason or f"crawl {result.status}")
+    if result.run_id is None:  # nothing reached the database: record the run for status/alerts
+        status = "interrupted" if result.status == "interrupted" else "failed"
+        result.run_id = record_failure(ctx.db_url, site, slot, result.reason or f"crawl {result.status}", status)
     level = logging.INFO if result.status == "ok" else logging.ERROR
     log.log(
         level,
@@ -165,14 +166,15 @@ def crawl_job(site: str) -> str:
     return result.status
 
 
-def record_failure(db_url: str, site: str, slot: str, reason: str) -> int | None:
+def record_failure(db_url: str, site: str, slot: str, reason: str, status: str = "failed") -> int | None:
     from storage.crawl_runs import SlotTaken, finish_run, start_run
     from storage.db import connect
 
     db = connect(db_url)
     try:
         run_id = start_run(db, site, slot)
-        finish_run(db, run_id, status="failed", pages=0, changed=0, errors=1, stats={"finish_reason": reason})
+        errors = int(status == "failed")
+        finish_run(db, run_id, status=status, pages=0, changed=0, errors=errors, stats={"finish_reason": reason})
         return run_id
     except SlotTaken:
         return None

@@ -34,3 +34,20 @@ def alive(ident: dict[str, object]) -> bool | None:
         return None
     now = start_time(int(ident["pid"]))  # type: ignore[arg-type]
     return now is not None and now == ident.get("pid_start")
+
+
+def crawl_running(site: str, slot: str) -> bool:
+    """Does a process of this machine run `scrapy crawl` for this site and slot? (its argv
+    carries both: `-a site=NAME -a slot=SLOT`, from a runner or a Scrapyd node alike)"""
+    want = {f"site={site}".encode(), f"slot={slot}".encode()}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                args = set(f.read().split(b"\0"))
+        except OSError:
+            continue
+        if want <= args and start_time(int(entry)) is not None:
+            return True
+    return False

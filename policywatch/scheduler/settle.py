@@ -7,8 +7,9 @@
                                      Alive with its supervisor (a manual crawl): left alone.
     Scrapyd run                      the node's listjobs.json no longer lists the job pending or
                                      running: interrupted. Node unreachable: left, with a warning.
-    anything else (no mark yet,      past its deadline (the time limit it was started with, or
-    another machine)                 [crawl] timeout_seconds), plus the grace: interrupted.
+    no mark yet, SQLite database     no local process has `site=… slot=…` in its argv: interrupted.
+    anything else (another machine)  past its deadline (the time limit it was started with, or
+                                     [crawl] timeout_seconds), plus the grace: interrupted.
 
 An interrupted run is closed, never counted toward the failure alert, and keeps its counts.
 """
@@ -44,8 +45,9 @@ def settle_open_runs(db: Any, ctx: Context) -> list[tuple[int, str]]:
             select(CrawlRun, Site.name).join(Site, Site.id == CrawlRun.site_id).where(CrawlRun.status == "running")
         ).all()
     settled = []
+    local = db.dialect == "sqlite"  # a SQLite file is only ever shared on one machine
     for run, site in rows:
-        reason = _verdict(run, site, ctx)
+        reason = _verdict(run, site, ctx, local)
         if reason is None:
             continue
         if _close(db, run.id, reason):
@@ -54,10 +56,14 @@ def settle_open_runs(db: Any, ctx: Context) -> list[tuple[int, str]]:
     return settled
 
 
-def _verdict(run: Any, site: str, ctx: Context) -> str | None:
+def _verdict(run: Any, site: str, ctx: Context, local: bool) -> str | None:
     """Why the run is over, or None while it may still be running."""
     mark = (run.stats or {}).get(MARK) or {}
     grace = ctx.settings.scheduler.stop_grace_seconds
+    if not mark and local:  # opened, then its supervisor died before it could mark the row
+        if procs.crawl_running(site, run.slot or ""):
+            return None
+        return "interrupted: no process of this machine runs it any more"
     if mark.get("runner") == "subprocess":
         alive = procs.alive(mark)
         if alive is False:
