@@ -309,7 +309,9 @@ def check_scrapy_settings(value: Any, error: Callable[[str], UsageError]) -> dic
     """
     if not isinstance(value, dict) or not all(re.match(r"^[A-Z][A-Z0-9_]*$", k) for k in value):
         raise error("must be a table of Scrapy setting names (UPPER_CASE) to values")
-    defaults = _scrapy_defaults()
+    if not value:
+        return {}
+    defaults = _scrapy_defaults()  # imports Scrapy: only when there is something to check
     for key, v in value.items():
         why = _setting_type_error(defaults, key, v)
         if why:
