@@ -60,3 +60,28 @@ def sync_subscriptions(db: Any, notify: NotifySettings) -> SyncReport:
         if names:
             log.info("subscriptions %s from %s: %s", verb, notify.where, ", ".join(names))
     return report
+
+
+def check_sync(db: Any, notify: NotifySettings) -> None:
+    """What `sync_subscriptions` would refuse, found without writing (for `run --check`)."""
+    from sqlalchemy import select
+
+    from storage.models import Subscription
+
+    names = [s.name for s in notify.subscriptions]
+    if not names:
+        return
+    try:
+        with db.reader() as session:
+            taken = sorted(
+                session.scalars(
+                    select(Subscription.name).where(Subscription.name.in_(names), Subscription.origin != "config")
+                )
+            )
+    except Exception:  # no schema yet: nothing can collide
+        return
+    if taken:
+        raise UsageError(
+            f"{notify.where}: subscription {taken[0]!r}: name: already added with `policywatch subscribers add`; "
+            "remove it there or rename one"
+        )

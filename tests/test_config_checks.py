@@ -126,3 +126,12 @@ def test_db_upgrade_syncs_the_config_subscriptions(tmp_path, capsys):
     finally:
         db.dispose()
     assert rows == [("o", "config", True)]
+
+
+def test_run_check_refuses_a_config_subscription_named_like_a_cli_one(tmp_path, capsys):
+    db_url = f"sqlite:///{tmp_path / 'pw.db'}"
+    cfg = _write(tmp_path, f'[database]\nurl = "{db_url}"\n\n{SITE}\n')
+    assert main(["subscribers", "add", "o", "--email", "x@example.org", "--config", str(cfg)]) == 0
+    cfg.write_text(cfg.read_text() + SUB, encoding="utf-8")
+    err = _one_line_exit_2(capsys, ["run", "--check", "--config", str(cfg)])
+    assert "subscription 'o': name: already added with `policywatch subscribers add`" in err

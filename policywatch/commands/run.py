@@ -65,6 +65,9 @@ def run(args: argparse.Namespace) -> int:
     with usage_errors():
         db.ping()  # the schema is brought up to date by the leader, once it leads
     if args.check:
+        from policywatch.notify_config import check_sync
+
+        check_sync(db, notify)
         for spec in specs:
             print(f"{spec.id}\t{spec.schedule}\tmisfire grace {spec.misfire_grace_time}s")
         db.dispose()
