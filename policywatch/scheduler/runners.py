@@ -118,7 +118,9 @@ class SubprocessRunner(Runner):
         cmd += ["-a", f"config={self.config_path}", "-a", f"slot={slot}"]
         # the validators of the last fetch must outlive this process: that is what makes 304s
         cmd += ["-s", f"HTTPCACHE_DIR={state / 'httpcache'}"]
-        for item in [*self.crawl.setting_args(extensions={EXTENSION: 0}), *self.extra]:
+        # -s EXTENSIONS outranks the site's own `settings`: its EXTENSIONS are carried over
+        site_ext = _site_extensions(self.config_path, site)
+        for item in [*self.crawl.setting_args(extensions={**site_ext, EXTENSION: 0}), *self.extra]:
             cmd += ["-s", item]
         # The URL travels in the environment, not argv, so a password never shows in `ps`.
         env = {**os.environ, "POLICYWATCH_DATABASE_URL": self.db_url, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
@@ -382,6 +384,15 @@ def site_table(config_path: Path, site: str) -> dict[str, Any]:
         if raw.get("name") == site:
             return raw
     raise KeyError(site)
+
+
+def _site_extensions(config_path: Path, site: str) -> dict[str, Any]:
+    try:
+        settings = site_table(config_path, site).get("settings") or {}
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return {}  # the crawl itself reports a config it cannot read
+    value = settings.get("EXTENSIONS") or {}
+    return json.loads(value) if isinstance(value, str) else dict(value)
 
 
 def _without_password(db_url: str) -> str:
