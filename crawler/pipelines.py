@@ -5,8 +5,9 @@ Batches because a commit per page costs ~4x on a remote database (research/engin
 downloading, and Scrapy's event loop must not share its core with them through the GIL.
 
 A 304 (the cached flag) is handed over as status 304: storage only moves `last_seen`, without
-normalizing the cached body again. A 404/410 of a known document withdraws it (storage does),
-and so does its absence from a listing the spider crawled completely. Fetched attachments
+normalizing the cached body again. A 404/410 of a known document withdraws it, and so does its
+absence from a listing the spider crawled completely: both are decided together when the spider
+closes (storage.settle_withdrawals), and not at all when a list page failed. Fetched attachments
 (sites with `attachments`) are recorded when the spider closes, after every page that links
 them. The crawl_run row is opened when the spider opens and closed with the counts when it
 closes.
@@ -27,7 +28,7 @@ from crawler import writer
 from crawler.items import AttachmentItem, PageItem
 from crawler.writer_pool import WriterPool
 from storage.models import utcnow
-from storage.recorder import Page
+from storage.recorder import MAX_WITHDRAW_SHARE, Page
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +38,14 @@ CHANGED = ("new", "changed", "withdrawn")
 class StoragePipeline:
     """Settings: POLICYWATCH_BATCH_SIZE (pages per transaction, default 20),
     POLICYWATCH_WRITERS (at most this many writer processes, default 2; crawler/writer_pool.py),
-    POLICYWATCH_MAX_WITHDRAW_SHARE (the share of a site's documents a listing may lose in one run
-    before delisting is taken for a template change, default 0.5)."""
+    POLICYWATCH_MAX_WITHDRAW_SHARE (the share of a site's active documents one run may withdraw,
+    by 404/410 or delisting, before it is taken for an outage or a template change: default 0.2,
+    and then nothing is withdrawn and the run fails)."""
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.batch_size = crawler.settings.getint("POLICYWATCH_BATCH_SIZE", 20)
-        self.max_withdraw_share = crawler.settings.getfloat("POLICYWATCH_MAX_WITHDRAW_SHARE", 0.5)
+        self.max_withdraw_share = crawler.settings.getfloat("POLICYWATCH_MAX_WITHDRAW_SHARE", MAX_WITHDRAW_SHARE)
         self.buffer: list[Page] = []
         self.attachments: list[AttachmentItem] = []
         self.attachment_changes = 0
@@ -153,20 +155,40 @@ class StoragePipeline:
         self.outcomes[result.outcome] = self.outcomes.get(result.outcome, 0) + 1
         self.crawler.stats.inc_value(f"policywatch/recorded/{result.outcome}")
 
-    def _withdraw_unlisted(self, spider: Any, reason: str) -> None:
-        if not getattr(spider, "listing_complete", lambda reason: False)(reason):
-            return
+    def _settle_withdrawals(self, spider: Any, reason: str) -> list[str]:
+        """Withdraw this run's 404/410s and delistings together; the problems that stopped it."""
+        gone: dict[str, int] = getattr(spider, "gone", {})
+        problems: list[str] = list(getattr(spider, "problems", lambda reason: [])(reason))
+        if reason != "finished" or getattr(spider, "list_failures", None):
+            # A run that did not see its listing knows too little to withdraw anything.
+            if gone:
+                log.warning("not withdrawing the %d documents that answered 404/410: %s", len(gone),
+                            problems[0] if problems else f"the crawl ended {reason}")
+                self.crawler.stats.set_value("policywatch/withdrawals_held", len(gone))
+                problems.append(f"{len(gone)} pages answered 404/410; none withdrawn by an incomplete run")
+            return problems
+        complete = getattr(spider, "listing_complete", lambda reason: False)(reason)
+        if not gone and not complete:
+            return problems
         assert self.writers is not None
-        results = self.writers.submit(
-            writer.withdraw_unlisted, spider.site_name, sorted(spider.listed), utcnow(), self.max_withdraw_share
-        ).result()
+        listed = sorted(spider.listed) if complete else None
+        try:
+            results = self.writers.submit(
+                writer.settle_withdrawals, spider.site_name, gone, listed, utcnow(), self.max_withdraw_share
+            ).result()
+        except Exception as e:  # a dead writer or database: the run must still be closed, and say so
+            self.record_errors += 1
+            problems.append(f"withdrawals not recorded: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+            log.error("%s", problems[-1])
+            return problems
         for result in results:
             if result.outcome == "refused":
                 log.warning("%s", result.error)
                 self.crawler.stats.set_value("policywatch/withdraw_refused", 1)
+                problems.append(result.error)
                 continue
             self._count(result, f"document {result.document_id}")
-            self.crawler.stats.inc_value("policywatch/withdrawn_unlisted")
+        return problems
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         from storage.crawl_runs import finish_run
@@ -174,7 +196,7 @@ class StoragePipeline:
         if self.db is None or self.run_id is None:
             return
         try:
-            self._withdraw_unlisted(spider, reason)
+            problems = self._settle_withdrawals(spider, reason)
         finally:
             if self.writers is not None:
                 self.crawler.stats.set_value("policywatch/writers", self.writers.started)
@@ -186,7 +208,7 @@ class StoragePipeline:
             + int(stats.get_value("policywatch/list_errors", 0))
         )
         pages = sum(self.outcomes.values())
-        failed = reason != "finished" or (errors > 0 and pages == 0)
+        failed = reason != "finished" or (errors > 0 and pages == 0) or bool(problems)
         finish_run(
             self.db,
             self.run_id,
@@ -195,7 +217,12 @@ class StoragePipeline:
             pages=pages,
             changed=sum(self.outcomes.get(k, 0) for k in CHANGED) + self.attachment_changes,
             errors=errors,
-            stats={"finish_reason": reason, "outcomes": dict(self.outcomes), **_jsonable(stats.get_stats())},
+            stats={
+                "finish_reason": reason,
+                "outcomes": dict(self.outcomes),
+                "problems": problems,  # one line each: why an ok-looking run failed
+                **_jsonable(stats.get_stats()),
+            },
         )
         self.db.dispose()
 

@@ -54,6 +54,9 @@ DEFAULT_REQUEST_HEADERS = {
 }
 
 DOWNLOADER_MIDDLEWARES = {
+    # robots.txt known before a host's first request, and its Crawl-delay obeyed
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsMiddleware": 100,
     # before the cache (900) on the way in, so a backed-off retry is delayed before it is sent
     "crawler.middlewares.RetryBackoffMiddleware": 560,
     # process_response runs high to low: after the cache hands back a cached body (900)

@@ -106,14 +106,18 @@ def record_attachments(fetched: list[Any]) -> list[str]:
     return record(_db, fetched)
 
 
-def withdraw_unlisted(site: str, listed: Iterable[str], at: datetime, max_share: float) -> list[Outcome]:
-    """After a complete listing: withdraw the site's active documents that it no longer lists."""
+def settle_withdrawals(
+    site: str, gone: dict[str, int], listed: Iterable[str] | None, at: datetime, max_share: float
+) -> list[Outcome]:
+    """At the end of a crawl: withdraw what answered 404/410 or a complete listing no longer shows,
+    unless too much of the site would go at once (then one `refused` outcome says why)."""
     from storage.recorder import ListingShrank
-    from storage.recorder import withdraw_unlisted as withdraw
+    from storage.recorder import settle_withdrawals as settle
 
     assert _db is not None, "writer used before init()"
     try:
-        return [_outcome(r) for r in withdraw(_db, site, set(listed), at=at, max_share=max_share)]
+        chosen = set(listed) if listed is not None else None
+        return [_outcome(r) for r in settle(_db, site, gone, chosen, at=at, max_share=max_share)]
     except ListingShrank as e:
         return [Outcome("refused", error=str(e))]
 

@@ -23,11 +23,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from notifications.subscriptions import addresses
+from pipeline.schema import DOCUMENT_EVENTS
 from storage.models import ChangeRow, Document, MeasureRow, Site, Subscription, Version
 
 KIND_LABELS = {
     "document_added": "新增文件",
     "withdrawn": "文件撤下",
+    "republished": "重新发布",
     "added": "新增条款",
     "removed": "删除条款",
     "modified": "修改条款",
@@ -40,6 +42,7 @@ KIND_LABELS = {
 KIND_ORDER = (
     "document_added",
     "withdrawn",
+    "republished",
     "modified",
     "added",
     "removed",
@@ -63,6 +66,7 @@ FIELD_LABELS = {
     "attachment_content": "附件内容",  # the file behind an attachment link was replaced
     "references": "引用文件",
     "reason": "原因",
+    "withdrawn_at": "撤下时间",
 }
 CONTEXT = 30
 """Unchanged characters kept on each side of an edit; longer unchanged runs are elided."""
@@ -117,7 +121,7 @@ class DocumentView:
     old_seen: str = ""  # date the previous version was first seen
     new_seen: str = ""
     status: str = "active"
-    event: str = ""  # document_added | withdrawn, when the document itself is the news
+    event: str = ""  # one of DOCUMENT_EVENTS, when the document itself is the news
     changes: list[ChangeView] = field(default_factory=list)
 
     @property
@@ -142,6 +146,7 @@ class DigestContext:
     sites: list[SiteView]
     total: int
     documents: int
+    republished: list[DocumentView] = field(default_factory=list)
 
 
 @dataclass
@@ -270,9 +275,10 @@ class ViewCache:
             view.spans = [Span("insert", new.text)]
         elif c.kind in ("moved", "cosmetic") and (new or old) is not None:
             view.spans = _spans([["equal", (new or old).text]], context=CONTEXT)  # type: ignore[union-attr]
-        elif c.kind == "withdrawn" and c.field:
+        elif c.kind in ("withdrawn", "republished") and c.field:
+            # why it went (new_value), or when it had gone (old_value)
             view.field, view.field_label = c.field, FIELD_LABELS.get(c.field, c.field)
-            view.spans = [Span("equal", _value(c.new_value))]
+            view.spans = [Span("equal", _value(c.new_value if c.kind == "withdrawn" else c.old_value))]
         return view
 
 
@@ -291,7 +297,7 @@ def build_context(
         doc = docs.get(doc_id)
         if doc is None:
             doc = docs[doc_id] = DocumentView(**{**base.__dict__, "changes": [], "event": ""})
-        if view.kind in ("document_added", "withdrawn"):
+        if view.kind in DOCUMENT_EVENTS:
             doc.event = view.kind
             if view.spans:
                 doc.changes.append(view)
@@ -299,9 +305,10 @@ def build_context(
             doc.changes.append(view)
     added = sorted((d for d in docs.values() if d.event == "document_added"), key=lambda d: (d.site, d.title))
     withdrawn = sorted((d for d in docs.values() if d.event == "withdrawn"), key=lambda d: (d.site, d.title))
+    republished = sorted((d for d in docs.values() if d.event == "republished"), key=lambda d: (d.site, d.title))
     by_site: dict[str, list[DocumentView]] = {}
     for d in sorted(docs.values(), key=lambda d: (d.site, d.title, d.id)):
-        if not d.changes or (d.event == "withdrawn" and all(c.kind == "withdrawn" for c in d.changes)):
+        if not d.changes or all(c.kind == d.event and d.event in DOCUMENT_EVENTS for c in d.changes):
             continue  # listed on top only (a new document edited again before the digest is in both)
         by_site.setdefault(d.site, []).append(d)
     return DigestContext(
@@ -310,6 +317,7 @@ def build_context(
         counts=[(k, KIND_LABELS.get(k, k), counts[k]) for k in KIND_ORDER if counts[k]],
         added=added,
         withdrawn=withdrawn,
+        republished=republished,
         sites=[SiteView(name, ds) for name, ds in sorted(by_site.items())],
         total=sum(counts.values()),
         documents=len(docs),

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.schema import CHANGE_KINDS, DIGEST_KINDS, DOCUMENT_KINDS
+from pipeline.schema import CHANGE_KINDS, DIGEST_KINDS, DOCUMENT_EVENTS, DOCUMENT_KINDS
 from pipeline.text import norm_text
 
-DOCUMENT_EVENTS = ("document_added", "withdrawn")
+__all__ = ["DOCUMENT_EVENTS"]  # re-exported: callers import the event list from here too
 ALL_KINDS = (*CHANGE_KINDS, "metadata", *DOCUMENT_EVENTS)
 DEFAULT_KINDS = (*DIGEST_KINDS, "metadata", *DOCUMENT_EVENTS)
 """Everything but cosmetic (DESIGN.md, change kinds)."""

@@ -1,9 +1,11 @@
 """Render a digest: Jinja2 HTML (autoescaped, CSS inlined) + plain text, in one email message.
 
-Crawled text is hostile by default: a title can carry `<script>`, quotes or CR/LF. The HTML
-template autoescapes everything (links only when http(s)), the text part has no markup to
-inject, and every header value passes through `header_text`, which drops control characters
-so nothing crawled can start a header of its own. The message is built with
+Crawled text is hostile by default: a title can carry `<script>`, quotes, CR/LF, C0 or bidi
+controls, and rows stored by an older normalizer were never cleaned. The HTML template
+autoescapes everything (links only when http(s)), the text part has no markup to inject; both
+bodies pass through `display_text` (no bidi or C0 controls: nothing reorders what the office
+reads) and every header value through `header_text` (one line, no controls), so nothing
+crawled can start a header of its own or spoof the Subject. The message is built with
 email.policy.SMTP, which RFC 2047-encodes the Chinese subject and uses CRLF line ends.
 
 Where a message goes is a connection: notifications.smtp.SmtpConnection, or FilesConnection
@@ -12,11 +14,11 @@ here, which writes `.eml` + `.html` files (--dry-run, the demo).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime, formataddr, parseaddr
 from functools import cache
 from pathlib import Path
 
@@ -26,18 +28,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from notifications.digest import Digest
 from notifications.settings import DigestSettings
 from notifications.smtp import SmtpSettings
+from pipeline.safe_text import display_text, header_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SUBJECT_TITLE_CHARS = 40
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
-
-
-def header_text(value: str, limit: int | None = None) -> str:
-    """One header-safe line: control characters (CR, LF, TAB, ...) become one space."""
-    text = " ".join(_CONTROL.sub(" ", value).split())
-    if limit is not None and len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text
 
 
 @cache
@@ -67,7 +61,8 @@ def subject(digest: Digest, settings: DigestSettings) -> str:
     first = (
         next((d.title for d in ctx.added), None)
         or next((d.title for s in ctx.sites for d in s.documents), None)
-        or next((d.title for d in ctx.withdrawn), "")
+        or next((d.title for d in ctx.withdrawn), None)
+        or next((d.title for d in ctx.republished), "")
     )
     text = f"{settings.subject_prefix} {ctx.total} 项政策变化，涉及 {ctx.documents} 份文件"
     if first:
@@ -87,7 +82,7 @@ def render(digest: Digest, settings: DigestSettings) -> Rendered:
     subj = subject(digest, settings)
     html = env.get_template("digest.html.j2").render(ctx=digest.context, subject=subj, css=_css())
     text = env.get_template("digest.txt.j2").render(ctx=digest.context, subject=subj)
-    return Rendered(subj, _inliner().inline(html), text)
+    return Rendered(subj, _inliner().inline(display_text(html)), display_text(text))
 
 
 def build_message(digest: Digest, rendered: Rendered, smtp: SmtpSettings, *, date=None) -> EmailMessage:
@@ -96,7 +91,7 @@ def build_message(digest: Digest, rendered: Rendered, smtp: SmtpSettings, *, dat
 
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = rendered.subject
-    msg["From"] = smtp.sender
+    msg["From"] = _address(smtp.sender)
     msg["To"] = ", ".join(formataddr(("", a)) for a in digest.addresses)
     msg["Date"] = format_datetime(date or datetime.now(UTC))
     msg["Message-ID"] = digest.message_id
@@ -106,6 +101,12 @@ def build_message(digest: Digest, rendered: Rendered, smtp: SmtpSettings, *, dat
     msg.set_content(rendered.text, subtype="plain", charset="utf-8")
     msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
     return msg
+
+
+def _address(value: str) -> Address:
+    """The sender (config or environment) with its display name made header-safe."""
+    name, addr = parseaddr(value)
+    return Address(display_name=header_text(name), addr_spec=addr)
 
 
 class FilesConnection:

@@ -38,9 +38,10 @@ from sqlalchemy.orm import Session
 
 from notifications.cadence import Cadence
 from notifications.digest import Digest, ViewCache, digest_key, make_digest, message_id
-from notifications.render import Rendered, build_message, header_text, render
+from notifications.render import Rendered, build_message, render
 from notifications.settings import DigestSettings, NotifySettings
 from notifications.smtp import PermanentSmtpError, SmtpConnection, SmtpError, TransientSmtpError
+from pipeline.safe_text import header_text
 from storage.db import Database
 from storage.models import Outbox, Subscription, utcnow
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from pipeline.html_blocks import Block
+from pipeline.markers import parse_marker
 from pipeline.text import count_cjk, nfkc
 
 CHROME_WORDS = (
@@ -34,7 +35,7 @@ _KEEPER = re.compile("[^" + re.escape("".join(sorted(set("".join(CHROME_WORDS)))
 TAIL_MARKERS = (
     "相关附件", "标签", "浏览次数", "分享到", "扫一扫", "返回顶部", "【打印", "【关闭", "打印本页", "关闭窗口",
     "版权所有", "主办单位", "承办单位", "网站标识码", "网站地图", "联系我们", "上一篇", "下一篇", "相关稿件",
-    "相关解读", "相关链接", "相关文件下载", "相关政策解读", "相关文章", "公开方式", "扫码浏览",
+    "相关解读", "相关链接", "版权与免责声明", "免责声明", "相关文件下载", "相关政策解读", "相关文章", "公开方式", "扫码浏览",
 )
 _ICP = re.compile(r"ICP备|公网安备|网站标识码")
 _BYLINE = re.compile(
@@ -66,12 +67,35 @@ def is_tail_marker(text: str) -> bool:
     return len(t) <= 120 and bool(_TAIL.match(t))
 
 
+# Tail markers that a document can also print inside its text ("相关解读：" before a paragraph
+# that quotes the interpretation, "相关链接" in a list of references): they end the body only
+# when no more document text follows them.
+SOFT_TAIL = ("相关解读", "相关政策解读", "相关链接", "相关文件下载", "相关稿件", "相关文章", "相关附件", "标签")
+_SOFT = re.compile(r"^[【\[(（\s]*(" + "|".join(map(re.escape, SOFT_TAIL)) + ")")
+
+
+def _text_follows(blocks: list[Block]) -> bool:
+    """More document text after a soft tail marker: a numbered line or a long sentence of its own."""
+    for b in blocks:
+        if b.table is not None:
+            continue
+        if is_tail_marker(b.text) and not _SOFT.match(nfkc(b.text).strip()):
+            return False  # the page furniture proper starts before any more text
+        t = b.text.strip()
+        if (count_cjk(t) >= 30 and t.endswith(("。", "；", "：")) and not b.links) or (parse_marker(t) and count_cjk(t) >= 4):
+            return True
+    return False
+
+
 def trim_chrome(blocks: list[Block]) -> list[Block]:
     """Drop chrome lines anywhere and cut the body at the first tail marker."""
     out: list[Block] = []
     seen_text = False  # a toolbar above the text is skipped, not taken for the tail
-    for b in blocks:
+    for i, b in enumerate(blocks):
         if b.table is None and is_tail_marker(b.text):
+            if seen_text and _SOFT.match(nfkc(b.text).strip()) and _text_follows(blocks[i + 1 :]):
+                out.append(b)
+                continue
             if seen_text:
                 break
             continue

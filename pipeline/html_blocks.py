@@ -8,6 +8,7 @@ layout table (one column, or cells holding whole paragraphs) is read as ordinary
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -35,7 +36,9 @@ class Block:
 
 def element_blocks(root: etree._Element) -> list[Block]:
     out: list[Block] = []
-    _Walker(out).walk(root)
+    walker = _Walker(out)
+    walker.walk(root)
+    walker.flush()  # an inline root (a label in a lone <span>) has no block end to flush it
     return [b for b in out if b.table is not None or b.text]
 
 
@@ -56,37 +59,55 @@ class _Walker:
             self.out.append(Block(text=text, heading=heading, links=self.links))
         self.parts, self.links, self.bold_chars = [], [], 0
 
-    def walk(self, el: etree._Element) -> None:
-        # el.tag, el.text and el.tail build a new str from libxml2 at every access: read each once
-        tag = el.tag
-        tag = tag.lower().rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-        tail = el.tail
-        if not tag or tag in DROP_TAGS or _hidden(el):
-            # a comment or processing instruction, or dropped content: keep only the tail
-            if tail:
-                self.parts.append(tail)
-            return
-        if tag == "table" and _is_data_table(el):
-            self.flush()
-            self.out.append(Block(table=Table(rows=_table_rows(el))))
-            if tail:
-                self.parts.append(tail)
-            return
-        block = tag in BLOCK_TAGS or tag in ("td", "th")
-        if block:
-            self.flush()
-        is_heading = tag in ("h1", "h2", "h3", "h4", "h5", "h6")
-        is_bold = tag in ("strong", "b")
-        if is_heading:
-            self.heading_depth += 1
-        text = el.text
-        if text:
-            self.parts.append(text)
-            if is_bold:
-                self.bold_chars += len(text.strip())
-        start = len(self.parts)
-        for child in el:
-            self.walk(child)
+    def walk(self, root: etree._Element) -> None:
+        # A loop over an explicit stack, not recursion: a page nested 2,000 elements deep (libxml2's
+        # limit with huge_tree) would overflow Python's stack. An entry is an element to open, or
+        # the closing half of one already opened.
+        stack: list[tuple] = [(root,)]
+        parts = self.parts
+        while stack:
+            entry = stack.pop()
+            if len(entry) > 1:
+                self._close(*entry)
+                parts = self.parts
+                continue
+            el = entry[0]
+            # el.tag, el.text and el.tail build a new str from libxml2 at every access: read each once
+            tag = el.tag
+            tag = tag.lower().rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+            tail = el.tail
+            if not tag or tag in DROP_TAGS or _hidden(el):
+                # a comment or processing instruction, or dropped content: keep only the tail
+                if tail:
+                    parts.append(tail)
+                continue
+            if tag == "table" and _is_data_table(el):
+                self.flush()
+                self.out.append(Block(table=Table(rows=_table_rows(el))))
+                parts = self.parts
+                if tail:
+                    parts.append(tail)
+                continue
+            block = tag in BLOCK_TAGS or tag in ("td", "th")
+            if block:
+                self.flush()
+                parts = self.parts
+            is_heading = tag in ("h1", "h2", "h3", "h4", "h5", "h6")
+            is_bold = tag in ("strong", "b")
+            if is_heading:
+                self.heading_depth += 1
+            text = el.text
+            if text:
+                parts.append(text)
+                if is_bold:
+                    self.bold_chars += len(text.strip())
+            stack.append((el, tag, block, is_heading, is_bold, len(parts), tail))
+            children = list(el)
+            if children:
+                stack.extend((child,) for child in reversed(children))
+
+    def _close(self, el: etree._Element, tag: str, block: bool, is_heading: bool, is_bold: bool, start: int,
+               tail: str | None) -> None:
         if is_bold:
             self.bold_chars += sum(len(p.strip()) for p in self.parts[start:])
         if tag == "a":
@@ -102,9 +123,21 @@ class _Walker:
             self.parts.append(tail)
 
 
-def _hidden(el: etree._Element) -> bool:
-    style = (el.get("style") or "").replace(" ", "").lower()
-    return "display:none" in style or el.get("hidden") is not None or el.get("aria-hidden") == "true"
+def is_hidden(el: etree._Element) -> bool:
+    """Not shown by the page: display:none, the hidden attribute, or a framework's hiding class
+    (Angular's ng-hide, Bootstrap's d-none) — a single-page app keeps unused templates that way."""
+    # attribute reads cost: most elements have no style and no class, and most styles say no "none"
+    style = el.get("style")
+    if style and "none" in style.lower() and "display:none" in style.replace(" ", "").lower():
+        return True
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    cls = el.get("class")
+    return bool(cls) and ("-hide" in cls or "d-none" in cls) and bool(_HIDING_CLASS.search(cls))
+
+
+_HIDING_CLASS = re.compile(r"(?:^|\s)(?:ng-hide|d-none)(?:$|\s)")
+_hidden = is_hidden
 
 
 def _is_data_table(table: etree._Element) -> bool:

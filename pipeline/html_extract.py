@@ -17,8 +17,8 @@ import lxml.html
 from lxml import etree
 
 from pipeline.chrome import trim_chrome
-from pipeline.html_blocks import Block, element_blocks, text_content
-from pipeline.text import count_cjk
+from pipeline.html_blocks import Block, element_blocks, is_hidden, text_content
+from pipeline.text import count_cjk, strip_invisible
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,13 @@ CONTAINERS: tuple[tuple[str, Callable[[_Attrs], bool]], ...] = (
     ("vsb", lambda a: a.id.startswith("vsb_content")),
     ("article-content", lambda a: "article-content" in a.cls or "article_content" in a.cls),
     ("content_article", lambda a: "content_article" in a.cls or "pages_content" in a.cls),
+    # single-page apps bind the document into a named box: <div id="wenzhang-content" ng-bind-html=…>
+    ("named-content", lambda a: bool(_NAMED_CONTENT.search(a.id)) or (a.tag == "div" and bool(_NAMED_CONTENT.search(a.cls)))),
     ("generic", lambda a: a.tag == "article" or a.id in ("content", "article") or a.cls in ("content", "article")),
 )
 # Every rule above needs one of these in its id or class (or wzades, or an <article>): elements
 # without them, most of a page, are skipped before any rule runs.
+_NAMED_CONTENT = re.compile(r"(?:^|\s)[a-z]+[-_]content(?:$|\s)", re.I)
 _CONTAINER_HINT = re.compile(r"CONTENT|content|TRS_|zoom|Zoom|info_cont|article")
 _HANWEB = re.compile(r"<!--\s*ZJEG_RSS\.content\.begin\s*-->(.*?)<!--\s*ZJEG_RSS\.content\.end\s*-->", re.S | re.I)
 _GKMLPT = re.compile(r"DETAIL\s*[:=]\s*\{")
@@ -64,6 +67,7 @@ class PageParts:
     h1: str = ""
     links: list[tuple[str, str]] = field(default_factory=list)  # every (text, href) on the page
     gkmlpt: dict = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)  # quality flags of the parse (deep_nesting)
 
 
 def parse_html(text: str) -> etree._Element | None:
@@ -71,24 +75,60 @@ def parse_html(text: str) -> etree._Element | None:
     return _parse(text, _HTML_PARSER)
 
 
-def _parse(text: str, parser: etree.HTMLParser) -> etree._Element | None:
+def _parse(text: str, parser: etree.HTMLParser, flags: list[str] | None = None) -> etree._Element | None:
+    """Parse with libxml2's default limits; a page nested deeper than 255 elements is parsed again.
+
+    libxml2 stops at depth 256 and silently drops everything below (F16: the page became "no
+    policy text"), so such a page is parsed again with huge_tree (depth 2048), and beyond that
+    with its nesting flattened; `flags` says which it took (deep_nesting, deep_nesting_flattened).
+    """
     text = text.lstrip("\ufeff")
     if not text.strip():
         return None
+    data = text.encode("utf-8", "replace")
     try:
-        return lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
+        root = lxml.html.document_fromstring(data, parser=parser)
+        if not _too_deep(parser):
+            return root
+        huge = _HUGE[parser is _HTML_PARSER]
+        root = lxml.html.document_fromstring(data, parser=huge)
+        if not _too_deep(huge):
+            _note(flags, "deep_nesting")
+            return root
+        _note(flags, "deep_nesting_flattened")
+        flat = _NESTING.sub(lambda m: "<br>" if m.group(1).lower() in _BREAKING else "", text)
+        return lxml.html.document_fromstring(flat.encode("utf-8", "replace"), parser=huge)
     except (etree.ParserError, ValueError):
         return None
+
+
+def _too_deep(parser: etree.HTMLParser) -> bool:
+    last = parser.error_log.last_error
+    return last is not None and "Excessive depth" in last.message
+
+
+def _note(flags: list[str] | None, flag: str) -> None:
+    if flags is not None and flag not in flags:
+        flags.append(flag)
 
 
 _HTML_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=False, recover=True)
 # The same libxml2 parse with plain etree elements, for extract: lxml.html's element classes
 # are chosen by a Python callback each time lxml hands out an element (~0.5 µs each).
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=False, recover=True)
+_HUGE = {
+    True: lxml.html.HTMLParser(encoding="utf-8", remove_comments=False, recover=True, huge_tree=True),
+    False: etree.HTMLParser(encoding="utf-8", remove_comments=False, recover=True, huge_tree=True),
+}
+# Wrapper tags whose nesting carries no text of its own: dropped (a block one leaves a line break)
+# when even huge_tree cannot hold the page.
+_NESTING = re.compile(r"</?(div|section|article|center|span|font|b|strong|em|i|u)\b[^>]*>", re.I)
+_BREAKING = frozenset(("div", "section", "article", "center"))
 
 
 def extract(text: str) -> PageParts:
-    root = _parse(text, _PARSER)
+    flags: list[str] = []
+    root = _parse(text, _PARSER, flags)
     if root is None:
         return PageParts(blocks=[], container="none")
     meta = _meta_tags(root)
@@ -99,10 +139,12 @@ def extract(text: str) -> PageParts:
 
     body_el, container = _find_container(root, text, gk)
     if body_el is None:
-        return PageParts(blocks=[], container="none", meta=meta, html_title=html_title, h1=h1, links=links, gkmlpt=gk)
+        return PageParts(blocks=[], container="none", meta=meta, html_title=html_title, h1=h1, links=links, gkmlpt=gk,
+                         flags=flags)
     blocks = trim_chrome(element_blocks(body_el))
     outside = _outside_lines(root, body_el)
     return PageParts(
+        flags=flags,
         blocks=blocks,
         container=container,
         meta=meta,
@@ -145,9 +187,18 @@ def _container_candidates(root: etree._Element) -> list[tuple[etree._Element, _A
     out = []
     for el in _document_elements(root):
         id_, cls, wz = el.get("id") or "", el.get("class") or "", el.get("wzades") or ""
-        if wz or el.tag == "article" or _CONTAINER_HINT.search(f"{id_}\n{cls}"):
+        if (wz or el.tag == "article" or _CONTAINER_HINT.search(f"{id_}\n{cls}")) and not _shown_nowhere(el):
             out.append((el, _Attrs(el.tag, id_, cls, wz)))
     return out
+
+
+def _shown_nowhere(el: etree._Element) -> bool:
+    """The element or one around it is hidden: a copy the page does not show (an ng-hide template) is no body."""
+    while el is not None:
+        if isinstance(el.tag, str) and is_hidden(el):
+            return True
+        el = el.getparent()
+    return False
 
 
 def _top_elements(root: etree._Element) -> list[etree._Element]:
@@ -193,7 +244,7 @@ def _meta_tags(root: etree._Element) -> dict[str, str]:
     out: dict[str, str] = {}
     for m in root.iter("meta"):
         name = (m.get("name") or "").strip()
-        content = " ".join((m.get("content") or "").split())
+        content = " ".join(strip_invisible(m.get("content") or "").split())
         if name and content and name.lower() in {n.lower() for n in _META_NAMES}:
             canonical = next(n for n in _META_NAMES if n.lower() == name.lower())
             out.setdefault(canonical, content)
@@ -220,8 +271,22 @@ def _gkmlpt_detail(text: str) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-_LABEL_WORD = re.compile("索引号|文号|发布机构|发文机关|成文日期|发布日期|发文字号|有效性|文件状态|主题分类")
+# Words that open a metadata block (spaced out as some templates print them: 索 引 号), and the
+# byline under the title (日期：… 来源：…, 发布时间：…).
+_LABEL_WORD = re.compile(
+    "|".join(r"[\s\u3000]*".join(w) for w in ("索引号", "文号", "发布机构", "发文机关", "发布机关", "成文日期", "发文日期",
+                                                "生成日期", "发布日期", "发布时间", "公开日期", "责任部门", "有效性",
+                                                "文件状态", "主题分类"))
+    + r"|(?<![\u4e00-\u9fff])日期[:：]"
+)
 _NOT_TEXT = frozenset(("script", "style"))
+# the first characters of the label words: one character class rules out most texts at C speed,
+# where the alternation above is tried at every position (5x slower over a page's text nodes)
+_LABEL_FIRST = re.compile("[索文发成生公责有主日]")
+
+
+def _has_label_word(text: str) -> bool:
+    return _LABEL_FIRST.search(text) is not None and _LABEL_WORD.search(text) is not None
 
 
 def _label_holders(root: etree._Element) -> list[etree._Element]:
@@ -237,11 +302,11 @@ def _label_holders(root: etree._Element) -> list[etree._Element]:
         for event, el in etree.iterwalk(top, events=("start", "end", "comment", "pi")):
             if event == "start":
                 text = el.text
-                if text and isinstance(el.tag, str) and el.tag not in _NOT_TEXT and _LABEL_WORD.search(text):
+                if text and isinstance(el.tag, str) and el.tag not in _NOT_TEXT and _has_label_word(text):
                     holders.append(el)
             else:
                 text = el.tail
-                if text and _LABEL_WORD.search(text):
+                if text and _has_label_word(text):
                     parent = el.getparent()  # the text node's own parent
                     if parent is not None and parent.tag not in _NOT_TEXT:
                         holders.append(el)

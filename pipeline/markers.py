@@ -48,7 +48,16 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("cn", re.compile(r"^(([一二三四五六七八九十]{1,3})\s*[、])\s*(.*)$")),
     ("cn_dropped", re.compile(r"^(、)\s*([\u4e00-\u9fff].*)$")),
     ("pcn", re.compile(r"^(\(\s*([一二三四五六七八九十]{1,3})\s*\))\s*(.*)$")),
-    ("ar", re.compile(r"^((\d{1,2})\s*(?:\.(?!\d)|\.(?=(?:19|20)\d\d年)|、))\s*(.*)$")),
+    ("ar", re.compile(r"^((\d{1,3})\s*(?:\.(?!\d)|\.(?=(?:19|20)\d\d年)|、))\s*(.*)$")),
+    # decimal outlines of 预案 and standards: "1 总则", "1.1 编制目的", "2.1.1 指挥部职责" (one family per depth)
+    ("dec", re.compile(r"^((\d{1,2}(?:\.\d{1,2}){0,3}))(?:\s+|(?:(?<=\d\.\d)|(?<=\d\.\d\d))(?=[\u4e00-\u9fff]))(?![万亿元%‰个倍千百年月日时])(\S.*)$")),
+    # zero-padded section numbers run into a short heading: "01综合" … "12资源、环境和应急管理"
+    ("pad", re.compile(r"^((0[1-9]|[1-9]\d))(?=[\u4e00-\u9fff])(?![万亿元个倍千百年月日时号])(.{1,20})$")),
+    # worded items: 步骤1 / 第一步 / 第一部分 / 案例1 / 方法1
+    ("word", re.compile(r"^((?:步骤|案例|方法|场景|示例)\s*(\d{1,2}|[一二三四五六七八九十]{1,3}))\s*[:：、.．]?\s*(.*)$")),
+    ("step", re.compile(r"^(第([一二三四五六七八九十]{1,3})步)\s*[:：、，,.]?\s*(.*)$")),
+    ("part", re.compile(r"^(第([一二三四五六七八九十]{1,3})部分)\s*[:：、，,.]?\s*(.*)$")),
+    ("latin", re.compile(r"^(([a-z])[.)])\s*([\u4e00-\u9fff（(“].*)$")),
     ("par", re.compile(r"^(\(\s*(\d{1,2})\s*\))\s*(.*)$")),
     ("ar_paren", re.compile(r"^((\d{1,2})\))\s*(.*)$")),
     ("circled", re.compile(r"^(([\u2460-\u2473]))\s*(.*)$")),
@@ -74,6 +83,18 @@ def parse_marker(line: str) -> Marker | None:
             rest = stripped[label_len:].strip()
             return Marker(family, ordinal, label, rest) if ordinal else None
         raw = m.group(2)
+        if family == "dec":
+            parts = raw.split(".")
+            family = f"dec{len(parts)}"
+            raw = parts[-1]
+            if len(parts) == 1 and not bare_heading(m.group(3)):
+                continue  # "1 总则" is a heading; "1 月份…" a number in prose
+        elif family == "pad" and not bare_heading(m.group(3)):
+            continue
+        elif family == "word":
+            family = "word" + re.sub(r"[\s\d一二三四五六七八九十]", "", m.group(1))
+        elif family == "latin":
+            raw = str(ord(raw) - ord("a") + 1)
         if family == "circled":
             ordinal = ord(raw) - 0x2460 + 1
         elif family == "u3220":
@@ -83,12 +104,20 @@ def parse_marker(line: str) -> Marker | None:
         if not ordinal:
             return None
         rest = stripped[label_len:].strip()
+        if family.startswith(("word", "step", "part")):
+            rest = rest.lstrip(":：、，,.． ")
         if family in LAW_HEADINGS and ("。" in rest or "，" in rest):
             return None  # prose that happens to start with 第一章…
         if family == "ar" and re.match(r"^[%‰]", rest):
             return None  # "5.%" is a number in prose, not an item
         return Marker(family, ordinal, label, rest)
     return None
+
+
+def bare_heading(text: str) -> bool:
+    """A short line with no sentence punctuation: a heading, not prose."""
+    t = text.strip()
+    return 0 < len(t) <= 30 and not any(c in t for c in "。；;，,：:！!？?")
 
 
 # Inline runs: 一是…二是…, 一要…二要…  The first marker must follow a sentence boundary;
@@ -98,7 +127,47 @@ _BOUNDARY = "。；;：:，,！!？?\n "
 
 
 def inline_runs(text: str) -> list[tuple[int, str]] | None:
-    """Start offsets and labels of an 一是/二是… run of two or more, or None."""
+    """Start offsets and labels of an 一是/二是… run of two or more, or of numbered items printed
+    inside the paragraph after a colon (…如下：1.…；2.…, …条件：（一）…；（二）…), or None."""
+    return _shi_runs(text) or numbered_runs(text, after_colon=True)
+
+
+# a numbered item inside running text: 1. 1、 1． (1) （1） （一）
+_NUM_ITEM = re.compile(r"(\d{1,2})([.．、])(?!\d)|([（(])(\d{1,2}|[一二三四五六七八九十]{1,3})([)）])")
+_ITEM_BOUNDARY = "；;。"
+
+
+def numbered_runs(text: str, after_colon: bool = False) -> list[tuple[int, str]] | None:
+    """Items numbered 1, 2, 3… inside one paragraph, each after a ； or 。: start offsets and labels.
+
+    The first is 1 and opens the text (or, with after_colon, follows a colon); each next one is
+    printed the same way (1. then 2., （一） then （二）) right after a sentence boundary.
+    """
+    for first in _NUM_ITEM.finditer(text):
+        number = first.group(1) or first.group(4)
+        if cn_number(number) != 1:
+            continue
+        before = text[: first.start()].rstrip()
+        if not (before.endswith(("：", ":")) if after_colon else not before):
+            continue
+        arabic = first.group(1) is not None
+        found = [(first.start(), first.group(0))]
+        pos, n = first.end(), 2
+        while True:
+            token = f"{n}{first.group(2)}" if arabic else f"{first.group(3)}{n if number.isdigit() else _cn(n)}{first.group(5)}"
+            i = text.find(token, pos)
+            while i != -1 and not text[:i].rstrip().endswith(tuple(_ITEM_BOUNDARY)):
+                i = text.find(token, i + 1)
+            if i == -1:
+                break
+            found.append((i, token))
+            pos, n = i + len(token), n + 1
+        if len(found) >= 2:
+            return found
+    return None
+
+
+def _shi_runs(text: str) -> list[tuple[int, str]] | None:
     for first in _INLINE.finditer(text):
         if cn_number(first.group(1)) != 1:
             continue

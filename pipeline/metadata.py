@@ -8,26 +8,42 @@ are plain text after a colon, or in the next cell. 文号 bracket variants are n
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from pipeline.schema import Reference
 from pipeline.text import nfkc
 
-# field -> label variants as printed (longest first where one is a prefix of another)
+# field -> label variants as printed, in no order (longer variants are tried first). A site
+# picks one name per field: 发布机构, 发文机关 and 责任部门 are all the publisher; 成文日期, 发文日期
+# and 生成日期 all the date the document was written (生成日期 is the xxgk block's, research §2).
 LABELS: dict[str, tuple[str, ...]] = {
     "index_number": ("信息索引号", "索引号"),
     "category": ("主题分类", "组配分类", "信息分类", "分类"),
-    "publisher": ("发布机构", "发文机关", "发布机关", "公开主体", "发文单位"),
-    "written_date": ("成文日期", "成文时间"),
+    "publisher": ("发布机构", "发文机关", "发布机关", "公开主体", "发文单位", "责任部门", "发布单位"),
+    "written_date": ("成文日期", "成文时间", "发文日期", "生成日期"),
     "title": ("名称", "标题", "文件名称"),
     "doc_number": ("发文字号", "文件编号", "文号"),
-    "published_date": ("发布日期", "发布时间", "公开日期", "生成日期"),
+    "published_date": ("发布日期", "发布时间", "公开日期", "公开时间"),
     "subject_terms": ("主题词", "关键词"),
     "status": ("有效性", "文件状态", "时效性", "效力状态"),
     "effective_date": ("实施日期", "施行日期"),
+    # a bare 日期 beside 来源 under the title is the page's byline; weaker than 发布日期
+    "byline_date": ("日期",),
 }
 _ALL = sorted(((v, k) for k, vs in LABELS.items() for v in vs), key=lambda x: -len(x[0]))
-_LABEL_RE = re.compile(r"(?<![\u4e00-\u9fff])(" + "|".join(re.escape(v) for v, _ in _ALL) + r")\s*[:：]")
+_SPACED = r"[\s\u3000]*"  # pages space labels out to the width of the longest: 索 引 号, 标　　题
+_LABEL_ALT = "|".join(_SPACED.join(map(re.escape, v)) for v, _ in _ALL)
+# a label then its colon, anywhere in a line (the one-line form 发布机关：… 发文字号：… 发布日期：…)
+_LABEL_RE = re.compile(r"(?<![\u4e00-\u9fff])(" + _LABEL_ALT + r")" + _SPACED + r"[:：]")
+# a label alone in its cell, with or without its colon: the value is in the next cell
+_LABEL_CELL = re.compile(r"^(" + _LABEL_ALT + r")" + _SPACED + r"[:：]?$")
 _FIELD_OF = dict(_ALL)
+_NOT_LABEL = re.compile(r"[\s\u3000:：]")
+
+
+def _field(label: str) -> str:
+    return _FIELD_OF[_NOT_LABEL.sub("", label)]
+
 
 _NUM = "0-9零〇○一二三四五六七八九十百"
 DOC_NUMBER = re.compile(
@@ -79,6 +95,9 @@ def find_doc_numbers(text: str) -> list[tuple[str, str]]:
         raw = m.group(0).strip()
         found = m.group("agency") or m.group("agency3")
         agency = _AGENCY_HEAD.sub("", found)
+        at = m.start("agency") if m.group("agency") else m.start("agency3")
+        if agency[:1] in "年月日号" and at > 0 and folded[at - 1].isdigit():
+            agency = agency[1:]  # "…7月27日中华人民共和国国务院令": the 日 ends the date before it
         if not agency:
             continue
         raw = raw[raw.index(found) + len(found) - len(agency) :]
@@ -122,19 +141,42 @@ def cn_number(s: str) -> int:
 
 
 def label_values(lines: list[str]) -> dict[str, str]:
-    """Read `label：value` pairs; a label with nothing after it takes the next line if that is no label."""
+    """Read `label：value` pairs, several to a line; a label with nothing after it (or alone in its
+    table cell, colon or not) takes the next line when that is no label. The first value wins."""
     out: dict[str, str] = {}
     for i, line in enumerate(lines):
+        line = line.strip()
+        cell = _LABEL_CELL.match(line)
+        if cell:
+            nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            if nxt and not _LABEL_CELL.match(nxt) and not _starts_with_label(nxt):
+                _keep(out, _field(cell.group(1)), nxt)
+            continue
         matches = list(_LABEL_RE.finditer(line))
         for j, m in enumerate(matches):
             end = matches[j + 1].start() if j + 1 < len(matches) else len(line)
             value = line[m.end() : end].strip()
-            if not value and j + 1 == len(matches) and i + 1 < len(lines) and not _LABEL_RE.search(lines[i + 1]):
+            if not value and j + 1 == len(matches) and i + 1 < len(lines) and not _LABEL_RE.search(lines[i + 1]) \
+                    and not _LABEL_CELL.match(lines[i + 1].strip()):
                 value = lines[i + 1].strip()
-            field = _FIELD_OF[m.group(1)]
-            if value and field not in out and len(value) <= 200:
-                out[field] = value
+            _keep(out, _field(m.group(1)), value)
     return out
+
+
+def label_count(text: str) -> int:
+    """How many metadata labels a line or cell holds (a lone label cell counts one)."""
+    t = text.strip()
+    return 1 if _LABEL_CELL.match(t) else len(_LABEL_RE.findall(t))
+
+
+def _starts_with_label(text: str) -> bool:
+    m = _LABEL_RE.match(text)
+    return m is not None and m.start() == 0
+
+
+def _keep(out: dict[str, str], field: str, value: str) -> None:
+    if value and field not in out and len(value) <= 200:
+        out[field] = value
 
 
 def references(text: str, own_number: str = "", own_titles: tuple[str, ...] = ()) -> list[Reference]:
@@ -161,3 +203,22 @@ def references(text: str, own_number: str = "", own_titles: tuple[str, ...] = ()
             numbers.add(norm)
             refs.append(Reference(doc_number=norm))
     return refs
+
+
+def table_values(rows: list[list[str]]) -> dict[str, str]:
+    """Key/value pairs of a two-column table body (行政处罚决定书文号 | 金罚决字〔2024〕36号):
+    a key cell ending in a label word names the field of the cell after it."""
+    out: dict[str, str] = {}
+    for row in rows:
+        for key, value in pairwise(row):
+            k = _NOT_LABEL.sub("", key)
+            if not k or len(k) > 20:
+                continue
+            label = next((v for v, _ in _ALL if k.endswith(v)), None)
+            if label is not None:
+                _keep(out, _FIELD_OF[label], clean_value(value))
+    return out
+
+
+def clean_value(value: str) -> str:
+    return " ".join(value.split())

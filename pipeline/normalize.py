@@ -14,10 +14,18 @@ from urllib.parse import urljoin
 from pipeline.decode import decode
 from pipeline.html_extract import PageParts, extract
 from pipeline.markers import parse_marker
-from pipeline.metadata import find_doc_numbers, iso_date, label_values, normalize_doc_number, references
+from pipeline.metadata import (
+    find_doc_numbers,
+    iso_date,
+    label_count,
+    label_values,
+    normalize_doc_number,
+    references,
+    table_values,
+)
 from pipeline.schema import Attachment, Document
 from pipeline.structure import Line, Structured, structure
-from pipeline.text import clean_line, count_cjk
+from pipeline.text import clean_line, count_cjk, norm_text, strip_invisible
 from pipeline.text_input import text_lines
 
 # The file types a link must end in to be an attachment (附件) of the page.
@@ -45,6 +53,7 @@ def normalize(data: bytes | str, url: str = "", headers: dict[str, str] | None =
             doc.quality.flags.append("encoding_fallback")
     else:
         text = data
+    text = strip_invisible(text)
     if not text.strip():
         return _flag(doc, "empty", "the page is empty")
 
@@ -54,6 +63,7 @@ def normalize(data: bytes | str, url: str = "", headers: dict[str, str] | None =
         lines = _text(text, doc, filename)
         parts = None
 
+    _strip_fields(doc)
     _quality(doc, lines)
     if not is_usable(doc):
         return doc
@@ -61,6 +71,7 @@ def normalize(data: bytes | str, url: str = "", headers: dict[str, str] | None =
     titles = [t for t in (doc.title, parts.h1 if parts else "") if t]
     st = structure(lines, titles)
     _fill(doc, st)
+    _own_title(doc)
     doc.references = references(
         "\n".join([doc.cover_note, doc.preamble, doc.closing] + [m.text for m in doc.iter_measures()] + [s.text for s in doc.iter_sections()]),
         own_number=doc.doc_number,
@@ -70,6 +81,21 @@ def normalize(data: bytes | str, url: str = "", headers: dict[str, str] | None =
     if not any(True for _ in doc.iter_measures()):
         doc.quality.flags.append("no_measures")
     return doc
+
+
+_TEXT_FIELDS = ("site", "title", "doc_number_raw", "index_number", "publisher", "category", "subject_terms", "status",
+                "source")
+
+
+def _strip_fields(doc: Document) -> None:
+    """No control or bidi character reaches a field, whatever its source (a numeric entity in a
+    <meta>, an escape in gkmlpt's JSON): they would break XML feeds and mail headers (F6, F14)."""
+    for name in _TEXT_FIELDS:
+        value = getattr(doc, name)
+        if value:
+            setattr(doc, name, clean_line(value))
+    for a in doc.attachments:
+        a.name = clean_line(a.name)
 
 
 def _flag(doc: Document, flag: str, why: str) -> Document:
@@ -105,23 +131,29 @@ def _is_html(text: str, filename: str) -> bool:
 
 def _html(text: str, doc: Document, url: str) -> tuple[list[Line], PageParts]:
     parts = extract(text)
+    doc.quality.flags.extend(parts.flags)
     if parts.container == "density":
         doc.quality.flags.append("body_by_density")
     meta = parts.meta
-    block_values = label_values(parts.labels)
+    parts.blocks, head_labels = _body_head_labels(parts.blocks)
+    block_values = label_values(parts.labels + head_labels)
     gk = parts.gkmlpt
     gk_data = gk.get("gkml_data") if isinstance(gk.get("gkml_data"), dict) else {}
 
-    doc.title = _clean_title(
-        meta.get("ArticleTitle") or block_values.get("title") or str(gk.get("title") or "") or parts.h1 or parts.html_title
-    )
-    raw_number = block_values.get("doc_number") or str(gk_data.get("document_number") or "")
-    doc.doc_number_raw = clean_line(raw_number)
-    doc.index_number = block_values.get("index_number") or str(gk_data.get("identifier") or "")
+    # What the page shows beats what its <head> says (a visible block or byline over <meta>):
+    # <meta PubDate> is often the time the page was generated, not the date it shows.
+    candidates = (block_values.get("title", ""), meta.get("ArticleTitle", ""), str(gk.get("title") or ""), parts.h1,
+                  parts.html_title)
+    doc.title = next((t for t in map(_clean_title, candidates) if t and not _is_site_name(t, meta)), "")
+    raw_number = block_values.get("doc_number") or str(gk_data.get("document_number") or "") or _table_doc_number(parts)
+    doc.doc_number_raw = clean_line(raw_number) if re.search(r"\d", raw_number) else ""  # 文号：无 / — is none
+    doc.index_number = _SPACES.sub("", block_values.get("index_number") or str(gk_data.get("identifier") or ""))
     doc.publisher = block_values.get("publisher") or str(gk_data.get("publisher") or "")
     doc.category = block_values.get("category", "")
     doc.written_date = iso_date(block_values.get("written_date", ""))
-    doc.published_date = iso_date(block_values.get("published_date", "") or meta.get("PubDate", ""))
+    doc.published_date = iso_date(
+        block_values.get("published_date", "") or block_values.get("byline_date", "") or meta.get("PubDate", "")
+    )
     doc.subject_terms = block_values.get("subject_terms", "")
     doc.status = block_values.get("status", "")
     doc.source = meta.get("ContentSource", "")
@@ -129,7 +161,81 @@ def _html(text: str, doc: Document, url: str) -> tuple[list[Line], PageParts]:
     base = url or meta.get("Url", "")
     doc.attachments = _attachments(parts, base)
     lines = [Line(text=b.text, table=b.table, heading=b.heading) for b in parts.blocks]
+    if not doc.title:
+        doc.title = _head_title(lines)
     return lines, parts
+
+
+_GENRE_END = re.compile(r"(通知|决定|函|通报|意见|批复|公告|通告|命令|令)$")
+
+
+def _own_title(doc: Document) -> None:
+    """A 印发 notice is titled by its own head lines, not by the document it wraps: when the title
+    we have (an <h1>, a <title>) is the wrapped document's, the cover's head lines give the notice's."""
+    if not doc.cover_note or not doc.body_title or norm_text(doc.title) != norm_text(doc.body_title):
+        return
+    head: list[str] = []
+    for line in doc.cover_note.split("\n")[:4]:
+        if find_doc_numbers(line) or line.rstrip().endswith(("：", ":")) or len(line) > 60:
+            break
+        head.append(line.strip())
+    own = "".join(head)
+    if own and _GENRE_END.search(own) and norm_text(own) != norm_text(doc.body_title):
+        doc.title = own
+
+
+_SITE_WORDS = re.compile(r"(人民政府|政府网|门户网站|网站|官网|政务网)[-_|\s]*$")
+
+
+def _is_site_name(title: str, meta: dict[str, str]) -> bool:
+    """An <h1> or <title> that names the site, not the document (宜春市人民政府, 万载县人民政府-)."""
+    t = title.strip(" -_|")
+    site = meta.get("SiteName", "")
+    return bool(t) and (t == site or (len(t) <= 14 and "关于" not in t and bool(_SITE_WORDS.search(t))))
+
+
+def _head_title(lines: list[Line]) -> str:
+    """The title printed at the head of the body (up to three wrapped lines, above the 文号 or the
+    salutation), for a page that names its document nowhere else."""
+    pieces: list[str] = []
+    for line in lines[:4]:
+        t = line.text.strip()
+        if line.table is not None or find_doc_numbers(t) or t.endswith(("：", ":")) or parse_marker(t) \
+                or len(t) > 60 or any(c in t for c in "。；，"):
+            break
+        pieces.append(t)
+    title = "".join(pieces)
+    return title if 6 <= len(title) <= 100 else ""
+
+
+def _body_head_labels(blocks: list) -> tuple[list, list[str]]:
+    """A metadata block printed inside the body container, above the text: a table of label
+    cells, or label lines (发布机关：… 发文字号：… 发布日期：…). They are read as metadata and
+    are not body text; lines after the first that holds no label are left alone."""
+    lines: list[str] = []
+    taken = 0
+    for block in blocks[:12]:
+        if block.table is not None:
+            cells = [c for row in block.table.rows for c in row if c]
+            if sum(label_count(c) for c in cells) < 2:
+                break
+            lines.extend(cells)
+        elif label_count(block.text) >= 2 or (label_count(block.text) == 1 and len(block.text) <= 40):
+            lines.append(block.text)
+        else:
+            break
+        taken += 1
+    return (blocks[taken:], lines) if lines else (blocks, [])
+
+
+def _table_doc_number(parts: PageParts) -> str:
+    """The 文号 in a key/value table that is the body (a 行政处罚信息公开表), when it reads as one."""
+    for block in parts.blocks:
+        if block.table is not None:
+            value = table_values(block.table.rows).get("doc_number", "")
+            if value and find_doc_numbers(value):
+                return value
+    return ""
 
 
 def _text(text: str, doc: Document, filename: str) -> list[Line]:
@@ -173,7 +279,14 @@ def attachment_ext(href: str, label: str) -> str:
     script's link says "实施细则.pdf"), or "" for any other link. The crawler fetches by the same rule."""
     if not href or href.startswith(("javascript:", "#", "mailto:")):
         return ""
-    m = _ATTACH_EXT.search(href) or _ATTACH_EXT.search(label)
+    path, _, query = href.partition("?")
+    m = _ATTACH_EXT.search(path.partition("#")[0])
+    if m is None and query:
+        # a download script names its file in a parameter (download.jsp?file=细则.pdf); a share
+        # widget carries the whole page URL and its picture (…&pics=https%3A%2F%2F…share.jpg)
+        m = next((v for v in (_ATTACH_EXT.search(p) for p in re.split(r"[&#]", query)
+                              if not re.search(r"%2F|/|%3A", p, re.I)) if v), None)
+    m = m or _ATTACH_EXT.search(label)
     return m.group(1).lower() if m else ""
 
 
@@ -196,13 +309,15 @@ def _fill(doc: Document, st: Structured) -> None:
     doc.body_title = st.body_title
     doc.preamble = st.preamble
     doc.closing = st.closing
+    if not doc.written_date:
+        doc.written_date = st.signature_date  # 成文日期 is the signature's date where no field says it
     doc.sections = st.sections
     for name in st.attachment_names:
         if not any(a.name.startswith(name) or name in a.name for a in doc.attachments):
             doc.attachments.append(Attachment(name=name, url="", ext=""))
     if not doc.doc_number_raw:
         # a 文号 printed on its own line at the head of the body (gz-11: empty in the table)
-        for line in (doc.cover_note or doc.preamble).split("\n")[:3]:
+        for line in (st.masthead or doc.cover_note or doc.preamble).split("\n")[:3]:
             found = find_doc_numbers(line)
             if found and len(line) <= 30:
                 doc.doc_number_raw = found[0][0]

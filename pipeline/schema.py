@@ -8,6 +8,7 @@ them without importing any parsing code, and both round-trip through dicts (JSON
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -18,6 +19,10 @@ CHANGE_KINDS = ("added", "removed", "modified", "moved", "cosmetic", "split", "m
 
 DIGEST_KINDS = ("added", "removed", "modified", "moved", "split", "merged")
 """Kinds a digest shows by default: everything but cosmetic."""
+
+DOCUMENT_EVENTS = ("document_added", "withdrawn", "republished")
+"""Changes of a document as a whole, with no measure behind them: first seen, gone (404/410 or
+delisted), and back after a withdrawal."""
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
@@ -40,6 +45,23 @@ def asdict(obj: Any) -> Any:
 
 
 @dataclass
+class Item:
+    """A numbered part printed inside a measure: the 项 （一） of a 条 or 款, the 目 1. of a 项.
+
+    Visible structure only: its words stay in the measure's text, which is what is matched and
+    hashed, so a 条 is still one unit of change (DESIGN.md, "The schema").
+    """
+
+    label: str
+    text: str
+    items: list[Item] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Item:
+        return cls(label=d.get("label", ""), text=d.get("text", ""), items=[cls.from_dict(i) for i in d.get("items", [])])
+
+
+@dataclass
 class Measure:
     """The smallest numbered, actionable unit: a `1.` item, a `（一）` leaf, an inline 一是…, a 条 or 款, a Q&A answer."""
 
@@ -49,13 +71,15 @@ class Measure:
     heading: str = ""  # the short lead phrase when the first sentence is one
     norm_text: str = ""  # width/space/punctuation-normalized text, for matching and hashing
     hash: str = ""  # hex digest of norm_text
+    items: list[Item] = field(default_factory=list)  # 项/目 printed inside the text, for display
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Measure:
-        return cls(**{f.name: d.get(f.name, "") for f in fields(cls)})
+        kw: dict[str, Any] = {f.name: d.get(f.name, "") for f in fields(cls) if f.name != "items"}
+        return cls(**kw, items=[Item.from_dict(i) for i in d.get("items", [])])
 
 
 @dataclass
@@ -80,12 +104,43 @@ class Section:
     measures: list[Measure] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     inferred: bool = False  # True when the numeral was missing on the page
+    # Reading order of measures and children: one letter per item, "m" the next measure, "s" the
+    # next child section ("msm": measure, section, measure). Measures and children are kept in two
+    # lists, and a numbered item with sub-items (a section) often stands between leaf siblings
+    # (measures); without this, a reader of the two lists sees 一、三、五、二、四. "" is the old
+    # order (measures, then children).
+    order: str = ""
+
+    def items(self) -> Iterator[Measure | Section]:
+        """Measures and child sections in the page's reading order."""
+        for _kind, item in interleave(self.order, self.measures, self.children):
+            yield item
+
+    def add(self, item: Measure | Section) -> None:
+        """Append a measure or a child section after everything already here, in reading order."""
+        if not self.order and (self.measures or self.children):
+            self.order = "m" * len(self.measures) + "s" * len(self.children)
+        if isinstance(item, Section):
+            self.children.append(item)
+            self.order += "s"
+        else:
+            self.measures.append(item)
+            self.order += "m"
 
     def walk(self):
-        """This section and every section below it, in document order."""
+        """This section and every section below it, in reading order."""
         yield self
-        for child in self.children:
-            yield from child.walk()
+        for child in self.items():
+            if isinstance(child, Section):
+                yield from child.walk()
+
+    def iter_measures(self) -> Iterator[Measure]:
+        """Every measure at and below this section, in reading order."""
+        for item in self.items():
+            if isinstance(item, Section):
+                yield from item.iter_measures()
+            else:
+                yield item
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,7 +158,28 @@ class Section:
             measures=[Measure.from_dict(m) for m in d.get("measures", [])],
             tables=[Table(**t) for t in d.get("tables", [])],
             inferred=d.get("inferred", False),
+            order=d.get("order", ""),
         )
+
+
+def interleave(order: str, measures: list, children: list) -> Iterator[tuple[str, Any]]:
+    """("m", measure) and ("s", child) pairs in the reading order `order` gives (Section.order);
+    for the dataclasses and for their dict form alike (the web page renders stored JSON)."""
+    if len(order) != len(measures) + len(children) or order.count("m") != len(measures):
+        order = "m" * len(measures) + "s" * len(children)
+    mi = si = 0
+    for kind in order:
+        if kind == "m":
+            yield "m", measures[mi]
+            mi += 1
+        else:
+            yield "s", children[si]
+            si += 1
+
+
+def section_items(section: dict[str, Any]) -> list[tuple[str, Any]]:
+    """`Section.items()` for a section as stored (its to_dict form): ("m"|"s", dict) pairs."""
+    return list(interleave(section.get("order", ""), section.get("measures") or [], section.get("children") or []))
 
 
 @dataclass
@@ -170,9 +246,9 @@ class Document:
             yield from s.walk()
 
     def iter_measures(self):
-        """Every measure, in document order."""
-        for s in self.iter_sections():
-            yield from s.measures
+        """Every measure, in reading order."""
+        for s in self.sections:
+            yield from s.iter_measures()
 
     def measures(self) -> list[Measure]:
         return list(self.iter_measures())

@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pipeline.markers import LAW_FAMILIES, LAW_HEADINGS, Marker, inline_runs, parse_marker
-from pipeline.metadata import cn_number, iso_date
-from pipeline.schema import Measure, Section, Table
+from pipeline.markers import LAW_FAMILIES, LAW_HEADINGS, Marker, inline_runs, numbered_runs, parse_marker
+from pipeline.metadata import cn_number, find_doc_numbers, iso_date
+from pipeline.schema import Item, Measure, Section, Table
 from pipeline.text import norm_text, text_hash
 
 
@@ -59,13 +59,15 @@ class Structured:
     closing: str = ""
     sections: list[Section] = field(default_factory=list)
     attachment_names: list[str] = field(default_factory=list)
+    masthead: str = ""  # the 文号 / 令 lines printed under the title of a document without a cover
+    signature_date: str = ""  # ISO date of the first signature (发文机关署名 + 成文日期), "" if none
 
 
 _COVER = re.compile(
-    r"(印发给你们|现予印发|现印发|现将.{0,80}印发|予以印发|现予发布|现予公布|现发布|转发给你们|现转发|"
+    r"(印发给你们|现予印发|现印发|现将.{0,80}(?:印发|公布|发布)|予以印发|现予发布|现予公布|现发布|转发给你们|现转发|"
     r"请认真贯彻|请遵照执行|请认真组织实施|请结合实际|请认真执行|请贯彻执行)"
 )
-_SIGNATURE_ORG = re.compile(r"^[\u4e00-\u9fff（）()、\s]{2,40}(政府|委员会|局|厅|办公室|办公厅|部|院|中心|会|处|所|公司|小组|领导小组|街道办事处)$")
+_SIGNATURE_ORG = re.compile(r"^[\u4e00-\u9fff（）()、\s]{2,40}(政府|委员会|局|厅|办公室|办公厅|部|院|中心|会|处|所|公司|小组|领导小组|街道办事处|分行|总队|调查队|联社)$")
 _ATTACH_OPEN = re.compile(r"^附\s*[件表]\s*(\d{1,2})?\s*[:：]?\s*$")
 _ATTACH_NAMED = re.compile(r"^附\s*件\s*(\d{1,2})?\s*[:：]\s*(.+)$")
 _LIST_NUMBER = re.compile(r"^\s*\d{1,2}\s*[.．、]\s*")
@@ -73,21 +75,32 @@ _ANSWER = re.compile(r"^答\s*[:：]\s*")
 _QUESTION = re.compile(r"^问\s*[:：]\s*")
 _TOC = re.compile(r"^目\s*录$")
 _NOTE = re.compile(r"^[(（]此件.{0,12}[)）]$")
+# an editor's note on a line of its own: （此件公开发布）, （本文有删减）, （有删减）
+_EDITORIAL = re.compile(r"^[(（](?:此件|本文|有删减|略|全文)[^()（）]{0,12}[)）]$")
 _CONTACT = re.compile(r"^(联系人|联系电话|联系方式|咨询电话|抄送|抄报)[:：]")
 _SENTENCE_END = "。；;！!？?"
+_NOTE_HEADING = re.compile(r"^(?:注释|注|附注|备注|说明|资料来源|小贴士|温馨提示|注意事项|特别提示)\s*[:：]?$")
+_SALUTATION = re.compile(r"^[^。；;！？?!]{2,120}[：:]$")
+_LAW_RANK = {"bian": 0, "zhang": 1, "jie": 2, "tiao": 3}
 
 
 def structure(lines: list[Line], titles: list[str]) -> Structured:
     out = Structured()
     lines = _drop_repeats(_skip_toc(lines))
+    out.signature_date = _signature_date(lines)
     lines, cover, out.body_title = _split_cover(lines)
     out.cover_note = "\n".join(x.text for x in _drop_titles(cover, titles) if x.table is None)
-    lines = _drop_titles(lines, [*titles, out.body_title])
+    lines = _split_item_lines(_drop_titles(lines, [*titles, out.body_title]))
+    if not cover:
+        lines, out.masthead = _split_masthead(lines)
     for scope in _scopes(lines, out.attachment_names):
         root, preamble, closing = _build_tree(scope.lines)
         if not root.children and not scope.prefix:
             # no numbering at all (a 决议, a news-style notice): each paragraph is a measure
-            root.children, preamble = _paragraph_nodes(preamble), ""
+            # but the salutation (主送机关：) above them is no measure
+            paras = preamble.split("\n")
+            head = 1 if len(paras) > 1 and _SALUTATION.match(paras[0].strip()) else 0
+            root.children, preamble = _paragraph_nodes("\n".join(paras[head:])), "\n".join(paras[:head])
         parts = _split_restarts(root)
         root = parts[0][0]
         sections = _convert(root, scope.prefix)
@@ -119,6 +132,26 @@ def structure(lines: list[Line], titles: list[str]) -> Structured:
                     out.sections.append(body)
             out.sections.extend(sections)
     return out
+
+
+def _split_item_lines(lines: list[Line]) -> list[Line]:
+    """A paragraph printing several numbered items (1.…；2.…；3.…) is one line per item: they are
+    siblings of the items printed on lines of their own."""
+    out: list[Line] = []
+    for line in lines:
+        runs = numbered_runs(line.text) if line.table is None and _ITEM_HINT.search(line.text) else None
+        if not runs:
+            out.append(line)
+            continue
+        ends = [start for start, _ in runs[1:]] + [len(line.text)]
+        head = line.text[: runs[0][0]].strip()
+        if head:
+            out.append(Line(text=head))
+        out.extend(Line(text=line.text[start:end].strip()) for (start, _), end in zip(runs, ends, strict=True))
+    return out
+
+
+_ITEM_HINT = re.compile(r"[；;。]\s*(?:\d{1,2}[.．、]|[（(](?:\d{1,2}|[一二三四五六七八九十]{1,3})[)）])")
 
 
 def _paragraph_nodes(preamble: str) -> list[Node]:
@@ -277,6 +310,41 @@ def _is_joint_signature(t: str) -> bool:
     return len(parts) >= 2 and all(_SIGNATURE_ORG.match(p) for p in parts)
 
 
+_ORDER_HEAD = re.compile(r"^[\u4e00-\u9fff]{2,20}令$|^第\s*\d{1,5}\s*号$")
+
+
+def _split_masthead(lines: list[Line]) -> tuple[list[Line], str]:
+    """The head of a document printed without a cover: its 文号 line, or a 令's "…令 / 第706号",
+    is metadata, not text: it would become the preamble or, in an unnumbered text, a measure."""
+    head: list[str] = []
+    i = 0
+    while i < min(len(lines), 4) and lines[i].table is None:
+        t = lines[i].text.strip()
+        number = find_doc_numbers(t)
+        if not (_ORDER_HEAD.match(t) or (number and len(norm_text(t)) <= len(norm_text(number[0][0])) + 2)):
+            break
+        head.append(t)
+        i += 1
+    return lines[i:], "\n".join(head)
+
+
+def _signature_date(lines: list[Line]) -> str:
+    """The date under the first signature: a date line just below a line of issuing bodies, after
+    some text (a date at the head of a page, under the title, dates a briefing, not a document)."""
+    seen_text = False
+    for i, line in enumerate(lines):
+        t = line.text.strip()
+        if line.table is None and seen_text and _is_date_line(t) and i > 0 and _signature_line(lines[i - 1].text):
+            return iso_date(t)
+        seen_text = seen_text or (line.table is None and len(t) >= 30)
+    return ""
+
+
+def _signature_line(text: str) -> bool:
+    parts = text.replace("\u3000", " ").split()
+    return bool(parts) and all(_SIGNATURE_ORG.match(p) for p in parts)
+
+
 def _split_cover(lines: list[Line]) -> tuple[list[Line], list[Line], str]:
     """A 印发 notice is two documents: the cover notice, then the attached one with its own title."""
     first_marker = next((i for i, x in enumerate(lines) if x.table is None and parse_marker(x.text)), len(lines))
@@ -284,23 +352,31 @@ def _split_cover(lines: list[Line]) -> tuple[list[Line], list[Line], str]:
         if lines[i].table is not None or not _COVER.search(lines[i].text):
             continue
         # the cover ends at its date line; the signature sits just above it
-        for j in range(i + 1, min(i + 8, len(lines))):
-            if _is_date_line(lines[j].text):
+        # a longer cover (a 转发 note with its own paragraphs) is still one when its date sits
+        # under the signature
+        for j in range(i + 1, min(i + 20, len(lines))):
+            if lines[j].table is None and parse_marker(lines[j].text) is not None:
+                break  # numbered text before any date: the 印发 sentence was the document's own
+            if _is_date_line(lines[j].text) and (j < i + 8 or _signature_line(lines[j - 1].text)):
                 k = j + 1
-                while k < len(lines) and _NOTE.match(lines[k].text.strip()):
+                while k < len(lines) and _EDITORIAL.match(lines[k].text.strip()):
                     k += 1
-                title = ""
-                if k < len(lines) and _looks_like_title(lines[k].text):
-                    title = lines[k].text
+                cover_end = k
+                # the attached document's title, wrapped over up to three lines (trap 5)
+                pieces: list[str] = []
+                while k < len(lines) and len(pieces) < 3 and lines[k].table is None and _looks_like_title(lines[k].text) \
+                        and sum(map(len, pieces)) + len(lines[k].text.strip()) <= 80:
+                    pieces.append(lines[k].text.strip())
                     k += 1
-                return lines[k:], lines[: k - (1 if title else 0)], title
+                return lines[k:], lines[:cover_end], "".join(pieces)
         return lines, [], ""
     return lines, [], ""
 
 
 def _looks_like_title(text: str) -> bool:
     t = text.strip()
-    return 4 <= len(t) <= 80 and not any(c in t for c in "。；：:，") and parse_marker(t) is None
+    return (4 <= len(t) <= 80 and not any(c in t for c in "。；：:，") and parse_marker(t) is None
+            and not t.startswith(("（", "(")) and not _is_date_line(t))
 
 
 def _scopes(lines: list[Line], attachment_names: list[str]) -> list[Scope]:
@@ -362,7 +438,8 @@ def _build_tree(lines: list[Line]) -> tuple[Node, str, str]:
     last: dict[str, int] = {}
     preamble: list[str] = []
     tail: list[str] = []
-    for line in lines:
+    last_top = _last_top_marker(lines)
+    for i, line in enumerate(lines):
         if line.table is not None:
             stack[-1].tables.append(line.table)
             continue
@@ -375,6 +452,19 @@ def _build_tree(lines: list[Line]) -> tuple[Node, str, str]:
             marker = None  # 项 and 目 inside a 条 are part of its text
         if marker and not _plausible(marker, stack, last):
             marker = None
+        if marker is None and _NOTE_HEADING.match(text):
+            # an unnumbered heading over numbered notes (注：（1）…, 小贴士): it adds no level and sits
+            # under the labelled item it belongs to, not under that item's last leaf; after the last
+            # top-level item it is the document's (注释：1.… at the end of a 公报)
+            if i > last_top:
+                del stack[1:]
+            elif len(stack) > 2 and not stack[-1].children:
+                stack.pop()
+            last["note"] = last.get("note", 0) + 1
+            node = Node(marker=Marker("note", None, "", text.rstrip(":：")), ordinal=last["note"])
+            stack[-1].children.append(node)
+            stack.append(node)
+            continue
         if marker is None:
             if _is_signature(text):
                 tail.append(text)
@@ -389,11 +479,28 @@ def _build_tree(lines: list[Line]) -> tuple[Node, str, str]:
         families = [n.family for n in stack]
         if marker.family in families:
             del stack[families.index(marker.family) :]
+        if marker.family in _LAW_RANK:
+            # a 章 closes the open 条 (and a 节 the open 节 and 条) even when no 第一章 line opened them:
+            # a republished law that drops its 第一章 heading keeps its 第二章… (trap 3)
+            while len(stack) > 1 and _LAW_RANK.get(stack[-1].family or "", -1) >= _LAW_RANK[marker.family]:
+                stack.pop()
         stack[-1].children.append(node)
         stack.append(node)
         last[marker.family] = ordinal
     closing = _detach_closing(root)
     return root, "\n".join(preamble), closing
+
+
+def _last_top_marker(lines: list[Line]) -> int:
+    """Index of the last line numbered in the family of the first numbered line (the top level)."""
+    top, last = None, -1
+    for i, line in enumerate(lines):
+        m = parse_marker(line.text) if line.table is None else None
+        if m is not None:
+            top = top or m.family
+            if m.family == top:
+                last = i
+    return last
 
 
 def _plausible(marker: Marker, stack: list[Node], last: dict[str, int]) -> bool:
@@ -402,6 +509,13 @@ def _plausible(marker: Marker, stack: list[Node], last: dict[str, int]) -> bool:
         return True  # a dropped numeral: the count says which it is
     fam = marker.family
     families = [n.family for n in stack]
+    if fam.startswith("dec") and fam != "dec1":
+        # 2.1.3 belongs under the open 2.1: its number says so
+        parent = next((n for n in reversed(stack) if n.family == f"dec{int(fam[3:]) - 1}"), None)
+        if parent is None or parent.marker is None or not marker.label.startswith(parent.marker.label + "."):
+            return False
+    if fam not in families and fam not in last and fam in ("pad", "latin", "dec1") and marker.ordinal != 1:
+        return False  # these families are read only from their first item: 01, a., 1
     if fam in families:
         sibling = stack[families.index(fam)]
         prev = sibling.ordinal or 0
@@ -442,9 +556,14 @@ def _parent_of(root: Node, target: Node) -> Node | None:
 
 
 def _convert(root: Node, prefix: str) -> list[Section]:
+    """The top level of a scope, in reading order.
+
+    Measures at the top level (a flat 一、二、三 notice, a 条例 without 章) go into an unlabelled
+    holder section; a run of them between two sections gets a holder of its own, so a leaf item
+    is never moved before or after its numbered siblings.
+    """
     sections: list[Section] = []
-    loose: list[Measure] = []
-    loose_tables: list[Table] = []
+    holder: Section | None = None
     grouping = sum(1 for c in root.children if c.children)
     group_level = grouping > 0 and grouping * 2 >= len(root.children)
     seen: set[str] = set()
@@ -452,14 +571,13 @@ def _convert(root: Node, prefix: str) -> list[Section]:
         item = _node(child, prefix, level=1, group_level=group_level, seen=seen)
         if isinstance(item, Section):
             sections.append(item)
-        else:
-            loose.extend(item)
-            loose_tables.extend(child.tables)
-    if loose or loose_tables:
-        # measures at the top level of a scope (a flat 一、二、三 notice, a 条例 without 章)
-        holder = Section(label="", ordinal=None, level=1, path=(prefix + "0") if prefix else "0", measures=loose,
-                         tables=loose_tables)
-        sections.insert(0, holder)
+            holder = None
+            continue
+        if holder is None:
+            holder = Section(label="", ordinal=None, level=1, path=_unique((prefix + "0") if prefix else "0", seen))
+            sections.append(holder)
+        holder.measures.extend(item)
+        holder.tables.extend(child.tables)
     return sections
 
 
@@ -476,9 +594,14 @@ def _node(node: Node, parent_path: str, level: int, group_level: bool, seen: set
     marker = node.marker
     assert marker is not None
     sep = "" if parent_path.endswith("/") or not parent_path else "."
-    path = _unique(f"{parent_path}{sep}{node.ordinal}", seen)
     fam = marker.family
+    path = _unique(f"{parent_path}{sep}{'n' if fam == 'note' else ''}{node.ordinal}", seen)
 
+    if fam == "note":
+        sec = Section(label="", ordinal=None, level=level, path=path, title=marker.rest,
+                      text="\n".join(node.paras), tables=node.tables)
+        _children_into(sec, node, level - 1, seen)
+        return sec
     if fam in LAW_HEADINGS:
         sec = Section(label=marker.label, ordinal=node.ordinal, level=level, path=path, title=marker.rest,
                       text="\n".join(node.paras), tables=node.tables, inferred=node.inferred)
@@ -489,7 +612,8 @@ def _node(node: Node, parent_path: str, level: int, group_level: bool, seen: set
 
     heading, body = split_heading(marker.rest)
     if node.children:
-        text = "\n".join(([body] if body else []) + node.paras)
+        # the line's text is the title, or its heading and the rest: never title and text both
+        text = "\n".join(([body] if body and heading else []) + node.paras)
         sec = Section(label=marker.label, ordinal=node.ordinal, level=level, path=path, title=heading or marker.rest,
                       text=text, tables=node.tables, inferred=node.inferred)
         _children_into(sec, node, level, seen)
@@ -517,11 +641,13 @@ def _node(node: Node, parent_path: str, level: int, group_level: bool, seen: set
     runs = [m for p in paras for m in _inline_measures(p, path)]
     bare_heading = bool(heading) and not body
     if (group_level and level == 1 and bare_heading) or runs:
-        title = heading or marker.rest
-        lead = [p for p in paras if not inline_runs(p)]
-        if heading and lead and lead[0] == marker.rest:
+        # the text is what stands outside the runs, in order; the title is not repeated in it
+        lead = [p[: inline_runs(p)[0][0]].strip() if inline_runs(p) else p for p in paras]
+        if heading and marker.rest and lead and lead[0] == marker.rest:
             lead[0] = body
-        lead += [p[: inline_runs(p)[0][0]].strip() for p in paras if inline_runs(p)]
+        title = heading or (lead[0] if marker.rest and lead else marker.rest)
+        if not heading and marker.rest and lead:
+            lead = lead[1:]
         return Section(label=marker.label, ordinal=node.ordinal, level=level, path=path, title=title,
                        text="\n".join(x for x in lead if x), measures=runs, tables=node.tables, inferred=node.inferred)
     text = "\n".join(paras)
@@ -564,19 +690,20 @@ def _run_items_into(sec: Section, items: list[tuple[str, list[str]]], level: int
         if inner:
             lead = paras[0][: inline_runs(paras[0])[0][0]].strip() if inline_runs(paras[0]) else ""
             title, rest = split_heading(lead)
-            sec.children.append(Section(label=label, ordinal=k, level=level + 1, path=path, title=title or lead,
-                                        text=rest, measures=inner))
+            sec.add(Section(label=label, ordinal=k, level=level + 1, path=path, title=title or lead,
+                            text=rest, measures=inner))
         else:
-            sec.measures.append(_measure(label, path, "\n".join(paras), heading=split_heading(paras[0])[0]))
+            sec.add(_measure(label, path, "\n".join(paras), heading=split_heading(paras[0])[0]))
 
 
 def _children_into(sec: Section, node: Node, level: int, seen: set[str]) -> None:
     for child in node.children:
         item = _node(child, sec.path, level + 1, group_level=False, seen=seen)
         if isinstance(item, Section):
-            sec.children.append(item)
+            sec.add(item)
         else:
-            sec.measures.extend(item)
+            for m in item:
+                sec.add(m)
             sec.tables.extend(child.tables)  # a table under a measure is kept by its section
 
 
@@ -589,23 +716,59 @@ def _answer(node: Node) -> str | None:
 
 
 def _article(node: Node, path: str) -> list[Measure]:
-    """One measure per 条, or one per 款 when a 条 has several paragraphs; 项 stay with their 款."""
+    """One measure per 条, or one per 款 when a 条 has several paragraphs; 项 stay with their 款.
+
+    The 项 （一） (and 目 1. under them) stay in the 款's text, which is what is matched, and are
+    also kept as the measure's items, so the tree shows them (DESIGN.md, "The schema").
+    """
     marker = node.marker
     assert marker is not None
     clauses: list[list[str]] = [[marker.rest]] if marker.rest else []
+    listing = False  # inside an unnumbered list a 款 announced with a colon (本法下列用语的含义：)
     for para in node.paras:
-        if clauses and (parse_marker(para) is not None or not clauses[-1][-1].rstrip().endswith(tuple(_SENTENCE_END + "：:"))):
-            clauses[-1].append(para)  # 项 (一)… and wrapped lines continue the 款
+        numbered = parse_marker(para) is not None
+        if clauses and len(clauses[-1]) == 1 and clauses[-1][0].rstrip().endswith(("：", ":")) and not numbered:
+            listing = True  # the definitions after "下列用语的含义：" are that 款's, one per paragraph
+        if clauses and (listing or numbered or not clauses[-1][-1].rstrip().endswith(tuple(_SENTENCE_END + "：:"))):
+            clauses[-1].append(para)  # 项 (一)…, wrapped lines and a listing continue the 款
         else:
             clauses.append([para])
     if not clauses:
         return [_measure(marker.label, path, "")]
     if len(clauses) == 1:
-        return [_measure(marker.label, path, "\n".join(clauses[0]))]
+        return [_with_items(_measure(marker.label, path, "\n".join(clauses[0])), clauses[0])]
     return [
-        _measure(f"{marker.label}第{_cn_ordinal(i)}款", f"{path}.{i}", "\n".join(c))
+        _with_items(_measure(f"{marker.label}第{_cn_ordinal(i)}款", f"{path}.{i}", "\n".join(c)), c)
         for i, c in enumerate(clauses, start=1)
     ]
+
+
+def _with_items(measure: Measure, paras: list[str]) -> Measure:
+    """The numbered lines of a 条 or 款 as its items: 项 （一）, 目 1. under a 项 (depth by first appearance)."""
+    stack: list[tuple[str, Item]] = []
+    for k, para in enumerate(paras):
+        runs = numbered_runs(para, after_colon=True)
+        if runs:
+            # 项 printed inside the paragraph: 有下列情形之一的：（一）…；（二）…
+            ends = [start for start, _ in runs[1:]] + [len(para)]
+            target = stack[-1][1].items if stack and k else measure.items
+            target.extend(Item(label=label, text=para[start + len(label) : end].strip())
+                          for (start, label), end in zip(runs, ends, strict=True))
+            continue
+        if k == 0:
+            continue
+        m = parse_marker(para)
+        if m is None or m.family in LAW_FAMILIES:
+            if stack:
+                stack[-1][1].text += "\n" + para
+            continue
+        item = Item(label=m.label, text=m.rest)
+        families = [f for f, _ in stack]
+        if m.family in families:
+            del stack[families.index(m.family):]
+        (stack[-1][1].items if stack else measure.items).append(item)
+        stack.append((m.family, item))
+    return measure
 
 
 def _cn_ordinal(n: int) -> str:

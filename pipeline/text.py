@@ -85,10 +85,28 @@ def text_hash(norm: str) -> str:
     return hashlib.blake2b(norm.encode("utf-8"), digest_size=8).hexdigest()
 
 
+# Characters a page can carry that no reader sees: C0 controls but tab, newline and CR (they make
+# XML feeds invalid, F6), DEL and C1 controls, lone surrogates and U+FFFE/U+FFFF (not XML Chars
+# either), zero-width spaces and joiners, soft hyphen, BOM, and the bidi controls that reorder what
+# is shown (U+202A-E, U+2066-9, LRM/RLM, ALM: a title can be made to read backwards, F14) - the
+# set pipeline.safe_text drops at every sink, plus the zero-width ones. Removed from every text and
+# field the normalizer hands on.
+INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u2069\ufeff\ud800-\udfff\ufffe\uffff]"
+)
+
+
+def strip_invisible(text: str) -> str:
+    """`text` without the characters no reader sees (INVISIBLE); \r, \t and \n stay."""
+    return INVISIBLE.sub("", text)
+
+
 def clean_line(text: str) -> str:
-    """Collapse runs of layout whitespace (incl. U+3000, nbsp) to one space and trim."""
+    """Drop invisible characters, collapse runs of layout whitespace (incl. U+3000, nbsp) to one
+    space and trim: a line made only of zero-width spaces is empty."""
     # U+3000 and nbsp are \s to the regex (and to str.strip) like any space
-    return _SPACE.sub(" ", text).strip()
+    return _SPACE.sub(" ", INVISIBLE.sub("", text)).strip()
 
 
 def count_cjk(text: str) -> int:

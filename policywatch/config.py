@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import re
+import string
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -272,14 +273,37 @@ def _next_page(value: Any, err) -> NextPage | None:
     rule = value[kind]
     if not isinstance(rule, str) or not rule:
         raise err(f"next_page.{kind}", "must be a non-empty string")
-    if kind == "static" and "{n}" not in rule:
-        raise err("next_page.static", f"{rule!r} has no {{n}} for the page number")
+    if kind == "static":
+        _check_static(rule, err)
     if kind == "selector":
         _check_selector(rule, err("next_page.selector", f"{rule!r} is not a valid CSS selector"))
     max_pages = value.get("max_pages", 50)
     if not isinstance(max_pages, int) or isinstance(max_pages, bool) or max_pages < 1:
         raise err("next_page.max_pages", "must be a positive integer")
     return NextPage(kind, rule, max_pages)
+
+
+def _check_static(rule: str, err) -> None:
+    """`{n}` is the one placeholder: anything else fails at the second list page, mid-crawl,
+    and a listing cut there looks complete enough to be believed."""
+    why = ""
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(rule) if f is not None]
+    except ValueError as e:  # a lone brace
+        why = f"{rule!r} is not a page pattern ({e}; write {{{{ and }}}} for literal braces)"
+    else:
+        other = sorted({f for f in fields if f != "n"})
+        if other:
+            why = f"{rule!r}: unknown placeholder {{{other[0]}}} (only {{n}}, the page number, is known)"
+        elif "n" not in fields:
+            why = f"{rule!r} has no {{n}} for the page number"
+        else:
+            try:
+                rule.format(n=1)
+            except (ValueError, TypeError) as e:  # a format spec an int cannot take: {n:s}
+                why = f"{rule!r}: {{n}} cannot be formatted ({e})"
+    if why:
+        raise err("next_page.static", why)
 
 
 def _schedule(value: Any, err) -> Schedule | None:

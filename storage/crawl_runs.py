@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
@@ -82,6 +82,17 @@ def active_urls(db: Database, site: str) -> list[str]:
         )
 
 
+def document_count(db: Database, site: str) -> int:
+    """How many documents the site ever yielded (withdrawn ones included)."""
+    with db.reader() as session:
+        return int(
+            session.scalar(
+                select(func.count(Document.id)).join(Site, Site.id == Document.site_id).where(Site.name == site)
+            )
+            or 0
+        )
+
+
 # -- read-only queries for `policywatch status` and the scheduler's alerts ---------------------
 
 
@@ -97,6 +108,14 @@ def recent_runs(db: Database, site: str, limit: int = 20) -> list[CrawlRun]:
                 .limit(limit)
             )
         )
+
+
+def run_reason(stats: dict[str, Any] | None) -> str:
+    """Why a run ended as it did, in one line: its problems (a failed list page, a listing that
+    matches nothing, withdrawals refused), else how Scrapy finished."""
+    stats = stats or {}
+    problems = [str(p) for p in stats.get("problems") or []]
+    return "; ".join(problems) or str(stats.get("finish_reason") or "")
 
 
 def consecutive_failures(runs: list[CrawlRun]) -> int:

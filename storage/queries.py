@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from pipeline.schema import DOCUMENT_EVENTS
 from pipeline.schema import Document as Doc
 from pipeline.text import norm_text
 from storage.content import doc_number_key
@@ -249,7 +250,7 @@ def stored_changes(session: Session, version: Version) -> dict[str, Any]:
     for c, old, new in rows:
         if c.kind == "metadata":
             metadata.append({"field": c.field, "old": c.old_value, "new": c.new_value})
-        elif c.kind not in ("document_added", "withdrawn"):
+        elif c.kind not in DOCUMENT_EVENTS:
             changes.append(_change_json(c, old, new))
     return {"changes": changes, "metadata_changes": metadata}
 

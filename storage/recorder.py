@@ -5,7 +5,8 @@
   measure rows, and the Change rows of `compare(previous, new)`, all in one transaction;
 - 404/410: the document is marked withdrawn (a `withdrawn` change row);
 - 304: the latest version was seen again;
-- gone from a completely crawled listing: `withdraw_unlisted` withdraws it.
+- gone from a completely crawled listing: `withdraw_unlisted` withdraws it; a crawl decides
+  its 404s and delistings together at its end (`settle_withdrawals`).
 
 Normalizing is CPU work that needs no database, so it happens before the write transaction
 opens; on SQLite that transaction holds the one write lock, and the shorter the better.
@@ -417,7 +418,7 @@ def _record(
         if row is None:
             return RecordResult("gone" if page.status in GONE else "unchanged")
         if page.status == 304:
-            return _touch(session, row, page, at)
+            return _touch(session, row, page, at, on_changes=on_changes)
         return _withdraw(session, row, at, on_changes, reason=f"http {page.status}")
 
     assert doc is not None and digest is not None
@@ -429,7 +430,7 @@ def _record(
     row, created = _find_or_create(session, page, doc, url, at)
     facts = latest_of(session, row)
     if facts is not None and facts.content_hash == digest:
-        return _touch(session, row, page, at, facts)
+        return _touch(session, row, page, at, facts, on_changes=on_changes)
     latest = session.get(Version, facts.id) if facts is not None else None
 
     version = Version(**_version_values(page, doc, digest, url, at, row.id, (latest.seq + 1) if latest else 1))
@@ -460,9 +461,9 @@ def _record(
             new_ids=new_ids,
             at=at,
         )
-    if row.status != "active":
-        row.status, row.withdrawn_at = "active", None  # it came back
     session.add_all(changes)
+    if row.status != "active":
+        _republish(session, row, at, on_changes)
     row.latest_version_id = version.id
     row.title = doc.title or row.title
     if doc.doc_number:
@@ -478,7 +479,15 @@ def _record(
     )
 
 
-def _touch(session: Session, row: Document, page: Page, at: datetime, latest: Latest | None = None) -> RecordResult:
+def _touch(
+    session: Session,
+    row: Document,
+    page: Page,
+    at: datetime,
+    latest: Latest | None = None,
+    *,
+    on_changes: OnChanges | None = None,
+) -> RecordResult:
     """Seen again, unchanged: move last_seen (and the validators the server now sends).
 
     In record_pages' batch the UPDATEs wait in the batch's Touches; alone, they run now.
@@ -486,13 +495,32 @@ def _touch(session: Session, row: Document, page: Page, at: datetime, latest: La
     latest = latest or latest_of(session, row)
     if latest is None:
         return RecordResult("unchanged", row.id)
+    republished = row.status != "active"
+    if republished:
+        _republish(session, row, at, on_changes)
     batch = _batch(session)
     touches = batch.touches if batch is not None else Touches()
     etag, last_modified = header(page.headers, "etag"), header(page.headers, "last-modified")
     touches.add(row, latest.id, at, etag or None, last_modified or None)
     if batch is None:
         touches.apply(session)
-    return RecordResult("unchanged", row.id, latest.id, latest.seq)
+    return RecordResult("unchanged", row.id, latest.id, latest.seq, changes=int(republished))
+
+
+def _republish(session: Session, row: Document, at: datetime, on_changes: OnChanges | None) -> None:
+    """A withdrawn document answers again: active, and a `republished` event says so (with when
+    it was withdrawn), so a withdrawal an office was told about is never silently undone."""
+    since = row.withdrawn_at
+    row.status, row.withdrawn_at = "active", None
+    record_event(
+        session,
+        row,
+        kind="republished",
+        field="withdrawn_at",
+        old_value=since.strftime("%Y-%m-%d %H:%M") if since else None,
+        at=at,
+        on_changes=on_changes,
+    )
 
 
 def _withdraw(
@@ -691,7 +719,10 @@ def _first_seen(page: Page, doc: Doc | None, url: str, key: str | None, batch: _
 
 
 class ListingShrank(Exception):
-    """A listing lost so many documents at once that a template change is likelier than a purge."""
+    """So many documents would go at once that a template change or an outage is likelier than a purge."""
+
+
+MAX_WITHDRAW_SHARE = 0.2  # of a site's active documents, in one run (more than two)
 
 
 def withdraw_unlisted(
@@ -700,18 +731,38 @@ def withdraw_unlisted(
     listed: set[str],
     *,
     at: datetime | None = None,
-    max_share: float = 0.5,
+    max_share: float = MAX_WITHDRAW_SHARE,
     on_changes: OnChanges | None = enqueue_changes,
 ) -> list[RecordResult]:
-    """Withdraw the site's active documents none of whose URLs the (complete) listing showed.
+    """Withdraw the site's active documents none of whose URLs the (complete) listing showed."""
+    return settle_withdrawals(db, site, {}, listed, at=at, max_share=max_share, on_changes=on_changes)
 
-    The caller vouches that every list page was fetched; even so, when more than `max_share` of
-    the active documents (and more than two) would go at once, nothing is withdrawn and
-    ListingShrank says why: a changed list template looks exactly like that, and wrongly
-    withdrawing a whole site would mail every office a false alarm.
+
+def settle_withdrawals(
+    db: Database,
+    site: str,
+    gone: dict[str, int],
+    listed: set[str] | None,
+    *,
+    at: datetime | None = None,
+    max_share: float = MAX_WITHDRAW_SHARE,
+    on_changes: OnChanges | None = enqueue_changes,
+) -> list[RecordResult]:
+    """The withdrawals of one crawl, decided together at its end.
+
+    `gone` maps the URLs that answered 404/410 to their status; `listed` is every URL a complete
+    listing showed (None: the listing was not seen whole, so absence from it means nothing). An
+    active document is withdrawn when one of its URLs is gone, or when a complete listing shows
+    none of them. When more than `max_share` of the active documents (and more than two) would
+    go at once, nothing is withdrawn and ListingShrank says why: a changed list template or a
+    site answering 404 to everything for a day looks exactly like that, and wrongly withdrawing
+    a whole site would mail every office a false alarm (and republish it all the day after).
+    The result has one entry per withdrawn document, and a `gone` one per gone URL that
+    withdrew nothing (unknown, or withdrawn before: nothing is recorded for it).
     """
     at = at or utcnow()
-    listed_urls = {canonical_url(u) for u in listed}
+    gone_urls = {canonical_url(u): status for u, status in gone.items()}
+    listed_urls = {canonical_url(u) for u in listed} if listed is not None else None
     with db.writer() as session:
         rows = session.execute(
             select(Document.id, DocumentUrl.url)
@@ -722,15 +773,25 @@ def withdraw_unlisted(
         urls_of: dict[int, set[str]] = {}
         for doc_id, url in rows:
             urls_of.setdefault(doc_id, set()).add(url)
-        gone = sorted(d for d, urls in urls_of.items() if not urls & listed_urls)
-        if len(gone) > 2 and len(gone) > max_share * len(urls_of):
+        why: dict[int, str] = {}
+        for doc_id, urls in urls_of.items():
+            hit = sorted(urls & gone_urls.keys())
+            if hit:
+                why[doc_id] = f"http {gone_urls[hit[0]]}"
+            elif listed_urls is not None and not urls & listed_urls:
+                why[doc_id] = "gone from its listing"
+        if len(why) > 2 and len(why) > max_share * len(urls_of):
+            answered = sum(1 for w in why.values() if w.startswith("http"))
             raise ListingShrank(
-                f"site {site!r}: the listing lacks {len(gone)} of {len(urls_of)} active documents; "
-                "not withdrawing them (a template change?)"
+                f"site {site!r}: {len(why)} of {len(urls_of)} active documents would be withdrawn at once "
+                f"({answered} answer 404/410, {len(why) - answered} gone from the listing), more than the share "
+                f"of {max_share:g} allowed (POLICYWATCH_MAX_WITHDRAW_SHARE); withdrew none (an outage or a template change?)"
             )
         results = []
-        for doc_id in gone:
+        for doc_id in sorted(why):
             row = session.get(Document, doc_id)
             assert row is not None
-            results.append(_withdraw(session, row, at, on_changes, reason="gone from its listing"))
+            results.append(_withdraw(session, row, at, on_changes, reason=why[doc_id]))
+        withdrawing = {u for d in why for u in urls_of[d]}
+        results += [RecordResult("gone") for u in sorted(gone_urls) if u not in withdrawing]
         return results

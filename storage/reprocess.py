@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
 
+from pipeline.schema import DOCUMENT_EVENTS
 from pipeline.schema import Document as Doc
 from storage.content import content_hash, decompress, doc_number_key, identity_key
 from storage.db import Database
 from storage.models import ChangeRow, Document, MeasureRow, SectionRow, Site, Version
 from storage.recorder import Comparer, Normalizer, _comparer, _write_rows, change_rows
 
-EVENTS = ("document_added", "withdrawn")
+EVENTS = DOCUMENT_EVENTS
 
 
 @dataclass

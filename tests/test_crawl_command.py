@@ -60,7 +60,11 @@ def test_unreachable_site_fails_the_command_with_exit_1(tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.out.split("\n")[2].split()[:2] == ["dead", "failed"]
     err = captured.err.strip()
-    assert err.startswith("policywatch: 1 of 1 crawls did not finish cleanly: dead: failed (log ")
+    # the reason, in the same line: the start page could not be fetched
+    assert err.startswith(
+        "policywatch: 1 of 1 crawls did not finish cleanly: dead: failed: list page failed: http://127.0.0.1:9/index.html: "
+    )
+    assert "; the listing is incomplete (log " in err
     assert "\n" not in err
 
 

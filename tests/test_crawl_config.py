@@ -119,3 +119,31 @@ def test_unknown_top_level_key_and_other_tables_kept(tmp_path):
         load(write(tmp_path, GOOD + '\n[[subscription]]\nname = "x"\n'))
     cfg = load(write(tmp_path, GOOD + '\n[smtp]\nhost = "mail.example.org"\n'))
     assert cfg.tables == {"smtp": {"host": "mail.example.org"}}
+
+
+@pytest.mark.parametrize(
+    ("static", "why"),
+    [
+        ("index_{n}_{x}.html", "'index_{n}_{x}.html': unknown placeholder {x} (only {n}, the page number, is known)"),
+        ("index_{}.html", "unknown placeholder {}"),
+        ("index_{n.real}.html", "unknown placeholder {n.real}"),
+        ("index_{n.html", "is not a page pattern"),
+        ("index_{n:s}.html", "{n} cannot be formatted"),
+        ("index.html", "has no {n} for the page number"),
+    ],
+)
+def test_next_page_static_takes_only_the_page_number(tmp_path, capsys, static, why):
+    """A placeholder the spider cannot fill used to pass the load and raise at the second list
+    page: the crawl listed 25 of 300 documents and said ok."""
+    from policywatch.cli import main
+
+    path = write(tmp_path, GOOD.replace('static = "index_{n}.html"', f'static = "{static}"'))
+    assert main(["crawl", "zhaoqing", "--config", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert f"{path}: " in err and "'zhaoqing': next_page.static: " in err and why in err
+
+
+def test_next_page_static_may_format_the_page_number(tmp_path):
+    cfg = load(write(tmp_path, GOOD.replace('static = "index_{n}.html"', 'static = "p{n:02d}_{{x}}.html"')))
+    assert cfg.site("zhaoqing").next_page.value.format(n=3) == "p03_{x}.html"

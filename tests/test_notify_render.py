@@ -101,3 +101,26 @@ def test_a_replaced_attachment_reads_as_which_file_and_which_content():
         ("delete", "资金表.xlsx（1,234 字节，SHA-256 aaaaaaaaaaaa）"),
         ("insert", "资金表.xlsx（56,789 字节，SHA-256 bbbbbbbbbbbb）"),
     ]
+
+
+def test_a_republished_document_is_told_like_its_withdrawal(sqlite_db):
+    """A document back after a withdrawal is a document event of its own, on top of the digest
+    with the other events, in both parts (the office was told it was gone)."""
+    from datetime import datetime
+
+    from storage.recorder import Page, withdraw_unlisted
+    from storage.recorder import record_page as record
+
+    db = sqlite_db
+    with db.writer() as s:
+        s.add(Subscription(name="office", email="o@example.org", addresses=["o@example.org"], filters={}))
+    record(db, Page(url=ZQ, body=fixture(SEEDS[0]), site="zhaoqing", fetched_at=datetime(2026, 11, 1)))
+    withdraw_unlisted(db, "zhaoqing", set(), at=datetime(2026, 11, 2, 6, 0))
+    record(db, Page(url=ZQ, body=fixture(SEEDS[0]), site="zhaoqing", fetched_at=datetime(2026, 11, 3)))
+    (p,) = preview_due(db, NotifySettings(smtp=SmtpSettings(sender="pw@example.org")), utcnow() + timedelta(seconds=1))
+    msg = email.message_from_bytes(p.message.as_bytes(), policy=email.policy.default)
+    text, html = parts(msg)["text/plain"], parts(msg)["text/html"]
+    assert "重新发布 1" in text and "== 重新发布文件 ==" in text and "撤下时间 2026-11-02 06:00" in text
+    assert re.search(r"<h2[^>]*>重新发布文件</h2>", html) and re.search(r"k-republished[^>]*>重新发布</span>", html)
+    assert "撤下时间 2026-11-02 06:00" in html
+    assert "== 撤下文件 ==" not in text  # the withdrawal is superseded within this digest

@@ -63,3 +63,18 @@ def test_a_listing_that_goes_empty_is_a_template_change_alert():
     assert evaluate("zq", [_run("ok", 0)], op) == []  # never found any: nothing to compare with
     off = OperatorSettings(emails=("ops@example.org",), alert_on_empty=False)
     assert evaluate("zq", [_run("ok", 0, minutes=2), _run("ok", 12, minutes=1)], off) == []
+
+
+def test_the_failing_alert_says_why_each_run_failed():
+    """A run that fetched its list pages but failed (a listing matching nothing, withdrawals
+    refused) has its one-line problem in the alert, not Scrapy's "finished"."""
+    op = OperatorSettings(emails=("ops@example.org",), failures_before_alert=2)
+    never = _run("failed", 0, pages=0, minutes=2)
+    never.stats["problems"] = ["0 of 57 links on 3 list pages matched detail_pattern"]
+    refused = _run("failed", 20, minutes=1)
+    refused.stats["problems"] = ["site 'zq': 20 of 20 active documents would be withdrawn at once (20 answer 404/410, 0 gone"]
+    (alert,) = evaluate("zq", [never, refused], op)
+    assert alert.kind == "failing"
+    assert "slot s2: 0 of 57 links on 3 list pages matched detail_pattern, 0 errors" in alert.body
+    assert "slot s1: site 'zq': 20 of 20 active documents would be withdrawn at once" in alert.body
+    assert "finished" not in alert.body

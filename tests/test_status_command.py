@@ -50,7 +50,9 @@ def test_status_table_json_and_exit_code(db, db_url, tmp_path, capsys):
     assert good[4:10] == ["41", "3", "5", "0", "ok", "0"] and good[-2:] == ["2030-01-01", "12:00:00"]
     assert lines[4].split()[0] == "bad" and lines[4].split()[-4:] == ["failed", "3", "not", "scheduled"]
     assert lines[5].split() == ["idle", "never", "0", "not", "scheduled"]
-    assert captured.err.strip() == "policywatch: failing: bad (see the crawl logs; `policywatch crawl SITE` to retry)"
+    assert captured.err.strip() == (
+        "policywatch: failing: bad (killed: time limit of 3s) (see the crawl logs; `policywatch crawl SITE` to retry)"
+    )
 
     assert main(["status", "--config", str(cfg), "--db", db_url, "--json"]) == 1
     report = json.loads(capsys.readouterr().out)

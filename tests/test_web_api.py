@@ -371,3 +371,33 @@ def test_fetched_attachments_show_size_hash_and_replacements(tmp_path) -> None:
     api = client.get(f"/api/documents/{doc_id}").get_json()
     assert [(a["size"], a["sha256"][:1]) for a in api["attachments"]] == [(1234, "a"), (56789, "b")]
     app.extensions["policywatch_db"].dispose()
+
+
+def test_a_republished_document_is_shown_like_its_withdrawal(tmp_path):
+    """The changes page, the document page and the Atom feed tell a document's return after a
+    withdrawal in words, as they tell the withdrawal (its own kind badge, no diff link)."""
+    from storage.recorder import withdraw_unlisted
+
+    db_url = f"sqlite:///{tmp_path / 'r.db'}"
+    db = connect(db_url)
+    migrate.upgrade(db)
+    url = "https://www.example.gov.cn/zwgk/post_1.html"
+    body = _evil_page("完善统筹协调机制的第一项措施。")
+    record_page(db, Page(url=url, body=body, site="example", fetched_at=datetime(2026, 11, 1, 8)))
+    withdraw_unlisted(db, "example", set(), at=datetime(2026, 11, 2, 8))
+    record_page(db, Page(url=url, body=body, site="example", fetched_at=datetime(2026, 11, 3, 8)))
+    db.dispose()
+    app = create_app(db_url)
+    try:
+        c = app.test_client()
+        page = c.get("/changes").get_data(as_text=True)
+        assert 'class="kind k-republished">republished</span>' in page
+        assert "republished (back after a withdrawal on 2026-11-02 08:00)" in page
+        doc = c.get("/documents/1").get_data(as_text=True)
+        assert "republished (back after a withdrawal" in doc and "st-active" in doc
+        entries = _atom(c, "/feeds/changes.atom").findall(f"{ATOM}entry")
+        republished = [e for e in entries if "republished" in ET.tostring(e, encoding="unicode")]
+        assert len(republished) == 1
+        assert republished[0].find(f"{ATOM}link").get("href") == "http://localhost/documents/1"  # no diff to show
+    finally:
+        app.extensions["policywatch_db"].dispose()

@@ -9,7 +9,13 @@ Besides what the listings show, every active document the database knows for the
 revisited: a page that dropped off its listing and now answers 404 must be reported withdrawn,
 and one still there costs a 304. The spider also notes every detail URL its listings show and
 whether it saw all of the listing (`listing_complete`): a document that a complete listing no
-longer shows is withdrawn too, even when its page still answers (storage.withdraw_unlisted).
+longer shows is withdrawn too, even when its page still answers. Pages answering 404/410 are
+only noted (`gone`): both kinds of withdrawal are decided together when the run ends
+(storage.settle_withdrawals), so a bad day of the server cannot withdraw the whole site.
+
+A list page that fails (an error status after retries, an exception in its callback, robots.txt
+forbidding it) makes the listing incomplete and the run failed (`problems`); a malformed link
+on a list page is skipped and counted (policywatch/bad_links), never the end of the page.
 """
 
 from __future__ import annotations
@@ -79,16 +85,31 @@ class SiteSpider(scrapy.Spider):
         )
         self.listed: set[str] = set()  # detail URLs the listings show (and where they redirect)
         self.listing_truncated = False  # pagination stopped at max_pages with more to come
+        self.list_failures: list[str] = []  # one line per list page that failed: the listing is unknown
+        self.gone: dict[str, int] = {}  # detail URL -> 404/410, withdrawn (or not) when the run ends
+        self.links_seen = 0  # every link link_selector found on list pages, matching or not
+        self.known_documents = 0  # documents of the site in the database before this run
 
     def listing_complete(self, reason: str) -> bool:
         """Did this run see the whole listing? Only then may absence from it mean anything."""
-        stats = self.crawler.stats
-        return (
-            reason == "finished"
-            and not self.listing_truncated
-            and bool(self.listed)
-            and not stats.get_value("policywatch/list_errors", 0)
-        )
+        return reason == "finished" and not self.listing_truncated and bool(self.listed) and not self.list_failures
+
+    def problems(self, reason: str) -> list[str]:
+        """Why this run must count as failed even though pages were fetched, one line each."""
+        out = []
+        if self.list_failures:
+            more = f" (and {len(self.list_failures) - 1} more)" if len(self.list_failures) > 1 else ""
+            out.append(f"list page failed: {self.list_failures[0]}{more}; the listing is incomplete")
+        pages = int(self.crawler.stats.get_value("policywatch/list_pages", 0))
+        if reason == "finished" and not self.listed and pages and not self.known_documents:
+            # A site that never yielded a document and shows none now is misconfigured, not
+            # quiet. (One that used to list documents gets the empty-listing alert instead.)
+            out.append(
+                f"0 of {self.links_seen} links on {pages} list pages matched detail_pattern"
+                if self.links_seen
+                else f"no link on {pages} list pages matched link_selector {self.site.link_selector!r}"
+            )
+        return out
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SiteSpider:
@@ -106,11 +127,12 @@ class SiteSpider(scrapy.Spider):
             yield self._detail_request(url)
 
     def _known_urls(self) -> list[str]:
-        from storage.crawl_runs import active_urls
+        from storage.crawl_runs import active_urls, document_count
         from storage.db import connect
 
         db = connect(self.database_url)
         try:
+            self.known_documents = document_count(db, self.site_name)
             return active_urls(db, self.site_name)
         except SQLAlchemyError as e:  # no schema yet (storage pipeline disabled): nothing known
             log.info("no known documents to revisit: %s", str(e).splitlines()[0])
@@ -138,10 +160,25 @@ class SiteSpider(scrapy.Spider):
     def parse_list(self, response: Response, root: str, page_no: int) -> Iterator[scrapy.Request]:
         self.crawler.stats.inc_value("policywatch/list_pages")
         if not isinstance(response, TextResponse):
+            self._list_page_failed(response.url, f"not a text page ({type(response).__name__})")
             return
+        try:
+            yield from self._parse_list(response, root, page_no)
+        except Exception as e:  # the rest of this page and the pages after it are unknown
+            self._list_page_failed(response.url, f"{type(e).__name__}: {e}")
+
+    def _parse_list(self, response: TextResponse, root: str, page_no: int) -> Iterator[scrapy.Request]:
         details = 0
         for href in response.css(self.site.link_selector).getall():
-            url = response.urljoin(href.strip())
+            self.links_seen += 1
+            try:
+                url = response.urljoin(href.strip())
+                urlsplit(url).port  # noqa: B018 - raises on a bad port, as Scrapy would later
+            except ValueError as e:
+                # One malformed href must not end the page, and with it the listing.
+                self.crawler.stats.inc_value("policywatch/bad_links")
+                log.warning("bad link skipped on %s: %r: %s", response.url, href[:200], e)
+                continue
             if self.site.detail_pattern.search(url):
                 details += 1
                 self.listed.add(url)
@@ -181,6 +218,11 @@ class SiteSpider(scrapy.Spider):
         asked = (response.meta.get("redirect_urls") or [response.request.url])[0]
         if asked in self.listed:
             self.listed.add(response.url)  # the document is stored under where it redirected
+        if response.status in GONE:
+            # Withdrawn, if at all, when the run ends and it is known how much of the site went:
+            # a site answering 404 to everything for one run must not withdraw every document.
+            self.gone[response.url] = response.status
+            return
         if isinstance(response, TextResponse) and response.status == 200 and "cached" not in response.flags:
             self._check_decoding(response)
         yield PageItem(
@@ -240,7 +282,14 @@ class SiteSpider(scrapy.Spider):
         status = getattr(getattr(failure.value, "response", None), "status", None)
         if status == 404 and failure.request.cb_kwargs.get("page_no", 0) > 0:
             return
+        # A list page robots.txt forbids is skipped, not an error, but the listing is unknown all the same.
         self._failed("list", failure)
+        self.list_failures.append(" ".join(f"{failure.request.url}: {_reason(failure)}".split()))
+
+    def _list_page_failed(self, url: str, why: str) -> None:
+        self.crawler.stats.inc_value("policywatch/list_errors")
+        self.list_failures.append(" ".join(f"{url}: {why}".split()))  # one line for status and the alert
+        log.warning("list page failed: %s: %s", url, why)
 
     def detail_failed(self, failure: Failure) -> None:
         self._failed("detail", failure)

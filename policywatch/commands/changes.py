@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from pipeline.schema import DOCUMENT_EVENTS
 from policywatch.commands.db import (
     add_db_argument,
     change_summary,
@@ -22,8 +23,7 @@ KINDS = (
     "split",
     "merged",
     "metadata",
-    "document_added",
-    "withdrawn",
+    *DOCUMENT_EVENTS,
 )
 
 

@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     print_summary(runs)
     bad = [r for r in runs if r.status != "ok"]
     if bad:
-        where = "; ".join(f"{r.site}: {r.status} (log {r.log})" for r in bad)
+        where = "; ".join(f"{r.site}: {r.status}{f': {r.reason}' if r.reason else ''} (log {r.log})" for r in bad)
         raise ProblemFound(f"{len(bad)} of {len(runs)} crawls did not finish cleanly: {where}")
     return 0
 
@@ -144,3 +144,6 @@ def print_summary(runs: list[SiteRun]) -> None:
     print_table(
         ["site", "status", "pages", "new", "changed", "unchanged", "304", "withdrawn", "errors", "time"], rows
     )
+    for r in runs:
+        if r.status != "ok" and r.reason:
+            print(f"{r.site}: {r.status}: {r.reason}")

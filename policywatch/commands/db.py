@@ -101,6 +101,8 @@ def change_summary(c: dict[str, Any]) -> str:
         return f"{c['field']}: {plain_value(c['old_value'])} -> {plain_value(c['new_value'])}"
     if c["kind"] == "withdrawn":
         return c["new_value"] or ""  # why: "http 404", "gone from its listing"
+    if c["kind"] == "republished":
+        return f"withdrawn {c['old_value']}" if c["old_value"] else ""
     if c["diff"]:
         return inline_diff(c["diff"])
     return side["text"] if side else ""

@@ -81,11 +81,14 @@ def render_tree(doc: Document, width: int = 36) -> str:
         out.append(f"{pad}{s.path:<10} {head}{' (numeral inferred)' if s.inferred else ''}{extra}")
         if s.text:
             out.append(f"{pad}  {'':<10}  {_short(s.text, width)}")
-        for m in s.measures:
+        for item in s.items():  # the page's reading order, measures and sub-sections interleaved
+            if isinstance(item, Section):
+                section(item, depth + 1)
+                continue
+            m = item
             heading = f"【{m.heading}】" if m.heading else ""
             out.append(f"{pad}  {m.path:<10} {m.label} {heading}{_short(m.text.removeprefix(m.heading).lstrip('。'), width)}")
-        for c in s.children:
-            section(c, depth + 1)
+            out.extend(f"{pad}    {'':<10} {i.label} {_short(i.text, width)}" for i in m.items)
 
     for s in doc.sections:
         section(s, 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from pipeline.schema import section_items
 from policywatch.commands.db import add_db_argument, open_db, print_json, usage_errors
 from policywatch.commands.history import DOC_HELP
 
@@ -27,10 +28,11 @@ def _section(s: dict[str, Any], depth: int, out: list[str]) -> None:
         out.append(f"{pad}{head}")
     if s.get("text"):
         out.append(f"{pad}  {s['text']}")
-    for m in s.get("measures", []):
-        out.append(f"{pad}  {m['label']} {m['text']}".rstrip())
-    for c in s.get("children", []):
-        _section(c, depth + 1, out)
+    for kind, item in section_items(s):  # the page's reading order, measures and sub-sections interleaved
+        if kind == "s":
+            _section(item, depth + 1, out)
+        else:
+            out.append(f"{pad}  {item['label']} {item['text']}".rstrip())
 
 
 def render(schema: dict[str, Any]) -> str:

@@ -48,7 +48,11 @@ def run(args: argparse.Namespace) -> int:
         print()
     else:
         print_report(report)
-    failing = [s["site"] for s in report["sites"] if s["consecutive_failures"]]
+    failing = [
+        s["site"] + (f" ({s['last_run']['reason']})" if (s["last_run"] or {}).get("reason") else "")
+        for s in report["sites"]
+        if s["consecutive_failures"]
+    ]
     if failing:
         raise ProblemFound(f"failing: {', '.join(failing)} (see the crawl logs; `policywatch crawl SITE` to retry)")
     return 0
@@ -77,6 +81,8 @@ def collect(db: Any, configured: list[str]) -> dict[str, Any]:
 
 
 def _run(row: Any) -> dict[str, Any] | None:
+    from storage.crawl_runs import run_reason
+
     if row is None:
         return None
     stats = row.stats or {}
@@ -91,7 +97,7 @@ def _run(row: Any) -> dict[str, Any] | None:
         "new_versions": int(outcomes.get("new", 0)) + int(outcomes.get("changed", 0)),
         "changes": row.changed,
         "errors": row.errors,
-        "reason": stats.get("finish_reason"),
+        "reason": run_reason(stats) or None,
     }
 
 

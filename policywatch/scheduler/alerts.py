@@ -38,7 +38,7 @@ def listed(run: Any) -> int | None:
 
 def evaluate(site: str, runs: list[Any], operator: OperatorSettings) -> list[Alert]:
     """Alerts due after the newest finished run in `runs` (newest first)."""
-    from storage.crawl_runs import consecutive_failures
+    from storage.crawl_runs import consecutive_failures, run_reason
 
     # an interrupted run (the daemon stopped it) says nothing about the site: it neither counts
     # as a failure nor ends a streak, and no alert is due after it
@@ -51,7 +51,7 @@ def evaluate(site: str, runs: list[Any], operator: OperatorSettings) -> list[Ale
     n = operator.failures_before_alert
     failures = consecutive_failures(done)
     if failures == n:
-        reasons = [f"  {r.started_at:%Y-%m-%d %H:%M:%S} UTC  slot {r.slot}: {(r.stats or {}).get('finish_reason', '?')}"
+        reasons = [f"  {r.started_at:%Y-%m-%d %H:%M:%S} UTC  slot {r.slot}: {run_reason(r.stats) or '?'}"
                    f", {r.errors} errors" for r in done[:n]]
         alerts.append(
             Alert(

@@ -423,6 +423,7 @@ def runner_class(name: str) -> type[Runner]:
 def read_run(db_url: str, site: str, slot: str) -> SiteRun:
     from sqlalchemy import select
 
+    from storage.crawl_runs import run_reason
     from storage.db import connect
     from storage.models import CrawlRun, Site
 
@@ -451,7 +452,7 @@ def read_run(db_url: str, site: str, slot: str) -> SiteRun:
         outcomes=stats.get("outcomes") or {},
         not_modified=int(stats.get("policywatch/not_modified", 0)),
         run_id=row.id,
-        reason=str(stats.get("finish_reason", "")),
+        reason=run_reason(stats),
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import exc
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
+from pipeline.safe_text import display_text
 from storage.db import Database, DatabaseError, connect, first_line
 
 # No script may run, nothing may load from anywhere but this server (DESIGN: no external assets).
@@ -17,6 +18,10 @@ CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
 )
+
+# What a person reads: pages, feeds, the chart, plain-text errors. (JSON carries the stored text
+# as data: its encoder escapes C0 controls, and the client decides how to show the rest.)
+SHOWN = frozenset({"text/html", "text/plain", "application/atom+xml", "image/svg+xml"})
 
 
 class SafeJSON(DefaultJSONProvider):
@@ -63,6 +68,15 @@ def create_app(db_url: str | None = None, *, database: Database | None = None, c
         session = g.pop("db_session", None)
         if session is not None:
             session.close()
+
+    @app.after_request
+    def _shown_text(response):
+        if response.mimetype in SHOWN and not response.direct_passthrough and not response.is_streamed:
+            # The whole rendered body, whatever put the text there (a title stored before the
+            # normalizer dropped C0 and bidi controls, a URL, an error echoing the request):
+            # no feed becomes invalid XML, nothing reorders what the reader sees.
+            response.set_data(display_text(response.get_data(as_text=True)))
+        return response
 
     @app.after_request
     def _headers(response):

@@ -1,7 +1,8 @@
 """Changes per week per site as a server-rendered SVG: one row of bars per site.
 
 No script, no external font or stylesheet: presentation attributes only, so the page's
-Content-Security-Policy (no inline styles) still lets it render. Every label is XML-escaped.
+Content-Security-Policy (no inline styles) still lets it render. Every label is XML-escaped;
+the app drops XML-illegal and bidi characters from the body (policywatch.web.app).
 """
 
 from __future__ import annotations

@@ -2,6 +2,10 @@
 
 A subscription's feed applies the subscription's own filters with the matcher the outbox uses
 (notifications.filters: sites, publishers, document kinds, keywords, change kinds).
+
+Text is escaped by the template (autoescape); characters XML 1.0 forbids, and bidi controls,
+are dropped from the whole body by the app (policywatch.web.app, pipeline.safe_text), so a
+stored title with U+0001 cannot make the feed unreadable.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from notifications.filters import DEFAULT_KINDS, ChangeFacts, Filters, keyword_text
+from pipeline.schema import DOCUMENT_EVENTS
 from policywatch.commands.changes import KINDS
 from policywatch.web import params, views
 from policywatch.web.app import session
@@ -48,7 +53,7 @@ def _rfc3339(iso: str | None) -> str:
 
 
 def _link(r: dict[str, Any]) -> str:
-    if r.get("version") and r["version"] > 1 and r["kind"] not in ("document_added", "withdrawn"):
+    if r.get("version") and r["version"] > 1 and r["kind"] not in DOCUMENT_EVENTS:
         return url_for("pages.diff", doc_id=r["document_id"], to=r["version"], _external=True)
     return url_for("pages.document", doc_id=r["document_id"], _external=True)
 

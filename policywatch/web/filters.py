@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 from flask import Flask, request, url_for
 from markupsafe import Markup, escape
 
+from pipeline.schema import section_items
+
 KIND_LABELS = {
     "added": "added",
     "removed": "removed",
@@ -19,6 +21,7 @@ KIND_LABELS = {
     "metadata": "metadata",
     "document_added": "document added",
     "withdrawn": "withdrawn",
+    "republished": "republished",
     "unchanged": "unchanged",
 }
 
@@ -57,11 +60,24 @@ def page_url(endpoint: str, args: dict[str, Any], **values: Any) -> str:
     return url_for(endpoint, **{**args, **values})
 
 
+def groupby_runs(pairs: list[tuple[str, Any]]) -> list[tuple[str, list[Any]]]:
+    """(kind, item) pairs as runs of one kind, order kept: consecutive measures share one list."""
+    runs: list[tuple[str, list[Any]]] = []
+    for kind, item in pairs:
+        if runs and runs[-1][0] == kind:
+            runs[-1][1].append(item)
+        else:
+            runs.append((kind, [item]))
+    return runs
+
+
 def install(app: Flask) -> None:
     app.jinja_env.filters["spans"] = spans
     app.jinja_env.filters["safe_href"] = safe_href
     app.jinja_env.filters["kind_label"] = lambda k: KIND_LABELS.get(k, k)
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["section_items"] = section_items
+    app.jinja_env.filters["groupby_runs"] = groupby_runs
     app.jinja_env.globals["KIND_LABELS"] = KIND_LABELS
 
     @app.context_processor

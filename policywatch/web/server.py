@@ -13,6 +13,7 @@ from flask import Flask
 def background(app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int = 4) -> Iterator[str]:
     """Serve `app` on a free loopback port while the block runs; yields the base URL."""
     from waitress.server import create_server
+    from waitress.wasyncore import close_all
 
     server = create_server(app, host=host, port=port, threads=threads, ident="policywatch")
     thread = threading.Thread(target=server.run, name="policywatch-web", daemon=True)
@@ -20,6 +21,8 @@ def background(app: Flask, host: str = "127.0.0.1", port: int = 0, threads: int 
     try:
         yield f"http://{host}:{server.effective_port}"
     finally:
-        server.close()
-        server.task_dispatcher.shutdown()
+        # Closed from the server's own loop thread: closing its sockets from here while it
+        # waits in select() raised EBADF in that thread now and then.
+        server.trigger.pull_trigger(lambda: close_all(server._map))
         thread.join(timeout=5)
+        server.task_dispatcher.shutdown()

@@ -8,13 +8,17 @@ It behaves like the CMS servers it imitates where the crawler cares: ETag and La
 on every page with `Cache-Control: no-cache`, 304 for a matching If-None-Match /
 If-Modified-Since, 404 for what is gone, robots.txt. Trap pages under /traps/ exercise the
 failure paths: /traps/flaky.html answers 500 the first `flaky_failures` times, /traps/big.html
-is 11 MB, /traps/slow.html answers after `slow_seconds`. Every request is logged in `hits`.
+is 11 MB, /traps/slow.html answers after `slow_seconds`. Every request is logged in `hits`, with
+its arrival time (time.monotonic()). Tests may also replace robots.txt (`robots_txt`), a page
+(`overrides`, path -> Resource), make a path answer an error status (`errors`, path -> status)
+or every path under a prefix answer 404 (`gone_prefix`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -32,6 +36,7 @@ class Hit:
     path: str
     status: int
     headers: dict[str, str]
+    at: float = 0.0  # time.monotonic() when the request arrived
 
 
 class _Server(ThreadingHTTPServer):
@@ -49,6 +54,10 @@ class Portal:
         self.slow_seconds = slow_seconds
         self.flaky_failures = flaky_failures
         self.hits: list[Hit] = []
+        self.robots_txt = content.ROBOTS_TXT
+        self.overrides: dict[str, content.Resource] = {}
+        self.gone_prefix: str | None = None
+        self.errors: dict[str, int] = {}  # path -> status it answers instead (500, 503, ...)
         self._lock = threading.Lock()
         self._pages: dict[int, dict[str, content.Resource]] = {}
         self._first_seen: dict[tuple[str, str], int] = {}  # (path, etag) -> state it appeared in
@@ -126,16 +135,24 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def _hit(self, status: int) -> None:
-        self.portal.hits.append(Hit(self.path, status, {k.lower(): v for k, v in self.headers.items()}))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        self.portal.hits.append(Hit(self.path, status, headers, self._arrived))
+
+    def parse_request(self) -> bool:
+        self._arrived = time.monotonic()  # before the handler's work: what a server access log stamps
+        return super().parse_request()
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         try:
             if path == "/robots.txt":
-                return self._send(200, content.ROBOTS_TXT.encode(), "text/plain; charset=utf-8")
+                return self._send(200, self.portal.robots_txt.encode(), "text/plain; charset=utf-8")
             if path.startswith("/traps/"):
                 return self._trap(path)
-            resource = self.portal.pages().get(path)
+            if path in self.portal.errors:
+                return self._send(self.portal.errors[path], b"<html><body>error</body></html>", "text/html")
+            gone = self.portal.gone_prefix is not None and path.startswith(self.portal.gone_prefix)
+            resource = None if gone else self.portal.overrides.get(path) or self.portal.pages().get(path)
             if resource is None:
                 return self._send(
                     404,
