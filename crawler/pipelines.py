@@ -233,7 +233,8 @@ class StoragePipeline:
             finish_run(
                 self.db,
                 self.run_id,
-                status="failed" if failed else "ok",
+                # "shutdown": stopped by a signal (the scheduler stopping, Ctrl-C), not a site failure
+                status="interrupted" if reason == "shutdown" else "failed" if failed else "ok",
                 pages=pages,
                 changed=sum(self.outcomes.get(k, 0) for k in CHANGED) + self.attachment_changes,
                 errors=errors,

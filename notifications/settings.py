@@ -16,7 +16,7 @@ claim_timeout_minutes = 15       # a claim older than this (another host's crash
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -88,8 +88,12 @@ class NotifySettings:
         tables: Mapping[str, Any] | None,
         where: str = "policywatch.toml",
         env: Mapping[str, str] | None = None,
+        sites: Iterable[str] | None = None,
     ) -> NotifySettings:
-        """Parse the three tables (Config.tables); ValueError names the file and the key."""
+        """Parse the three tables (Config.tables); ValueError names the file and the key.
+
+        `sites`: the config's [[sites]] names; a subscription filtering on another name would
+        never match anything, so it is refused here rather than staying silent for ever."""
         tables = tables or {}
         for key in ("smtp", "digest"):
             if key in tables and not isinstance(tables[key], dict):
@@ -98,9 +102,20 @@ class NotifySettings:
             smtp = SmtpSettings.from_config(tables.get("smtp"), where=where, env=env)
         except SmtpConfigError as e:
             raise ValueError(str(e)) from None
+        subscriptions = parse_subscriptions(tables.get("subscriptions"), where)
+        if sites is not None:
+            check_sites(subscriptions, set(sites), where)
         return cls(
-            subscriptions=parse_subscriptions(tables.get("subscriptions"), where),
+            subscriptions=subscriptions,
             smtp=smtp,
             digest=DigestSettings.from_config(tables.get("digest"), where),
             where=where,
         )
+
+
+def check_sites(subscriptions: Iterable[SubscriptionSpec], known: set[str], where: str) -> None:
+    for spec in subscriptions:
+        for name in spec.filters.sites:
+            if name not in known:
+                sites = ", ".join(sorted(known)) or "none"
+                raise ValueError(f"{where}: subscription {spec.name!r}: sites: no site named {name!r} (sites: {sites})")

@@ -79,6 +79,17 @@ class SmtpSettings:
     timeout: float = 30.0
     ca_file: str | None = None  # trust this CA bundle instead of the system store (private relays, tests)
     helo: str | None = None
+    password_env: str = PASSWORD_ENV
+
+    @property
+    def missing_password(self) -> str | None:
+        """Why no message can be sent yet (a login without its password), or None.
+
+        Not an error at load: commands that send nothing (`digest --status`, `subscribers list`,
+        `run --check`) never need the password; whatever sends checks this first."""
+        if self.username and not self.password:
+            return f"smtp: username: a login needs the password in ${self.password_env}"
+        return None
 
     @property
     def sender_domain(self) -> str:
@@ -136,8 +147,7 @@ class SmtpSettings:
         if values["ca_file"] and not os.path.exists(values["ca_file"]):
             raise err("ca_file", f"{values['ca_file']}: no such file")
         values["helo"] = table.get("helo")
-        if values["username"] and not values["password"]:
-            raise err("username", f"a login needs the password in ${table.get('password_env', PASSWORD_ENV)}")
+        values["password_env"] = table.get("password_env", PASSWORD_ENV)
         if values["username"] and security == "none":
             raise err("security", "login over an unencrypted connection is refused; use starttls or tls")
         return cls(**values)
@@ -204,6 +214,8 @@ class SmtpConnection:
 
     def _open(self) -> smtplib.SMTP:
         s = self.settings
+        if s.missing_password:
+            raise TransientSmtpError(s.missing_password)
         try:
             if s.security == "tls":
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(

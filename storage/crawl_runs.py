@@ -139,10 +139,11 @@ def run_reason(stats: dict[str, Any] | None) -> str:
 
 
 def consecutive_failures(runs: list[CrawlRun]) -> int:
-    """Failed runs in a row at the head of `runs` (newest first), running ones skipped."""
+    """Failed runs in a row at the head of `runs` (newest first), running and interrupted ones
+    (stopped with the scheduler: nothing to say about the site) skipped."""
     count = 0
     for run in runs:
-        if run.status == "running":
+        if run.status in ("running", "interrupted"):
             continue
         if run.status != "failed":
             break

@@ -11,6 +11,7 @@ import trustme
 from notifications.smtp import (
     PermanentSmtpError,
     SmtpConfigError,
+    SmtpConnection,
     SmtpSettings,
     TransientSmtpError,
     send_message,
@@ -95,10 +96,11 @@ def test_settings_errors_name_file_and_key():
         SmtpSettings.from_config({"password": "x"}, where="pw.toml", env={})
     with pytest.raises(SmtpConfigError, match=r"^pw.toml: smtp: security: 'ssl' is not one of"):
         SmtpSettings.from_config({"security": "ssl"}, where="pw.toml", env={})
-    with pytest.raises(
-        SmtpConfigError, match=r"smtp: username: a login needs the password in \$POLICYWATCH_SMTP_PASSWORD"
-    ):
-        SmtpSettings.from_config({"username": "u"}, where="pw.toml", env={})
+    # a login without its password loads (read-only commands never need it); sending refuses
+    login = SmtpSettings.from_config({"username": "u"}, where="pw.toml", env={})
+    assert login.missing_password == "smtp: username: a login needs the password in $POLICYWATCH_SMTP_PASSWORD"
+    with pytest.raises(TransientSmtpError, match=r"a login needs the password"):
+        SmtpConnection(login).send(EmailMessage())
     with pytest.raises(SmtpConfigError, match=r"smtp: port: 'x' is not a TCP port"):
         SmtpSettings.from_config({"port": "x"}, where="pw.toml", env={})
     s = SmtpSettings.from_config({"host": "mail", "security": "tls"}, env={"POLICYWATCH_SMTP_HOST": "relay"})

@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         if "=" not in item or not item.split("=", 1)[0].isupper():
             raise UsageError(f"--set {item!r}: expected KEY=VALUE with an UPPER_CASE Scrapy setting")
     db_url = database_url(args.db, cfg.database_url)
+    sync_config_subscriptions(cfg, db_url)
     runs = [
         crawl_site(cfg.path, name, db_url, settings=args.settings, timeout=args.timeout) for name in names
     ]
@@ -81,6 +82,24 @@ def run(args: argparse.Namespace) -> int:
 def _why(run: SiteRun) -> str:
     """The run's one-line reason, when it says more than Scrapy's "finished"."""
     return f": {run.reason}" if run.reason and run.reason != "finished" else ""
+
+
+def sync_config_subscriptions(cfg, db_url: str) -> None:
+    """[[subscriptions]] into the database (schema created if need be) before anything is
+    recorded: the outbox rows of a change are written with it, for the subscriptions then known."""
+    from policywatch.commands.db import usage_errors
+    from policywatch.notify_config import notify_settings, sync_subscriptions
+    from storage import migrate
+    from storage.db import connect
+
+    notify = notify_settings(cfg)
+    with usage_errors():
+        db = connect(db_url)
+        try:
+            migrate.require(db, create=True)
+            sync_subscriptions(db, notify)
+        finally:
+            db.dispose()
 
 
 def database_url(explicit: str | None, from_config: str | None) -> str:

@@ -153,6 +153,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = p.add_subparsers(dest="db_command", metavar="ACTION", parser_class=type(p))
     up = sub.add_parser("upgrade", help="create the tables or migrate them to this version")
     add_db_argument(up)
+    up.add_argument(
+        "--config",
+        metavar="PATH",
+        help="policywatch.toml whose [[subscriptions]] are synced (default: $POLICYWATCH_CONFIG, else ./ if present)",
+    )
     up.set_defaults(func=upgrade)
     st = sub.add_parser("status", help="schema revision and row counts")
     add_db_argument(st)
@@ -171,15 +176,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def upgrade(args: argparse.Namespace) -> int:
+    from policywatch.commands.crawl import database_url
+    from policywatch.notify_config import notify_settings, optional_config, sync_subscriptions
     from storage import migrate
     from storage.db import connect
 
+    cfg, where = optional_config(args.config)
+    notify = notify_settings(cfg, where)  # a broken config fails before the database is touched
+    if cfg is not None:
+        args.db = database_url(args.db, cfg.database_url)
     with usage_errors():
         db = connect(args.db)
         db.check_integrity()  # migrating a damaged file would report success on a broken database
         before = migrate.state(db).current
         after = migrate.upgrade(db)
+        report = sync_subscriptions(db, notify) if cfg is not None else None
     print(f"{db.display_url}: schema {before or '(empty)'} -> {after.current}")
+    if report is not None and (report.added or report.updated or report.deactivated):
+        print(
+            f"subscriptions from {where}: {len(report.added)} added, {len(report.updated)} updated, "
+            f"{len(report.deactivated)} deactivated"
+        )
     return 0
 
 

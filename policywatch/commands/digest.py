@@ -35,26 +35,20 @@ def notify_setup(args: argparse.Namespace, *, create: bool = True):
     """(Database, NotifySettings) with the config's subscriptions synced into the table.
 
     A missing default config is fine (subscriptions from `subscribers add`, SMTP from the
-    environment); a missing --config or $POLICYWATCH_CONFIG file is an error.
+    environment); a missing --config or $POLICYWATCH_CONFIG file is an error. Nothing here needs
+    the SMTP password: only sending does.
     """
-    import os
-
-    from notifications.settings import NotifySettings
-    from notifications.subscriptions import sync
-    from policywatch import config as cfgmod
     from policywatch.commands.crawl import database_url
     from policywatch.commands.db import open_db
+    from policywatch.notify_config import notify_settings, optional_config, sync_subscriptions
 
-    explicit = args.config or os.environ.get(cfgmod.ENV_VAR)
-    path = cfgmod.config_path(args.config)
-    cfg = cfgmod.load(path) if explicit or path.exists() else None
-    with usage_errors():
-        notify = NotifySettings.from_tables(cfg.tables if cfg else {}, str(path))
+    cfg, where = optional_config(args.config)
+    notify = notify_settings(cfg, where)
     if cfg is not None:
         args.db = database_url(args.db, cfg.database_url)  # --db, then $POLICYWATCH_DATABASE_URL, then [database]
     db = open_db(args, create=create)
-    with usage_errors(), db.writer() as s:
-        sync(s, notify.subscriptions)
+    with usage_errors():
+        sync_subscriptions(db, notify)
     return db, notify
 
 
@@ -82,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"{p.digest.subscription}: {p.digest.context.total} changes -> {eml} {html.name}")
         print(f"{len(prepared)} digests written to {args.out} (nothing sent or marked)")
         return 0
+    if notify.smtp.missing_password:
+        raise UsageError(f"{notify.where}: {notify.smtp.missing_password}; nothing sent")
     report = sender.send_due(db, notify, subscriber=args.subscriber, everything=args.all)
     for o in report.outcomes:
         extra = f" ({o.reason})" if o.reason else ""

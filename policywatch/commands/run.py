@@ -1,10 +1,13 @@
 """`policywatch run [--config PATH] [--db URL]`: the scheduler daemon (see policywatch/scheduler/).
 
 Everything that can be wrong with the config is reported before the daemon waits or runs:
-unknown keys, an unknown site in [scheduler] jobs, a bad cron string, a runner that cannot work
-(no Scrapyd node reachable: exit 2; some unreachable: one warning line each, and those nodes
-are skipped). Then it waits as a standby until it holds the leader lock, and runs until
-SIGTERM/SIGINT (exit 0) or until it loses the lock's database connection (exit 1).
+unknown keys, an unknown site in [scheduler] jobs or in a subscription, a bad cron string or
+one that never fires, a broken [smtp] or [[subscriptions]], a runner that cannot work (no
+Scrapyd node reachable: exit 2; some unreachable: one warning line each, and those nodes are
+skipped). A login without its password is a warning: digests and alerts wait for it. Then it
+waits as a standby until it holds the leader lock, and runs until SIGTERM/SIGINT (exit 0) or
+until it loses the lock's database connection (exit 1). The leader syncs [[subscriptions]]
+into the database before its first crawl, and again whenever the config file changes.
 """
 
 from __future__ import annotations
@@ -26,12 +29,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policywatch import config as cfgmod
     from policywatch.commands.crawl import database_url
     from policywatch.commands.db import usage_errors
-    from policywatch.scheduler import jobs, leader, settings
+    from policywatch.scheduler import jobs, leader
     from policywatch.scheduler.alerts import Alerter
     from policywatch.scheduler.daemon import Context, Daemon
+    from policywatch.scheduler.reload import load_all
     from policywatch.scheduler.runners import runner_class
     from storage.db import connect
 
@@ -43,21 +46,13 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    cfg = cfgmod.load(args.config)
-    daemon_settings = settings.parse(cfg)
+    loaded = load_all(args.config)
+    cfg, daemon_settings, notify = loaded.config, loaded.settings, loaded.notify
     specs, warnings = jobs.build(cfg, daemon_settings)
-    for w in warnings:
+    for w in [*warnings, *loaded.warnings]:
         print(f"policywatch: warning: {w}", file=sys.stderr)
     if not any(s.id.startswith("crawl:") for s in specs):
         raise UsageError(f"{cfg.path}: no site has a schedule (schedule = {{ interval_minutes = N }} or [scheduler] jobs)")
-    smtp = None
-    if daemon_settings.operator.emails:
-        from notifications.smtp import SmtpConfigError, SmtpSettings
-
-        try:
-            smtp = SmtpSettings.from_config(cfg.tables.get("smtp"), where=str(cfg.path))
-        except SmtpConfigError as e:
-            raise UsageError(str(e)) from None
     db_url = database_url(args.db, cfg.database_url)
     try:
         cls = runner_class(daemon_settings.crawl.runner)
@@ -70,12 +65,15 @@ def run(args: argparse.Namespace) -> int:
     with usage_errors():
         db.ping()  # the schema is brought up to date by the leader, once it leads
     if args.check:
+        from policywatch.notify_config import check_sync
+
+        check_sync(db, notify)
         for spec in specs:
             print(f"{spec.id}\t{spec.schedule}\tmisfire grace {spec.misfire_grace_time}s")
         db.dispose()
         return 0
-    alerts = Alerter(db_url, daemon_settings.operator, smtp) if smtp is not None else None
-    ctx = Context(config=cfg, settings=daemon_settings, db_url=db_url, runner=runner, alerts=alerts)
+    alerts = Alerter(db_url, daemon_settings.operator, notify.smtp) if daemon_settings.operator.emails else None
+    ctx = Context(config=cfg, settings=daemon_settings, db_url=db_url, runner=runner, alerts=alerts, notify=notify)
     with usage_errors():
         lock = leader.for_database(db.url)
     daemon = Daemon(ctx, lock, db)

@@ -14,6 +14,8 @@ import socket
 from policywatch.commands.db import add_db_argument, usage_errors
 from policywatch.errors import UsageError
 
+MAX_THREADS = 256  # each worker holds a database connection; more only queues in the kernel
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("serve", help="the read-only web UI, JSON API and Atom feeds")
@@ -51,6 +53,9 @@ def _check_port(host: str, port: int) -> None:
 def run(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise UsageError(f"--port {args.port}: not a port number (1-65535)")
+    if not 0 < args.threads <= MAX_THREADS:
+        # waitress with no worker thread accepts connections and never answers them
+        raise UsageError(f"--threads {args.threads}: must be 1 to {MAX_THREADS}")
     if args.url_prefix and not args.url_prefix.startswith("/"):
         raise UsageError(f"--url-prefix {args.url_prefix}: must start with /")
     _check_port(args.host, args.port)

@@ -1,8 +1,9 @@
 """`policywatch subscribers add|list|remove|show`: who receives digests, of what, how often.
 
 Subscriptions declared in policywatch.toml ([[subscriptions]]) are synced into the database
-by every subscribers/digest command; `add` creates one in the database only, `remove`
-deactivates one (queued and sent digests keep their history).
+by every subscribers/digest command, and by `run` (at start and on every edit of the file),
+`crawl` and `db upgrade`; `add` creates one in the database only, `remove` deactivates one
+(queued and sent digests keep their history). None of them needs the SMTP password.
 """
 
 from __future__ import annotations

@@ -40,7 +40,11 @@ def evaluate(site: str, runs: list[Any], operator: OperatorSettings) -> list[Ale
     """Alerts due after the newest finished run in `runs` (newest first)."""
     from storage.crawl_runs import consecutive_failures, run_reason
 
-    done = [r for r in runs if r.status != "running"]
+    # an interrupted run (the daemon stopped it) says nothing about the site: it neither counts
+    # as a failure nor ends a streak, and no alert is due after it
+    if runs and runs[0].status == "interrupted":
+        return []
+    done = [r for r in runs if r.status not in ("running", "interrupted")]
     if not done:
         return []
     alerts = []
@@ -105,6 +109,9 @@ class Alerter:
         from storage.db import connect
 
         if not self.operator.emails:
+            return []
+        if self.smtp.missing_password:
+            log.error("alerts for %s not checked: %s", site, self.smtp.missing_password)
             return []
         db = connect(self.db_url)
         try:

@@ -19,7 +19,8 @@ import logging
 import signal
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from apscheduler.executors.base import run_job
@@ -29,11 +30,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 
 from policywatch.config import Config
-from policywatch.errors import ProblemFound
+from policywatch.errors import ProblemFound, UsageError
+from policywatch.notify_config import sync_subscriptions
 from policywatch.scheduler import jobs as jobsmod
 from policywatch.scheduler.leader import LeaderLock
+from policywatch.scheduler.reload import ConfigFile, load_all
 from policywatch.scheduler.runners import Runner
 from policywatch.scheduler.settings import DaemonSettings
+from policywatch.scheduler.settle import settle_open_runs
 
 log = logging.getLogger("policywatch.scheduler")
 
@@ -49,7 +53,9 @@ class Context:
     db_url: str
     runner: Runner
     alerts: Any = None
+    notify: Any = None  # notifications.settings.NotifySettings
     stopping: threading.Event = field(default_factory=threading.Event)
+    refresh: Callable[[], None] = lambda: None  # apply an edited config file before a crawl
 
 
 def _run_at_fire_time(job: Any, jobstore_alias: str, run_times: list[Any], logger_name: str) -> list[Any]:
@@ -93,6 +99,9 @@ class Daemon:
         self.db = db  # storage.db.Database
         self.scheduler: BackgroundScheduler | None = None
         self.stopping = ctx.stopping
+        self.config_file = ConfigFile(ctx.config.path)
+        self._reload = threading.Lock()
+        ctx.refresh = self.refresh
 
     def install_signals(self) -> None:
         def stop(signum: int, _frame: Any) -> None:
@@ -122,8 +131,12 @@ class Daemon:
             from storage import migrate
 
             migrate.require(self.db, create=True)  # only the leader migrates: standbys never race it
+            settle_open_runs(self.db, self.ctx)
+            # before the first crawl: a change recorded now finds the config's subscriptions
+            sync_subscriptions(self.db, self.ctx.notify)
             self._start()
             while not self.stopping.wait(1.0):
+                self.refresh()
                 if not self.lock.alive():
                     log.error("leader: lost the connection holding the leader lock; stopping")
                     lost = True
@@ -155,6 +168,40 @@ class Daemon:
         scheduler.resume()
         for job in scheduler.get_jobs():
             log.info("job %s (%s): next run %s", job.id, job.name.split(" ", 1)[-1], job.next_run_time)
+
+    def refresh(self) -> None:
+        """Apply an edited config file: subscriptions synced, jobs reconciled. A config that no
+        longer loads is logged and ignored (the daemon keeps the one it has)."""
+        with self._reload:
+            if not self.config_file.changed():
+                return
+            try:
+                loaded = load_all(self.ctx.config.path)
+                specs, warnings = jobsmod.build(loaded.config, loaded.settings)
+                sync_subscriptions(self.db, loaded.notify)
+            except UsageError as e:
+                log.error("config changed but not applied: %s", e)
+                return
+            for w in [*warnings, *loaded.warnings]:
+                log.warning("%s", w)
+            old = self.ctx.settings
+            if (loaded.settings.crawl, replace(loaded.settings.scheduler, jobs={}, digests={})) != (
+                old.crawl,
+                replace(old.scheduler, jobs={}, digests={}),
+            ):
+                log.warning("config changed: [crawl] and [scheduler] settings other than jobs and digests apply at restart")
+            self.ctx.config, self.ctx.notify = loaded.config, loaded.notify
+            self.ctx.settings = replace(old, operator=loaded.settings.operator, scheduler=replace(
+                old.scheduler, jobs=loaded.settings.scheduler.jobs, digests=loaded.settings.scheduler.digests
+            ))  # fmt: skip
+            if self.ctx.alerts is not None or loaded.settings.operator.emails:
+                from policywatch.scheduler.alerts import Alerter
+
+                ops = loaded.settings.operator
+                self.ctx.alerts = Alerter(self.ctx.db_url, ops, loaded.notify.smtp) if ops.emails else None
+            if self.scheduler is not None:
+                reconcile(self.scheduler, specs)
+            log.info("config reloaded from %s", self.ctx.config.path)
 
     def _stop(self) -> None:
         if self.scheduler is None:

@@ -133,13 +133,15 @@ def crawl_job(site: str) -> str:
     if ctx.stopping.is_set():
         return "stopping"
     late = (datetime.now(UTC) - when).total_seconds()
+    ctx.refresh()  # an edited config's subscriptions reach the database before this crawl records
     log.info("crawl %s slot %s: starting %.2fs after its slot", site, slot, late)
     result = ctx.runner.run(site, slot, timeout=ctx.settings.crawl.timeout_seconds)
     if result.status in ("skipped", "detached"):  # another crawl owns the slot's row, or will write it
         log.info("crawl %s slot %s: %s, %s", site, slot, result.status, result.reason)
         return result.status
-    if result.run_id is None:  # nothing reached the database: record the failure for status/alerts
-        result.run_id = record_failure(ctx.db_url, site, slot, result.reason or f"crawl {result.status}")
+    if result.run_id is None:  # nothing reached the database: record the run for status/alerts
+        status = "interrupted" if result.status == "interrupted" else "failed"
+        result.run_id = record_failure(ctx.db_url, site, slot, result.reason or f"crawl {result.status}", status)
     level = logging.INFO if result.status == "ok" else logging.ERROR
     log.log(
         level,
@@ -154,7 +156,7 @@ def crawl_job(site: str) -> str:
         result.where,
         f" ({result.reason})" if result.status != "ok" and result.reason else "",
     )
-    if ctx.alerts is not None:
+    if ctx.alerts is not None and result.status != "interrupted":  # a stopped daemon is no site failure
         try:
             ctx.alerts.after_run(site)
         except Exception as e:  # an alert that cannot be sent must not fail the schedule
@@ -164,14 +166,15 @@ def crawl_job(site: str) -> str:
     return result.status
 
 
-def record_failure(db_url: str, site: str, slot: str, reason: str) -> int | None:
+def record_failure(db_url: str, site: str, slot: str, reason: str, status: str = "failed") -> int | None:
     from storage.crawl_runs import SlotTaken, finish_run, start_run
     from storage.db import connect
 
     db = connect(db_url)
     try:
         run_id = start_run(db, site, slot)
-        finish_run(db, run_id, status="failed", pages=0, changed=0, errors=1, stats={"finish_reason": reason})
+        errors = int(status == "failed")
+        finish_run(db, run_id, status=status, pages=0, changed=0, errors=errors, stats={"finish_reason": reason})
         return run_id
     except SlotTaken:
         return None
@@ -184,10 +187,12 @@ def digest_job(name: str) -> str:
     cadence, what is due; this job only decides how often to ask)."""
     ctx = context()
     from notifications.sender import send_due
-    from notifications.settings import NotifySettings
     from storage.db import connect
 
-    notify = NotifySettings.from_tables(ctx.config.tables, where=str(ctx.config.path))
+    notify = ctx.notify
+    if notify.smtp.missing_password:  # checked at start-up; queued digests wait, nothing is marked
+        log.error("digest:%s: not sending: %s: %s", name, notify.where, notify.smtp.missing_password)
+        return "failed"
     db = connect(ctx.db_url)
     try:
         report = send_due(db, notify)

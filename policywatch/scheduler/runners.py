@@ -28,6 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from policywatch.scheduler import procs
+from policywatch.scheduler.crawl_signals import EXTENSION
+
 if TYPE_CHECKING:
     from policywatch.scheduler.settings import CrawlSettings
 
@@ -115,7 +118,9 @@ class SubprocessRunner(Runner):
         cmd += ["-a", f"config={self.config_path}", "-a", f"slot={slot}"]
         # the validators of the last fetch must outlive this process: that is what makes 304s
         cmd += ["-s", f"HTTPCACHE_DIR={state / 'httpcache'}"]
-        for item in [*self.crawl.setting_args(), *self.extra]:
+        # -s EXTENSIONS outranks the site's own `settings`: its EXTENSIONS are carried over
+        site_ext = _site_extensions(self.config_path, site)
+        for item in [*self.crawl.setting_args(extensions={**site_ext, EXTENSION: 0}), *self.extra]:
             cmd += ["-s", item]
         # The URL travels in the environment, not argv, so a password never shows in `ps`.
         env = {**os.environ, "POLICYWATCH_DATABASE_URL": self.db_url, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
@@ -127,9 +132,15 @@ class SubprocessRunner(Runner):
             )
             with self._lock:
                 self._procs.add(proc)
+            # who runs this crawl, on its row: a later daemon settles it if both die (settle.py)
+            mark = RunMark(self.db_url, site, slot, {
+                "runner": self.name, **procs.identity(proc.pid),
+                "supervisor": procs.identity(), "deadline": time.time() + timeout,
+            })  # fmt: skip
             try:
-                killed = self._wait(proc, started + timeout)
+                killed = self._wait(proc, started + timeout, mark)
             finally:
+                mark.close()
                 with self._lock:
                     self._procs.discard(proc)
         result = read_run(self.db_url, site, slot)
@@ -139,22 +150,27 @@ class SubprocessRunner(Runner):
         if killed == "timeout":
             result.status, result.reason = "timeout", f"killed: time limit of {timeout:g}s"
             close_killed_run(self.db_url, result)
-        elif killed:
-            result.status, result.reason = "stopped", "killed: the scheduler stopped"
-            close_killed_run(self.db_url, result)
+        elif killed in ("stopped", "interrupted") and result.status != "ok":
+            # the scheduler stopped it: interrupted, whether it closed its row itself (Scrapy's
+            # "shutdown") or had to be killed after the grace period
+            why = "killed after the stop grace period" if killed == "stopped" else "stopped on SIGTERM"
+            result.status, result.reason = "interrupted", f"interrupted: the scheduler stopped ({why})"
+            close_killed_run(self.db_url, result, status="interrupted")
         elif proc.returncode != 0 and result.status == "ok":
             result.status = "crashed"
         return result
 
-    def _wait(self, proc: subprocess.Popen[bytes], deadline: float) -> str:
-        """'' when it ended by itself, else why it was killed."""
+    def _wait(self, proc: subprocess.Popen[bytes], deadline: float, mark: RunMark) -> str:
+        """'' when it ended by itself, 'interrupted' when it ended after the scheduler asked it
+        to stop, else why it was killed ('timeout', 'stopped')."""
         terminated_at: float | None = None
         while True:
             try:
                 proc.wait(timeout=0.25)
-                return ""
+                return "" if terminated_at is None else "interrupted"
             except subprocess.TimeoutExpired:
                 pass
+            mark.try_mark()
             now = time.monotonic()
             if now >= deadline:
                 proc.kill()
@@ -162,7 +178,7 @@ class SubprocessRunner(Runner):
                 return "timeout"
             if self.stopping.is_set():
                 if terminated_at is None:
-                    proc.terminate()  # Scrapy closes the spider: the row is closed as failed
+                    proc.terminate()  # once: Scrapy closes the spider and its row ("shutdown")
                     terminated_at = now
                 elif now - terminated_at > self._grace:
                     proc.kill()
@@ -299,7 +315,14 @@ class ScrapydRunner(Runner):
             reason = "no Scrapyd node took the job: " + ("; ".join(errors) or "none reachable")
             return SiteRun(site, "failed", errors=1, seconds=time.monotonic() - started, reason=reason)
         log.info("crawl %s slot %s dispatched to %s as job %s", site, slot, node, job)
-        outcome = self._follow(node, job, started + timeout)
+        mark = RunMark(self.db_url, site, slot, {
+            "runner": self.name, "node": node, "project": self.project, "job": job,
+            "supervisor": procs.identity(), "deadline": time.time() + timeout,
+        })  # fmt: skip
+        try:
+            outcome = self._follow(node, job, started + timeout, mark)
+        finally:
+            mark.close()
         if outcome == "detached":  # the daemon is stopping: the node finishes the crawl and records it
             return SiteRun(site, "detached", where=node, reason=f"job {job} left running on {node}")
         result = read_run(self.db_url, site, slot)
@@ -314,12 +337,13 @@ class ScrapydRunner(Runner):
             close_killed_run(self.db_url, result)
         return result
 
-    def _follow(self, node: str, job: str, deadline: float) -> str:
+    def _follow(self, node: str, job: str, deadline: float, mark: RunMark) -> str:
         """'finished', 'timeout' (cancelled), 'lost' (node gone too long), or 'detached' (stopping)."""
         last_seen = time.monotonic()
         while True:
             if self.stopping.wait(self.crawl.scrapyd.poll_seconds):
                 return "detached"  # the job goes on and records itself on the node
+            mark.try_mark()
             now = time.monotonic()
             try:
                 jobs = self._get(node, "listjobs.json", project=self.project)
@@ -360,6 +384,15 @@ def site_table(config_path: Path, site: str) -> dict[str, Any]:
         if raw.get("name") == site:
             return raw
     raise KeyError(site)
+
+
+def _site_extensions(config_path: Path, site: str) -> dict[str, Any]:
+    try:
+        settings = site_table(config_path, site).get("settings") or {}
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return {}  # the crawl itself reports a config it cannot read
+    value = settings.get("EXTENSIONS") or {}
+    return json.loads(value) if isinstance(value, str) else dict(value)
 
 
 def _without_password(db_url: str) -> str:
@@ -409,7 +442,7 @@ def read_run(db_url: str, site: str, slot: str) -> SiteRun:
     if row is None:
         return SiteRun(site, "crashed")
     stats = row.stats or {}
-    status = row.status if row.status in ("ok", "failed") else "crashed"  # still "running": it died
+    status = row.status if row.status in ("ok", "failed", "interrupted") else "crashed"  # "running": it died
     return SiteRun(
         site,
         status,
@@ -423,24 +456,75 @@ def read_run(db_url: str, site: str, slot: str) -> SiteRun:
     )
 
 
-def close_killed_run(db_url: str, result: SiteRun) -> None:
-    """The crawl was killed before it could close its crawl_run row: close it as failed, for
-    `result.reason`. Nothing to close when the crawl never opened its row."""
-    from storage.crawl_runs import finish_run
+def close_killed_run(db_url: str, result: SiteRun, *, status: str = "failed") -> None:
+    """The crawl was killed (or stopped) before it could close its crawl_run row as it should:
+    close it as `status` for `result.reason`, keeping the counts it had. Nothing to close when
+    the crawl never opened its row."""
+    from storage.crawl_runs import finish_run, get_run
     from storage.db import connect
 
     if result.run_id is None:
         return
     db = connect(db_url)
     try:
+        row = get_run(db, result.run_id)
+        stats = dict(row.stats or {}) if row is not None and row.status != "running" else {}
         finish_run(
             db,
             result.run_id,
-            status="failed",
+            status=status,
             pages=result.pages,
             changed=result.changed,
-            errors=result.errors + 1,
-            stats={"finish_reason": result.reason},
+            errors=result.errors + (status == "failed"),
+            stats={**stats, "finish_reason": result.reason},
         )
     finally:
         db.dispose()
+
+
+class RunMark:
+    """Writes who runs a crawl onto its crawl_run row, once the crawl has opened it.
+
+    `try_mark()` is called from the runner's wait loop: a cheap read until the row shows up,
+    then one UPDATE of the still-running row (the crawl replaces these stats when it closes)."""
+
+    def __init__(self, db_url: str, site: str, slot: str, info: dict[str, Any]):
+        self.db_url, self.site, self.slot, self.info = db_url, site, slot, info
+        self.done = False
+        self._db: Any = None
+
+    def try_mark(self) -> None:
+        from sqlalchemy import select, update
+
+        from storage.db import connect
+        from storage.models import CrawlRun, Site
+
+        if self.done:
+            return
+        try:
+            if self._db is None:
+                self._db = connect(self.db_url)
+            with self._db.reader() as session:
+                row = session.execute(
+                    select(CrawlRun.id, CrawlRun.status)
+                    .join(Site, Site.id == CrawlRun.site_id)
+                    .where(Site.name == self.site, CrawlRun.slot == self.slot)
+                ).first()
+            if row is None:
+                return
+            self.done = True
+            if row.status != "running":
+                return
+            with self._db.writer() as session:
+                session.execute(
+                    update(CrawlRun)
+                    .where(CrawlRun.id == row.id, CrawlRun.status == "running")
+                    .values(stats={"policywatch/run_by": self.info})
+                )
+        except Exception as e:  # no schema yet, or the database is busy: the next tick tries again
+            log.debug("crawl %s slot %s: run not marked yet: %s", self.site, self.slot, e)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+            self._db = None

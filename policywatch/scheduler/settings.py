@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from policywatch.config import Config, check_cron, check_scrapy_settings
+from policywatch.config import Config, check_cron, check_interval, check_scrapy_settings
 from policywatch.errors import UsageError
 
 CRAWL_KEYS = {"runner", "timeout_seconds", "settings", "scrapyd"}
@@ -70,9 +70,13 @@ class CrawlSettings:
     settings: dict[str, Any] = field(default_factory=dict)
     scrapyd: ScrapydSettings = field(default_factory=ScrapydSettings)
 
-    def setting_args(self) -> list[str]:
-        """`KEY=VALUE` strings for `scrapy crawl -s` / Scrapyd's `setting=`."""
-        return [f"{k}={_setting_text(v)}" for k, v in self.settings.items()]
+    def setting_args(self, *, extensions: dict[str, int] | None = None) -> list[str]:
+        """`KEY=VALUE` strings for `scrapy crawl -s` / Scrapyd's `setting=`; `extensions` are
+        added to the EXTENSIONS the operator set (a -s EXTENSIONS replaces the whole table)."""
+        values = dict(self.settings)
+        if extensions:
+            values["EXTENSIONS"] = {**_as_dict(values.get("EXTENSIONS")), **extensions}
+        return [f"{k}={_setting_text(v)}" for k, v in values.items()]
 
 
 @dataclass(frozen=True)
@@ -211,7 +215,9 @@ def _scheduler(raw: dict[str, Any], cfg: Config) -> SchedulerSettings:
             jobs[name] = JobOverride(cron=value)
         else:
             n = _number(path, "scheduler", f"{key}.{kind}", value)
-            jobs[name] = JobOverride(interval_seconds=float(n * (60 if kind == "interval_minutes" else 1)))
+            seconds = n * (60 if kind == "interval_minutes" else 1)
+            check_interval(seconds, lambda why, k=f"{key}.{kind}", n=n: _err(path, "scheduler", k, f"{n!r}: {why}"))
+            jobs[name] = JobOverride(interval_seconds=float(seconds))
 
     digests_raw = raw.get("digests", {})
     if not isinstance(digests_raw, dict):
@@ -255,3 +261,11 @@ def _setting_text(value: Any) -> str:
 
         return json.dumps(value)
     return str(value)
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        import json
+
+        value = json.loads(value)  # checked at load: a table or its JSON text
+    return dict(value or {})

@@ -1,0 +1,87 @@
+"""The config's notification tables, checked against its sites, and mirrored into the database.
+
+Every command that can lead to a recorded change (`run`, `crawl`, `db upgrade`) and every
+digest/subscribers command syncs `[[subscriptions]]` into the subscription table first: the
+recording transaction reads that table (storage/outbox.py), so a subscription that is only in
+the file queues nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from policywatch.errors import UsageError
+
+if TYPE_CHECKING:
+    from notifications.settings import NotifySettings
+    from notifications.subscriptions import SyncReport
+    from policywatch.config import Config
+
+log = logging.getLogger("policywatch")
+
+
+def optional_config(value: str | None) -> tuple[Config | None, str]:
+    """(Config, its path) for commands that also work without one: a missing default
+    ./policywatch.toml is fine; a missing --config or $POLICYWATCH_CONFIG file is an error."""
+    from policywatch import config as cfgmod
+
+    explicit = value or os.environ.get(cfgmod.ENV_VAR)
+    path = cfgmod.config_path(value)
+    cfg = cfgmod.load(path) if explicit or path.exists() else None
+    return cfg, str(path)
+
+
+def notify_settings(cfg: Config | None, where: str = "", env: Mapping[str, str] | None = None) -> NotifySettings:
+    """[[subscriptions]], [smtp], [digest] of `cfg` (none: defaults); UsageError names file and key."""
+    from notifications.settings import NotifySettings
+
+    tables: dict[str, Any] = cfg.tables if cfg is not None else {}
+    sites = [s.name for s in cfg.sites] if cfg is not None else None
+    try:
+        return NotifySettings.from_tables(tables, str(cfg.path) if cfg else where, env=env, sites=sites)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+
+
+def sync_subscriptions(db: Any, notify: NotifySettings) -> SyncReport:
+    """Mirror the config's subscriptions into `db` (one transaction); UsageError when a name is
+    taken by a `subscribers add` row."""
+    from notifications.subscriptions import sync
+
+    try:
+        with db.writer() as session:
+            report = sync(session, notify.subscriptions)
+    except ValueError as e:
+        raise UsageError(f"{notify.where}: {e}") from None
+    for verb, names in (("added", report.added), ("updated", report.updated), ("deactivated", report.deactivated)):
+        if names:
+            log.info("subscriptions %s from %s: %s", verb, notify.where, ", ".join(names))
+    return report
+
+
+def check_sync(db: Any, notify: NotifySettings) -> None:
+    """What `sync_subscriptions` would refuse, found without writing (for `run --check`)."""
+    from sqlalchemy import select
+
+    from storage.models import Subscription
+
+    names = [s.name for s in notify.subscriptions]
+    if not names:
+        return
+    try:
+        with db.reader() as session:
+            taken = sorted(
+                session.scalars(
+                    select(Subscription.name).where(Subscription.name.in_(names), Subscription.origin != "config")
+                )
+            )
+    except Exception:  # no schema yet: nothing can collide
+        return
+    if taken:
+        raise UsageError(
+            f"{notify.where}: subscription {taken[0]!r}: name: already added with `policywatch subscribers add`; "
+            "remove it there or rename one"
+        )
