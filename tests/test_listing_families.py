@@ -179,17 +179,22 @@ def test_gansu_commented_rows_are_read_by_the_html_family():
 def test_gansu_page_through_the_channel_search():
     search = family("channel-search")(site(family="channel-search"))
     page = search.parse(response(GANSU_URL, GANSU.read_bytes(), {"root": GANSU_URL, "page": 0}, HtmlResponse))
-    assert page.matched == 20  # the static rows (default detail_pattern /c{code}/YYYYMM/N.shtml)
+    assert page.matched == 0  # the search lists the commented rows, with what it knows of them
     (api,) = page.requests
     u = urlsplit(api.url)
     assert u.path == "/common/search/e5eb2abb5014415399847ba2bb99b31f"
     q = parse_qs(u.query, keep_blank_values=True)
     assert q["_isJson"] == ["true"] and q["page"] == ["1"] and q["_pageSize"] == ["20"]
-    # the search answers a challenge page instead of JSON: the static copies are followed
+    # the search answers a challenge page instead of JSON: the static page's rows, then its copies
     challenge = b"<html><head><meta content='x'><script>$_ts={}</script></head></html>"
     fallback = search.parse(TextResponse(api.url, body=challenge, encoding="utf-8", request=api))
-    assert [r.url for r in fallback.requests] == ["https://jyt.gansu.gov.cn/jyt/c110634/zwgklist_2.shtml"]
-    assert [r.url for r in search.on_error(api)] == ["https://jyt.gansu.gov.cn/jyt/c110634/zwgklist_2.shtml"]
+    (again,) = fallback.requests
+    assert again.url == GANSU_URL and again.dont_filter
+    assert [r.url for r in search.on_error(api)] == [GANSU_URL]
+    static = search.parse(HtmlResponse(GANSU_URL, body=GANSU.read_bytes(), encoding="utf-8", request=again))
+    assert static.matched == 20  # the default detail_pattern: /c{code}/YYYYMM/N.shtml
+    assert static.documents[0].url == "https://jyt.gansu.gov.cn/jyt/c110634/202511/174240943.shtml"
+    assert [r.url for r in static.requests] == ["https://jyt.gansu.gov.cn/jyt/c110634/zwgklist_2.shtml"]
 
 
 def test_channel_search_json_results_and_the_end():

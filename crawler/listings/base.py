@@ -133,6 +133,7 @@ class Family:
 
     @property
     def max_pages(self) -> int:
+        """List pages followed per column at most (the html family: next_page.max_pages)."""
         return int(self.options["max_pages"])
 
     # -- what subclasses provide -------------------------------------------------------------

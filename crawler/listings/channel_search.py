@@ -37,9 +37,10 @@ class ChannelSearch(Family):
     page=N&_pageSize=…`, JSON `data.results[]` (`title`, `url`, `publishedTimeStr`,
     `domainMetaList` with `refno` 文号, `indexnumber` 索引号, `writedate`…) and `data.total`.
 
-    The commented rows of the static page are listed as they are; the JSON search pages
-    through the rest. When the search does not answer JSON (or fails), the static copies
-    (`zwgklist_2.shtml` …) are followed instead. `search` changes the endpoint path for
+    Where the page names its channel, the JSON search is followed (it knows 文号, 索引号 and dates
+    the rows do not); when the search does not answer JSON (a challenge page) or fails, the
+    commented rows of the static copies (`zwgklist.shtml`, `zwgklist_2.shtml` …) are listed
+    instead. `search` changes the endpoint path for
     platforms that moved it (CSRC `/searchList/{channelId}`).
     """
 
@@ -66,18 +67,19 @@ class ChannelSearch(Family):
             Listed(response.urljoin(h), title=t, published=iso_date(r))
             for h, t, r in anchors(response, self.site.link_selector)  # type: ignore[arg-type]
         ]
-        docs = self.keep(found)
         script = page_script(text)
         nxt = sibling(st["root"], script[0]) if script and script[0] else None
         channel = self.options["channel_id"] or _channel(text)
-        out = ListPage(docs, [], len(found), total=script[1] if script else None)
-        if st.get("static"):  # already on the fallback path: the static pagination
-            if nxt:
-                out.requests = self._fallback({**st, "fallback": nxt})
-            return out
-        if channel:
-            out.requests.append(self._search(response, st, channel, 1, fallback=nxt))
-        elif nxt:
+        total = script[1] if script else None
+        if channel and not st.get("static"):
+            # the search lists these rows too, with what it knows about them: only the search
+            # is followed, and the static copy stays the fallback
+            fallback = self.request(st["root"], root=st["root"], page=st["page"], static=True)
+            return ListPage(
+                [], [self._search(response, st, channel, 1, fallback=fallback)], len(found), total=total
+            )
+        out = ListPage(self.keep(found), [], len(found), total=total)
+        if nxt:
             out.requests = self._fallback({**st, "fallback": nxt})
         return out
 
@@ -97,7 +99,7 @@ class ChannelSearch(Family):
         return out
 
     def _search(
-        self, response: Response, st: dict[str, Any], channel: str, page: int, fallback: str | None
+        self, response: Response, st: dict[str, Any], channel: str, page: int, fallback: Any
     ) -> scrapy.Request:
         query = {
             "_isAgg": "true",
@@ -115,7 +117,7 @@ class ChannelSearch(Family):
             page=st["page"] + 1,
             api=page,
             channel=channel,
-            fallback=fallback or st.get("fallback"),
+            fallback=fallback if fallback is not None else st.get("fallback"),
             headers={
                 "Accept": "application/json, text/javascript, */*; q=0.01",
                 "X-Requested-With": "XMLHttpRequest",
@@ -123,7 +125,10 @@ class ChannelSearch(Family):
         )
 
     def _fallback(self, st: dict[str, Any]) -> list[scrapy.Request]:
+        """The static copy: the first page again (a request kept in the state), or the next one."""
         nxt = st.get("fallback")
+        if isinstance(nxt, scrapy.Request):
+            return [nxt.replace(dont_filter=True)]  # the start page, fetched once already
         if not nxt or st["page"] + 1 >= self.max_pages:
             return []
         return [self.request(nxt, root=st["root"], page=st["page"] + 1, static=True)]

@@ -53,8 +53,7 @@ class Gkmlpt(Family):
         if not sid or not cats:
             return ListPage([], [], 0)  # not a gkmlpt index: "0 of 0 links matched"
         requests = [
-            self.request(response.urljoin(API.format(cat=c, page=1, sid=sid)), root=st["root"], page=1, cat=c)
-            for c in cats
+            self.request(api_url(response.url, c, 1, sid), root=st["root"], page=1, cat=c) for c in cats
         ]
         return ListPage([], requests, 0)
 
@@ -77,7 +76,7 @@ class Gkmlpt(Family):
                 out.truncated = True
             else:
                 sid = parse_qs(urlsplit(response.url).query).get("sid", [""])[0]
-                url = response.urljoin(API.format(cat=st["cat"], page=page + 1, sid=sid))
+                url = api_url(response.url, st["cat"], page + 1, sid)
                 out.requests.append(self.request(url, root=st["root"], page=page + 1, cat=st["cat"]))
         return out
 
@@ -86,6 +85,14 @@ class Gkmlpt(Family):
         if _CONFIG.search(text) and _sid(text):
             return {}
         return None
+
+
+def api_url(url: str, cat: int, page: int, sid: str) -> str:
+    """The API next to the site's /gkmlpt/ (a department's gkmlpt may sit below a path)."""
+    split = urlsplit(url)
+    at = split.path.find("/gkmlpt/")
+    prefix = split.path[:at] if at >= 0 else ""
+    return f"{split.scheme}://{split.netloc}{prefix}" + API.format(cat=cat, page=page, sid=sid)
 
 
 def _sid(text: str) -> str:

@@ -65,15 +65,16 @@ class Html(Family):
         nxt, total = self._next_url(response, root, page, len(docs))
         out = ListPage(docs, [], links, total=total, sublists=sublists)
         if nxt:
-            if page + 1 >= self._max_pages():
+            if page + 1 >= self.max_pages:
                 out.truncated = True
             else:
                 out.requests.append(self.request(nxt, root=root, page=page + 1))
         return out
 
-    def _max_pages(self) -> int:
+    @property
+    def max_pages(self) -> int:
         rule = getattr(self.site, "next_page", None)
-        return rule.max_pages if rule is not None else self.max_pages
+        return rule.max_pages if rule is not None else int(self.options["max_pages"])
 
     def _next_url(
         self, response: TextResponse, root: str, page: int, details: int
