@@ -154,7 +154,7 @@ def zq_pages(entries: list[Entry], numbers: dict[str, str]) -> dict[str, Resourc
             {"id": 9, "name": "政府信息公开指南", "children": [], "jump_url": "/zq/gkmlpt/guide.html"}]
     arts = [
         {"id": i, "title": e.title, "document_number": numbers.get(e.path, ""), "identifier": "",
-         "publisher": "肇庆市人民政府办公室", "display_publish_time": _epoch(e.date), "date": _epoch(e.date),
+         "publisher": "", "display_publish_time": _epoch(e.date), "date": _epoch(e.date),
          "url": e.path, "post_url": e.path, "attachment": []}
         for i, e in enumerate(entries, 1)
     ]
