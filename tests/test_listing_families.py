@@ -384,3 +384,67 @@ def test_config_family_defaults():
     assert s.detail_pattern.search("http://any/thing")  # API items are documents
     assert site(detail_pattern="/t\\d+").family == "html"
     assert site(family="channel-search").detail_pattern.pattern == REGISTRY["channel-search"].default_detail
+
+
+# -- gkmlpt on the documented shapes; list facts into the Document -------------------------
+
+
+def test_gkmlpt_index_leaves_and_paging_stops():
+    gk = family("gkmlpt")(site(family="gkmlpt"))
+    index = "http://www.zhaoqing.gov.cn/gkmlpt/index"
+    tree = [
+        {"id": 14, "name": "政策文件", "children": [{"id": 1411, "name": "规范性文件", "children": []},
+                                                 {"id": 1412, "name": "其他文件"}]},
+        {"id": 15, "name": "年报", "jump_url": "/gkmlpt/annualreport", "children": []},
+        {"id": 16, "name": "指南", "children": []},
+    ]
+    shell = f"<script>window._CONFIG = {{ SID: '200018', TREE: {json.dumps(tree)}, SERVICE_AREA_ID: 1200 }};</script>"
+    page = gk.parse(response(index, shell.encode(), {"root": index, "page": 0}))
+    assert [r.url for r in page.requests] == [
+        f"http://www.zhaoqing.gov.cn/gkmlpt/api/all/{c}?page=1&sid=200018" for c in (1411, 1412, 16)
+    ]
+    req = page.requests[0]
+
+    def answer(req, articles, post_count):
+        body = json.dumps({"classify": {"post_count": post_count}, "articles": articles}).encode()
+        return gk.parse(TextResponse(req.url, body=body, encoding="utf-8", request=req))
+
+    arts = [{"id": i, "title": f"t{i}", "url": f"http://www.zhaoqing.gov.cn/gkmlpt/content/1/{i}/post_{i}.html#1411",
+             "document_number": "肇府〔2025〕1号", "identifier": "007141332/2025-00001", "publisher": "肇庆市人民政府",
+             "display_publish_time": 1761699600, "date": 1761440400,
+             "attachment": [{"name": "附件.pdf", "url": "/attachment/0/1/1.pdf"}]} for i in range(100)]
+    one = answer(req, arts, 150)
+    assert one.matched == 100 and one.total == 150
+    d = one.documents[0]
+    assert d.url == "http://www.zhaoqing.gov.cn/gkmlpt/content/1/0/post_0.html"  # the #category fragment dropped
+    assert (d.document_number, d.identifier, d.publisher, d.published, d.written) == (
+        "肇府〔2025〕1号", "007141332/2025-00001", "肇庆市人民政府", "2025-10-29", "2025-10-26"
+    )
+    assert d.attachments == [{"name": "附件.pdf", "url": "http://www.zhaoqing.gov.cn/attachment/0/1/1.pdf", "ext": "pdf"}]
+    (two,) = one.requests
+    assert two.url.endswith("/api/all/1411?page=2&sid=200018")
+    assert answer(two, arts[:50], 150).requests == []  # 150 seen
+    assert answer(two, [], 999).requests == []  # an empty page ends the category whatever post_count says
+
+
+def test_list_facts_fill_only_what_the_page_does_not_say():
+    from crawler.listings.facts import apply
+    from pipeline.normalize import normalize
+
+    page = (
+        "<html><head><title>关于印发某办法的通知</title></head><body><div class='article-content'>"
+        "<h1>关于印发某办法的通知</h1><p>文号：粤府〔2025〕3号</p>"
+        + "".join(f"<p>{i}.第{i}项措施的内容，各地要认真落实并按期报送工作进展情况。</p>" for i in range(1, 4))
+        + "</div></body></html>"
+    ).encode()
+    doc = normalize(page, url="http://x/gkmlpt/content/1/1/post_1.html")
+    assert doc.doc_number_raw and not doc.index_number
+    facts = {"title": "列表里的标题", "document_number": "粤府〔2099〕9号", "identifier": "006939748/2025-00003",
+             "published": "2025-01-02", "attachments": [{"name": "附件1", "url": "http://x/a.pdf", "ext": "pdf"}]}
+    number = doc.doc_number_raw
+    apply(doc, facts)
+    assert doc.doc_number_raw == number  # the page's own 文号 stays
+    assert doc.title != "列表里的标题"
+    assert doc.index_number == "006939748/2025-00003"
+    assert [(a.name, a.url, a.ext) for a in doc.attachments] == [("附件1", "http://x/a.pdf", "pdf")]
+    assert "list_facts" in doc.quality.flags
