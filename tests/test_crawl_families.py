@@ -178,3 +178,27 @@ def test_channel_search_behind_a_challenge_falls_back_to_the_static_copies(tmp_p
     assert "/jyt/c110634/zwgklist_2.shtml" in paths and "/jyt/c110634/zwgklist_3.shtml" in paths
     assert "/jyt/c110634/zwgklist_4.shtml" not in paths
     assert "listing by the fallback" in run.log.read_text()
+
+
+def test_a_revised_page_keeps_what_its_list_says(tmp_path):
+    """Known documents are revisited after the listing: the revised page is fetched from the
+    search with its 索引号, so the new version has it too and no metadata change is reported."""
+    db_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    path = F.gs_docs()[F.GS_REVISED - 1][0]
+    with Portal() as portal:
+        cfg = tmp_path / "policywatch.toml"
+        cfg.write_text(config(portal, db_url), encoding="utf-8")
+        assert crawl_site(cfg, "gansu", db_url, settings=FAST, timeout=120).outcomes == {"new": 45}
+        portal.state = 2
+        run = crawl_site(cfg, "gansu", db_url, settings=FAST, timeout=120)
+        assert run.outcomes == {"changed": 1, "unchanged": 44}, run.log.read_text()[-3000:]
+        db = connect(db_url)
+        try:
+            with db.reader() as s:
+                doc = s.scalar(select(Document).join(DocumentUrl).where(DocumentUrl.url == portal.url(path)))
+                latest = s.get(Version, doc.latest_version_id)
+                kinds = sorted(s.scalars(select(ChangeRow.kind).where(ChangeRow.version_id == latest.id)))
+        finally:
+            db.dispose()
+    assert latest.seq == 2 and latest.normalized["index_number"] == f"620000-{F.GS_REVISED:04d}/2025"
+    assert kinds == ["modified"]

@@ -203,7 +203,7 @@ def site_pages(state: int) -> dict[str, Resource]:
 
     numbers = {ZQ_DETAIL.format(n): v[1] for n, v in NOTICES.items()} | {ROBOTS_BLOCKED: "肇府办内〔2025〕1号"}
     pages.update(families.zq_pages(zq, numbers))
-    pages.update(families.static_pages())
+    pages.update(families.static_pages(state))
 
     yl = [
         Entry(

@@ -15,7 +15,7 @@
                               answers JSON data.results[]/data.total — or a 412 challenge while
                               `portal.search_blocked` is set
 
-Everything but the Zhaoqing shell is the same in every state.
+Everything but the Zhaoqing shell and one channelId page (GS_REVISED) is the same in every state.
 """
 
 from __future__ import annotations
@@ -261,9 +261,13 @@ src="/4QbVtADbnLVIc/c.FxJzG50F.dfe1675.js" r='m'></script></head><body></body></
 # -- what the server asks ---------------------------------------------------------------------
 
 
+GS_REVISED = 3  # the channelId document whose page is revised from state 2 on
+
+
 @cache
-def static_pages() -> dict[str, Resource]:
-    """The pages of the gd, Hanweb and channelId sites (the same in every state)."""
+def static_pages(state: int = 1) -> dict[str, Resource]:
+    """The pages of the gd, Hanweb and channelId sites: the same in every state but one
+    channelId page, revised (a measure reworded) from state 2 on."""
     pages: dict[str, Resource] = {}
     tree = [
         {"id": 14, "name": "政策文件", "post_count": 212, "children": [
@@ -281,7 +285,11 @@ def static_pages() -> dict[str, Resource]:
     for page in range(1, math.ceil(GS_TOTAL / GS_PER_PAGE) + 1):
         pages[GS_LIST if page == 1 else GS_LIST.replace(".shtml", f"_{page}.shtml")] = Resource(_gs_list(page))
     for path, title, date, number in gs_docs():
-        pages[path] = Resource(notice(title, number, date, _measures("甘教发", int(path[-11:-6]))))
+        n = int(path[-11:-6])
+        measures = _measures("甘教发", n)
+        if n == GS_REVISED and state >= 2:
+            measures[1] = measures[1].replace("月底前", "月中旬前")
+        pages[path] = Resource(notice(title, number, date, measures))
     return pages
 
 
