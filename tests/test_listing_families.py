@@ -448,3 +448,13 @@ def test_list_facts_fill_only_what_the_page_does_not_say():
     assert doc.index_number == "006939748/2025-00003"
     assert [(a.name, a.url, a.ext) for a in doc.attachments] == [("附件1", "http://x/a.pdf", "pdf")]
     assert "list_facts" in doc.quality.flags
+
+
+def test_a_malformed_link_is_skipped_not_the_end_of_the_page():
+    body = b"""<ul><li><a href="http://example.gov.cn:99999/t20250101_1.html">bad port</a></li>
+      <li><a href="/zc/t20250102_2.html">ok</a></li></ul>"""
+    html = family("html")(site(detail_pattern=r"/t\d{8}_\d+\.html$"))
+    url = "http://example.gov.cn/zc/index.html"
+    page = html.parse(response(url, body, {"root": url, "page": 0}, HtmlResponse))
+    assert [d.url for d in page.documents] == ["http://example.gov.cn/zc/t20250102_2.html"]
+    assert page.bad_links == ["http://example.gov.cn:99999/t20250101_1.html"]

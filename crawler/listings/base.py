@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response
@@ -94,6 +95,7 @@ class ListPage:
     total: int | None = None  # documents the column says it holds, when it says
     truncated: bool = False  # more pages follow, but max_pages stops here
     sublists: list[scrapy.Request] = field(default_factory=list)  # other columns it links (list_pattern)
+    bad_links: list[str] = field(default_factory=list)  # malformed links skipped (one must not end the page)
 
     @property
     def matched(self) -> int:
@@ -169,14 +171,25 @@ class Family:
         pattern = getattr(self.site, "detail_pattern", None)
         return pattern is None or bool(pattern.search(url))
 
-    def keep(self, docs: Iterable[Listed]) -> list[Listed]:
-        """Documents whose URL the site's detail_pattern accepts, each URL once."""
+    def page(self, found: Iterable[Listed], links: int, **kw: Any) -> ListPage:
+        """A ListPage of the documents `found` that the site keeps (see keep), malformed ones noted."""
+        bad: list[str] = []
+        return ListPage(self.keep(found, bad), [], links, bad_links=bad, **kw)
+
+    def keep(self, docs: Iterable[Listed], bad: list[str] | None = None) -> list[Listed]:
+        """Documents whose URL the site's detail_pattern accepts, each URL once; a malformed
+        URL (a bad port, as Scrapy would reject later) goes to `bad` instead."""
         seen: set[str] = set()
         out = []
         for d in docs:
-            if d.url and d.url not in seen and self.matches(d.url):
-                seen.add(d.url)
-                out.append(d)
+            if not d.url or d.url in seen or not self.matches(d.url):
+                continue
+            if not well_formed(d.url):
+                if bad is not None:
+                    bad.append(d.url)
+                continue
+            seen.add(d.url)
+            out.append(d)
         return out
 
 
@@ -205,6 +218,14 @@ def detect(url: str, body: str) -> tuple[str, dict[str, Any]]:
 
 
 # -- shared parsing --------------------------------------------------------------------------
+
+
+def well_formed(url: str) -> bool:
+    try:
+        urlsplit(url).port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        return False
+    return True
 
 
 def iso_date(text: Any) -> str:

@@ -78,7 +78,7 @@ class ChannelSearch(Family):
             return ListPage(
                 [], [self._search(response, st, channel, 1, fallback=fallback)], len(found), total=total
             )
-        out = ListPage(self.keep(found), [], len(found), total=total)
+        out = self.page(found, len(found), total=total)
         if nxt:
             out.requests = self._fallback({**st, "fallback": nxt})
         return out
@@ -88,8 +88,7 @@ class ChannelSearch(Family):
         results = [r for r in body.get("results") or [] if isinstance(r, dict)]
         total = body.get("total")
         total = int(total) if isinstance(total, int | str) and str(total).isdigit() else None
-        docs = self.keep(result(response, r) for r in results)
-        out = ListPage(docs, [], len(results), total=total)
+        out = self.page((result(response, r) for r in results), len(results), total=total)
         page, size = st["api"], self.options["page_size"]
         if results and (total is None or page * size < total):
             if st["page"] + 1 >= self.max_pages:

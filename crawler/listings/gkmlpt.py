@@ -67,8 +67,7 @@ class Gkmlpt(Family):
         classify = data.get("classify") if isinstance(data, dict) else None
         total = classify.get("post_count") if isinstance(classify, dict) else None
         total = total if isinstance(total, int) else None
-        docs = self.keep(article(response, a) for a in articles)
-        out = ListPage(docs, [], len(articles), total=total)
+        out = self.page((article(response, a) for a in articles), len(articles), total=total)
         page, size = st["page"], self.options["page_size"]
         seen = page * size  # pages 1..page (page 0 repeats page 1)
         if articles and (total is None or seen < total) and len(articles) >= size:

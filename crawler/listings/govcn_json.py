@@ -46,7 +46,7 @@ class GovcnJson(Family):
                     [], [self.request(response.urljoin(m.group(1)), root=st["root"], page=1, feed=True)], 0
                 )
             return ListPage([], [], 0)
-        docs = self.keep(
+        found = [
             Listed(
                 response.urljoin(str(i.get("URL")).strip()),
                 title=clean(i.get("TITLE")),
@@ -55,8 +55,8 @@ class GovcnJson(Family):
             )
             for i in items
             if i.get("URL")
-        )
-        return ListPage(docs, [], len(items), total=len(items))
+        ]
+        return self.page(found, len(items), total=len(items))
 
     @classmethod
     def detect(cls, url: str, text: str) -> dict[str, Any] | None:

@@ -77,10 +77,9 @@ class HanwebJpage(Family):
         text = response.text if isinstance(response, TextResponse) else ""
         docs = records(text, response)
         links = len(docs)
-        docs = self.keep(docs)
         m = _TOTAL.search(text)
         total = int(m.group(1) or m.group(2)) if m else st.get("total")
-        out = ListPage(docs, [], links, total=total)
+        out = self.page(docs, links, total=total)
         if "form" in st:  # a dataproxy answer: the next group starts after what was asked
             form, perpage, start = st["form"], st["perpage"], st["end"] + 1
             if not links:
@@ -184,8 +183,8 @@ class HanwebJpaas(Family):
             Listed(response.urljoin(href), title=title, published=iso_date(row))
             for href, title, row in anchors(page_resp, self.site.link_selector)  # type: ignore[arg-type]
         ]
-        docs = self.keep(found)
-        out = ListPage(docs, [], len(found), total=count)
+        out = self.page(found, len(found), total=count)
+        docs = out.documents
         if query is None or not count or not rows or page_no * rows >= count or not docs:
             return out
         if st["page"] + 1 >= self.max_pages:

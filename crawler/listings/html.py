@@ -46,9 +46,14 @@ class Html(Family):
         sublists = []
         links = 0
         list_pattern = getattr(self.site, "list_pattern", None)
+        bad: list[str] = []
         for href, title, row in anchors(response, self.site.link_selector):
             links += 1
-            url = response.urljoin(href)
+            try:
+                url = response.urljoin(href)
+            except ValueError:
+                bad.append(href[:200])
+                continue
             if self.matches(url):
                 number = _DOC_NUMBER.search(row)
                 docs.append(
@@ -61,9 +66,9 @@ class Html(Family):
                 )
             elif list_pattern is not None and list_pattern.search(url):
                 sublists.append(self.request(url, root=url, page=0))
-        docs = self.keep(docs)
+        docs = self.keep(docs, bad)
         nxt, total = self._next_url(response, root, page, len(docs))
-        out = ListPage(docs, [], links, total=total, sublists=sublists)
+        out = ListPage(docs, [], links, total=total, sublists=sublists, bad_links=bad)
         if nxt:
             if page + 1 >= self.max_pages:
                 out.truncated = True
