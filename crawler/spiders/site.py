@@ -182,6 +182,9 @@ class SiteSpider(scrapy.Spider):
     def _parse_list(self, response: TextResponse) -> Iterator[scrapy.Request]:
         page = self.listing.parse(response)
         self.links_seen += page.links
+        for bad in page.bad_links:  # one malformed href must not end the page, and with it the listing
+            self.crawler.stats.inc_value("policywatch/bad_links")
+            log.warning("bad link skipped on %s: %r", response.url, bad[:200])
         for doc in page.documents:
             self.listed.add(doc.url)
             yield self._detail_request(doc.url, doc.facts())
