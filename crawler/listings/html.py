@@ -8,7 +8,7 @@ from typing import Any
 from parsel import Selector
 from scrapy.http import Response, TextResponse
 
-from crawler.listings.base import Family, Listed, ListPage, clean, iso_date
+from crawler.listings.base import Family, Listed, ListPage, clean, iso_date, well_formed
 
 _CALL = re.compile(r"(?<![\w.])(createPageHTML|createPage)\s*\(([^()]*)\)")
 _ARG = re.compile(r"'([^']*)'|\"([^\"]*)\"|([\w.$-]+)")
@@ -51,7 +51,10 @@ class Html(Family):
             links += 1
             try:
                 url = response.urljoin(href)
+                ok = well_formed(url)
             except ValueError:
+                ok = False
+            if not ok:  # any link, a document or not: one bad href says the template broke
                 bad.append(href[:200])
                 continue
             if self.matches(url):
