@@ -25,7 +25,7 @@ FAST = (
     "CONCURRENT_REQUESTS_PER_DOMAIN=8",
     "LOG_LEVEL=INFO",
 )
-SITES = ("gd", "jiangsu", "gansu")
+SITES = ("gd", "jiangsu", "gansu", "zhejiang", "govcn")
 
 
 def config(portal: Portal, db_url: str) -> str:
@@ -46,6 +46,16 @@ family = "hanweb-jpage"
 name = "gansu"
 start_urls = ["{portal.url(F.GS_LIST)}"]
 family = "channel-search"
+
+[[sites]]
+name = "zhejiang"
+start_urls = ["{portal.url(F.ZJ_COLUMN)}"]
+family = "hanweb-jpaas"
+
+[[sites]]
+name = "govcn"
+start_urls = ["{portal.url(F.GOV_COLUMN)}"]
+family = "govcn-json"
 """
 
 
@@ -116,6 +126,20 @@ def test_first_crawl_finds_every_document_of_every_family(crawl):
     assert runs["jiangsu"].outcomes == {"new": 100}
     assert _urls(crawl, "gansu") == {crawl.portal.url(d[0]) for d in F.gs_docs()}
     assert runs["gansu"].outcomes == {"new": 45}
+    assert _urls(crawl, "zhejiang") == {crawl.portal.url(d[0]) for d in F.zj_docs()}
+    assert runs["zhejiang"].outcomes == {"new": 32}
+    assert _urls(crawl, "govcn") == {crawl.portal.url(i["URL"]) for i in F.gov_items()}
+    assert runs["govcn"].outcomes == {"new": 6}
+
+
+def test_jpaas_pages_the_publish_server_to_count_and_no_further(crawl):
+    asked = [parse_qs(urlsplit(h.path).query)["pageNo"][0] for h in crawl.hits[0] if h.path.startswith(F.ZJ_API)]
+    assert asked == ["2", "3"]  # 32 records, 15 a page; page 1 is the column page
+
+
+def test_govcn_reads_the_feed_its_column_page_loads(crawl):
+    paths = [h.path for h in crawl.hits[0]]
+    assert paths.count(F.GOV_FEED) == 1 and paths.count(F.GOV_COLUMN) == 1
 
 
 def test_gkmlpt_pages_each_leaf_to_post_count_and_no_further(crawl):
@@ -161,7 +185,7 @@ def test_recrawl_revalidates_and_writes_nothing(crawl):
         assert run.outcomes == {"unchanged": run.pages} and run.changed == 0
         assert run.not_modified == run.pages
     detail = [h for h in crawl.hits[1] if "/content/" in h.path or h.path.startswith(("/art/", "/jyt/c110634/2025"))]
-    assert len(detail) == 212 + 100 + 45
+    assert len(detail) == 212 + 100 + 45 + 32 + 6
     assert all(h.status == 304 for h in detail)
     assert crawl.counts[1] == crawl.counts[0]
 

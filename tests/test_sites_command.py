@@ -21,6 +21,8 @@ def portal():
         (F.GD_INDEX, "gkmlpt", 100),  # the shell lists nothing; its first API page 100
         (F.JS_COLUMN, "hanweb-jpage", 45),  # the <datastore> group
         (F.GS_LIST, "channel-search", 20),  # the first search page
+        (F.ZJ_COLUMN, "hanweb-jpaas", 15),  # page 1 in the HTML
+        (F.GOV_COLUMN, "govcn-json", 6),  # the whole feed the shell loads
         ("/yl/zcjd/index.html", "html", 4),  # links: two documents, 首页 and 政策解读
     ],
 )

@@ -15,6 +15,10 @@
                               answers JSON data.results[]/data.total — or a 412 challenge while
                               `portal.search_blocked` is set
 
+  /col/col1229080140/index.html  a Hanweb jpaas column: page 1 in HTML, count/rows/queryData on its
+                              pagination div; pages 2.. from the publish server's JSON-wrapped HTML
+  /zhengce/zuixin/index.htm   a gov.cn column shell loading ZUIXINZHENGCE.json ({TITLE, URL, DOCRELPUBTIME})
+
 Everything but the Zhaoqing shell and one channelId page (GS_REVISED) is the same in every state.
 """
 
@@ -253,6 +257,59 @@ def _gs_search(query: dict[str, list[str]]) -> Resource:
     return Resource(json.dumps(data, ensure_ascii=False).encode(), JSON)
 
 
+ZJ_COLUMN = "/col/col1229080140/index.html"
+ZJ_API = "/api-gateway/jpaas-publish-server/front/page/build/unit"
+ZJ_QUERY = {"webId": "3387", "pageId": "1229080140", "tagId": "当前栏目list", "tplSetId": "KhfdDWvs6oNSon8hfBpHF"}
+ZJ_TOTAL, ZJ_ROWS = 32, 15
+ZJ_DETAIL = "/art/2025/{m}/{d}/art_1229080140_{n}.html"
+GOV_FEED = "/zhengce/zuixin/ZUIXINZHENGCE.json"
+GOV_COLUMN = "/zhengce/zuixin/index.htm"
+GOV_DETAIL = "/zhengce/content/2025{m:02d}/content_{n}.htm"
+GOV_TOTAL = 6
+
+
+@cache
+def zj_docs() -> list[tuple[str, str, str]]:
+    out = []
+    for n in range(1, ZJ_TOTAL + 1):
+        date = _date(n)
+        _y, m, d = (int(x) for x in date.split("-"))
+        out.append((ZJ_DETAIL.format(m=m, d=d, n=24000000 + n), f"浙江省科学技术厅关于第{n}批科技项目的通知", date))
+    return out
+
+
+def _zj_rows(page: int) -> str:
+    return "".join(
+        f'<li><a href="{p}" title="{escape(t)}" target="_blank">{escape(t)}</a><span>{d}</span></li>'
+        for p, t, d in zj_docs()[(page - 1) * ZJ_ROWS : page * ZJ_ROWS]
+    )
+
+
+def _zj_column() -> bytes:
+    query = "{" + ",".join(f"'{k}':'{v}'" for k, v in ZJ_QUERY.items()) + "}"
+    return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>行政规范性文件 浙江省科学技术厅</title></head>
+<body><div class="nav"><a href="/col/col1229080136/index.html">上级文件</a></div><ul class="list">{_zj_rows(1)}</ul>
+<div class="pagination" count="{ZJ_TOTAL}" rows="{ZJ_ROWS}" pageNo="1" queryData="{query}"></div>
+<script src="/module/jpage/page.js"></script></body></html>""".encode()
+
+
+def _zj_api(query: dict[str, list[str]]) -> Resource:
+    if any(query.get(k, [""])[0] != v for k, v in ZJ_QUERY.items()):
+        return Resource(json.dumps({"success": False, "data": None}).encode(), JSON)
+    page = int(query.get("pageNo", ["1"])[0])
+    return Resource(json.dumps({"success": True, "data": {"html": f"<ul>{_zj_rows(page)}</ul>"}}, ensure_ascii=False).encode(), JSON)
+
+
+@cache
+def gov_items() -> list[dict[str, str]]:
+    out = []
+    for n in range(1, GOV_TOTAL + 1):
+        date = _date(n)
+        out.append({"TITLE": f"国务院办公厅关于第{n}项工作的通知", "SUB_TITLE": "",
+                    "URL": GOV_DETAIL.format(m=int(date[5:7]), n=7000000 + n), "DOCRELPUBTIME": date})
+    return out
+
+
 CHALLENGE = b"""<html><head><meta content="{qqqq.e9b2}" r='m'><script type="text/javascript" r='m'>$_ts=window['$_ts'];
 if(!$_ts)$_ts={};$_ts.nsd=12345;$_ts.cd="qqqq";</script><script type="text/javascript" charset="utf-8"
 src="/4QbVtADbnLVIc/c.FxJzG50F.dfe1675.js" r='m'></script></head><body></body></html>"""
@@ -284,6 +341,15 @@ def static_pages(state: int = 1) -> dict[str, Resource]:
         pages[path] = Resource(notice(title, f"苏工信〔2025〕{i}号", date, _measures("苏工信", i)))
     for page in range(1, math.ceil(GS_TOTAL / GS_PER_PAGE) + 1):
         pages[GS_LIST if page == 1 else GS_LIST.replace(".shtml", f"_{page}.shtml")] = Resource(_gs_list(page))
+    pages[ZJ_COLUMN] = Resource(_zj_column())
+    for i, (path, title, date) in enumerate(zj_docs(), 1):
+        pages[path] = Resource(notice(title, f"浙科发〔2025〕{i}号", date, _measures("浙科发", i)))
+    pages[GOV_COLUMN] = Resource(
+        b'<html><body><div id="list"></div><script>$.ajax({ url: "./ZUIXINZHENGCE.json", success: function(r){ FY_DATA = r; } })</script></body></html>'
+    )
+    pages[GOV_FEED] = Resource(json.dumps(gov_items(), ensure_ascii=False).encode(), JSON)
+    for i, item in enumerate(gov_items(), 1):
+        pages[item["URL"]] = Resource(notice(item["TITLE"], f"国办发〔2025〕{i}号", item["DOCRELPUBTIME"], _measures("国办发", i)))
     for path, title, date, number in gs_docs():
         n = int(path[-11:-6])
         measures = _measures("甘教发", n)
@@ -312,6 +378,8 @@ def answer(portal: Any, method: str, raw_path: str, body: bytes) -> tuple[int, R
         return 200, found
     if u.path == JS_PROXY and method == "POST":
         return 200, _dataproxy(query, parse_qs(body.decode("utf-8", "replace")))
+    if u.path == ZJ_API and method == "GET":
+        return 200, _zj_api(query)
     if u.path == GS_SEARCH and method == "GET":
         if getattr(portal, "search_blocked", False):
             return 412, Resource(CHALLENGE)
