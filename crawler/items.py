@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass
@@ -17,6 +18,7 @@ class PageItem:
     headers: dict[str, str] = field(default_factory=dict)
     cached: bool = False  # the HTTP cache revalidated it: the server answered 304
     encoding: str | None = None  # what Scrapy decoded it as (after CharsetFixMiddleware)
+    list_facts: dict[str, Any] = field(default_factory=dict)  # what the listing said (crawler.listings.Listed)
 
 
 @dataclass

@@ -103,6 +103,7 @@ class StoragePipeline:
                 headers=item.headers,
                 fetched_at=item.fetched_at,
                 crawl_run_id=self.run_id,
+                list_facts=item.list_facts or None,
             )
         )
         if item.cached or item.status == 304:

@@ -83,6 +83,7 @@ def record(pages: list[Page]) -> list[Outcome]:
     from storage.recorder import record_pages
 
     assert _db is not None, "writer used before init()"
+    pages = [_with_list_facts(p) for p in pages]
     results = record_pages(_db, pages)
     raced = [i for i, r in enumerate(results) if isinstance(r, IntegrityError)]
     if raced:
@@ -101,6 +102,21 @@ def record(pages: list[Page]) -> list[Outcome]:
     for i in set(retry) - set(with_body):
         results[i] = LookupError("304 Not Modified for a page the database does not store")
     return [_outcome(r) for r in results]
+
+
+def _with_list_facts(page: Page) -> Page:
+    """Normalize here a page whose listing said something, to fill what the page does not say
+    (crawler.listings.facts); a page the normalizer rejects is left to record_pages to report."""
+    if not page.list_facts or page.status != 200 or page.document is not None:
+        return page
+    from crawler.listings.facts import apply
+    from pipeline.normalize import normalize
+
+    try:
+        doc = normalize(page.body or b"", url=page.url, headers=page.headers, filename=page.filename)
+    except Exception:
+        return page
+    return replace(page, document=apply(doc, page.list_facts))
 
 
 def record_attachments(fetched: list[Any]) -> list[str]:

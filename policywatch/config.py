@@ -17,6 +17,8 @@ schedule = { cron = "0 6 * * *" }          # optional: or { interval_minutes = 3
 settings = { DOWNLOAD_DELAY = 2 }          # optional Scrapy setting overrides for this site
 attachments = true                         # optional: fetch linked .doc/.docx/.pdf/.xls/.xlsx files and
                                            # record their size and hash; or a list, ["pdf", "ofd"]
+family = "gkmlpt"                          # optional listing family (crawler/listings/), default "html";
+family_params = { categories = [1411] }    # its parameters; detail_pattern is then optional
 ```
 
 Every mistake is a UsageError naming the file, the site and the key: an operator edits this
@@ -52,6 +54,8 @@ SITE_KEYS = {
     "settings",
     "allowed_domains",
     "attachments",
+    "family",
+    "family_params",
 }
 # Fetched when a site sets `attachments = true`: the office formats policies attach.
 ATTACHMENT_EXTENSIONS = ("doc", "docx", "pdf", "xls", "xlsx")
@@ -92,6 +96,8 @@ class SiteConfig:
     settings: dict[str, Any] = field(default_factory=dict)
     allowed_domains: tuple[str, ...] = ()
     attachments: tuple[str, ...] = ()  # extensions of linked files to fetch; () fetches none
+    family: str = "html"  # the listing family (crawler/listings/) that reads its list pages
+    family_params: dict[str, Any] = field(default_factory=dict)
 
 
 # Top-level tables. [database] and [[sites]] are parsed here; the others belong to the package
@@ -191,9 +197,12 @@ def _site(raw: Any, path: Path, index: int) -> SiteConfig:
         raise err("link_selector", "must be a CSS selector string")
     _check_selector(selector, err("link_selector", f"{selector!r} is not a valid CSS selector"))
 
-    if "detail_pattern" not in raw:
+    family, family_params, default_detail = _family(raw, err)
+    if "detail_pattern" not in raw and default_detail is None:
         raise err("detail_pattern", "is required (a regex matching policy page URLs)")
-    detail = _regex(raw["detail_pattern"], err, "detail_pattern")
+    detail = _regex(raw["detail_pattern"], err, "detail_pattern") if "detail_pattern" in raw else re.compile(
+        default_detail or ""
+    )
     list_pattern = _regex(raw["list_pattern"], err, "list_pattern") if "list_pattern" in raw else None
 
     encoding = raw.get("encoding")
@@ -223,7 +232,34 @@ def _site(raw: Any, path: Path, index: int) -> SiteConfig:
         settings=dict(settings),
         allowed_domains=tuple(domains),
         attachments=_attachments(raw.get("attachments", False), err),
+        family=family,
+        family_params=family_params,
     )
+
+
+def _family(raw: dict[str, Any], err: Callable[[str, str], UsageError]) -> tuple[str, dict[str, Any], str | None]:
+    """`family` and `family_params` checked against the family's declared parameters:
+    (name, params, the detail_pattern to use when the site sets none — None: it must)."""
+    name = raw.get("family", "html")
+    params = raw.get("family_params", {})
+    if name == "html" and not params:
+        return "html", {}, None  # the default: no need to import Scrapy to load a config
+    from crawler.listings import REGISTRY
+    from crawler.listings.base import check_param
+
+    if not isinstance(name, str) or name not in REGISTRY:
+        raise err("family", f"{name!r} is no listing family (known: {', '.join(sorted(REGISTRY))})")
+    cls = REGISTRY[name]
+    if not isinstance(params, dict):
+        raise err("family_params", "must be a table, e.g. { categories = [1411] }")
+    known = {**cls.common_params, **cls.params}
+    for key, value in params.items():
+        if key not in known:
+            raise err(f"family_params.{key}", f"unknown for {name} (known: {', '.join(sorted(known)) or 'none'})")
+        why = check_param(known[key], value)
+        if why:
+            raise err(f"family_params.{key}", why)
+    return name, dict(params), (None if name == "html" else cls.default_detail)
 
 
 def _regex(value: Any, err, key: str) -> re.Pattern[str]:

@@ -60,7 +60,10 @@ def run_live(out: Path, section: Callable[[str, str], None]) -> int:
     failed = 0
     log: list[dict[str, Any]] = []
     with Portal() as portal:
-        cfg = portal_config.write_config(portal, work / "policywatch.toml", db_url=db_url, attachments=True)
+        # Zhaoqing as the real gkmlpt platform lists it: the SPA shell, then its JSON API
+        cfg = portal_config.write_config(
+            portal, work / "policywatch.toml", db_url=db_url, attachments=True, gkmlpt=True
+        )
         for i, (state, title) in enumerate(STEPS, 1):
             portal.state = state
             started = utcnow()

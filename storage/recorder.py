@@ -62,6 +62,7 @@ class Page:
     filename: str = ""  # format hint for .md/.txt sources
     document: Doc | None = None  # already normalized (reprocess, benchmarks)
     crawl_run_id: int | None = None
+    list_facts: dict[str, Any] | None = None  # what the site's listing said (the crawler's writer uses it)
 
 
 @dataclass

@@ -13,6 +13,7 @@ def test_demo_crawls_the_portal_through_its_states(tmp_path, capsys) -> None:
     assert "== crawl 4, state 3" in out
     steps = json.loads((tmp_path / "crawl" / "steps.json").read_text("utf-8"))
     assert [s["state"] for s in steps] == [1, 1, 2, 3]
+    assert 'family = "gkmlpt"' in (tmp_path / "crawl" / "policywatch.toml").read_text("utf-8")
     assert all(r["status"] == "ok" for s in steps for r in s["runs"])
     kinds = [sorted(c["kind"] for c in s["changes"]) for s in steps]
     assert kinds[0] == ["document_added"] * 7

@@ -14,6 +14,7 @@ def test_example_config_loads() -> None:
     cfg = load(EXAMPLE)
     assert [s.name for s in cfg.sites] == ["zhaoqing", "yulin"]
     assert cfg.site("yulin").next_page is not None
+    assert cfg.site("zhaoqing").family == "gkmlpt"  # the real site lists only through its JSON API
 
 
 def test_example_notification_tables_are_valid() -> None:

@@ -24,18 +24,19 @@ import hashlib
 import json
 import logging
 import os
-import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from sqlalchemy.exc import SQLAlchemyError
 from twisted.python.failure import Failure
 
+from crawler import listings
 from crawler.items import AttachmentItem, PageItem
 from pipeline.normalize import attachment_ext
 from policywatch.config import SiteConfig, load, parse
@@ -45,9 +46,6 @@ log = logging.getLogger(__name__)
 
 GONE = [404, 410]  # detail statuses the spider sees (instead of HttpErrorMiddleware dropping them)
 ATTACHMENT_MAXSIZE = 50 * 1024 * 1024  # POLICYWATCH_ATTACHMENT_MAXSIZE: a PDF may pass DOWNLOAD_MAXSIZE
-_CREATE_PAGE = re.compile(
-    r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]"
-)
 
 
 class SiteSpider(scrapy.Spider):
@@ -89,6 +87,9 @@ class SiteSpider(scrapy.Spider):
         self.gone: dict[str, int] = {}  # detail URL -> 404/410, withdrawn (or not) when the run ends
         self.links_seen = 0  # every link link_selector found on list pages, matching or not
         self.known_documents = 0  # documents of the site in the database before this run
+        # how the site lists its documents: the `family` of its [[sites]] table (crawler/listings/)
+        self.listing: listings.Family = listings.family(self.site.family)(self.site)
+        self._known: list[str] = []  # active documents of the site, revisited when the listing is done
 
     def listing_complete(self, reason: str) -> bool:
         """Did this run see the whole listing? Only then may absence from it mean anything."""
@@ -108,6 +109,8 @@ class SiteSpider(scrapy.Spider):
                 f"0 of {self.links_seen} links on {pages} list pages matched detail_pattern"
                 if self.links_seen
                 else f"no link on {pages} list pages matched link_selector {self.site.link_selector!r}"
+                if self.site.family == "html"
+                else f"no document on {pages} list pages of the {self.site.family} listing"
             )
         return out
 
@@ -118,13 +121,25 @@ class SiteSpider(scrapy.Spider):
         # "spider" priority keeps `-s` on the command line stronger.
         for key, value in spider.site.settings.items():
             crawler.settings.set(key, value, priority="spider")
+        crawler.signals.connect(spider._revisit_known, signal=signals.spider_idle)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.site.start_urls:
-            yield self._list_request(url, root=url, page_no=0)
-        for url in self._known_urls():
-            yield self._detail_request(url)
+            for request in self.listing.first_requests(url):
+                yield self._list_request(request)
+        # Known documents are revisited once the listing is done: one the listing shows is
+        # fetched from it, with what the list says about it (the duplicate filter drops the
+        # second request), so its list facts never depend on which request came first.
+        self._known = self._known_urls()
+
+    def _revisit_known(self) -> None:
+        if not getattr(self, "_known", None):
+            return
+        urls, self._known = self._known, []
+        for url in urls:
+            self.crawler.engine.crawl(self._detail_request(url))
+        raise DontCloseSpider
 
     def _known_urls(self) -> list[str]:
         from storage.crawl_runs import active_urls, document_count
@@ -142,81 +157,45 @@ class SiteSpider(scrapy.Spider):
 
     # -- requests ------------------------------------------------------------------------------
 
-    def _list_request(self, url: str, *, root: str, page_no: int) -> scrapy.Request:
-        return scrapy.Request(
-            url,
-            callback=self.parse_list,
-            errback=self.list_failed,
-            cb_kwargs={"root": root, "page_no": page_no},
-        )
+    def _list_request(self, request: scrapy.Request) -> scrapy.Request:
+        """A list request of the site's family (its state in meta), sent to parse_list."""
+        return request.replace(callback=self.parse_list, errback=self.list_failed)
 
-    def _detail_request(self, url: str) -> scrapy.Request:
+    def _detail_request(self, url: str, facts: dict[str, Any] | None = None) -> scrapy.Request:
         # document_page: validated against the stored version, not the cache (crawler.validators)
-        return scrapy.Request(
-            url,
-            callback=self.parse_detail,
-            errback=self.detail_failed,
-            meta={"handle_httpstatus_list": GONE, "document_page": True},
-        )
+        meta: dict[str, Any] = {"handle_httpstatus_list": GONE, "document_page": True}
+        if facts:
+            meta["list_facts"] = facts  # what the list said: the writer fills what the page lacks
+        return scrapy.Request(url, callback=self.parse_detail, errback=self.detail_failed, meta=meta)
 
     # -- callbacks -----------------------------------------------------------------------------
 
-    def parse_list(self, response: Response, root: str, page_no: int) -> Iterator[scrapy.Request]:
+    def parse_list(self, response: Response) -> Iterator[scrapy.Request]:
         self.crawler.stats.inc_value("policywatch/list_pages")
         if not isinstance(response, TextResponse):
             self._list_page_failed(response.url, f"not a text page ({type(response).__name__})")
             return
         try:
-            yield from self._parse_list(response, root, page_no)
+            yield from self._parse_list(response)
         except Exception as e:  # the rest of this page and the pages after it are unknown
             self._list_page_failed(response.url, f"{type(e).__name__}: {e}")
 
-    def _parse_list(self, response: TextResponse, root: str, page_no: int) -> Iterator[scrapy.Request]:
-        details = 0
-        for href in response.css(self.site.link_selector).getall():
-            self.links_seen += 1
-            try:
-                url = response.urljoin(href.strip())
-                urlsplit(url).port  # noqa: B018 - raises on a bad port, as Scrapy would later
-            except ValueError as e:
-                # One malformed href must not end the page, and with it the listing.
-                self.crawler.stats.inc_value("policywatch/bad_links")
-                log.warning("bad link skipped on %s: %r: %s", response.url, href[:200], e)
-                continue
-            if self.site.detail_pattern.search(url):
-                details += 1
-                self.listed.add(url)
-                yield self._detail_request(url)
-            elif self.site.list_pattern is not None and self.site.list_pattern.search(url):
-                yield self._list_request(url, root=url, page_no=0)
-        self.crawler.stats.inc_value("policywatch/listed", details)  # 0 on every page: a template change
-        nxt = self._next_page(response, root, page_no, details)
-        if nxt:
-            yield self._list_request(nxt, root=root, page_no=page_no + 1)
-
-    def _next_page(self, response: TextResponse, root: str, page_no: int, details: int) -> str | None:
-        rule = self.site.next_page
-        if rule is None:
-            return None
-        nxt = self._next_url(rule, response, root, page_no, details)
-        if nxt and page_no + 1 >= rule.max_pages:
-            log.warning("listing of %s stops at max_pages=%d; more pages follow", root, rule.max_pages)
+    def _parse_list(self, response: TextResponse) -> Iterator[scrapy.Request]:
+        page = self.listing.parse(response)
+        self.links_seen += page.links
+        for bad in page.bad_links:  # one malformed href must not end the page, and with it the listing
+            self.crawler.stats.inc_value("policywatch/bad_links")
+            log.warning("bad link skipped on %s: %r", response.url, bad[:200])
+        for doc in page.documents:
+            self.listed.add(doc.url)
+            yield self._detail_request(doc.url, doc.facts())
+        self.crawler.stats.inc_value("policywatch/listed", page.matched)  # 0 on every page: a template change
+        if page.truncated:
+            root = (response.meta.get(listings.STATE) or {}).get("root", response.url)
+            log.warning("listing of %s stops at max_pages=%d; more pages follow", root, self.listing.max_pages)
             self.listing_truncated = True
-            return None
-        return nxt
-
-    def _next_url(self, rule: Any, response: TextResponse, root: str, page_no: int, details: int) -> str | None:
-        if rule.kind == "static":
-            # No page count on the page: go on while pages list something.
-            return response.urljoin(_sibling(root, rule.value.format(n=page_no + 1))) if details else None
-        if rule.kind == "script":
-            m = _CREATE_PAGE.search(response.text)
-            if not m:
-                return None
-            total, current, stem, ext = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
-            return _sibling(root, f"{stem}_{current + 1}.{ext}") if current + 1 < total else None
-        href = response.css(rule.value).get()
-        return response.urljoin(href) if href else None
+        for request in [*page.sublists, *page.requests]:
+            yield self._list_request(request)
 
     def parse_detail(self, response: Response) -> Iterator[PageItem | scrapy.Request]:
         asked = (response.meta.get("redirect_urls") or [response.request.url])[0]
@@ -230,6 +209,7 @@ class SiteSpider(scrapy.Spider):
         if isinstance(response, TextResponse) and response.status == 200 and "cached" not in response.flags:
             self._check_decoding(response)
         yield PageItem(
+            list_facts=response.meta.get("list_facts") or {},
             url=response.url,
             status=response.status,
             body=response.body,
@@ -281,10 +261,19 @@ class SiteSpider(scrapy.Spider):
                 "suspect encoding: %s decodes as %s with %d U+FFFD", response.url, response.encoding, bad
             )
 
-    def list_failed(self, failure: Failure) -> None:
+    def list_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         # The page after the last one of a static listing answers 404: that is the end, not an error.
         status = getattr(getattr(failure.value, "response", None), "status", None)
-        if status == 404 and failure.request.cb_kwargs.get("page_no", 0) > 0:
+        state = failure.request.meta.get(listings.STATE) or {}
+        if status == 404 and state.get("page", 0) > 0 and self.site.family == "html":
+            return
+        fallback = self.listing.on_error(failure.request)
+        if fallback:
+            # the family has another way to the same list (channel-search: the static copies)
+            self.crawler.stats.inc_value("policywatch/list_fallbacks")
+            log.warning("list request failed, listing by the fallback: %s: %s", failure.request.url, _reason(failure))
+            for request in fallback:
+                yield self._list_request(request)
             return
         # A list page robots.txt forbids is skipped, not an error, but the listing is unknown all the same.
         self._failed("list", failure)
@@ -313,12 +302,6 @@ class SiteSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"policywatch/{kind}_errors")
         self.crawler.stats.inc_value(f"policywatch/errors/{reason.split(':')[0]}")
         log.warning("%s page failed: %s: %s", kind, failure.request.url, reason)
-
-
-def _sibling(root: str, name: str) -> str:
-    """`name` next to the first list page: .../list/index.html + index_2.html -> .../list/index_2.html."""
-    base = root if root.endswith("/") else root.rsplit("/", 1)[0] + "/"
-    return base + name
 
 
 def _reason(failure: Failure) -> str:

@@ -8,18 +8,31 @@ from tests.portal.server import Portal
 
 
 def config_text(
-    portal: Portal, *, db_url: str | None = None, traps: bool = False, attachments: bool = False
+    portal: Portal,
+    *,
+    db_url: str | None = None,
+    traps: bool = False,
+    attachments: bool = False,
+    gkmlpt: bool = False,
 ) -> str:
+    """`gkmlpt`: Zhaoqing as the real site lists it (family gkmlpt, the SPA shell and its JSON
+    API) instead of through the HTML list pages the portal also serves."""
     lines = []
     if db_url:
         lines += ["[database]", f'url = "{db_url}"', ""]
+    if gkmlpt:
+        zhaoqing = [f'start_urls = ["{portal.url("/zq/gkmlpt/index")}"]', 'family = "gkmlpt"']
+    else:
+        zhaoqing = [
+            f'start_urls = ["{portal.url("/zq/gkmlpt/index.html")}"]',
+            'link_selector = "table.gkml-list a::attr(href)"',
+            r'detail_pattern = "/gkmlpt/content/post_\\d+\\.html$"',
+            'next_page = { static = "index_{n}.html", max_pages = 20 }',
+        ]
     lines += [
         "[[sites]]",
         'name = "zhaoqing"',
-        f'start_urls = ["{portal.url("/zq/gkmlpt/index.html")}"]',
-        'link_selector = "table.gkml-list a::attr(href)"',
-        r'detail_pattern = "/gkmlpt/content/post_\\d+\\.html$"',
-        'next_page = { static = "index_{n}.html", max_pages = 20 }',
+        *zhaoqing,
         "schedule = { interval_minutes = 60 }",
         *(["attachments = true"] if attachments else []),
         "",

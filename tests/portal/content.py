@@ -199,6 +199,11 @@ def site_pages(state: int) -> dict[str, Resource]:
     )
     zq.append(Entry(ROBOTS_BLOCKED, "内部工作通知", "2025-01-01"))
     pages.update(gkmlpt_lists(zq))
+    from tests.portal import families  # the sites listed as the real platforms list them
+
+    numbers = {ZQ_DETAIL.format(n): v[1] for n, v in NOTICES.items()} | {ROBOTS_BLOCKED: "肇府办内〔2025〕1号"}
+    pages.update(families.zq_pages(zq, numbers))
+    pages.update(families.static_pages(state))
 
     yl = [
         Entry(

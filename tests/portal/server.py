@@ -29,7 +29,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.portal import content
+from tests.portal import content, families
 
 BIG_BYTES = 11 * 1024 * 1024
 _EPOCH = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
@@ -59,6 +59,7 @@ class Portal:
         self.flaky_failures = flaky_failures
         self.fail_status: int | None = None  # every request answers this (an outage)
         self.gone: set[str] = set()  # paths answering 404 though still listed
+        self.search_blocked = False  # the channel search answers a 412 challenge (tests.portal.families)
         self.hits: list[Hit] = []
         self.robots_txt = content.ROBOTS_TXT
         self.overrides: dict[str, content.Resource] = {}
@@ -160,6 +161,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._trap(path)
             if path in self.portal.errors:
                 return self._send(self.portal.errors[path], b"<html><body>error</body></html>", "text/html")
+            if self._family_api("GET", b""):
+                return None
             gone = self.portal.gone_prefix is not None and path.startswith(self.portal.gone_prefix)
             resource = None if gone else self.portal.overrides.get(path) or self.portal.pages().get(path)
             if resource is None or path in self.portal.gone:
@@ -171,6 +174,26 @@ class _Handler(BaseHTTPRequestHandler):
             self._conditional(path, resource)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the crawler gave up on this response (timeout, size limit): fine
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            if not self._family_api("POST", body):
+                self._send(405, b"method not allowed", "text/plain")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def _family_api(self, method: str, body: bytes) -> bool:
+        """The list APIs of tests.portal.families (gkmlpt JSON, dataproxy.jsp, channel search)."""
+        found = families.answer(self.portal, method, self.path, body)
+        if found is None:
+            return False
+        status, resource = found
+        if status == 200 and method == "GET":
+            self._conditional(self.path, resource)
+        else:
+            self._send(status, resource.body, resource.content_type)
+        return True
 
     def _conditional(self, path: str, resource: content.Resource) -> None:
         etag, modified = self.portal.validators(path, resource.body)

@@ -1,0 +1,33 @@
+"""Listing families: one small registered class per CMS platform (crawler/listings/base.py).
+
+| family          | platform                                                     |
+|-----------------|--------------------------------------------------------------|
+| html            | server-rendered lists, every createPageHTML shape (TRS ...)  |
+| gkmlpt          | Guangdong 政府信息公开目录 (SPA shell + /gkmlpt/api/all JSON)  |
+| hanweb-jpage    | Hanweb JCMS <datastore> CDATA + dataproxy.jsp (Jiangsu ...)  |
+| hanweb-jpaas    | Hanweb jpaas-publish-server (Zhejiang, Hangzhou, SAMR)       |
+| channel-search  | /common/search/{channelId} JSON (Gansu, Hunan, Heilongjiang) |
+| govcn-json      | gov.cn static JSON column feeds                              |
+"""
+
+from crawler.listings import channel_search, gkmlpt, govcn_json, hanweb, html
+from crawler.listings.base import REGISTRY, STATE, Family, Listed, ListPage, detect, family
+
+# detection: the most specific marker first; html (the fallback) is not in the list
+DETECT_ORDER = ("gkmlpt", "hanweb-jpage", "hanweb-jpaas", "channel-search", "govcn-json")
+
+__all__ = [
+    "DETECT_ORDER",
+    "REGISTRY",
+    "STATE",
+    "Family",
+    "ListPage",
+    "Listed",
+    "channel_search",
+    "detect",
+    "family",
+    "gkmlpt",
+    "govcn_json",
+    "hanweb",
+    "html",
+]
