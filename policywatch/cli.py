@@ -6,6 +6,7 @@ import argparse
 import importlib
 import pkgutil
 import sys
+from typing import Any
 
 from policywatch import __version__, commands
 from policywatch.errors import ProblemFound, UsageError
@@ -26,7 +27,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _TerminalText:
+    """A terminal stream that drops control and bidi characters from what is written to it.
+
+    Stored titles and measures are crawled text: an ESC in one would drive the reader's terminal
+    (retitle it, hide lines, fake a prompt), a U+202E would reverse what it shows. Only a
+    terminal interprets them, so pipes and files (`--json`, `export`) get the stored text as is.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from pipeline.safe_text import display_text
+
+        self._stream.write(display_text(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _guard_terminal() -> None:
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if not isinstance(stream, _TerminalText) and getattr(stream, "isatty", lambda: False)():
+            setattr(sys, name, _TerminalText(stream))
+
+
 def main(argv: list[str] | None = None) -> int:
+    _guard_terminal()
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
