@@ -289,9 +289,10 @@ def _has_label_word(text: str) -> bool:
     return _LABEL_FIRST.search(text) is not None and _LABEL_WORD.search(text) is not None
 
 
-def _label_holders(root: etree._Element) -> list[etree._Element]:
+def _label_holders(root: etree._Element, skip: etree._Element | None = None) -> list[etree._Element]:
     """Where the text nodes holding a label word hang, in document order: the element for its
-    leading text, the element before it for a tail (as lxml's text.getparent() says).
+    leading text, the element before it for a tail (as lxml's text.getparent() says). The subtree
+    of `skip` (the body) is not walked: its holders, its own tail included, lie inside it.
 
     One C-level walk with a regex per text; the `//*/text()[contains(.,…) or …]` XPath it
     replaces copied every text node ten times (~90 µs on a small page).
@@ -299,7 +300,12 @@ def _label_holders(root: etree._Element) -> list[etree._Element]:
     holders: list[etree._Element] = []
     for top in _top_elements(root):
         # comments and processing instructions come as their own events; their tails are text
-        for event, el in etree.iterwalk(top, events=("start", "end", "comment", "pi")):
+        walker = etree.iterwalk(top, events=("start", "end", "comment", "pi"))
+        for event, el in walker:
+            if el is skip:
+                if event == "start":
+                    walker.skip_subtree()  # its "end" still comes, and is passed over here too
+                continue
             if event == "start":
                 text = el.text
                 if text and isinstance(el.tag, str) and el.tag not in _NOT_TEXT and _has_label_word(text):
@@ -319,7 +325,7 @@ def _outside_lines(root: etree._Element, body_el: etree._Element) -> list[str]:
     Walking only those boxes, not the whole page, keeps metadata reading cheap on 500 KB pages.
     """
     boxes: list[etree._Element] = []
-    for el in _label_holders(root):
+    for el in _label_holders(root, body_el):
         if _inside(el, body_el):
             continue
         box = el
