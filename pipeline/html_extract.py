@@ -186,7 +186,11 @@ def _container_candidates(root: etree._Element) -> list[tuple[etree._Element, _A
     """Elements (in document order) that some container rule might accept, with their attributes."""
     out = []
     for el in _document_elements(root):
-        id_, cls, wz = el.get("id") or "", el.get("class") or "", el.get("wzades") or ""
+        attrib = el.attrib
+        # an element without attributes (most of a page) is a candidate only as an <article>
+        if not attrib and el.tag != "article":
+            continue
+        id_, cls, wz = attrib.get("id") or "", attrib.get("class") or "", attrib.get("wzades") or ""
         if (wz or el.tag == "article" or _CONTAINER_HINT.search(f"{id_}\n{cls}")) and not _shown_nowhere(el):
             out.append((el, _Attrs(el.tag, id_, cls, wz)))
     return out
