@@ -4,12 +4,14 @@ re-rendered with other whitespace, full/half-width punctuation and extra chrome 
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.normalize import normalize
+from pipeline.text import nfkc
 
 FIXTURES = Path(__file__).parent / "data" / "fixtures"
 PAGES = {name: (FIXTURES / name).read_text("utf-8") for name in ("zhaoqing-gkmlpt.html", "yulin-jiedu.html")}
@@ -88,3 +90,18 @@ def test_rerendered_page_gives_the_same_hashes(name: str, data) -> None:
     html = _rerender(PAGES[name], data)
     hashes = [m.hash for m in normalize(html.encode()).iter_measures()]
     assert hashes == BASELINE[name]
+
+
+# the width-fold's fast path (common compatibility characters replaced first) against the full
+# algorithm, on text mixing them with combining marks, half-width kana and Hangul that compose
+COMPAT_TEXT = st.text(alphabet=st.one_of(
+    st.sampled_from(list("（），；：！？　…①⑴⒈㈠Ⅻ\u00a0\u2003ＡＺａｚ０９中文一是e\u0301\u0308\u3099ｶﾞﾟ가\u1100\u1161\u11a8")),
+    st.characters(max_codepoint=0xFFFF),
+), max_size=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(COMPAT_TEXT)
+def test_width_fold_is_nfkc(text: str) -> None:
+    nfkc.cache_clear()
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
