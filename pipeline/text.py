@@ -51,7 +51,6 @@ _PUNCT_VARIANTS: dict[str, str] = {
 # A class of the variants, replaced match by match: str.translate with a dict looks up every
 # character of the line in Python (~4 µs a line), and most lines hold none or a few variants.
 _VARIANT = re.compile("[" + re.escape("".join(_PUNCT_VARIANTS)) + "]")
-_SPACE = re.compile(r"\s+")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -88,11 +87,14 @@ def norm_text(text: str) -> str:
 
     Chinese text carries no meaning in spaces; pages insert them for layout only.
     """
-    return _SPACE.sub("", _VARIANT.sub(_fold_variant, nfkc(text)))
-
-
-def _fold_variant(m: re.Match[str]) -> str:
-    return _PUNCT_VARIANTS[m.group()]
+    folded = nfkc(text)
+    # one str.replace per distinct variant present, not a Python callback per occurrence (《》
+    # and quotes are in most lines); no variant's replacement is itself a variant, so the order
+    # of the replacements does not matter
+    for c in set(_VARIANT.findall(folded)):
+        folded = folded.replace(c, _PUNCT_VARIANTS[c])
+    # str.split() and the regex \s agree on what a space is (both Py_UNICODE_ISSPACE)
+    return "".join(folded.split())
 
 
 def bare_text(text: str) -> str:
@@ -126,7 +128,8 @@ def clean_line(text: str) -> str:
     """Drop invisible characters, collapse runs of layout whitespace (incl. U+3000, nbsp) to one
     space and trim: a line made only of zero-width spaces is empty."""
     # U+3000 and nbsp are \s to the regex (and to str.strip) like any space
-    return _SPACE.sub(" ", INVISIBLE.sub("", text)).strip()
+    # str.split() collapses and trims the same spaces as \s+ and strip() (Py_UNICODE_ISSPACE)
+    return " ".join(INVISIBLE.sub("", text).split())
 
 
 def count_cjk(text: str) -> int:
