@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import lxml.html
@@ -185,24 +185,46 @@ def _find_container(root: etree._Element, text: str, gk: dict) -> tuple[etree._E
 def _container_candidates(root: etree._Element) -> list[tuple[etree._Element, _Attrs]]:
     """Elements (in document order) that some container rule might accept, with their attributes."""
     out = []
-    for el in _document_elements(root):
-        attrib = el.attrib
-        # an element without attributes (most of a page) is a candidate only as an <article>
-        if not attrib and el.tag != "article":
-            continue
-        id_, cls, wz = attrib.get("id") or "", attrib.get("class") or "", attrib.get("wzades") or ""
-        if (wz or el.tag == "article" or _CONTAINER_HINT.search(f"{id_}\n{cls}")) and not _shown_nowhere(el):
+    last = None
+    hidden: dict[etree._Element, bool] = {}
+    for node in _ATTRIBUTED(root):
+        el = node.getparent() if isinstance(node, str) else node
+        if el is last:
+            continue  # the element's other attribute: its attributes follow it in document order
+        last = el
+        id_, cls, wz = el.get("id") or "", el.get("class") or "", el.get("wzades") or ""
+        if (wz or el.tag == "article" or _CONTAINER_HINT.search(f"{id_}\n{cls}")) and not _shown_nowhere(el, hidden):
             out.append((el, _Attrs(el.tag, id_, cls, wz)))
     return out
 
 
-def _shown_nowhere(el: etree._Element) -> bool:
-    """The element or one around it is hidden: a copy the page does not show (an ng-hide template) is no body."""
+# Only elements with an id, a class or a wzades, or an <article>, can meet a rule: libxml2 lists
+# them (in document order, over every top-level element, as `//` does) at half the cost of a
+# Python loop over every element.
+_ATTRIBUTED = etree.XPath("//@id | //@class | //@wzades | //article")
+
+
+def _shown_nowhere(el: etree._Element, known: dict[etree._Element, bool] | None = None) -> bool:
+    """The element or one around it is hidden: a copy the page does not show (an ng-hide template) is no body.
+
+    `known` remembers the answer for the elements already climbed through: candidates share
+    most of their ancestors, and each is_hidden reads up to four attributes.
+    """
+    known = {} if known is None else known
+    path = []
+    hidden = False
     while el is not None:
+        if el in known:
+            hidden = known[el]
+            break
+        path.append(el)
         if isinstance(el.tag, str) and is_hidden(el):
-            return True
+            hidden = True
+            break
         el = el.getparent()
-    return False
+    for seen in path:
+        known[seen] = hidden
+    return hidden
 
 
 def _top_elements(root: etree._Element) -> list[etree._Element]:
@@ -210,12 +232,6 @@ def _top_elements(root: etree._Element) -> list[etree._Element]:
     second <html> beside the root (libxml2 keeps it as a sibling), and its body counts."""
     tops = [*reversed(list(root.itersiblings(preceding=True))), root, *root.itersiblings()]
     return [top for top in tops if isinstance(top.tag, str)]
-
-
-def _document_elements(root: etree._Element) -> Iterator[etree._Element]:
-    """Every element of the document, in document order."""
-    for top in _top_elements(root):
-        yield from top.iter(etree.Element)
 
 
 def _densest(root: etree._Element) -> etree._Element | None:
