@@ -164,9 +164,12 @@ def _find_container(root: etree._Element, text: str, gk: dict) -> tuple[etree._E
             return frag.find(".//body/div"), "hanweb"
     best: tuple[int, etree._Element, str] | None = None
     candidates = _container_candidates(root)
+    cjk: dict[etree._Element, int] = {}  # an element met by several rules is counted once
     for name, rule in CONTAINERS:
         for el in (el for el, attrs in candidates if rule(attrs)):
-            n = count_cjk(text_content(el))
+            n = cjk.get(el)
+            if n is None:
+                n = cjk[el] = count_cjk(text_content(el))
             # the first CMS rule that yields real text wins; a later, generic one must do much better
             if n >= 40 and (best is None or n > best[0] * 3):
                 best = (n, el, name)
