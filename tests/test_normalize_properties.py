@@ -10,6 +10,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline.markers import _OPENS, _PATTERNS, fold_width
 from pipeline.normalize import normalize
 from pipeline.text import nfkc
 
@@ -105,3 +106,17 @@ COMPAT_TEXT = st.text(alphabet=st.one_of(
 def test_width_fold_is_nfkc(text: str) -> None:
     nfkc.cache_clear()
     assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_marker_openers_cover_every_family() -> None:
+    # parse_marker gives up on a line whose first character is not in markers._OPENS before trying
+    # the patterns: no pattern may match a line opening with any other character
+    suffixes = ["", "x", "、一", "一、总则", "1.总则", ".1 总则", " 总则", ")中", "一)中", "1)中", "条 总则", "章 总则",
+                "2.1 编制目的", "0综合", "骤1", "例1", "二是", "一条 总则", "一章 总则", "一步", "一部分"]
+    for cp in [*range(0xD800), *range(0xE000, 0x10000)]:
+        c = chr(cp)
+        if _OPENS.match(c):
+            continue
+        for suffix in suffixes:
+            folded = fold_width(c + suffix)
+            assert not any(p.match(folded) for _, p in _PATTERNS), (hex(cp), suffix)
