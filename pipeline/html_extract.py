@@ -321,6 +321,7 @@ def _label_holders(root: etree._Element, skip: etree._Element | None = None) -> 
     replaces copied every text node ten times (~90 µs on a small page).
     """
     holders: list[etree._Element] = []
+    first, word = _LABEL_FIRST.search, _LABEL_WORD.search
     for top in _top_elements(root):
         # comments and processing instructions come as their own events; their tails are text
         walker = etree.iterwalk(top, events=("start", "end", "comment", "pi"))
@@ -329,13 +330,15 @@ def _label_holders(root: etree._Element, skip: etree._Element | None = None) -> 
                 if event == "start":
                     walker.skip_subtree()  # its "end" still comes, and is passed over here too
                 continue
+            # _has_label_word inlined: this loop runs for every element of the page
             if event == "start":
                 text = el.text
-                if text and isinstance(el.tag, str) and el.tag not in _NOT_TEXT and _has_label_word(text):
+                if text and isinstance(el.tag, str) and el.tag not in _NOT_TEXT and first(text) is not None \
+                        and word(text) is not None:
                     holders.append(el)
             else:
                 text = el.tail
-                if text and _has_label_word(text):
+                if text and first(text) is not None and word(text) is not None:
                     parent = el.getparent()  # the text node's own parent
                     if parent is not None and parent.tag not in _NOT_TEXT:
                         holders.append(el)
