@@ -191,7 +191,14 @@ def _container_candidates(root: etree._Element) -> list[tuple[etree._Element, _A
     last = None
     hidden: dict[etree._Element, bool] = {}
     for node in _ATTRIBUTED(root):
-        el = node.getparent() if isinstance(node, str) else node
+        if isinstance(node, str):
+            # an id or class without a hint word, or an empty wzades, rules nothing in (no hint
+            # word spans the id and the class, so each is tested alone)
+            if not (_CONTAINER_HINT.search(node) if node.attrname != "wzades" else node):
+                continue
+            el = node.getparent()
+        else:
+            el = node
         if el is last:
             continue  # the element's other attribute: its attributes follow it in document order
         last = el
