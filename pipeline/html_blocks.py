@@ -20,8 +20,17 @@ BLOCK_TAGS = frozenset(
     ["p", "div", "br", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "tbody", "thead", "tfoot", "section", "article", "blockquote", "pre", "hr", "header", "footer", "nav", "aside", "form", "fieldset", "address", "center", "figure", "figcaption", "caption", "main", "details", "summary"]
 )
 # lxml.html's HtmlElement.text_content, for plain etree elements: every text below, no tail.
-text_content = etree.XPath("string()", smart_strings=False)
+_string_value = etree.XPath("string()", smart_strings=False)
+
+
+def text_content(el: etree._Element) -> str:
+    # most elements asked (links, cells) hold only their text: an XPath evaluation is ~1 µs
+    return (el.text or "") if len(el) == 0 else _string_value(el)
 DROP_TAGS = frozenset(["script", "style", "noscript", "iframe", "object", "embed", "button", "select", "input", "textarea", "svg", "canvas", "template", "head"])
+_BREAKS = BLOCK_TAGS | {"td", "th"}
+_HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+# lxml's tag -> the lower-case local name, computed once per distinct tag
+_TAG_NAMES: dict[str, str] = {}
 
 
 @dataclass
@@ -62,21 +71,24 @@ class _Walker:
     def walk(self, root: etree._Element) -> None:
         # A loop over an explicit stack, not recursion: a page nested 2,000 elements deep (libxml2's
         # limit with huge_tree) would overflow Python's stack. An entry is an element to open, or
-        # the closing half of one already opened.
-        stack: list[tuple] = [(root,)]
+        # (a tuple) the closing half of one already opened.
+        stack: list = [root]
         parts = self.parts
+        pop, push, extend = stack.pop, stack.append, stack.extend
         while stack:
-            entry = stack.pop()
-            if len(entry) > 1:
-                self._close(*entry)
+            el = pop()
+            if type(el) is tuple:
+                self._close(*el)
                 parts = self.parts
                 continue
-            el = entry[0]
             # el.tag, el.text and el.tail build a new str from libxml2 at every access: read each once
-            tag = el.tag
-            tag = tag.lower().rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+            raw = el.tag
+            tag = _TAG_NAMES.get(raw) if type(raw) is str else ""
+            if tag is None:
+                tag = _TAG_NAMES[raw] = raw.lower().rsplit("}", 1)[-1]
             tail = el.tail
-            if not tag or tag in DROP_TAGS or _hidden(el):
+            # an element without attributes (most of a page) cannot be hidden: skip the four reads
+            if not tag or tag in DROP_TAGS or (el.attrib and _hidden(el)):
                 # a comment or processing instruction, or dropped content: keep only the tail
                 if tail:
                     parts.append(tail)
@@ -88,12 +100,12 @@ class _Walker:
                 if tail:
                     parts.append(tail)
                 continue
-            block = tag in BLOCK_TAGS or tag in ("td", "th")
+            block = tag in _BREAKS
             if block:
                 self.flush()
                 parts = self.parts
-            is_heading = tag in ("h1", "h2", "h3", "h4", "h5", "h6")
-            is_bold = tag in ("strong", "b")
+            is_heading = tag in _HEADINGS
+            is_bold = tag == "strong" or tag == "b"
             if is_heading:
                 self.heading_depth += 1
             text = el.text
@@ -101,10 +113,9 @@ class _Walker:
                 parts.append(text)
                 if is_bold:
                     self.bold_chars += len(text.strip())
-            stack.append((el, tag, block, is_heading, is_bold, len(parts), tail))
-            children = list(el)
-            if children:
-                stack.extend((child,) for child in reversed(children))
+            push((el, tag, block, is_heading, is_bold, len(parts), tail))
+            if len(el):
+                extend(reversed(el))
 
     def _close(self, el: etree._Element, tag: str, block: bool, is_heading: bool, is_bold: bool, start: int,
                tail: str | None) -> None:
@@ -142,7 +153,8 @@ _hidden = is_hidden
 
 def _is_data_table(table: etree._Element) -> bool:
     """A table of several short cells per row is data; one column or long-text cells is layout."""
-    rows = [r for r in table.iter("tr") if _owner_table(r) is table]
+    nested = _has_nested_table(table)
+    rows = _own_rows(table, nested)
     if len(rows) < 2:
         return False
     widths = []
@@ -150,11 +162,24 @@ def _is_data_table(table: etree._Element) -> bool:
         cells = [c for c in r if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")]
         widths.append(len(cells))
         for c in cells:
-            if c.find(".//table") is not None:
+            if nested and c.find(".//table") is not None:
                 return False  # tables nested in cells lay out the page
             if len(text_content(c)) > 800:
                 return False  # a cell holding a whole text is page layout
     return max(widths) >= 2
+
+
+def _has_nested_table(table: etree._Element) -> bool:
+    # one C-level scan; without a nested table every <tr> below is this table's own, and no cell
+    # holds a table, so the per-row and per-cell searches are spared
+    tables = table.iter("table")
+    next(tables)  # the table itself
+    return next(tables, None) is not None
+
+
+def _own_rows(table: etree._Element, nested: bool) -> list[etree._Element]:
+    rows = table.iter("tr")
+    return [r for r in rows if _owner_table(r) is table] if nested else list(rows)
 
 
 def _owner_table(el: etree._Element) -> etree._Element | None:
@@ -166,9 +191,7 @@ def _owner_table(el: etree._Element) -> etree._Element | None:
 
 def _table_rows(table: etree._Element) -> list[list[str]]:
     rows = []
-    for r in table.iter("tr"):
-        if _owner_table(r) is not table:
-            continue
+    for r in _own_rows(table, _has_nested_table(table)):
         cells = [
             clean_line(text_content(c))
             for c in r

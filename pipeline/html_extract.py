@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import lxml.html
@@ -164,9 +164,12 @@ def _find_container(root: etree._Element, text: str, gk: dict) -> tuple[etree._E
             return frag.find(".//body/div"), "hanweb"
     best: tuple[int, etree._Element, str] | None = None
     candidates = _container_candidates(root)
+    cjk: dict[etree._Element, int] = {}  # an element met by several rules is counted once
     for name, rule in CONTAINERS:
         for el in (el for el, attrs in candidates if rule(attrs)):
-            n = count_cjk(text_content(el))
+            n = cjk.get(el)
+            if n is None:
+                n = cjk[el] = count_cjk(text_content(el))
             # the first CMS rule that yields real text wins; a later, generic one must do much better
             if n >= 40 and (best is None or n > best[0] * 3):
                 best = (n, el, name)
@@ -185,20 +188,53 @@ def _find_container(root: etree._Element, text: str, gk: dict) -> tuple[etree._E
 def _container_candidates(root: etree._Element) -> list[tuple[etree._Element, _Attrs]]:
     """Elements (in document order) that some container rule might accept, with their attributes."""
     out = []
-    for el in _document_elements(root):
+    last = None
+    hidden: dict[etree._Element, bool] = {}
+    for node in _ATTRIBUTED(root):
+        if isinstance(node, str):
+            # an id or class without a hint word, or an empty wzades, rules nothing in (no hint
+            # word spans the id and the class, so each is tested alone)
+            if not (_CONTAINER_HINT.search(node) if node.attrname != "wzades" else node):
+                continue
+            el = node.getparent()
+        else:
+            el = node
+        if el is last:
+            continue  # the element's other attribute: its attributes follow it in document order
+        last = el
         id_, cls, wz = el.get("id") or "", el.get("class") or "", el.get("wzades") or ""
-        if (wz or el.tag == "article" or _CONTAINER_HINT.search(f"{id_}\n{cls}")) and not _shown_nowhere(el):
+        if (wz or el.tag == "article" or _CONTAINER_HINT.search(f"{id_}\n{cls}")) and not _shown_nowhere(el, hidden):
             out.append((el, _Attrs(el.tag, id_, cls, wz)))
     return out
 
 
-def _shown_nowhere(el: etree._Element) -> bool:
-    """The element or one around it is hidden: a copy the page does not show (an ng-hide template) is no body."""
+# Only elements with an id, a class or a wzades, or an <article>, can meet a rule: libxml2 lists
+# them (in document order, over every top-level element, as `//` does) at half the cost of a
+# Python loop over every element.
+_ATTRIBUTED = etree.XPath("//@id | //@class | //@wzades | //article")
+
+
+def _shown_nowhere(el: etree._Element, known: dict[etree._Element, bool] | None = None) -> bool:
+    """The element or one around it is hidden: a copy the page does not show (an ng-hide template) is no body.
+
+    `known` remembers the answer for the elements already climbed through: candidates share
+    most of their ancestors, and each is_hidden reads up to four attributes.
+    """
+    known = {} if known is None else known
+    path = []
+    hidden = False
     while el is not None:
+        if el in known:
+            hidden = known[el]
+            break
+        path.append(el)
         if isinstance(el.tag, str) and is_hidden(el):
-            return True
+            hidden = True
+            break
         el = el.getparent()
-    return False
+    for seen in path:
+        known[seen] = hidden
+    return hidden
 
 
 def _top_elements(root: etree._Element) -> list[etree._Element]:
@@ -206,12 +242,6 @@ def _top_elements(root: etree._Element) -> list[etree._Element]:
     second <html> beside the root (libxml2 keeps it as a sibling), and its body counts."""
     tops = [*reversed(list(root.itersiblings(preceding=True))), root, *root.itersiblings()]
     return [top for top in tops if isinstance(top.tag, str)]
-
-
-def _document_elements(root: etree._Element) -> Iterator[etree._Element]:
-    """Every element of the document, in document order."""
-    for top in _top_elements(root):
-        yield from top.iter(etree.Element)
 
 
 def _densest(root: etree._Element) -> etree._Element | None:
@@ -289,28 +319,53 @@ def _has_label_word(text: str) -> bool:
     return _LABEL_FIRST.search(text) is not None and _LABEL_WORD.search(text) is not None
 
 
-def _label_holders(root: etree._Element) -> list[etree._Element]:
+def _label_holders(root: etree._Element, skip: etree._Element | None = None) -> list[etree._Element]:
     """Where the text nodes holding a label word hang, in document order: the element for its
-    leading text, the element before it for a tail (as lxml's text.getparent() says).
+    leading text, the element before it for a tail (as lxml's text.getparent() says). The subtree
+    of `skip` (the body) is passed over: its holders, its own tail included, lie inside it.
 
-    One C-level walk with a regex per text; the `//*/text()[contains(.,…) or …]` XPath it
-    replaces copied every text node ten times (~90 µs on a small page).
+    One preorder walk (lxml's iter costs a quarter of iterwalk's start/end events) with a regex
+    per text; where a tail stands in document order, just before the next node outside its
+    element, is worked out for the few hits only. The `//*/text()[contains(.,…) or …]` XPath this
+    replaced copied every text node ten times (~90 µs on a small page).
     """
-    holders: list[etree._Element] = []
+    hits: list[tuple[tuple[int, int, int], etree._Element]] = []
+    first, word = _LABEL_FIRST.search, _LABEL_WORD.search
+    i = 0  # preorder index over all top-level elements (comments and PIs count)
+    lo = hi = -1  # the preorder span of `skip`
     for top in _top_elements(root):
-        # comments and processing instructions come as their own events; their tails are text
-        for event, el in etree.iterwalk(top, events=("start", "end", "comment", "pi")):
-            if event == "start":
-                text = el.text
-                if text and isinstance(el.tag, str) and el.tag not in _NOT_TEXT and _has_label_word(text):
-                    holders.append(el)
-            else:
-                text = el.tail
-                if text and _has_label_word(text):
-                    parent = el.getparent()  # the text node's own parent
-                    if parent is not None and parent.tag not in _NOT_TEXT:
-                        holders.append(el)
-    return holders
+        for el in top.iter():
+            if lo <= i < hi:
+                i += 1
+                continue
+            if el is skip:
+                lo, hi = i, i + _subtree_size(el)
+                i += 1
+                continue
+            text = el.text  # a comment's or PI's text is its content: ruled out by the tag test
+            if text and isinstance(el.tag, str) and el.tag not in _NOT_TEXT and first(text) is not None \
+                    and word(text) is not None:
+                hits.append(((i, 1, 0), el))
+            tail = el.tail
+            if tail and first(tail) is not None and word(tail) is not None:
+                parent = el.getparent()  # the text node's own parent
+                if parent is not None and parent.tag not in _NOT_TEXT:
+                    # after el's subtree, before the next node; of tails ending at one place, the deeper first
+                    hits.append(((i + _subtree_size(el), 0, -_depth(el)), el))
+            i += 1
+    hits.sort(key=lambda hit: hit[0])
+    return [el for _, el in hits]
+
+
+def _subtree_size(el: etree._Element) -> int:
+    return sum(1 for _ in el.iter())
+
+
+def _depth(el: etree._Element) -> int:
+    n = 0
+    while (el := el.getparent()) is not None:
+        n += 1
+    return n
 
 
 def _outside_lines(root: etree._Element, body_el: etree._Element) -> list[str]:
@@ -319,7 +374,7 @@ def _outside_lines(root: etree._Element, body_el: etree._Element) -> list[str]:
     Walking only those boxes, not the whole page, keeps metadata reading cheap on 500 KB pages.
     """
     boxes: list[etree._Element] = []
-    for el in _label_holders(root):
+    for el in _label_holders(root, body_el):
         if _inside(el, body_el):
             continue
         box = el

@@ -24,12 +24,11 @@ _WIDE = re.compile("[\uff01-\uff5e\u3000]")
 
 def fold_width(text: str) -> str:
     """Full-width ASCII to ASCII, ideographic space to space; leaves ① and ㈠ alone (NFKC would not)."""
-    return _WIDE.sub(_narrow, text)
-
-
-def _narrow(m: re.Match[str]) -> str:
-    c = m.group()
-    return " " if c == "\u3000" else chr(ord(c) - 0xFEE0)
+    # one str.replace per distinct wide character, not a Python callback per occurrence; what
+    # they become is ASCII, never wide again, so the order does not matter
+    for c in set(_WIDE.findall(text)):
+        text = text.replace(c, " " if c == "\u3000" else chr(ord(c) - 0xFEE0))
+    return text
 
 
 @dataclass(frozen=True)
@@ -65,10 +64,18 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# The characters a marker can open with (as printed, before width folding): 第 of the law and
+# worded families, a numeral, 、, a bracket, a digit (\d, as the patterns read it), a latin
+# letter, 步骤/案例/方法/场景/示例, ① and ㈠.
+_OPENS = re.compile(r"[第一二三四五六七八九十、(（\da-zａ-ｚ步案方场示\u2460-\u2473\u3220-\u3229]")
+
+
 @lru_cache(maxsize=8192)  # structure asks about the same line several times
 def parse_marker(line: str) -> Marker | None:
     """The numbering marker that opens `line`, or None. `line` is the displayed text."""
     stripped = line.lstrip(" \u3000\t")
+    if not _OPENS.match(stripped):
+        return None  # most lines: no pattern below can start with their first character
     folded = fold_width(stripped)
     for family, pattern in _PATTERNS:
         m = pattern.match(folded)

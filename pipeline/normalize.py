@@ -292,10 +292,10 @@ def attachment_ext(href: str, label: str) -> str:
 
 def _quality(doc: Document, lines: list[Line]) -> None:
     text = "".join(x.text for x in lines if x.table is None)
-    squeezed = _SPACES.sub("", text)
+    squeezed = "".join(text.split())  # the same spaces as \s (Py_UNICODE_ISSPACE)
     chars = len(squeezed)
     cjk = count_cjk(text)
-    punct = sum(map(len, _PUNCT.findall(squeezed)))  # runs: one match per run, not per character
+    punct = chars - len(_PUNCT.sub("", squeezed))  # removed in runs, with no match object per run
     bad = text.count("\ufffd")
     doc.quality.stats.update({"chars": float(chars), "cjk_ratio": round(cjk / chars, 3) if chars else 0.0})
     if chars and (bad > chars * 0.05 or (punct > chars * 0.5 and cjk < chars * 0.3)):

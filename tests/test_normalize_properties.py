@@ -4,12 +4,15 @@ re-rendered with other whitespace, full/half-width punctuation and extra chrome 
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline.markers import _OPENS, _PATTERNS, fold_width
 from pipeline.normalize import normalize
+from pipeline.text import nfkc
 
 FIXTURES = Path(__file__).parent / "data" / "fixtures"
 PAGES = {name: (FIXTURES / name).read_text("utf-8") for name in ("zhaoqing-gkmlpt.html", "yulin-jiedu.html")}
@@ -88,3 +91,32 @@ def test_rerendered_page_gives_the_same_hashes(name: str, data) -> None:
     html = _rerender(PAGES[name], data)
     hashes = [m.hash for m in normalize(html.encode()).iter_measures()]
     assert hashes == BASELINE[name]
+
+
+# the width-fold's fast path (common compatibility characters replaced first) against the full
+# algorithm, on text mixing them with combining marks, half-width kana and Hangul that compose
+COMPAT_TEXT = st.text(alphabet=st.one_of(
+    st.sampled_from(list("（），；：！？　…①⑴⒈㈠Ⅻ\u00a0\u2003ＡＺａｚ０９中文一是e\u0301\u0308\u3099ｶﾞﾟ가\u1100\u1161\u11a8")),
+    st.characters(max_codepoint=0xFFFF),
+), max_size=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(COMPAT_TEXT)
+def test_width_fold_is_nfkc(text: str) -> None:
+    nfkc.cache_clear()
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_marker_openers_cover_every_family() -> None:
+    # parse_marker gives up on a line whose first character is not in markers._OPENS before trying
+    # the patterns: no pattern may match a line opening with any other character
+    suffixes = ["", "x", "、一", "一、总则", "1.总则", ".1 总则", " 总则", ")中", "一)中", "1)中", "条 总则", "章 总则",
+                "2.1 编制目的", "0综合", "骤1", "例1", "二是", "一条 总则", "一章 总则", "一步", "一部分"]
+    for cp in [*range(0xD800), *range(0xE000, 0x10000)]:
+        c = chr(cp)
+        if _OPENS.match(c):
+            continue
+        for suffix in suffixes:
+            folded = fold_width(c + suffix)
+            assert not any(p.match(folded) for _, p in _PATTERNS), (hex(cp), suffix)
