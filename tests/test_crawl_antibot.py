@@ -76,3 +76,12 @@ def test_a_waf_block_and_a_cookie_loop_are_named(tmp_path, capsys):
         "cookieloop: site answers a redirect to itself that sets a cookie (HTTP 302), "
         'again after the cookie was sent back; try render = "browser"'
     ) in out
+
+
+def test_a_cookie_gate_that_takes_the_replayed_cookie_is_passed(tmp_path, capsys):
+    with Portal() as portal:
+        cfg, _ = _config(portal, tmp_path)
+        assert main(["crawl", "cookiegate", "--config", str(cfg), *FAST]) == 0
+        assert portal.statuses("/ct/index.html") == [302, 200]
+        assert portal.statuses("/ct/t1.html") == [200]  # the jar keeps the cookie for the site
+    assert capsys.readouterr().out.splitlines()[2].split()[:4] == ["cookiegate", "ok", "1", "1"]

@@ -10,6 +10,8 @@
          passes, a plain HTTP client never does (it runs no script).
 /waf/    a 403 block page of a web application firewall (安全狗 wording, `safedog-flow-item` cookie).
 /loop/   a redirect to itself that sets a fresh cookie on every answer, whatever the request sends.
+/ct/     the cookie gate a replay passes (moj.gov.cn's openresty CT6T): without the cookie a redirect
+         to itself that sets it; with it, the pages.
 
 `answer(portal, handler, path)` serves them; it returns False for a path that is not one of theirs.
 """
@@ -163,6 +165,18 @@ def answer(portal: Any, handler: Any, path: str) -> bool:
         n = sum(1 for h in portal.requested(handler.path))
         handler._send(302, b"", "text/html", {"Location": handler.path, "Set-Cookie": f"CT6T={n:04d}; path=/"})
         return True
+    if path.startswith("/ct/"):
+        if cookies.get("CT6TS") != "a1b2c3":
+            handler._send(302, b"", "text/html", {"Location": handler.path, "Set-Cookie": "CT6TS=a1b2c3; path=/"})
+        elif path == "/ct/index.html":
+            handler._send(200, b'<html><body><ul class="list"><li><a href="t1.html">t1</a></li></ul></body></html>',
+                          "text/html; charset=utf-8")
+        elif path == "/ct/t1.html":
+            handler._send(200, _doc(701, "关于公布行政规范性文件清理结果的通知", "司发〔2025〕71号", "2025-07-01"),
+                          "text/html; charset=utf-8")
+        else:
+            handler._send(404, b"not found", "text/plain")
+        return True
     served = _js(path) or _rs(path, cookies)
     if served is None:
         return False
@@ -200,6 +214,11 @@ def config_text(portal: Any, *, render: bool) -> str:
             'name = "cookieloop"',
             f'start_urls = ["{portal.url("/loop/index.html")}"]',
             r'detail_pattern = "/loop/t\\d+\\.html$"',
+            "",
+            "[[sites]]",
+            'name = "cookiegate"',
+            f'start_urls = ["{portal.url("/ct/index.html")}"]',
+            r'detail_pattern = "/ct/t\\d+\\.html$"',
             "",
         ]
     )
