@@ -47,7 +47,7 @@ ARGS = [
 HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 DOCUMENT = "policywatch_document"  # request meta: {"status", "url"} of the page's last main document
-# A page that ended on an error status may be a challenge whose script has yet to reload it;
+# A page that ended on a challenge status may be a challenge whose script has yet to reload it;
 # how long its script gets to navigate, and how many reloads a challenge may take.
 CHALLENGE_WAIT_MS = 5000
 MAX_RELOADS = 4
@@ -133,10 +133,12 @@ async def settle(page: Any, document: dict[str, Any]) -> None:
     than once; a list built by fetch() is there once the network is idle."""
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
+    from crawler.antibot import CHALLENGE_STATUSES
+
     for _ in range(MAX_RELOADS):
         await page.wait_for_load_state("networkidle")
-        if int(document.get("status") or 200) < 400:
-            return
+        if int(document.get("status") or 200) not in CHALLENGE_STATUSES:
+            return  # a page, or an answer (404, 410) that no script will change
         try:
             await page.wait_for_event(
                 "framenavigated", predicate=lambda frame: frame == page.main_frame, timeout=CHALLENGE_WAIT_MS

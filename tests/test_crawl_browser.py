@@ -140,3 +140,14 @@ def test_a_plain_site_crawl_never_starts_a_browser(tmp_path, capsys):
     assert not [k for k in runs[-1].stats if k.startswith("playwright")]
     log = next((tmp_path / ".policywatch" / "logs").glob("zhaoqing-*.log")).read_text(encoding="utf-8")
     assert "scrapy-playwright" not in log and "ScrapyPlaywrightDownloadHandler" not in log
+
+
+def test_a_browser_site_on_a_machine_without_chromium_fails_saying_so(tmp_path, capsys):
+    with Portal() as portal:
+        cfg, _ = _config(portal, tmp_path, render=True)
+        missing = tmp_path / "no-chromium"
+        code = main(["crawl", "jsonly", "--config", str(cfg), *FAST, "--set", f"POLICYWATCH_CHROMIUM={missing}"])
+        assert code == 1
+        assert not portal.requested("/js/index.html")
+    reason = f'render = "browser" needs Chromium at {missing} (apt-get install chromium)'
+    assert f"jsonly: {reason}" in capsys.readouterr().out.splitlines()
