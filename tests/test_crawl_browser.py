@@ -25,17 +25,20 @@ FAST = ["--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False", "--s
 
 
 class BrowserWatch:
-    """Processes descended from this one whose name says Chromium or Playwright's driver, seen
-    while the block runs (polled: a crawl's browser lives for seconds)."""
+    """Processes descended from this one whose name says Chromium or Playwright's driver, started
+    while the block runs (polled: a crawl's browser lives for seconds; one some other test left
+    running before the block is not counted)."""
 
     NAMES = ("chrom", "playwright")
 
     def __init__(self) -> None:
         self.seen: set[str] = set()
+        self._before: set[int] = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
 
     def __enter__(self) -> BrowserWatch:
+        self._before = {int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit()}
         self._thread.start()
         return self
 
@@ -63,7 +66,7 @@ class BrowserWatch:
                 p, hops = pid, 0
                 while p > 1 and p != me and hops < 50:
                     p, hops = parents.get(p, 0), hops + 1
-                if p == me and pid != me and any(n in name.lower() for n in self.NAMES):
+                if p == me and pid not in self._before and any(n in name.lower() for n in self.NAMES):
                     self.seen.add(name.split()[0])
 
 
