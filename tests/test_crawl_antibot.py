@@ -38,16 +38,19 @@ def test_plain_crawl_of_a_challenge_site_fails_naming_the_challenge(tmp_path, ca
     # the summary: the table, then the reason; the error line carries it too
     lines = crawled.out.splitlines()
     assert lines[2].split()[:2] == ["ruishu", "failed"]
-    assert f"ruishu: {CHALLENGE}" in lines[3:]
-    assert CHALLENGE in crawled.err and "\n" not in crawled.err.strip()
+    # the gate first, then what it cost: the listing
+    assert [line for line in lines[3:] if line.startswith("ruishu: ")] == [
+        f"ruishu: failed: {CHALLENGE}; list page failed: {portal.url('/rs/index.html')}: http 412; "
+        "the listing is incomplete"
+    ]
+    assert f"ruishu: failed: {CHALLENGE}; " in crawled.err and "\n" not in crawled.err.strip()
 
     assert main(["status", "--config", str(cfg)]) == 1
-    status = capsys.readouterr().out.splitlines()
-    assert f"ruishu: {CHALLENGE}" in status
+    assert f"failing: ruishu ({CHALLENGE}; " in capsys.readouterr().err
     assert main(["status", "--config", str(cfg), "--json"]) == 1
     report = {s["site"]: s for s in json.loads(capsys.readouterr().out)["sites"]}
     assert report["ruishu"]["last_run"]["status"] == "failed"
-    assert report["ruishu"]["last_run"]["reason"] == CHALLENGE
+    assert report["ruishu"]["last_run"]["reason"].startswith(f"{CHALLENGE}; list page failed: ")
 
     db = connect(db_url)
     try:
@@ -56,25 +59,25 @@ def test_plain_crawl_of_a_challenge_site_fails_naming_the_challenge(tmp_path, ca
         db.dispose()
     due = alerts.evaluate("ruishu", runs, OperatorSettings(emails=("ops@example.org",), failures_before_alert=1))
     assert [a.kind for a in due] == ["failing"]
-    assert f"Latest: {CHALLENGE}\n" in due[0].body
+    assert f"Latest: {CHALLENGE}; " in due[0].body
 
 
 def test_a_waf_block_and_a_cookie_loop_are_named(tmp_path, capsys):
     with Portal() as portal:
         cfg, _ = _config(portal, tmp_path)
         assert main(["crawl", "waf", "cookieloop", "--config", str(cfg), *FAST]) == 1
-        out = capsys.readouterr().out.splitlines()
+        out = capsys.readouterr().out
         # the cookie was sent back once, and the second self-redirect ended it
         loop = portal.requested("/loop/index.html")
         assert [h.status for h in loop] == [302, 302]
         assert "cookie" not in loop[0].headers and loop[1].headers.get("cookie") == "CT6T=0000"
     assert (
-        "waf: site's firewall refuses the request (HTTP 403, 安全狗); try render = \"browser\", "
-        "slow down (DOWNLOAD_DELAY) or ask the site to allow the crawler"
+        "\nwaf: failed: site's firewall refuses the request (HTTP 403, 安全狗); try render = \"browser\", "
+        "slow down (DOWNLOAD_DELAY) or ask the site to allow the crawler; list page failed: "
     ) in out
     assert (
-        "cookieloop: site answers a redirect to itself that sets a cookie (HTTP 302), "
-        'again after the cookie was sent back; try render = "browser"'
+        "\ncookieloop: failed: site answers a redirect to itself that sets a cookie (HTTP 302), "
+        'again after the cookie was sent back; try render = "browser"; list page failed: '
     ) in out
 
 

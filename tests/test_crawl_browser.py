@@ -153,4 +153,4 @@ def test_a_browser_site_on_a_machine_without_chromium_fails_saying_so(tmp_path, 
         assert code == 1
         assert not portal.requested("/js/index.html")
     reason = f'render = "browser" needs Chromium at {missing} (apt-get install chromium)'
-    assert f"jsonly: {reason}" in capsys.readouterr().out.splitlines()
+    assert f"jsonly: failed: {reason}" in capsys.readouterr().out.splitlines()
