@@ -70,10 +70,11 @@ class BrowserWatch:
                     self.seen.add(name.split()[0])
 
 
-def _config(portal, tmp_path, *, render):
+def _config(portal, tmp_path, *, render, details=True):
     db_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     cfg = tmp_path / "policywatch.toml"
-    cfg.write_text(f'[database]\nurl = "{db_url}"\n\n' + js_sites.config_text(portal, render=render), encoding="utf-8")
+    text = js_sites.config_text(portal, render=render, details=details)
+    cfg.write_text(f'[database]\nurl = "{db_url}"\n\n' + text, encoding="utf-8")
     return cfg, db_url
 
 
@@ -154,3 +155,14 @@ def test_a_browser_site_on_a_machine_without_chromium_fails_saying_so(tmp_path, 
         assert not portal.requested("/js/index.html")
     reason = f'render = "browser" needs Chromium at {missing} (apt-get install chromium)'
     assert f"jsonly: failed: {reason}" in capsys.readouterr().out.splitlines()
+
+
+@needs_chromium
+def test_challenged_detail_pages_of_a_browser_site_ask_for_render_details(tmp_path, capsys):
+    with Portal() as portal:
+        cfg, _ = _config(portal, tmp_path, render=True, details=False)
+        assert main(["crawl", "ruishu", "--config", str(cfg), *FAST]) == 1
+        assert portal.statuses("/rs/index.html") == [412, 200]  # the list passed in the browser
+        assert portal.statuses("/rs/c100/content/601.shtml") == [412]  # the detail page did not
+    reason = "site answers a JavaScript cookie challenge (HTTP 412); try render_details = true"
+    assert f"ruishu: failed: {reason}" in capsys.readouterr().out.splitlines()

@@ -37,6 +37,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from twisted.python.failure import Failure
 
 from crawler import browser, listings
+from crawler.antibot import Blocked
 from crawler.items import AttachmentItem, PageItem
 from pipeline.normalize import attachment_ext
 from policywatch.config import SiteConfig, load, parse
@@ -92,6 +93,7 @@ class SiteSpider(scrapy.Spider):
         self.listing: listings.Family = listings.family(self.site.family)(self.site)
         self._known: list[str] = []  # active documents of the site, revisited when the listing is done
         self.browser_problem: str | None = None  # render = "browser" on a machine that cannot
+        self.gate: str | None = None  # the first anti-bot answer to a list or detail page (crawler/antibot.py)
 
     def listing_complete(self, reason: str) -> bool:
         """Did this run see the whole listing? Only then may absence from it mean anything."""
@@ -100,9 +102,9 @@ class SiteSpider(scrapy.Spider):
     def problems(self, reason: str) -> list[str]:
         """Why this run must count as failed even though pages were fetched, one line each."""
         out = []
-        gate = self.crawler.stats.get_value(BLOCKED_STAT)
-        if gate:  # an anti-bot answer (crawler/antibot.py) or a browser that cannot start: said first
-            out.append(str(gate))
+        gate = self.browser_problem or self.gate
+        if gate:  # a browser that cannot start, or an anti-bot answer: said first
+            out.append(gate)
         if self.list_failures:
             more = f" (and {len(self.list_failures) - 1} more)" if len(self.list_failures) > 1 else ""
             out.append(f"list page failed: {self.list_failures[0]}{more}; the listing is incomplete")
@@ -323,6 +325,11 @@ class SiteSpider(scrapy.Spider):
             self.crawler.stats.inc_value("policywatch/skipped")
             log.info("%s page skipped: %s: %s", kind, failure.request.url, reason)
             return
+        if isinstance(failure.value, Blocked) and self.gate is None:
+            self.gate = failure.value.verdict.reason
+            if self.site.render == "browser" and not failure.request.meta.get("playwright"):
+                # the lists pass in the browser; the detail pages were fetched plainly
+                self.gate = self.gate.replace('try render = "browser"', "try render_details = true")
         self.crawler.stats.inc_value(f"policywatch/{kind}_errors")
         self.crawler.stats.inc_value(f"policywatch/errors/{reason.split(':')[0]}")
         log.warning("%s page failed: %s: %s", kind, failure.request.url, reason)

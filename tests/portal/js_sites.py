@@ -185,8 +185,9 @@ def answer(portal: Any, handler: Any, path: str) -> bool:
     return True
 
 
-def config_text(portal: Any, *, render: bool) -> str:
-    """[[sites]] for the JS-only site and the challenge site; `render` makes them browser sites."""
+def config_text(portal: Any, *, render: bool, details: bool = True) -> str:
+    """[[sites]] for the JS-only site and the challenge site; `render` makes them browser sites
+    (`details`: the challenge site's detail pages too)."""
     browser = ['render = "browser"'] if render else []
     return "\n".join(
         [
@@ -203,7 +204,7 @@ def config_text(portal: Any, *, render: bool) -> str:
             'link_selector = "ul.zwgk-list a::attr(href)"',
             r'detail_pattern = "/rs/c\\d+/content/\\d+\\.shtml$"',
             *browser,
-            *(["render_details = true"] if render else []),
+            *(["render_details = true"] if render and details else []),
             "",
             "[[sites]]",
             'name = "waf"',
