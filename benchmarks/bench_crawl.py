@@ -212,7 +212,7 @@ def run() -> str:
         for _ in range(ROUNDS):
             with tempfile.TemporaryDirectory() as tmp:
                 rounds.append(_round(portal, Path(tmp)))
-    return _markdown(rounds) + "\n\n" + _memory_markdown(_polite())
+    return _markdown(rounds) + "\n\n" + _memory_markdown(_polite()) + "\n\n" + browser_markdown(browser_rows())
 
 
 def _rate(r: dict[str, float]) -> float:
@@ -287,6 +287,67 @@ def _memory_markdown(rows: list[tuple[str, dict[str, float]]]) -> str:
         lines.append(
             f"| {name} | {r['items']:,.0f} | {r['not_modified']:,.0f} | {r['new']:,.0f} | {r['elapsed']:.2f} | "
             f"{r['writers']:.0f} | {r['memory']:.0f} | {r['memory'] / bare:.2f}x |"
+        )
+    return "\n".join(lines)
+
+
+# -- render = "browser" (crawler/browser.py), reported on its own ------------------------------
+
+BROWSER_PAGES = int(os.environ.get("BENCH_BROWSER_PAGES", "100"))
+# The project's per-site concurrency (2) and no delay: what the browser costs, not the politeness.
+BROWSER = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "POLICYWATCH_BATCH_SIZE=20", "LOG_LEVEL=INFO")
+BROWSER_RUNS = (
+    ("plain HTTP (render = \"http\")", ""),
+    ("render = \"browser\": list pages in Chromium", 'render = "browser"\n'),
+    ("render = \"browser\", render_details = true: every page", 'render = "browser"\nrender_details = true\n'),
+)
+
+
+def browser_rows() -> list[tuple[str, dict[str, float]]]:
+    """The same small site crawled plain, with its lists rendered, and with every page rendered;
+    a fresh database and cache each time (a rendered page is never revalidated anyway)."""
+    rows = []
+    with Portal(bulk=BROWSER_PAGES) as portal:
+        for name, render in BROWSER_RUNS:
+            with tempfile.TemporaryDirectory() as tmp:
+                db_url = f"sqlite:///{Path(tmp) / 'browser.db'}"
+                cfg = _config(portal, Path(tmp) / "policywatch.toml", db_url)
+                cfg.write_text(cfg.read_text(encoding="utf-8") + render, encoding="utf-8")
+                result = _measured(_crawl, cfg, db_url, BROWSER)
+                log = next(Path(tmp).glob(".policywatch/logs/*.log")).read_text()
+                result["responses"] = _stat(log, "response_received_count")
+                result["browsers"] = _stat(log, "playwright/browser_count")
+                rows.append((name, result))
+    return rows
+
+
+def browser_markdown(rows: list[tuple[str, dict[str, float]]]) -> str:
+    plain = rows[0][1]
+    lines = [
+        "### A browser-rendered site (render = \"browser\")",
+        "",
+        f"Command: `python -m benchmarks.run crawl` (this table alone: `python -c 'from benchmarks.bench_crawl "
+        f"import *; print(browser_markdown(browser_rows()))'`, BENCH_BROWSER_PAGES={BROWSER_PAGES}). "
+        f"{BROWSER_PAGES} generated notices (25 per list page) crawled three ways with {', '.join(BROWSER)} and the "
+        "default two requests at a time per site, each a fresh `scrapy crawl` subprocess, fresh database: plain "
+        "HTTP; list pages rendered in Debian's /usr/bin/chromium through scrapy-playwright (detail pages "
+        "still plain HTTP); every page rendered. *pages* counts every response (robots.txt, list and detail "
+        "pages); *pages/min* is pages over Scrapy's elapsed time; *peak MB* is the largest summed PSS of "
+        "every process the crawl started (Scrapy, writers, Playwright's driver and Chromium's processes), "
+        "sampled every 50 ms.",
+        "",
+        "| run | detail pages | pages | browsers | wall s | crawl s | CPU s | pages/min | vs plain | peak MB | vs plain |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+
+    def rate(r: dict[str, float]) -> float:
+        return r["responses"] / r["elapsed"] * 60 if r["elapsed"] else 0.0
+
+    for name, r in rows:
+        lines.append(
+            f"| {name} | {r['items']:,.0f} | {r['responses']:,.0f} | {r['browsers']:.0f} | {r['wall']:.1f} | "
+            f"{r['elapsed']:.2f} | {r['cpu']:.1f} | {rate(r):,.0f} | {rate(r) / rate(plain):.2f}x | "
+            f"{r['memory']:.0f} | {r['memory'] / plain['memory']:.2f}x |"
         )
     return "\n".join(lines)
 

@@ -67,6 +67,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.validators.StoredValidatorsMiddleware": 590,
     "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
     "crawler.cache.CacheMiddleware": 900,
+    # between cookies (700: a gate's cookie is in the jar) and redirects (600: it sees a 3xx first)
+    "crawler.antibot.AntiBotMiddleware": 650,
+    # render = "browser" (crawler/browser.py): the status of the page the browser ended on
+    "crawler.browser.RenderedStatusMiddleware": 660,
 }
 ITEM_PIPELINES = {"crawler.pipelines.StoragePipeline": 300}
 

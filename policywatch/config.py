@@ -19,6 +19,9 @@ attachments = true                         # optional: fetch linked .doc/.docx/.
                                            # record their size and hash; or a list, ["pdf", "ofd"]
 family = "gkmlpt"                          # optional listing family (crawler/listings/), default "html";
 family_params = { categories = [1411] }    # its parameters; detail_pattern is then optional
+render = "browser"                         # optional: list pages rendered in headless Chromium (lists
+                                           # built by JavaScript, JS cookie challenges); default "http"
+render_details = true                      # optional, with render = "browser": detail pages too
 ```
 
 Every mistake is a UsageError naming the file, the site and the key: an operator edits this
@@ -27,6 +30,7 @@ file by hand and must be told exactly which line to fix.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import string
@@ -56,7 +60,10 @@ SITE_KEYS = {
     "attachments",
     "family",
     "family_params",
+    "render",
+    "render_details",
 }
+RENDER_MODES = ("http", "browser")  # "browser": crawler/browser.py (scrapy-playwright)
 # Fetched when a site sets `attachments = true`: the office formats policies attach.
 ATTACHMENT_EXTENSIONS = ("doc", "docx", "pdf", "xls", "xlsx")
 PAGINATION_KINDS = ("static", "script", "selector")
@@ -98,6 +105,8 @@ class SiteConfig:
     attachments: tuple[str, ...] = ()  # extensions of linked files to fetch; () fetches none
     family: str = "html"  # the listing family (crawler/listings/) that reads its list pages
     family_params: dict[str, Any] = field(default_factory=dict)
+    render: str = "http"  # or "browser": list pages through headless Chromium
+    render_details: bool = False  # with render = "browser": detail pages through it too
 
 
 # Top-level tables. [database] and [[sites]] are parsed here; the others belong to the package
@@ -220,6 +229,17 @@ def _site(raw: Any, path: Path, index: int) -> SiteConfig:
     if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
         raise err("allowed_domains", "must be a list of host names")
 
+    render = raw.get("render", "http")
+    if render not in RENDER_MODES:
+        raise err("render", f'must be "http" or "browser" (got {render!r})')
+    render_details = raw.get("render_details", False)
+    if not isinstance(render_details, bool):
+        raise err("render_details", "must be true or false")
+    if render == "browser" and importlib.util.find_spec("scrapy_playwright") is None:
+        raise err("render", "\"browser\" needs scrapy-playwright (pip install 'policywatch[browser]')")
+    if render_details and render != "browser":
+        raise err("render_details", 'needs render = "browser" (detail pages are rendered by the browser)')
+
     return SiteConfig(
         name=name,
         start_urls=tuple(starts),
@@ -234,6 +254,8 @@ def _site(raw: Any, path: Path, index: int) -> SiteConfig:
         attachments=_attachments(raw.get("attachments", False), err),
         family=family,
         family_params=family_params,
+        render=render,
+        render_details=render_details,
     )
 
 

@@ -17,6 +17,10 @@ from storage.db import Database
 from storage.models import CrawlRun, Document, DocumentUrl, Site, Version, utcnow
 from storage.recorder import get_site
 
+# Set by the crawler: the first anti-bot gate the run met (crawler/antibot.py), or why it could
+# not fetch at all; one line, the first of the run's problems.
+BLOCKED_STAT = "policywatch/blocked"
+
 
 class SlotTaken(Exception):
     """Another crawl already claimed this (site, slot): this one must record nothing."""

@@ -36,10 +36,12 @@ from scrapy.http import Response, TextResponse
 from sqlalchemy.exc import SQLAlchemyError
 from twisted.python.failure import Failure
 
-from crawler import listings
+from crawler import browser, listings
+from crawler.antibot import Blocked
 from crawler.items import AttachmentItem, PageItem
 from pipeline.normalize import attachment_ext
 from policywatch.config import SiteConfig, load, parse
+from storage.crawl_runs import BLOCKED_STAT
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,8 @@ class SiteSpider(scrapy.Spider):
         # how the site lists its documents: the `family` of its [[sites]] table (crawler/listings/)
         self.listing: listings.Family = listings.family(self.site.family)(self.site)
         self._known: list[str] = []  # active documents of the site, revisited when the listing is done
+        self.browser_problem: str | None = None  # render = "browser" on a machine that cannot
+        self.gate: str | None = None  # the first anti-bot answer to a list or detail page (crawler/antibot.py)
 
     def listing_complete(self, reason: str) -> bool:
         """Did this run see the whole listing? Only then may absence from it mean anything."""
@@ -98,6 +102,9 @@ class SiteSpider(scrapy.Spider):
     def problems(self, reason: str) -> list[str]:
         """Why this run must count as failed even though pages were fetched, one line each."""
         out = []
+        gate = self.browser_problem or self.gate
+        if gate:  # a browser that cannot start, or an anti-bot answer: said first
+            out.append(gate)
         if self.list_failures:
             more = f" (and {len(self.list_failures) - 1} more)" if len(self.list_failures) > 1 else ""
             out.append(f"list page failed: {self.list_failures[0]}{more}; the listing is incomplete")
@@ -122,9 +129,19 @@ class SiteSpider(scrapy.Spider):
         for key, value in spider.site.settings.items():
             crawler.settings.set(key, value, priority="spider")
         crawler.signals.connect(spider._revisit_known, signal=signals.spider_idle)
+        if spider.site.render == "browser":
+            spider.browser_problem = browser.unavailable(crawler.settings)
+            if spider.browser_problem is None:
+                for key, value in browser.settings_for(crawler.settings).items():
+                    crawler.settings.set(key, value, priority="spider")
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.browser_problem:  # the run fails, and says why
+            self.crawler.stats.set_value(BLOCKED_STAT, self.browser_problem)
+            self.crawler.stats.inc_value("policywatch/list_errors")
+            log.error("not crawling: %s", self.browser_problem)
+            return
         for url in self.site.start_urls:
             for request in self.listing.first_requests(url):
                 yield self._list_request(request)
@@ -158,15 +175,24 @@ class SiteSpider(scrapy.Spider):
     # -- requests ------------------------------------------------------------------------------
 
     def _list_request(self, request: scrapy.Request) -> scrapy.Request:
-        """A list request of the site's family (its state in meta), sent to parse_list."""
-        return request.replace(callback=self.parse_list, errback=self.list_failed)
+        """A list request of the site's family (its state in meta), sent to parse_list; through
+        the browser for a render = "browser" site."""
+        meta = {**request.meta, **self._render_meta(self.site.render == "browser")}
+        return request.replace(callback=self.parse_list, errback=self.list_failed, meta=meta)
 
     def _detail_request(self, url: str, facts: dict[str, Any] | None = None) -> scrapy.Request:
         # document_page: validated against the stored version, not the cache (crawler.validators)
         meta: dict[str, Any] = {"handle_httpstatus_list": GONE, "document_page": True}
         if facts:
             meta["list_facts"] = facts  # what the list said: the writer fills what the page lacks
+        meta.update(self._render_meta(self.site.render_details))
         return scrapy.Request(url, callback=self.parse_detail, errback=self.detail_failed, meta=meta)
+
+    def _render_meta(self, rendered: bool) -> dict[str, Any]:
+        """Through headless Chromium (render = "browser", crawler/browser.py), or plain HTTP."""
+        if not rendered or self.browser_problem:
+            return {}
+        return browser.meta(self.crawler.settings.get("USER_AGENT"))
 
     # -- callbacks -----------------------------------------------------------------------------
 
@@ -299,6 +325,11 @@ class SiteSpider(scrapy.Spider):
             self.crawler.stats.inc_value("policywatch/skipped")
             log.info("%s page skipped: %s: %s", kind, failure.request.url, reason)
             return
+        if isinstance(failure.value, Blocked) and self.gate is None:
+            self.gate = failure.value.verdict.reason
+            if self.site.render == "browser" and not failure.request.meta.get("playwright"):
+                # the lists pass in the browser; the detail pages were fetched plainly
+                self.gate = self.gate.replace('try render = "browser"', "try render_details = true")
         self.crawler.stats.inc_value(f"policywatch/{kind}_errors")
         self.crawler.stats.inc_value(f"policywatch/errors/{reason.split(':')[0]}")
         log.warning("%s page failed: %s: %s", kind, failure.request.url, reason)

@@ -58,7 +58,8 @@ def evaluate(site: str, runs: list[Any], operator: OperatorSettings) -> list[Ale
                 site,
                 "failing",
                 f"[policywatch] {site}: {n} crawls failed in a row",
-                f"The crawls of site {site!r} failed {n} times in a row:\n\n" + "\n".join(reasons)
+                f"The crawls of site {site!r} failed {n} times in a row.\n"
+                f"Latest: {run_reason(done[0].stats) or '?'}\n\n" + "\n".join(reasons)
                 + "\n\nSee `policywatch status` and the crawl logs.\n",
             )
         )

@@ -11,7 +11,8 @@ failure paths: /traps/flaky.html answers 500 the first `flaky_failures` times, /
 is 11 MB, /traps/slow.html answers after `slow_seconds`. Every request is logged in `hits`, with
 its arrival time (time.monotonic()). Tests may also replace robots.txt (`robots_txt`), a page
 (`overrides`, path -> Resource), make a path answer an error status (`errors`, path -> status)
-or every path under a prefix answer 404 (`gone_prefix`).
+or every path under a prefix answer 404 (`gone_prefix`). The sites that need a browser (/js/,
+/rs/) and the anti-bot gates (/waf/, /loop/, /ct/) are tests.portal.js_sites.
 
 Outages, switched on by tests: `fail_status = 503` (or 429, 500, ...) answers every request
 with that status, robots.txt included; `gone` holds paths that answer 404 while their listing
@@ -29,7 +30,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.portal import content, families
+from tests.portal import content, families, js_sites
 
 BIG_BYTES = 11 * 1024 * 1024
 _EPOCH = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
@@ -159,6 +160,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(200, self.portal.robots_txt.encode(), "text/plain; charset=utf-8")
             if path.startswith("/traps/"):
                 return self._trap(path)
+            if js_sites.answer(self.portal, self, path):  # browser-only sites and anti-bot gates
+                return None
             if path in self.portal.errors:
                 return self._send(self.portal.errors[path], b"<html><body>error</body></html>", "text/html")
             if self._family_api("GET", b""):
