@@ -42,7 +42,9 @@ def _config(tmp_path, portal, db_url, extra: str = ""):
         jobs="bulk = { interval_seconds = 2 }", extra=extra,
     )  # fmt: skip
     # the [crawl] settings go on the command line and would override the site's pace
-    cfg.write_text(cfg.read_text().replace('DOWNLOAD_DELAY = "0", ', ""), encoding="utf-8")
+    text = cfg.read_text(encoding="utf-8")
+    assert "DOWNLOAD_DELAY = 0, " in text  # else the crawls run at full speed and end before any signal
+    cfg.write_text(text.replace("DOWNLOAD_DELAY = 0, ", ""), encoding="utf-8")
     return cfg
 
 
