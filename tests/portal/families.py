@@ -18,6 +18,8 @@
   /col/col1229080140/index.html  a Hanweb jpaas column: page 1 in HTML, count/rows/queryData on its
                               pagination div; pages 2.. from the publish server's JSON-wrapped HTML
   /zhengce/zuixin/index.htm   a gov.cn column shell loading ZUIXINZHENGCE.json ({TITLE, URL, DOCRELPUBTIME})
+  /gkbulk/gkmlpt/index        a gkmlpt site of any size, for benchmarks: serve_gk_bulk(portal, n) puts
+                              it up (two leaf categories, the gd site's shapes, ten measures a page)
 
 Everything but the Zhaoqing shell and one channelId page (GS_REVISED) is the same in every state.
 """
@@ -69,8 +71,8 @@ def _date(n: int) -> str:
     return datetime.fromordinal(datetime(2025, 1, 1).toordinal() + max(day, 0)).strftime("%Y-%m-%d")
 
 
-def _measures(what: str, n: int) -> list[str]:
-    return [f"{what}第{n}号文件第{j}项措施:各地各部门要按照要求,于2026年{j}月底前完成相关任务。" for j in (1, 2)]
+def _measures(what: str, n: int, count: int = 2) -> list[str]:
+    return [f"{what}第{n}号文件第{j}项措施:各地各部门要按照要求,于2026年{j}月底前完成相关任务。" for j in range(1, count + 1)]
 
 
 # -- gkmlpt -----------------------------------------------------------------------------------
@@ -79,14 +81,18 @@ def _measures(what: str, n: int) -> list[str]:
 @cache
 def gd_articles() -> dict[int, list[dict[str, Any]]]:
     """Per leaf category, its articles as the API lists them (real field names)."""
+    return _articles(GD_CATS, GD_DETAIL, "/gd/gkmlpt/files/")
+
+
+def _articles(cats: dict[int, tuple[str, int]], detail: str, files: str) -> dict[int, list[dict[str, Any]]]:
     out: dict[int, list[dict[str, Any]]] = {}
     n = 0
-    for cat, (_name, count) in GD_CATS.items():
+    for cat, (_name, count) in cats.items():
         arts = []
         for _ in range(count):
             n += 1
             date = _date(n)
-            url = GD_DETAIL.format(a=n // 100, n=n)
+            url = detail.format(a=n // 100, n=n)
             arts.append(
                 {
                     "id": n,
@@ -99,13 +105,13 @@ def gd_articles() -> dict[int, list[dict[str, Any]]]:
                     "date": _epoch(_date(n + 3)),  # written three days before it was published
                     "created_at": f"{date} 09:00:00",
                     "display_publish_time": _epoch(date),
-                    "classify_main_name": GD_CATS[cat][0],
+                    "classify_main_name": cats[cat][0],
                     "classify_genre_name": "通知",
                     "classify_theme_name": "综合政务",
                     "url": url,
                     "post_url": url,
                     "attachment": [{"id": n, "name": f"附件{n}.pdf", "type": "pdf", "mime": "application/pdf",
-                                    "size": 1024, "url": f"/gd/gkmlpt/files/{n}.pdf"}] if n % 50 == 0 else [],
+                                    "size": 1024, "url": f"{files}{n}.pdf"}] if n % 50 == 0 else [],
                     "relation": [],
                     "is_expired": 0,
                     "is_abolished": 0,
@@ -113,6 +119,37 @@ def gd_articles() -> dict[int, list[dict[str, Any]]]:
             )
         out[cat] = arts
     return out
+
+
+GK_BULK_INDEX = "/gkbulk/gkmlpt/index"
+GK_BULK_SID = "758999"
+GK_BULK_DETAIL = "/gkbulk/gkmlpt/content/2/{a}/post_{n}.html"
+GK_BULK_MEASURES = 10  # as many as bench_crawl's html notices: comparable page sizes
+
+
+def _gk_bulk_cats(n: int) -> dict[int, tuple[str, int]]:
+    """Two leaf categories sharing `n` articles (the first takes the odd one)."""
+    return {2411: ("规范性文件", n - n // 2), 2412: ("其他文件", n // 2)}
+
+
+@cache
+def gk_bulk_articles(n: int) -> dict[int, list[dict[str, Any]]]:
+    return _articles(_gk_bulk_cats(n), GK_BULK_DETAIL, "/gkbulk/gkmlpt/files/")
+
+
+def serve_gk_bulk(portal: Any, n: int) -> None:
+    """Put up a gkmlpt site of `n` documents on `portal` (benchmarks): the shell and detail pages
+    as overrides, the API answered by answer() while `portal.gk_bulk` is set."""
+    cats = _gk_bulk_cats(n)
+    tree = [{"id": 24, "name": "政策文件", "post_count": n, "children": [
+        {"id": cat, "name": name, "children": [], "post_count": count} for cat, (name, count) in cats.items()
+    ]}]
+    portal.overrides[GK_BULK_INDEX] = Resource(_shell(GK_BULK_SID, tree, "政府信息公开_广东省人民政府"))
+    for arts in gk_bulk_articles(n).values():
+        for art in arts:
+            measures = _measures("粤办函", art["id"], GK_BULK_MEASURES)
+            portal.overrides[art["url"]] = Resource(_detail(art, GK_BULK_SID, measures))
+    portal.gk_bulk = n
 
 
 def _shell(sid: str, tree: list[dict[str, Any]], title: str) -> bytes:
@@ -365,6 +402,10 @@ def answer(portal: Any, method: str, raw_path: str, body: bytes) -> tuple[int, R
     query = parse_qs(u.query, keep_blank_values=True)
     if u.path.startswith("/gd/gkmlpt/api/all/") and method == "GET":
         return _gkmlpt_api(u.path, query, GD_SID, lambda cat: (gd_articles().get(cat), GD_CATS.get(cat, ("", 0))[0]))
+    bulk = getattr(portal, "gk_bulk", 0)  # set by serve_gk_bulk
+    if bulk and u.path.startswith("/gkbulk/gkmlpt/api/all/") and method == "GET":
+        cats = _gk_bulk_cats(bulk)
+        return _gkmlpt_api(u.path, query, GK_BULK_SID, lambda cat: (gk_bulk_articles(bulk).get(cat), cats.get(cat, ("", 0))[0]))
     if u.path.startswith("/zq/gkmlpt/api/all/") and method == "GET":
         if query.get("sid", [""])[0] != ZQ_SID:
             return 200, Resource(b'{"classify": null, "articles": []}', JSON)
