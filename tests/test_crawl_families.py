@@ -5,6 +5,7 @@ nothing."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -25,7 +26,7 @@ FAST = (
     "CONCURRENT_REQUESTS_PER_DOMAIN=8",
     "LOG_LEVEL=INFO",
 )
-SITES = ("gd", "jiangsu", "gansu", "zhejiang", "govcn")
+SITES = ("gd", "jiangsu", "gansu", "zhejiang", "govcn", "jiangxi")
 
 
 def config(portal: Portal, db_url: str) -> str:
@@ -56,6 +57,11 @@ family = "hanweb-jpaas"
 name = "govcn"
 start_urls = ["{portal.url(F.GOV_COLUMN)}"]
 family = "govcn-json"
+
+[[sites]]
+name = "jiangxi"
+start_urls = ["{portal.url(F.JX_COLUMN)}"]
+family = "jiangxi-querylist"
 """
 
 
@@ -130,11 +136,29 @@ def test_first_crawl_finds_every_document_of_every_family(crawl):
     assert runs["zhejiang"].outcomes == {"new": 32}
     assert _urls(crawl, "govcn") == {crawl.portal.url(i["URL"]) for i in F.gov_items()}
     assert runs["govcn"].outcomes == {"new": 6}
+    assert _urls(crawl, "jiangxi") == {crawl.portal.url(json.loads(d["urls"])["pc"]) for d in F.jx_docs()}
+    assert runs["jiangxi"].outcomes == {"new": 45}
 
 
 def test_jpaas_pages_the_publish_server_to_count_and_no_further(crawl):
     asked = [parse_qs(urlsplit(h.path).query)["pageNo"][0] for h in crawl.hits[0] if h.path.startswith(F.ZJ_API)]
     assert asked == ["2", "3"]  # 32 records, 15 a page; page 1 is the column page
+
+
+def test_jiangxi_posts_querylist_after_the_embedded_list_to_the_count_and_no_further(crawl):
+    # 45 documents, 15 a page: listData holds 1-20, so page 2 (16-30) and 3 (31-45); 45 reached
+    # (the recrawl asks the same two pages again: lists are always read whole)
+    assert crawl.portal.jx_asked == ["2", "3", "2", "3"]
+    assert [h.path for h in crawl.hits[0]].count(F.JX_API) == 2
+
+
+def test_jiangxi_article_files_are_recorded(crawl):
+    # the 20th document (in listData) and the 40th (from queryList page 3) list a file their
+    # detail pages do not link
+    for doc in (F.jx_docs()[19], F.jx_docs()[39]):
+        v = _version(crawl, json.loads(doc["urls"])["pc"])
+        f = doc["articleFiles"][0]
+        assert [(a["name"], a["url"]) for a in v.normalized["attachments"]] == [(f["fileName"], crawl.portal.url(f["url"]))]
 
 
 def test_govcn_reads_the_feed_its_column_page_loads(crawl):
@@ -185,7 +209,7 @@ def test_recrawl_revalidates_and_writes_nothing(crawl):
         assert run.outcomes == {"unchanged": run.pages} and run.changed == 0
         assert run.not_modified == run.pages
     detail = [h for h in crawl.hits[1] if "/content/" in h.path or h.path.startswith(("/art/", "/jyt/c110634/2025"))]
-    assert len(detail) == 212 + 100 + 45 + 32 + 6
+    assert len(detail) == 212 + 100 + 45 + 32 + 6 + 45
     assert all(h.status == 304 for h in detail)
     assert crawl.counts[1] == crawl.counts[0]
 

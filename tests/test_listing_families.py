@@ -25,6 +25,8 @@ GANSU = DATA / "channelid-common-search" / "jyt.gansu_c110634_zwgklist_1.html"
 GANSU_URL = "https://jyt.gansu.gov.cn/jyt/c110634/zwgklist.shtml"
 GXT_COLUMN = "https://gxt.jiangsu.gov.cn/col/col89736/index.html"
 PROXY = "https://gxt.jiangsu.gov.cn/module/web/jpage/dataproxy.jsp"
+JIANGXI = DATA / "jiangxi-querylist" / "sthjt.jiangxi_col42150_debug_page_1.html"
+JIANGXI_URL = "https://sthjt.jiangxi.gov.cn/jxssthjt/col/col42150/index.html"
 
 
 def site(**raw):
@@ -39,7 +41,7 @@ def response(url: str, body: bytes, state: dict | None = None, cls=TextResponse)
 
 def test_fixtures_are_the_saved_bytes():
     rows = [line.split("\t") for line in (DATA / "provenance.tsv").read_text("utf-8").splitlines()[1:]]
-    assert len(rows) == 4
+    assert len(rows) == 5
     for row in rows:
         assert hashlib.sha256((DATA / row[0]).read_bytes()).hexdigest() == row[4], row[0]
 
@@ -287,6 +289,72 @@ def test_wrong_selector_says_0_of_n():
     assert page.matched == 0 and page.links > 20 and page.reason() == f"0 of {page.links} links matched"
 
 
+# -- jiangxi-querylist: the real sthjt.jiangxi column page ---------------------------------
+
+
+def test_jiangxi_column_page_lists_its_50_embedded_documents():
+    jx = family("jiangxi-querylist")(site(family="jiangxi-querylist"))
+    page = jx.parse(response(JIANGXI_URL, JIANGXI.read_bytes(), {"root": JIANGXI_URL, "page": 0}, HtmlResponse))
+    # listData.articleList holds 50 articles (50 distinct content_<id>.html, perPage is 15);
+    # channelsTagSelf says articleCount 444
+    assert page.matched == 50 and page.links == 50 and page.total == 444
+    first, second, last = page.documents[0], page.documents[1], page.documents[-1]
+    assert first.url == "https://sthjt.jiangxi.gov.cn/jxssthjt/col/col42150/content/content_1951206363677671424.html"
+    assert (first.title, first.published, first.publisher) == (
+        "《江西省生态环境分类执法监管办法》政策解读", "2025-07-29", "生态环境执法局(生态环境厅)"
+    )
+    assert [(a["name"], a["url"]) for a in first.attachments] == [(
+        "关于印发《江西省生态环境分类执法监管办法》的通知1754038819428.pdf",
+        "https://sthjt.jiangxi.gov.cn/doc/ucap/1749973237782081536/document/20250801/WKgZu66N.pdf",
+    )]
+    assert second.attachments == []  # its articleFiles is [{}]
+    assert last.url == "https://sthjt.jiangxi.gov.cn/jxssthjt/col/col42150/content/content_1772959248106057728.html"
+    assert (last.title, last.published) == ("《江西省生态环境厅关于进一步加强危险废物跨省转移管理工作的实施意见》政策解读", "2022-12-16")
+
+
+def test_jiangxi_next_request_is_the_pages_own_query():
+    jx = family("jiangxi-querylist")(site(family="jiangxi-querylist"))
+    page = jx.parse(response(JIANGXI_URL, JIANGXI.read_bytes(), {"root": JIANGXI_URL, "page": 0}, HtmlResponse))
+    (nxt,) = page.requests
+    assert (nxt.method, nxt.url) == ("POST", "https://sthjt.jiangxi.gov.cn/queryList")
+    form = [tuple(kv.split("=", 1)) for kv in nxt.body.decode().split("&")]
+    form = [(unquote_plus(k), unquote_plus(v)) for k, v in form]
+    # the loadPageData params of the page; pages 1-3 are in listData (50 = 3 x 15 + 5): page 4 next
+    assert form == [
+        ("current", "4"), ("unitid", "380055"), ("webSiteCode[]", "jxssthjt"), ("channelCode[]", "col42150"),
+        ("dataBefore", ""), ("dataAfter", ""), ("perPage", "15"), ("notReturnContent", "false"),
+        ("showMode", "normal"), ("groupSize", "1"), ("barPosition", "bottom"), ("titleMax", "34"),
+        ("templateContainerId", "div380055"), ("themeName", "lucidity"), ("pageSize", "15"),
+    ]
+    assert nxt.headers["Content-Type"].startswith(b"application/x-www-form-urlencoded")
+
+
+def _jx_answer(req, n: int, total=None) -> TextResponse:
+    results = [
+        {"source": {"title": f"文件{i}", "pubDate": "2025-01-02 10:00",
+                    "urls": json.dumps({"pc": f"/jxssthjt/col/col42150/content/content_{i}.html"})}}
+        for i in range(n)
+    ]
+    data = {"data": {"results": results, **({"total": total} if total is not None else {})}}
+    return TextResponse(req.url, body=json.dumps(data, ensure_ascii=False).encode(), encoding="utf-8", request=req)
+
+
+def test_jiangxi_querylist_pages_stop_at_the_total_a_short_or_an_empty_page():
+    jx = family("jiangxi-querylist")(site(family="jiangxi-querylist"))
+    column = jx.parse(response(JIANGXI_URL, JIANGXI.read_bytes(), {"root": JIANGXI_URL, "page": 0}, HtmlResponse))
+    four = jx.parse(_jx_answer(column.requests[0], 15))
+    assert four.matched == 15 and four.documents[0].url.endswith("/content/content_0.html")
+    assert four.documents[0].published == "2025-01-02" and four.total == 444
+    assert parse_qs(four.requests[0].body.decode())["current"] == ["5"]
+    assert jx.parse(_jx_answer(four.requests[0], 0)).requests == []  # an empty page ends it
+    assert jx.parse(_jx_answer(four.requests[0], 7)).requests == []  # so does a short one
+    # page 30 holds 436-450: 444 reached
+    last = jx.parse(_jx_answer(four.requests[0].replace(meta={STATE: {**four.requests[0].meta[STATE], "current": 30}}), 15))
+    assert last.requests == []
+    # the answer's own total wins over the page's articleCount
+    assert jx.parse(_jx_answer(four.requests[0], 15, total=75)).requests == []
+
+
 # -- detection ------------------------------------------------------------------------------
 
 
@@ -297,6 +365,7 @@ def test_detect_names_the_family_of_the_real_pages():
     assert detect("http://www.zhaoqing.gov.cn/gkmlpt/index", shell) == ("gkmlpt", {})
     feed = json.dumps([{"TITLE": "t", "URL": "https://www.gov.cn/zhengce/content/202501/content_1.htm", "DOCRELPUBTIME": "2025-01-02"}])
     assert detect("https://www.gov.cn/zhengce/zuixin/ZUIXINZHENGCE.json", feed) == ("govcn-json", {})
+    assert detect(JIANGXI_URL, JIANGXI.read_text("utf-8")) == ("jiangxi-querylist", {})
     assert detect("http://x/index.html", 'createPageHTML(3, 0, "index", "html")') == (
         "html", {"next_page": {"script": "createPageHTML"}}
     )
@@ -368,6 +437,9 @@ def test_jpaas_page_one_then_the_publish_server():
         ({"family": "gkmlpt", "family_params": {"categories": "1411"}}, "family_params.categories: must be a non-empty list of integers"),
         ({"family": "hanweb-jpage", "family_params": {"perpage": 0}}, "family_params.perpage: must be a positive integer"),
         ({"family": "gkmlpt", "family_params": 3}, "family_params: must be a table"),
+        ({"family": "jiangxi-querylist", "family_params": {"channel_code": "col42150"}},
+         "family_params.channel_code: must be a non-empty list of strings"),
+        ({"family": "jiangxi-querylist", "family_params": {"perPage": 15}}, "family_params.perPage: unknown for jiangxi-querylist"),
         ({"family": "html"}, "detail_pattern: is required"),
     ],
 )

@@ -23,6 +23,7 @@ def portal():
         (F.GS_LIST, "channel-search", 20),  # the first search page
         (F.ZJ_COLUMN, "hanweb-jpaas", 15),  # page 1 in the HTML
         (F.GOV_COLUMN, "govcn-json", 6),  # the whole feed the shell loads
+        (F.JX_COLUMN, "jiangxi-querylist", 20),  # the column page's listData
         ("/yl/zcjd/index.html", "html", 4),  # links: two documents, 首页 and 政策解读
     ],
 )

@@ -8,13 +8,14 @@
 | hanweb-jpaas    | Hanweb jpaas-publish-server (Zhejiang, Hangzhou, SAMR)       |
 | channel-search  | /common/search/{channelId} JSON (Gansu, Hunan, Heilongjiang) |
 | govcn-json      | gov.cn static JSON column feeds                              |
+| jiangxi-querylist | Jiangxi unified platform: var listData + POST /queryList   |
 """
 
-from crawler.listings import channel_search, gkmlpt, govcn_json, hanweb, html
+from crawler.listings import channel_search, gkmlpt, govcn_json, hanweb, html, jiangxi_querylist
 from crawler.listings.base import REGISTRY, STATE, Family, Listed, ListPage, detect, family
 
 # detection: the most specific marker first; html (the fallback) is not in the list
-DETECT_ORDER = ("gkmlpt", "hanweb-jpage", "hanweb-jpaas", "channel-search", "govcn-json")
+DETECT_ORDER = ("gkmlpt", "hanweb-jpage", "hanweb-jpaas", "jiangxi-querylist", "channel-search", "govcn-json")
 
 __all__ = [
     "DETECT_ORDER",
@@ -30,4 +31,5 @@ __all__ = [
     "govcn_json",
     "hanweb",
     "html",
+    "jiangxi_querylist",
 ]

@@ -20,6 +20,10 @@
   /zhengce/zuixin/index.htm   a gov.cn column shell loading ZUIXINZHENGCE.json ({TITLE, URL, DOCRELPUBTIME})
   /gkbulk/gkmlpt/index        a gkmlpt site of any size, for benchmarks: serve_gk_bulk(portal, n) puts
                               it up (two leaf categories, the gd site's shapes, ten measures a page)
+  /jxssthjt/col/col42150/index.html  a Jiangxi unified-platform column: an empty list div, the
+                              first 20 documents in `var listData`, loadPageData params and
+                              channelsTagSelf.articleCount; POST /queryList answers
+                              data.results[].source (urls a JSON string), 15 a page
 
 Everything but the Zhaoqing shell and one channelId page (GS_REVISED) is the same in every state.
 """
@@ -303,6 +307,11 @@ GOV_FEED = "/zhengce/zuixin/ZUIXINZHENGCE.json"
 GOV_COLUMN = "/zhengce/zuixin/index.htm"
 GOV_DETAIL = "/zhengce/content/2025{m:02d}/content_{n}.htm"
 GOV_TOTAL = 6
+JX_COLUMN = "/jxssthjt/col/col42150/index.html"
+JX_API = "/queryList"
+JX_FORM = {"unitid": "380055", "webSiteCode[]": "jxssthjt", "channelCode[]": "col42150"}
+JX_TOTAL, JX_PER_PAGE, JX_EMBEDDED = 45, 15, 20
+JX_DETAIL = "/jxssthjt/col/col42150/content/content_19512063636776{n:05d}.html"
 
 
 @cache
@@ -347,6 +356,50 @@ def gov_items() -> list[dict[str, str]]:
     return out
 
 
+@cache
+def jx_docs() -> list[dict[str, Any]]:
+    """The column's articles as listData and queryList carry them (real field names)."""
+    out = []
+    for n in range(1, JX_TOTAL + 1):
+        path = JX_DETAIL.format(n=n)
+        out.append({"title": f"江西省生态环境厅关于第{n}项工作的政策解读", "pubDate": f"{_date(n)} 16:59",
+                    "urls": json.dumps({"pc": path}), "contentSource": "法规与标准处", "id": path[-24:-5],
+                    "articleFiles": [{"fileName": f"附件{n}.pdf", "url": f"/doc/ucap/1749973237782081536/document/{n}.pdf",
+                                      "filePath": f"/jxssthjt/col42150/{n}.pdf", "delFlag": 0}] if n % 20 == 0 else [{}],
+                    "showTitle": f"<p>第{n}项</p>", "topStatus": 0})
+    return out
+
+
+def _jx_column() -> bytes:
+    column = {"code": "col42150", "name": "政策法规解读", "articleCount": JX_TOTAL, "childCount": 0,
+              "urls": json.dumps({"pc": JX_COLUMN})}
+    return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>政策法规解读 江西省生态环境厅</title>
+<script src="commonfiles/handlebars.min.js"></script>
+<script>var websiteCode = 'jxssthjt', codeName = 'col42150';
+var channelsTagSelf = {json.dumps(column, ensure_ascii=False)}; //当前栏目信息
+var listData = {{
+  articleList: {json.dumps(jx_docs()[:JX_EMBEDDED], ensure_ascii=False)}
+}};</script></head>
+<body><div class="nav"><a href="/jxssthjt/index.html">首页</a></div>
+<div id="380055"></div><script id="div380055" type="text/x-handlebars-template"><ul class='List_list'>
+{{{{#each data}}}}<li><a href='{{{{pcUrl}}}}' title='{{{{title}}}}'>{{{{title}}}}</a></li>{{{{/each}}}}</ul></script>
+<script>var params = {{ current: 1, unitid: '380055', webSiteCode: ['jxssthjt'], channelCode: ['col42150'],
+  dataBefore: '', dataAfter: '', perPage: '{JX_PER_PAGE}', notReturnContent:false, showMode: 'normal', groupSize: 1,
+  barPosition: 'bottom', titleMax: '34', templateContainerId: 'div380055', themeName: 'lucidity', }};
+loadPageData(params, '380055');</script></body></html>""".encode()
+
+
+def _jx_query(form: dict[str, list[str]]) -> Resource:
+    """queryList: `current` pages of pageSize; another column's form gets no results."""
+    if any(form.get(k, [""])[0] != v for k, v in JX_FORM.items()):
+        results: list[dict[str, Any]] = []
+    else:
+        current = int(form.get("current", ["1"])[0])
+        size = int(form.get("pageSize", form.get("perPage", [str(JX_PER_PAGE)]))[0])
+        results = [{"source": doc} for doc in jx_docs()[(current - 1) * size : current * size]]
+    return Resource(json.dumps({"code": 200, "data": {"results": results}}, ensure_ascii=False).encode(), JSON)
+
+
 CHALLENGE = b"""<html><head><meta content="{qqqq.e9b2}" r='m'><script type="text/javascript" r='m'>$_ts=window['$_ts'];
 if(!$_ts)$_ts={};$_ts.nsd=12345;$_ts.cd="qqqq";</script><script type="text/javascript" charset="utf-8"
 src="/4QbVtADbnLVIc/c.FxJzG50F.dfe1675.js" r='m'></script></head><body></body></html>"""
@@ -387,6 +440,10 @@ def static_pages(state: int = 1) -> dict[str, Resource]:
     pages[GOV_FEED] = Resource(json.dumps(gov_items(), ensure_ascii=False).encode(), JSON)
     for i, item in enumerate(gov_items(), 1):
         pages[item["URL"]] = Resource(notice(item["TITLE"], f"国办发〔2025〕{i}号", item["DOCRELPUBTIME"], _measures("国办发", i)))
+    pages[JX_COLUMN] = Resource(_jx_column())
+    for i, doc in enumerate(jx_docs(), 1):
+        path = json.loads(doc["urls"])["pc"]
+        pages[path] = Resource(notice(doc["title"], f"赣环法〔2025〕{i}号", doc["pubDate"][:10], _measures("赣环法", i)))
     for path, title, date, number in gs_docs():
         n = int(path[-11:-6])
         measures = _measures("甘教发", n)
@@ -419,6 +476,10 @@ def answer(portal: Any, method: str, raw_path: str, body: bytes) -> tuple[int, R
         return 200, found
     if u.path == JS_PROXY and method == "POST":
         return 200, _dataproxy(query, parse_qs(body.decode("utf-8", "replace")))
+    if u.path == JX_API and method == "POST":
+        form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+        vars(portal).setdefault("jx_asked", []).append(form.get("current", [""])[0])  # hits keep no bodies
+        return 200, _jx_query(form)
     if u.path == ZJ_API and method == "GET":
         return 200, _zj_api(query)
     if u.path == GS_SEARCH and method == "GET":
