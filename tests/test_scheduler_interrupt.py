@@ -44,7 +44,11 @@ def _config(tmp_path, portal, db_url, extra: str = ""):
     # the [crawl] settings go on the command line and would override the site's pace
     text = cfg.read_text(encoding="utf-8")
     assert "DOWNLOAD_DELAY = 0, " in text  # else the crawls run at full speed and end before any signal
-    cfg.write_text(text.replace("DOWNLOAD_DELAY = 0, ", ""), encoding="utf-8")
+    # a loaded machine may take more than the support's 5 s to close a crawl: the stop must be the
+    # crawl's own (the runner's kill after the grace period records no pages)
+    assert "stop_grace_seconds = 5\n" in text
+    text = text.replace("DOWNLOAD_DELAY = 0, ", "").replace("stop_grace_seconds = 5\n", "stop_grace_seconds = 30\n")
+    cfg.write_text(text, encoding="utf-8")
     return cfg
 
 
