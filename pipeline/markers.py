@@ -70,6 +70,26 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _OPENS = re.compile(r"[第一二三四五六七八九十、(（\da-zａ-ｚ步案方场示\u2460-\u2473\u3220-\u3229]")
 
 
+def _opening(chars: str, families: tuple[str, ...]) -> dict[str, tuple[tuple[str, re.Pattern[str]], ...]]:
+    return {c: tuple(p for p in _PATTERNS if p[0] in families) for c in chars}
+
+
+# The patterns that can match a line by its first (folded) character, in _PATTERNS' order: most
+# candidate lines are tried against two or three patterns instead of all eighteen.
+_DIGIT_PATTERNS = tuple(p for p in _PATTERNS if p[0] in ("ar", "dec", "pad", "ar_paren"))  # \d is any Nd digit
+_BY_FIRST = {
+    **_opening("第", ("bian", "zhang", "jie", "tiao", "step", "part")),
+    **_opening("一二三四五六七八九十", ("cn",)),
+    **_opening("、", ("cn_dropped",)),
+    **_opening("(", ("pcn", "par")),
+    **_opening("0123456789", ("ar", "dec", "pad", "ar_paren")),
+    **_opening("步案方场示", ("word",)),
+    **_opening("abcdefghijklmnopqrstuvwxyz", ("latin",)),
+    **_opening("".join(map(chr, range(0x2460, 0x2474))), ("circled",)),
+    **_opening("".join(map(chr, range(0x3220, 0x322A))), ("u3220",)),
+}
+
+
 @lru_cache(maxsize=8192)  # structure asks about the same line several times
 def parse_marker(line: str) -> Marker | None:
     """The numbering marker that opens `line`, or None. `line` is the displayed text."""
@@ -77,7 +97,11 @@ def parse_marker(line: str) -> Marker | None:
     if not _OPENS.match(stripped):
         return None  # most lines: no pattern below can start with their first character
     folded = fold_width(stripped)
-    for family, pattern in _PATTERNS:
+    first = folded[0]
+    patterns = _BY_FIRST.get(first)
+    if patterns is None:
+        patterns = _DIGIT_PATTERNS if first.isdecimal() else ()
+    for family, pattern in patterns:
         m = pattern.match(folded)
         if not m:
             continue
