@@ -277,8 +277,8 @@ def _attachments(parts: PageParts, base: str) -> list[Attachment]:
 def attachment_ext(href: str, label: str) -> str:
     """The file type of a link that is an attachment (by its URL, else by its text: a download
     script's link says "实施细则.pdf"), or "" for any other link. The crawler fetches by the same rule."""
-    if not href or href.startswith(("javascript:", "#", "mailto:")):
-        return ""
+    if not href or href.startswith(("javascript:", "#", "mailto:")) or ("." not in href and "." not in label):
+        return ""  # every file type below is read after a dot: a link with none in its URL or text is no file
     path, _, query = href.partition("?")
     m = _ATTACH_EXT.search(path.partition("#")[0])
     if m is None and query:
