@@ -174,12 +174,16 @@ def numbered_runs(text: str, after_colon: bool = False) -> list[tuple[int, str]]
     The first is 1 and opens the text (or, with after_colon, follows a colon); each next one is
     printed the same way (1. then 2., （一） then （二）) right after a sentence boundary.
     """
+    if after_colon and "：" not in text and ":" not in text:
+        return None  # the first item must follow a colon: most paragraphs have none
     for first in _NUM_ITEM.finditer(text):
         number = first.group(1) or first.group(4)
         if cn_number(number) != 1:
             continue
         before = text[: first.start()].rstrip()
-        if not (before.endswith(("：", ":")) if after_colon else not before):
+        if not after_colon and before:
+            return None  # text stands before this item, so before every later one too
+        if after_colon and not before.endswith(("：", ":")):
             continue
         arabic = first.group(1) is not None
         found = [(first.start(), first.group(0))]

@@ -31,8 +31,7 @@ def _build_tree(lines: list[Line]) -> tuple[Node, str, str]:
         if not text:
             continue
         marker = parse_marker(text)
-        in_article = any(n.family == "tiao" for n in stack[1:])
-        if marker and in_article and marker.family not in LAW_FAMILIES:
+        if marker and marker.family not in LAW_FAMILIES and any(n.family == "tiao" for n in stack[1:]):
             marker = None  # 项 and 目 inside a 条 are part of its text
         if marker and not _plausible(marker, stack, last):
             marker = None

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,20 +60,20 @@ class _At:
     """A node being converted, with what every rule reads: its path, level and marker."""
 
     node: Node
+    marker: Marker
     path: str
     level: int
     group_level: bool
     seen: set[str]
+    _split: tuple[str, str] | None = None
 
     @property
-    def marker(self) -> Marker:
-        assert self.node.marker is not None
-        return self.node.marker
-
-    @functools.cached_property
     def split(self) -> tuple[str, str]:
-        """The marker line's (heading, body): see split_heading."""
-        return split_heading(self.marker.rest)
+        """The marker line's (heading, body), see split_heading: worked out once, and only for
+        the rules that read it."""
+        if self._split is None:
+            self._split = split_heading(self.marker.rest)
+        return self._split
 
     def section(self, **fields) -> Section:
         """A Section at this node's place, labelled and numbered by its marker unless told otherwise."""
@@ -202,7 +201,7 @@ def _node(node: Node, parent_path: str, level: int, group_level: bool, seen: set
     assert marker is not None
     sep = "" if parent_path.endswith("/") or not parent_path else "."
     path = _unique(f"{parent_path}{sep}{'n' if marker.family == 'note' else ''}{node.ordinal}", seen)
-    at = _At(node, path, level, group_level, seen)
+    at = _At(node, marker, path, level, group_level, seen)
     for rule in _RULES:
         out = rule(at)
         if out is not None:
