@@ -295,10 +295,10 @@ def _quality(doc: Document, lines: list[Line]) -> None:
     squeezed = "".join(text.split())  # the same spaces as \s (Py_UNICODE_ISSPACE)
     chars = len(squeezed)
     cjk = count_cjk(text)
-    punct = chars - len(_PUNCT.sub("", squeezed))  # removed in runs, with no match object per run
     bad = text.count("\ufffd")
     doc.quality.stats.update({"chars": float(chars), "cjk_ratio": round(cjk / chars, 3) if chars else 0.0})
-    if chars and (bad > chars * 0.05 or (punct > chars * 0.5 and cjk < chars * 0.3)):
+    # punctuation is counted only for a page short of CJK: a regex pass over the whole body text
+    if chars and (bad > chars * 0.05 or (cjk < chars * 0.3 and chars - len(_PUNCT.sub("", squeezed)) > chars * 0.5)):
         _flag(doc, "garbled", "the text is mostly replacement characters or punctuation (garbled or script-rendered)")
     elif cjk < 20 and not any(x.table for x in lines):
         _flag(doc, "no_text", "no policy text found on the page (navigation or chrome only)")
