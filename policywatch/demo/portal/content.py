@@ -14,12 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from html import escape
-from pathlib import Path
 
-from policywatch.demo_story import revised_zhaoqing
-
-DATA = Path(__file__).resolve().parent.parent / "data"
-FIXTURES = DATA / "fixtures"
+from policywatch.demo import PAGES
+from policywatch.demo.story import revised_zhaoqing
 
 ZQ_LIST = "/zq/gkmlpt/index.html"
 YL_LIST = "/yl/zcjd/index.html"
@@ -49,7 +46,7 @@ class Entry:
 
 def zhaoqing(state: int) -> bytes:
     if state == 1:
-        return (FIXTURES / "zhaoqing-gkmlpt.html").read_bytes()
+        return (PAGES / "zhaoqing-gkmlpt.html").read_bytes()
     html = revised_zhaoqing()  # the demo's revision: one story for the demo and the tests
     if state >= 3:
         # chrome only: what a CMS changes on every render
@@ -60,7 +57,7 @@ def zhaoqing(state: int) -> bytes:
 
 def gz37_gb18030() -> bytes:
     """The 条例 re-encoded as GB18030 with a gb2312 meta; the server will claim utf-8."""
-    html = (DATA / "corpus" / "gz-37.html").read_text(encoding="utf-8")
+    html = (PAGES / "gz-37.html").read_text(encoding="utf-8")
     html = re.sub(r"charset=UTF-8", "charset=gb2312", html, count=1, flags=re.I)
     return html.encode("gb18030")
 
@@ -199,7 +196,7 @@ def site_pages(state: int) -> dict[str, Resource]:
     )
     zq.append(Entry(ROBOTS_BLOCKED, "内部工作通知", "2025-01-01"))
     pages.update(gkmlpt_lists(zq))
-    from tests.portal import families  # the sites listed as the real platforms list them
+    from policywatch.demo.portal import families  # the sites listed as the real platforms list them
 
     numbers = {ZQ_DETAIL.format(n): v[1] for n, v in NOTICES.items()} | {ROBOTS_BLOCKED: "肇府办内〔2025〕1号"}
     pages.update(families.zq_pages(zq, numbers))
@@ -212,7 +209,7 @@ def site_pages(state: int) -> dict[str, Resource]:
             "2022-04-27",
         )
     ]
-    pages[YL_DETAIL.format("20220427_1")] = Resource((FIXTURES / "yulin-jiedu.html").read_bytes())
+    pages[YL_DETAIL.format("20220427_1")] = Resource((PAGES / "yulin-jiedu.html").read_bytes())
     for key, (t, date, points) in JIEDU.items():
         pages[YL_DETAIL.format(key)] = Resource(jiedu(t, date, points))
         if key == DELISTED and state >= 3:

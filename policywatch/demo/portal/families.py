@@ -5,7 +5,7 @@
                               /gd/gkmlpt/api/all/{cat}?page=N&sid=SID, 100 articles a page with
                               the real field names, pages 0 and 1 identical; detail pages carry
                               _CONFIG.DETAIL and the metadata table
-  /zq/gkmlpt/index            the same shell over the Zhaoqing site of tests.portal.content (its
+  /zq/gkmlpt/index            the same shell over the Zhaoqing site of policywatch.demo.portal.content (its
                               documents as they change with the state): what `policywatch demo` crawls
   /col/col89736/index.html    a Hanweb jpage column: the first group of records in <datastore>
                               CDATA, the rest from POST /module/web/jpage/dataproxy.jsp, which
@@ -38,7 +38,7 @@ from html import escape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.portal.content import Entry, Resource, notice
+from policywatch.demo.portal.content import Entry, Resource, notice
 
 JSON = "application/json; charset=utf-8"
 XML = "text/xml; charset=utf-8"
