@@ -9,11 +9,11 @@ subprocess handling is the scheduler's SubprocessRunner (policywatch/scheduler/r
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import time
 from pathlib import Path
 
+from policywatch.commands.db import database_url
 from policywatch.errors import ProblemFound, UsageError
 from policywatch.scheduler.runners import SiteRun, SubprocessRunner, state_dir
 from policywatch.scheduler.settings import CrawlSettings
@@ -100,16 +100,6 @@ def sync_config_subscriptions(cfg, db_url: str) -> None:
             sync_subscriptions(db, notify)
         finally:
             db.dispose()
-
-
-def database_url(explicit: str | None, from_config: str | None) -> str:
-    """--db, then $POLICYWATCH_DATABASE_URL, then the config, then ./policywatch.db (as the spider does)."""
-    from policywatch.commands.db import usage_errors
-    from storage.db import ENV_VAR, resolve_url
-
-    with usage_errors():
-        url = resolve_url(explicit or os.environ.get(ENV_VAR) or from_config)
-    return url.render_as_string(hide_password=False)
 
 
 def crawl_site(

@@ -43,6 +43,7 @@ from policywatch.errors import UsageError
 
 CRAWL_KEYS = {"runner", "timeout_seconds", "settings", "scrapyd"}
 SCRAPYD_KEYS = {"nodes", "project", "poll_seconds"}
+RUNNER_NAMES = ("subprocess", "scrapyd")  # the built-in runners of policywatch.scheduler.runners.RUNNERS
 SCHEDULER_KEYS = {
     "timezone",
     "max_concurrent_crawls",
@@ -148,10 +149,8 @@ def _number(path: Path, table: str, key: str, value: Any, *, integer: bool = Fal
 def _crawl(raw: dict[str, Any], path: Path) -> CrawlSettings:
     _unknown(path, "crawl", raw, CRAWL_KEYS)
     runner = raw.get("runner", "subprocess")
-    from policywatch.scheduler.runners import RUNNERS
-
-    if not isinstance(runner, str) or not (runner in RUNNERS or re.match(r"^[\w.]+:\w+$", runner)):
-        raise _err(path, "crawl", "runner", f"{runner!r}: use one of {', '.join(RUNNERS)} (or module:Class)")
+    if not isinstance(runner, str) or not (runner in RUNNER_NAMES or re.match(r"^[\w.]+:\w+$", runner)):
+        raise _err(path, "crawl", "runner", f"{runner!r}: use one of {', '.join(RUNNER_NAMES)} (or module:Class)")
     timeout = _number(path, "crawl", "timeout_seconds", raw.get("timeout_seconds", 7200))
     settings = check_scrapy_settings(raw.get("settings", {}), lambda why: _err(path, "crawl", "settings", why))
     sd = raw.get("scrapyd", {})

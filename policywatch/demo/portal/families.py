@@ -38,7 +38,7 @@ from html import escape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from policywatch.demo.portal.content import Entry, Resource, notice
+from policywatch.demo.portal.shapes import Entry, Resource, notice
 
 JSON = "application/json; charset=utf-8"
 XML = "text/xml; charset=utf-8"
