@@ -38,7 +38,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from policywatch.config import Config, check_cron, check_interval, check_scrapy_settings
+from policywatch.config import Config
+from policywatch.config_checks import check_cron, check_interval, check_scrapy_settings
 from policywatch.errors import UsageError
 
 CRAWL_KEYS = {"runner", "timeout_seconds", "settings", "scrapyd"}
