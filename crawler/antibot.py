@@ -1,7 +1,7 @@
 """Anti-bot answers, named: a challenge or a firewall page is a failed fetch with a reason.
 
-Government sites put three kinds of gate in front of their pages (research/listing-mechanisms.md
-§11), and each looks like something else to a plain crawler:
+Government sites put three kinds of gate in front of their pages, and each looks like something
+else to a plain crawler:
 
 - the 瑞数 (Rivers Security) JavaScript cookie challenge: HTTP 412 (加速乐 uses 521) with an
   almost empty page — a `<meta content=…>`, an inline `$_ts`/`$_ss` script and an external

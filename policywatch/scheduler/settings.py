@@ -44,6 +44,7 @@ from policywatch.errors import UsageError
 
 CRAWL_KEYS = {"runner", "timeout_seconds", "settings", "scrapyd"}
 SCRAPYD_KEYS = {"nodes", "project", "poll_seconds"}
+CRAWL_TIMEOUT_S = 7200.0  # [crawl] timeout_seconds: a crawl still running after this is killed
 RUNNER_NAMES = ("subprocess", "scrapyd")  # the built-in runners of policywatch.scheduler.runners.RUNNERS
 SCHEDULER_KEYS = {
     "timezone",
@@ -68,7 +69,7 @@ class ScrapydSettings:
 @dataclass(frozen=True)
 class CrawlSettings:
     runner: str = "subprocess"
-    timeout_seconds: float = 7200.0
+    timeout_seconds: float = CRAWL_TIMEOUT_S
     settings: dict[str, Any] = field(default_factory=dict)
     scrapyd: ScrapydSettings = field(default_factory=ScrapydSettings)
 
@@ -152,7 +153,7 @@ def _crawl(raw: dict[str, Any], path: Path) -> CrawlSettings:
     runner = raw.get("runner", "subprocess")
     if not isinstance(runner, str) or not (runner in RUNNER_NAMES or re.match(r"^[\w.]+:\w+$", runner)):
         raise _err(path, "crawl", "runner", f"{runner!r}: use one of {', '.join(RUNNER_NAMES)} (or module:Class)")
-    timeout = _number(path, "crawl", "timeout_seconds", raw.get("timeout_seconds", 7200))
+    timeout = _number(path, "crawl", "timeout_seconds", raw.get("timeout_seconds", CRAWL_TIMEOUT_S))
     settings = check_scrapy_settings(raw.get("settings", {}), lambda why: _err(path, "crawl", "settings", why))
     sd = raw.get("scrapyd", {})
     if not isinstance(sd, dict):

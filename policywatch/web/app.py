@@ -13,7 +13,7 @@ from pipeline.safe_text import display_text
 from policywatch.web.session import DB_KEY
 from storage.db import Database, DatabaseError, connect, first_line
 
-# No script may run, nothing may load from anywhere but this server (DESIGN: no external assets).
+# No script may run, nothing may load from anywhere but this server (no external assets).
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
