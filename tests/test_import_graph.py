@@ -2,8 +2,11 @@
 modules, `pipeline/` imports none of the other packages, `storage/` imports none of
 notifications/crawler/policywatch, and nothing in the product imports `tests`.
 
-Every import statement counts, at module level and inside functions alike: a function-level
-import is how a circle hides, and it still ties the two modules together.
+Every import statement counts: at module level, inside functions, and under `if TYPE_CHECKING:`.
+A function-level import is how a circle hides, and a type-only one still ties the two modules
+together. A package's `__init__` importing its own submodules is an edge like any other; an
+import of `a.b.c` is not counted as an import of `a` and `a.b` (Python runs their `__init__`s,
+but every submodule would then be in a circle with its package).
 """
 
 from __future__ import annotations
