@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
+JSON = "application/json; charset=utf-8"
+
 
 @dataclass(frozen=True)
 class Resource:
