@@ -32,8 +32,8 @@ import time
 from pathlib import Path
 
 from policywatch.commands.crawl import crawl_site
-from tests.portal import Portal
-from tests.portal import content as C
+from policywatch.demo.portal import Portal
+from policywatch.demo.portal import content as C
 
 PAGES = int(os.environ.get("BENCH_CRAWL_PAGES", "2000"))
 ROUNDS = int(os.environ.get("BENCH_CRAWL_ROUNDS", "3"))
@@ -226,7 +226,7 @@ def _markdown(rounds: list[list[tuple[str, dict[str, float]]]]) -> str:
         "",
         f"Command: `python -m benchmarks.run crawl` (BENCH_CRAWL_PAGES={PAGES}, BENCH_CRAWL_ROUNDS={ROUNDS}). "
         f"{PAGES:,} generated gkmlpt notices (~2.5 KB, ten measures each, 25 per list page) served by "
-        "tests/portal on 127.0.0.1 (a threaded http.server on the same cores, keep-alive, TCP_NODELAY); "
+        "policywatch/demo/portal on 127.0.0.1 (a threaded http.server on the same cores, keep-alive, TCP_NODELAY); "
         "each run is one `scrapy crawl` subprocess as `policywatch crawl` starts it (the bare spider by "
         "`scrapy runspider`), SQLite database, politeness off. Each round runs the five kinds in turn, in a "
         "fresh directory; the table gives medians over the rounds. *crawl s* is Scrapy's elapsed time "

@@ -1,7 +1,7 @@
 """The gkmlpt family end to end: `scrapy crawl` subprocesses against a gkmlpt site on loopback.
 
-N generated documents (ten measures each) in two leaf categories, served by tests/portal the way
-Guangdong's platform serves them (tests.portal.families.serve_gk_bulk): an empty Vue shell at
+N generated documents (ten measures each) in two leaf categories, served by policywatch/demo/portal the way
+Guangdong's platform serves them (policywatch.demo.portal.families.serve_gk_bulk): an empty Vue shell at
 /gkbulk/gkmlpt/index carrying SID and the category TREE, the lists only from the JSON API
 `api/all/{cat}?page=N&sid=SID` (100 articles a page), detail pages with `_CONFIG.DETAIL`.
 Crawled three ways, each a fresh subprocess:
@@ -27,8 +27,8 @@ from pathlib import Path
 
 from benchmarks.bench_crawl import SETTINGS, _measured, _stat
 from policywatch.commands.crawl import crawl_site
-from tests.portal import Portal
-from tests.portal import families as F
+from policywatch.demo.portal import Portal
+from policywatch.demo.portal import families as F
 
 DOCS = int(os.environ.get("BENCH_GKMLPT_DOCS", "2000"))
 ROUNDS = int(os.environ.get("BENCH_CRAWL_ROUNDS", "3"))
@@ -115,7 +115,7 @@ def _markdown(rounds: list[list[tuple[str, dict[str, float]]]]) -> str:
         "",
         f"Command: `python -m benchmarks.run crawl_gkmlpt` (BENCH_GKMLPT_DOCS={DOCS}, BENCH_CRAWL_ROUNDS={ROUNDS}). "
         f"A gkmlpt site of {DOCS:,} generated documents (ten measures each, like the html family's notices above) "
-        "in two leaf categories, served by tests/portal on 127.0.0.1 as Guangdong's platform serves them: an "
+        "in two leaf categories, served by policywatch/demo/portal on 127.0.0.1 as Guangdong's platform serves them: an "
         "empty Vue shell whose `window._CONFIG` carries SID and the category TREE, the lists only from "
         "`api/all/{cat}?page=N&sid=SID` (100 articles a page, real field names), detail pages carrying "
         "`_CONFIG.DETAIL`. Our spider runs with `family = \"gkmlpt\"`; the bare Scrapy spider "

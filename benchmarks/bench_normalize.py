@@ -9,13 +9,14 @@ from pathlib import Path
 import lxml.html
 
 from pipeline.normalize import normalize
+from policywatch.demo import PAGES
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 
 
 def _pages() -> list[tuple[str, bytes]]:
     files = sorted(p for p in (DATA / "corpus").iterdir() if p.suffix in (".html", ".txt", ".md") and p.name != "README.md")
-    files += sorted((DATA / "fixtures").glob("*.html"))
+    files += sorted(PAGES.glob("*.html"))
     return [(p.name, p.read_bytes()) for p in files]
 
 

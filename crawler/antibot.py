@@ -1,7 +1,7 @@
 """Anti-bot answers, named: a challenge or a firewall page is a failed fetch with a reason.
 
-Government sites put three kinds of gate in front of their pages (research/listing-mechanisms.md
-§11), and each looks like something else to a plain crawler:
+Government sites put three kinds of gate in front of their pages, and each looks like something
+else to a plain crawler:
 
 - the 瑞数 (Rivers Security) JavaScript cookie challenge: HTTP 412 (加速乐 uses 521) with an
   almost empty page — a `<meta content=…>`, an inline `$_ts`/`$_ss` script and an external
@@ -14,7 +14,7 @@ Government sites put three kinds of gate in front of their pages (research/listi
   second self-redirect after the replay is a gate that wants JavaScript.
 
 `classify` is pure (status, headers, body, URLs): the fixtures and the real fragments in
-tests/data/listings/ruishu-412-challenge/ test it directly. `AntiBotMiddleware` sits between the
+policywatch/demo/pages/ruishu-412-challenge/ test it directly. `AntiBotMiddleware` sits between the
 cookie middleware (700: the cookie is in the jar when it runs) and the redirect middleware
 (600: it sees the 3xx first), raises `Blocked` with the reason, and keeps the first reason in
 the stats (`policywatch/blocked`), from where it reaches the crawl_run row, `policywatch crawl`,

@@ -76,7 +76,7 @@ def unavailable(settings: Any) -> str | None:
 
 def settings_for(settings: Any) -> dict[str, Any]:
     """The Scrapy settings a `render = "browser"` site's crawl adds."""
-    timeout_ms = int(settings.getfloat("DOWNLOAD_TIMEOUT", 30) * 1000)
+    timeout_ms = int(settings.getfloat("DOWNLOAD_TIMEOUT") * 1000)
     return {
         "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
@@ -88,7 +88,7 @@ def settings_for(settings: Any) -> dict[str, Any]:
         },
         # one context, two tabs: a government site is crawled a page or two at a time anyway
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
-        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": settings.getint("POLICYWATCH_BROWSER_PAGES", 2),
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": settings.getint("POLICYWATCH_BROWSER_PAGES"),
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": timeout_ms,
         # the browser's own headers (and its cookie jar: the challenge's cookie) on every request
         "PLAYWRIGHT_PROCESS_REQUEST_HEADERS": None,

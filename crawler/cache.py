@@ -43,7 +43,7 @@ class SqliteCacheStorage:
     def __init__(self, settings: BaseSettings):
         self.cachedir = Path(data_path(settings["HTTPCACHE_DIR"], createdir=True))
         self.expiration_secs = settings.getint("HTTPCACHE_EXPIRATION_SECS")
-        self.commit_every = settings.getint("HTTPCACHE_SQLITE_COMMIT_EVERY", 200)
+        self.commit_every = settings.getint("HTTPCACHE_SQLITE_COMMIT_EVERY")
         self.conn: sqlite3.Connection | None = None
         self.pending = 0
 

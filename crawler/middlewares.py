@@ -81,7 +81,7 @@ class RetryBackoffMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RetryBackoffMiddleware:
         s = crawler.settings
-        return cls(s.getfloat("RETRY_BACKOFF_BASE", 2.0), s.getfloat("RETRY_BACKOFF_MAX", 60.0))
+        return cls(s.getfloat("RETRY_BACKOFF_BASE"), s.getfloat("RETRY_BACKOFF_MAX"))
 
     async def process_request(self, request: Request) -> Any:
         n = int(request.meta.get("retry_times", 0))
@@ -107,7 +107,7 @@ class RobotsMiddleware(RobotsTxtMiddleware):
 
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
-        self.max_crawl_delay = crawler.settings.getfloat("POLICYWATCH_MAX_CRAWL_DELAY", 60.0)
+        self.max_crawl_delay = crawler.settings.getfloat("POLICYWATCH_MAX_CRAWL_DELAY")
         self.floors: dict[str, float] = {}  # download slot key -> Crawl-delay, seconds
         self._delays: dict[str, float | None] = {}  # netloc -> its robots.txt Crawl-delay
         self._jitters: dict[str, float] = {}  # slot key -> the jitter it was created with

@@ -1,7 +1,7 @@
 """The item pipeline: pages go to writer processes (crawler/writer.py) in batches.
 
-Batches because a commit per page costs ~4x on a remote database (research/engineering.md
-§1.5); processes, not a thread, because normalizing and recording cost about as much CPU as
+Batches because a commit per page costs ~4x on a remote database (docs/engineering.md,
+"Batched writes"); processes, not a thread, because normalizing and recording cost about as much CPU as
 downloading, and Scrapy's event loop must not share its core with them through the GIL.
 
 A 304 (the cached flag) is handed over as status 304: storage only moves `last_seen`, without
@@ -35,7 +35,7 @@ from crawler import writer
 from crawler.items import AttachmentItem, PageItem
 from crawler.writer_pool import WriterPool
 from storage.models import utcnow
-from storage.recorder import MAX_WITHDRAW_SHARE, Page
+from storage.recorder import Page
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,8 @@ class StoragePipeline:
 
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
-        self.batch_size = crawler.settings.getint("POLICYWATCH_BATCH_SIZE", 20)
-        self.max_withdraw_share = crawler.settings.getfloat("POLICYWATCH_MAX_WITHDRAW_SHARE", MAX_WITHDRAW_SHARE)
+        self.batch_size = crawler.settings.getint("POLICYWATCH_BATCH_SIZE")
+        self.max_withdraw_share = crawler.settings.getfloat("POLICYWATCH_MAX_WITHDRAW_SHARE")
         self.buffer: list[Page] = []
         self.attachments: list[AttachmentItem] = []
         self.attachment_changes = 0
@@ -83,7 +83,7 @@ class StoragePipeline:
             log.error("not crawling: %s", e)
             self.crawler.stats.set_value("policywatch/slot_taken", 1)
             raise CloseSpider("slot_taken") from None
-        size = self.crawler.settings.getint("POLICYWATCH_WRITERS", 2)
+        size = self.crawler.settings.getint("POLICYWATCH_WRITERS")
         self.writers = WriterPool(size, self.db.url.render_as_string(hide_password=False))
         log.info("crawl run %s of site %s, database %s", self.run_id, spider.site_name, self.db.display_url)
 

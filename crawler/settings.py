@@ -37,7 +37,7 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry, doubled each time (crawler.middlewares)
 RETRY_BACKOFF_MAX = 60.0
 
-# Conditional GET every run (research/engineering.md §1.3, case D): the cache keeps the last
+# Conditional GET every run (docs/engineering.md, the last row of its table): the cache keeps the last
 # 200 with its validators, `max-age=0` forces revalidation, and a 304 comes back to the spider
 # as the cached response flagged "cached". Without max-age=0 the Last-Modified heuristic
 # would serve stale pages without asking: silent staleness in a change monitor. The cached copy
@@ -77,6 +77,17 @@ ITEM_PIPELINES = {"crawler.pipelines.StoragePipeline": 300}
 # The 2.19 RemoteControl extension runs a code-executing HTTP endpoint: never in production.
 REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+
+# -- policywatch's own settings, overridable like Scrapy's (per site, or -s KEY=VALUE) ----------
+POLICYWATCH_BATCH_SIZE = 20  # pages per write transaction (crawler.pipelines)
+POLICYWATCH_WRITERS = 2  # writer processes at most; the second only when the first is busy (crawler.writer_pool)
+# the share of a site's active documents one run may withdraw; more is taken for a broken
+# listing, not a purge (storage.recorder.MAX_WITHDRAW_SHARE is the same rule's default)
+POLICYWATCH_MAX_WITHDRAW_SHARE = 0.2
+POLICYWATCH_MAX_CRAWL_DELAY = 60.0  # the longest robots.txt Crawl-delay obeyed (crawler.middlewares)
+POLICYWATCH_ATTACHMENT_MAXSIZE = 50 * 1024 * 1024  # a PDF may pass DOWNLOAD_MAXSIZE (crawler.spiders.site)
+POLICYWATCH_BROWSER_PAGES = 2  # pages open at once in the browser of a render = "browser" site
+HTTPCACHE_SQLITE_COMMIT_EVERY = 200  # cache writes per commit (crawler.cache)
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -42,8 +42,8 @@ needs_chromium = pytest.mark.skipif(
 @contextmanager
 def demo_site(directory: Path) -> Iterator[str]:
     """The web UI on a free loopback port over a database filled with the demo story."""
+    from policywatch.demo.records import fill
     from policywatch.web.app import create_app
-    from policywatch.web.demo_data import fill
     from policywatch.web.server import background
     from storage import migrate
     from storage.db import connect

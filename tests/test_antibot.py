@@ -1,6 +1,6 @@
 """crawler.antibot.classify: which answers are anti-bot gates, and what they are called.
 
-The challenge pages are built from the real 瑞数 fragments (tests/data/listings/ruishu-412-challenge,
+The challenge pages are built from the real 瑞数 fragments (policywatch/demo/pages/ruishu-412-challenge,
 provenance there) in the shape the research note describes; ordinary pages of the corpus must never
 be taken for a gate, whatever status they come with.
 """
@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from crawler.antibot import classify
-from tests.portal import js_sites
+from policywatch.demo import PAGES
+from policywatch.demo.portal import js_sites
 
 DATA = Path(__file__).parent / "data"
-FRAGMENTS = DATA / "listings" / "ruishu-412-challenge"
+FRAGMENTS = PAGES / "ruishu-412-challenge"
 URL = "https://www.gansu.gov.cn/common/search/77b4ad617c73434dba6491e1de8a615a"
 CHALLENGE_REASON = 'site answers a JavaScript cookie challenge (HTTP 412); try render = "browser"'
 

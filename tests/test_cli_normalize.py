@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 
 from policywatch.cli import main
+from policywatch.demo import PAGES
 
 DATA = Path(__file__).parent / "data"
 
 
 def test_tree_output(capsys) -> None:
-    assert main(["normalize", str(DATA / "fixtures" / "zhaoqing-gkmlpt.html")]) == 0
+    assert main(["normalize", str(PAGES / "zhaoqing-gkmlpt.html")]) == 0
     out = capsys.readouterr().out
     assert "文号: 肇府函〔2019〕381号" in out
     assert "二、主要任务" in out and "【构建创新发展新格局】" in out
@@ -88,7 +89,9 @@ def test_usage_error_is_one_line() -> None:
     assert len(r.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("path", ["fixtures/yulin-jiedu.html", "corpus/gz-36.html", "corpus/ihm-1997.txt"])
-def test_real_pages_print(path: str, capsys) -> None:
-    assert main(["normalize", str(DATA / path)]) == 0
+@pytest.mark.parametrize(
+    "path", [PAGES / "yulin-jiedu.html", DATA / "corpus/gz-36.html", DATA / "corpus/ihm-1997.txt"], ids=lambda p: p.name
+)
+def test_real_pages_print(path: Path, capsys) -> None:
+    assert main(["normalize", str(path)]) == 0
     assert "measures" in capsys.readouterr().out

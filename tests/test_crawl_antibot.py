@@ -1,7 +1,7 @@
 """Anti-bot answers over real HTTP: a plain crawl of a gated site fails and says which gate.
 
 The portal's /rs/ site answers 412 with a 瑞数-shaped challenge, /waf/ a 安全狗 block page, /loop/
-a redirect to itself that sets a cookie (tests/portal/js_sites.py). Each run must be `failed`
+a redirect to itself that sets a cookie (policywatch/demo/portal/js_sites.py). Each run must be `failed`
 with the gate named, in one line, in `policywatch crawl`'s summary, in `policywatch status` and in
 the operator alert; a plain crawl never runs the challenge's script.
 """
@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 
 from policywatch.cli import main
+from policywatch.demo.portal import Portal, js_sites
 from policywatch.scheduler import alerts
 from policywatch.scheduler.settings import OperatorSettings
 from storage.crawl_runs import recent_runs
 from storage.db import connect
-from tests.portal import Portal, js_sites
 
 FAST = ["--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "RETRY_TIMES=0"]
 CHALLENGE = 'site answers a JavaScript cookie challenge (HTTP 412); try render = "browser"'

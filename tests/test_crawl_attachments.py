@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from policywatch.commands.crawl import crawl_site
+from policywatch.demo.portal import Portal
+from policywatch.demo.portal import content as C
+from policywatch.demo.portal.config import write_config
 from storage.db import connect
 from storage.models import AttachmentRow, ChangeRow, Document, Outbox, Subscription, Version
-from tests.portal import Portal
-from tests.portal import content as C
-from tests.portal.config import write_config
 from tests.test_crawl_portal import FAST
 
 

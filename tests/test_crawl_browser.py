@@ -2,7 +2,7 @@
 
 Real parts: `policywatch crawl` (a Scrapy subprocess), the portal on 127.0.0.1, /usr/bin/chromium.
 The JS-only column (/js/) has no link in its HTML: its script fetch()es the list. The 瑞数-shaped
-site (/rs/) answers 412 until a script has computed and set its cookie (tests/portal/js_sites.py).
+site (/rs/) answers 412 until a script has computed and set its cookie (policywatch/demo/portal/js_sites.py).
 A plain site's crawl must start neither Playwright nor Chromium.
 """
 
@@ -15,11 +15,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from policywatch.cli import main
+from policywatch.demo.portal import Portal, js_sites
+from policywatch.demo.portal.config import write_config
 from storage.db import connect
 from storage.models import CrawlRun, Document, Site
 from tests.browser import needs_chromium
-from tests.portal import Portal, js_sites
-from tests.portal.config import write_config
 
 FAST = ["--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "RETRY_TIMES=0"]
 

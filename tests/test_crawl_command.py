@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from policywatch.cli import main
+from policywatch.demo.portal import Portal
+from policywatch.demo.portal.config import write_config
 from storage.db import connect
 from storage.models import ChangeRow, CrawlRun
-from tests.portal import Portal
-from tests.portal.config import write_config
 
 FAST = [
     "--set",

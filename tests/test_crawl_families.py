@@ -1,5 +1,5 @@
 """Each listing family crawled through real HTTP (`scrapy crawl` subprocesses against the portal
-sites of tests/portal/families.py): every document of a multi-page column found, pagination to
+sites of policywatch/demo/portal/families.py): every document of a multi-page column found, pagination to
 the end and no further, what the list says recorded, and a recrawl that answers 304 and writes
 nothing."""
 
@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import func, select
 
 from policywatch.commands.crawl import SiteRun, crawl_site
+from policywatch.demo.portal import Portal
+from policywatch.demo.portal import families as F
 from storage.db import connect
 from storage.models import ChangeRow, Document, DocumentUrl, Site, Version
-from tests.portal import Portal
-from tests.portal import families as F
 
 FAST = (
     "DOWNLOAD_DELAY=0",

@@ -14,14 +14,14 @@ from sqlalchemy import select
 
 from policywatch.cli import main
 from policywatch.commands.crawl import crawl_site
+from policywatch.demo.portal import Portal
+from policywatch.demo.portal import content as C
+from policywatch.demo.portal.config import write_config
 from policywatch.scheduler.alerts import evaluate
 from policywatch.scheduler.settings import OperatorSettings
 from storage.crawl_runs import recent_runs
 from storage.db import connect
 from storage.models import ChangeRow, Document, Site, Version
-from tests.portal import Portal
-from tests.portal import content as C
-from tests.portal.config import write_config
 
 FAST = (
     "DOWNLOAD_DELAY=0",

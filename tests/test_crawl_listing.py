@@ -10,10 +10,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from policywatch.commands.crawl import crawl_site
+from policywatch.demo.portal import Portal
+from policywatch.demo.portal.config import config_text
 from storage.db import connect
 from storage.models import Document
-from tests.portal import Portal
-from tests.portal.config import config_text
 
 FAST = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "LOG_LEVEL=INFO")
 

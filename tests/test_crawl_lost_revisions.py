@@ -29,12 +29,12 @@ import pytest
 from sqlalchemy import select
 
 from policywatch.commands.crawl import crawl_site
+from policywatch.demo.portal import Portal
+from policywatch.demo.portal import content as C
 from policywatch.scheduler.runners import SiteRun
 from storage.db import connect
 from storage.models import Document, Site, Version
 from tests.conftest import PG_URL, _pg_exec, _pg_unavailable
-from tests.portal import Portal
-from tests.portal import content as C
 
 PAGES = 300
 REVISED = {C.BULK_DETAIL.format(k) for k in range(10, PAGES + 1, 10)}  # bulk_pages: every tenth

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import func, select
 
 from policywatch.commands.crawl import SiteRun, crawl_site
+from policywatch.demo.portal import Portal
+from policywatch.demo.portal import content as C
+from policywatch.demo.portal.config import write_config
 from storage.db import connect
 from storage.models import ChangeRow, CrawlRun, Document, DocumentUrl, Site, Version
-from tests.portal import Portal
-from tests.portal import content as C
-from tests.portal.config import write_config
 
 # Tiny delays and timeouts: politeness is for real servers, and the suite must stay fast.
 FAST = (

@@ -6,9 +6,9 @@ from __future__ import annotations
 from itertools import pairwise
 
 from policywatch.commands.crawl import crawl_site
-from tests.portal import Portal
-from tests.portal import content as C
-from tests.portal.config import write_config
+from policywatch.demo.portal import Portal
+from policywatch.demo.portal import content as C
+from policywatch.demo.portal.config import write_config
 
 FAST = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "LOG_LEVEL=INFO")
 N = 60

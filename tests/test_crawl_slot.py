@@ -12,10 +12,10 @@ import sys
 
 from sqlalchemy import func, select
 
+from policywatch.demo.portal import Portal
+from policywatch.demo.portal.config import write_config
 from storage.db import connect
 from storage.models import CrawlRun, Version
-from tests.portal import Portal
-from tests.portal.config import write_config
 
 
 def _crawl(cfg, db_url: str, slot: str) -> subprocess.CompletedProcess[str]:

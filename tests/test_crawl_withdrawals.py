@@ -11,10 +11,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from policywatch.commands.crawl import crawl_site
+from policywatch.demo.portal import Portal
+from policywatch.demo.portal import content as C
 from storage.db import connect
 from storage.models import ChangeRow, Document, Outbox
-from tests.portal import Portal
-from tests.portal import content as C
 
 FAST = (
     "DOWNLOAD_DELAY=0",

@@ -6,9 +6,10 @@ from pathlib import Path
 
 from pipeline.decode import decode
 from pipeline.normalize import normalize
+from policywatch.demo import PAGES
 
 DATA = Path(__file__).parent / "data"
-ZHAOQING = DATA / "fixtures" / "zhaoqing-gkmlpt.html"
+ZHAOQING = PAGES / "zhaoqing-gkmlpt.html"
 
 
 def _as_gbk(path: Path) -> bytes:

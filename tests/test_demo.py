@@ -32,3 +32,14 @@ def test_demo_writes_the_digests_of_its_changes(tmp_path, capsys) -> None:
     assert "修改条款 1，新增条款 1，删除条款 1" in text
     html = (tmp_path / "digest.html").read_text("utf-8")
     assert "的，市财政给予一次性奖励100万元，并</ins>" in html and "肇府函〔2019〕381号" in html
+
+
+def test_the_demo_serves_the_corpus_regulation_unchanged() -> None:
+    """The portal's GB18030 条例 is a copy of the corpus page (packaged with the demo, which has no
+    tests/ to read from); a corpus fix must reach the copy."""
+    from pathlib import Path
+
+    from policywatch.demo import PAGES
+
+    corpus = Path(__file__).parent / "data" / "corpus" / "gz-37.html"
+    assert (PAGES / "gz-37.html").read_bytes() == corpus.read_bytes()

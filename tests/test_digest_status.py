@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from policywatch.cli import main
-from policywatch.demo_story import DEMO_URLS, SEEDS, fixture
+from policywatch.demo.story import DEMO_URLS, SEEDS, fixture
 from storage.recorder import record_page
 from tests.test_notify_support import smtp_server
 

@@ -19,7 +19,7 @@ T0 = datetime(2025, 6, 1, 9, 0)
 
 
 def notice(measures: list[str]) -> bytes:
-    """A gkmlpt-style notice (the layout of tests/data/fixtures/zhaoqing-gkmlpt.html) with a hostile title."""
+    """A gkmlpt-style notice (the layout of policywatch/demo/pages/zhaoqing-gkmlpt.html) with a hostile title."""
     items = "\n".join(f'<p style="text-indent:2em">{i}.{escape(m)}</p>' for i, m in enumerate(measures, 1))
     return f"""<!doctype html><html lang="zh"><head><meta charset="UTF-8"><title>{escape(TITLE)}</title>
 <meta name="ArticleTitle" content="{escape(TITLE)}"></head><body>

@@ -10,9 +10,11 @@ import lxml.html
 import pytest
 from lxml import etree
 
+from policywatch.demo import PAGES
+
 DATA = Path(__file__).parent / "data"
 SEEDS = DATA / "seeds"
-FIXTURES = DATA / "fixtures"
+FIXTURES = PAGES
 
 ZHAOQING_SEED = SEEDS / "000_f53b1adf1518d662.txt"
 YULIN_SEED = SEEDS / "001_a0ab186acfa5b1f9.txt"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,8 +12,9 @@ from hypothesis import strategies as st
 from pipeline.markers import _OPENS, _PATTERNS, fold_width
 from pipeline.normalize import normalize
 from pipeline.text import nfkc
+from policywatch.demo import PAGES
 
-FIXTURES = Path(__file__).parent / "data" / "fixtures"
+FIXTURES = PAGES
 PAGES = {name: (FIXTURES / name).read_text("utf-8") for name in ("zhaoqing-gkmlpt.html", "yulin-jiedu.html")}
 BASELINE = {name: [m.hash for m in normalize(html.encode()).iter_measures()] for name, html in PAGES.items()}
 

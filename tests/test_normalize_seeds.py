@@ -1,15 +1,14 @@
-"""The two pages the project was designed from, inside realistic CMS templates (tests/data/fixtures)."""
+"""The two pages the project was designed from, inside realistic CMS templates (policywatch/demo/pages)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from pipeline.normalize import normalize
 from pipeline.schema import Document
+from policywatch.demo import PAGES
 
-FIXTURES = Path(__file__).parent / "data" / "fixtures"
+FIXTURES = PAGES
 
 
 @pytest.fixture(scope="module")

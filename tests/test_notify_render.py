@@ -14,7 +14,7 @@ from sqlalchemy import update
 from notifications.sender import preview_due
 from notifications.settings import NotifySettings
 from notifications.smtp import SmtpSettings
-from policywatch.demo_story import demo_digests
+from policywatch.demo.story import demo_digests
 from storage.models import Document, MeasureRow, Subscription, utcnow
 from storage.recorder import record_page
 from tests.browser import ARGS, CHROMIUM, needs_chromium, shot_path

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from notifications.sender import send_due
 from notifications.settings import DigestSettings, NotifySettings
 from notifications.smtp import SmtpSettings
-from policywatch.demo_story import DEMO_URLS, SEEDS, fixture, revised_zhaoqing
+from policywatch.demo.story import DEMO_URLS, SEEDS, fixture, revised_zhaoqing
 from policywatch.web.app import create_app
 from policywatch.web.server import background
 from storage.models import ChangeRow, Document, MeasureRow, SectionRow, Subscription, Version, utcnow

@@ -66,3 +66,11 @@ def test_check_lists_the_jobs_with_their_grace(tmp_path, capsys):
     assert main(["run", "--config", str(cfg), "--check"]) == 0
     out = capsys.readouterr().out
     assert out.strip() == "crawl:zq\tcron 0 6 * * * (Asia/Shanghai)\tmisfire grace 86400s"
+
+
+def test_the_runner_names_the_config_accepts_are_the_registry() -> None:
+    """settings.py checks `[crawl] runner` by name without importing the runners it names."""
+    from policywatch.scheduler.runners import RUNNERS
+    from policywatch.scheduler.settings import RUNNER_NAMES
+
+    assert tuple(RUNNERS) == RUNNER_NAMES

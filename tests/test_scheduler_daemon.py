@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.portal import Portal
+from policywatch.demo.portal import Portal
 from tests.test_scheduler_support import DaemonProcess, daemon_config, runs, slot_time, wait_runs
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
+from policywatch.demo.portal import Portal
+from policywatch.demo.portal.config import write_config
 from policywatch.scheduler.runners import SubprocessRunner
 from policywatch.scheduler.settings import CrawlSettings
-from tests.portal import Portal
-from tests.portal.config import write_config
 from tests.test_scheduler_support import FAST, DaemonProcess, daemon_config, runs, slot_time, wait_runs
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(180)]

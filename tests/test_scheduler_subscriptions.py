@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.portal import Portal
+from policywatch.demo.portal import Portal
 from tests.test_notify_support import smtp_server
 from tests.test_scheduler_support import DaemonProcess, daemon_config, wait_runs
 

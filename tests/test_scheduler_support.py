@@ -12,10 +12,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from policywatch.demo.portal import Portal
+from policywatch.demo.portal.config import config_text
 from storage.db import connect
 from storage.models import CrawlRun, Site
-from tests.portal import Portal
-from tests.portal.config import config_text
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = {

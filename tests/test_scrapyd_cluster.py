@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from policywatch.demo.portal import Portal
 from storage.db import connect
 from storage.models import Document, Version
-from tests.portal import Portal
 from tests.test_notify_support import free_port
 from tests.test_scheduler_support import ROOT, DaemonProcess, daemon_config, runs, wait_runs
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from policywatch.cli import main
-from tests.portal import Portal
-from tests.portal import families as F
+from policywatch.demo.portal import Portal
+from policywatch.demo.portal import families as F
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from pipeline.compare import compare
 from pipeline.schema import Document as Doc
+from policywatch.demo import PAGES
 from storage import recorder
 from storage.models import TABLES, Base, ChangeRow, Document, MeasureRow, Outbox, Subscription, Version
 from storage.recorder import Page, record_page, record_pages
@@ -325,9 +326,8 @@ def test_keywords_see_every_paragraph_of_an_article_changed_whole(db):
 )
 def test_unusable_fetch_keeps_what_is_stored(db, bad: bytes):
     """An empty, chrome-only or binary 200 is no new version: storing it would report every measure removed."""
-    from pathlib import Path
 
-    page = (Path(__file__).parent / "data" / "fixtures" / "zhaoqing-gkmlpt.html").read_bytes()
+    page = (PAGES / "zhaoqing-gkmlpt.html").read_bytes()
     assert record_page(db, Page(url=URL, body=page, site="zq", fetched_at=T0)).outcome == "new"
     before = counts(db)
     result = record_page(db, Page(url=URL, body=bad, site="zq", fetched_at=T0 + timedelta(days=1)))
@@ -372,9 +372,9 @@ def _stored_document(db, url: str) -> dict:
 def test_a_batch_of_new_documents_stores_what_one_by_one_stores(db, tmp_path):
     """New documents of a batch are written together (storage.fresh); page by page, through the
     ORM, must give the same rows. The portal's real templates, the real normalizer."""
+    from policywatch.demo.portal import content as C
     from storage import migrate
     from storage.db import connect
-    from tests.portal import content as C
 
     one_by_one = connect(f"sqlite:///{tmp_path / 'one.db'}")
     migrate.upgrade(one_by_one)

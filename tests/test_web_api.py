@@ -11,8 +11,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import text
 
+from policywatch.demo.records import fill
 from policywatch.web.app import create_app
-from policywatch.web.demo_data import fill
 from storage import migrate
 from storage.db import DatabaseError, connect
 from storage.models import Subscription
@@ -347,8 +347,8 @@ def test_links_follow_the_proxy_prefix(client) -> None:
 def test_fetched_attachments_show_size_hash_and_replacements(tmp_path) -> None:
     """A site that fetches attachments: the document page gives each link's size and hash (the
     link text escaped, it is crawled), and the API lists every content fetched."""
+    from policywatch.demo.portal import content as C
     from storage.attachments import FetchedAttachment, record_attachments
-    from tests.portal import content as C
 
     db = connect(str(tmp_path / "a.db"))
     migrate.upgrade(db)

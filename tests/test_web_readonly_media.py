@@ -17,13 +17,14 @@ from pathlib import Path
 
 import pytest
 
+from policywatch.demo import PAGES
 from policywatch.web.app import create_app
 from storage import migrate
 from storage.db import connect
 from storage.recorder import Page, record_page
 from tests.test_notify_support import free_port
 
-FIXTURE = Path(__file__).parent / "data" / "fixtures" / "zhaoqing-gkmlpt.html"
+FIXTURE = PAGES / "zhaoqing-gkmlpt.html"
 URL = "http://www.zhaoqing.gov.cn/a.html"
 
 

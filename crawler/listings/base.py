@@ -193,30 +193,6 @@ class Family:
         return out
 
 
-def family(name: str) -> type[Family]:
-    from crawler import listings  # noqa: F401  (imports every family module: fills REGISTRY)
-
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise KeyError(f"no listing family {name!r} (known: {', '.join(sorted(REGISTRY))})") from None
-
-
-def detect(url: str, body: str) -> tuple[str, dict[str, Any]]:
-    """The family a start URL's page belongs to and its parameters, as `sites detect` prints them.
-
-    The most specific marker wins (gkmlpt's `_CONFIG` SID, Hanweb's `<datastore>`, `meta
-    channelId` ...); a page none of them claims is `html`.
-    """
-    from crawler import listings
-
-    for name in listings.DETECT_ORDER:
-        params = REGISTRY[name].detect(url, body)
-        if params is not None:
-            return name, params
-    return "html", REGISTRY["html"].detect(url, body) or {}
-
-
 # -- shared parsing --------------------------------------------------------------------------
 
 

@@ -47,7 +47,6 @@ from storage.models import utcnow
 log = logging.getLogger(__name__)
 
 GONE = [404, 410]  # detail statuses the spider sees (instead of HttpErrorMiddleware dropping them)
-ATTACHMENT_MAXSIZE = 50 * 1024 * 1024  # POLICYWATCH_ATTACHMENT_MAXSIZE: a PDF may pass DOWNLOAD_MAXSIZE
 
 
 class SiteSpider(scrapy.Spider):
@@ -251,7 +250,7 @@ class SiteSpider(scrapy.Spider):
     def _attachment_requests(self, response: TextResponse) -> Iterator[scrapy.Request]:
         """The page's attachment links (the normalizer's rule) of a type the site asked for; a file
         linked twice is fetched once (Scrapy's duplicate filter)."""
-        maxsize = self.crawler.settings.getint("POLICYWATCH_ATTACHMENT_MAXSIZE", ATTACHMENT_MAXSIZE)
+        maxsize = self.crawler.settings.getint("POLICYWATCH_ATTACHMENT_MAXSIZE")
         for link in response.css("a[href]"):
             href = (link.attrib.get("href") or "").strip()
             name = " ".join("".join(link.css("::text").getall()).split())

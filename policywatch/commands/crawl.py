@@ -1,26 +1,26 @@
 """`policywatch crawl [SITE ...] [--config PATH]`: crawl sites now, one Scrapy subprocess each.
 
-A subprocess per site run, as the scheduler will do (research/engineering.md §1.1): a Twisted
+A subprocess per site run, as the scheduler does (docs/engineering.md): a Twisted
 reactor cannot restart in one process, and a crashed or hung crawl takes only itself down.
 The run's counts come back through its crawl_run row, found by a slot id made up here; the
-subprocess handling is the scheduler's SubprocessRunner (policywatch/scheduler/runners.py).
+subprocess handling is the scheduler's SubprocessRunner (policywatch/scheduler/local_runner.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import time
 from pathlib import Path
 
+from policywatch.commands.db import database_url
 from policywatch.errors import ProblemFound, UsageError
 from policywatch.scheduler.runners import SiteRun, SubprocessRunner, state_dir
-from policywatch.scheduler.settings import CrawlSettings
+from policywatch.scheduler.settings import CRAWL_TIMEOUT_S, CrawlSettings
 
 __all__ = ["SiteRun", "crawl_site", "database_url", "state_dir"]
 
-DEFAULT_TIMEOUT_S = 2 * 3600
+DEFAULT_TIMEOUT_S = CRAWL_TIMEOUT_S
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -100,16 +100,6 @@ def sync_config_subscriptions(cfg, db_url: str) -> None:
             sync_subscriptions(db, notify)
         finally:
             db.dispose()
-
-
-def database_url(explicit: str | None, from_config: str | None) -> str:
-    """--db, then $POLICYWATCH_DATABASE_URL, then the config, then ./policywatch.db (as the spider does)."""
-    from policywatch.commands.db import usage_errors
-    from storage.db import ENV_VAR, resolve_url
-
-    with usage_errors():
-        url = resolve_url(explicit or os.environ.get(ENV_VAR) or from_config)
-    return url.render_as_string(hide_password=False)
 
 
 def crawl_site(

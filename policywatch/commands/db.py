@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -175,8 +176,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
 
+def database_url(explicit: str | None, from_config: str | None) -> str:
+    """--db, then $POLICYWATCH_DATABASE_URL, then the config, then ./policywatch.db (as the spider does)."""
+    from storage.db import ENV_VAR, resolve_url
+
+    with usage_errors():
+        url = resolve_url(explicit or os.environ.get(ENV_VAR) or from_config)
+    return url.render_as_string(hide_password=False)
+
+
 def upgrade(args: argparse.Namespace) -> int:
-    from policywatch.commands.crawl import database_url
     from policywatch.notify_config import notify_settings, optional_config, sync_subscriptions
     from storage import migrate
     from storage.db import connect

@@ -20,7 +20,7 @@ from pipeline.html_extract import parse_html
 from pipeline.normalize import normalize
 from policywatch.commands.compare import render_changes
 from policywatch.commands.normalize import render_tree
-from policywatch.demo_story import DEMO_URLS, SEEDS, demo_digests, fixture, revised_zhaoqing
+from policywatch.demo.story import DEMO_URLS, SEEDS, demo_digests, fixture, revised_zhaoqing
 from policywatch.errors import ProblemFound
 
 URL = DEMO_URLS[0]  # the Zhaoqing seed's real address
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     )
     failed = 0
     if not args.no_crawl:
-        from policywatch.demo_crawl import run_live
+        from policywatch.demo.crawl import run_live
 
         failed = run_live(out, _section)
     print(f"\nwrote {out}/ (trees, JSON, compare table, the revised page, digests, crawl/ with each crawl step)")

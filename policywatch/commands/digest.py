@@ -38,8 +38,7 @@ def notify_setup(args: argparse.Namespace, *, create: bool = True):
     environment); a missing --config or $POLICYWATCH_CONFIG file is an error. Nothing here needs
     the SMTP password: only sending does.
     """
-    from policywatch.commands.crawl import database_url
-    from policywatch.commands.db import open_db
+    from policywatch.commands.db import database_url, open_db
     from policywatch.notify_config import notify_settings, optional_config, sync_subscriptions
 
     cfg, where = optional_config(args.config)

@@ -29,11 +29,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from policywatch.commands.crawl import database_url
-    from policywatch.commands.db import usage_errors
+    from policywatch.commands.db import database_url, usage_errors
     from policywatch.scheduler import jobs, leader
     from policywatch.scheduler.alerts import Alerter
-    from policywatch.scheduler.daemon import Context, Daemon
+    from policywatch.scheduler.context import Context
+    from policywatch.scheduler.daemon import Daemon
     from policywatch.scheduler.reload import load_all
     from policywatch.scheduler.runners import runner_class
     from storage.db import connect

@@ -30,8 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from policywatch import config as cfgmod
-    from policywatch.commands.crawl import database_url
-    from policywatch.commands.db import usage_errors
+    from policywatch.commands.db import database_url, usage_errors
     from storage import migrate
     from storage.db import connect
 

@@ -19,8 +19,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from apscheduler.executors.base import run_job
@@ -29,33 +28,17 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 
-from policywatch.config import Config
 from policywatch.errors import ProblemFound, UsageError
 from policywatch.notify_config import sync_subscriptions
 from policywatch.scheduler import jobs as jobsmod
+from policywatch.scheduler.context import Context
 from policywatch.scheduler.leader import LeaderLock
 from policywatch.scheduler.reload import ConfigFile, load_all
-from policywatch.scheduler.runners import Runner
-from policywatch.scheduler.settings import DaemonSettings
 from policywatch.scheduler.settle import settle_open_runs
 
 log = logging.getLogger("policywatch.scheduler")
 
 JOBS_TABLE = "apscheduler_jobs"
-
-
-@dataclass
-class Context:
-    """What a running job borrows from the daemon (see jobs.set_context)."""
-
-    config: Config
-    settings: DaemonSettings
-    db_url: str
-    runner: Runner
-    alerts: Any = None
-    notify: Any = None  # notifications.settings.NotifySettings
-    stopping: threading.Event = field(default_factory=threading.Event)
-    refresh: Callable[[], None] = lambda: None  # apply an edited config file before a crawl
 
 
 def _run_at_fire_time(job: Any, jobstore_alias: str, run_times: list[Any], logger_name: str) -> list[Any]:

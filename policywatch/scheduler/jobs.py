@@ -24,7 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 if TYPE_CHECKING:
     from policywatch.config import Config
-    from policywatch.scheduler.daemon import Context
+    from policywatch.scheduler.context import Context
     from policywatch.scheduler.settings import DaemonSettings
 
 log = logging.getLogger("policywatch.scheduler")

@@ -38,11 +38,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from policywatch.config import Config, check_cron, check_interval, check_scrapy_settings
+from policywatch.config import Config
+from policywatch.config_checks import check_cron, check_interval, check_scrapy_settings
 from policywatch.errors import UsageError
 
 CRAWL_KEYS = {"runner", "timeout_seconds", "settings", "scrapyd"}
 SCRAPYD_KEYS = {"nodes", "project", "poll_seconds"}
+CRAWL_TIMEOUT_S = 7200.0  # [crawl] timeout_seconds: a crawl still running after this is killed
+RUNNER_NAMES = ("subprocess", "scrapyd")  # the built-in runners of policywatch.scheduler.runners.RUNNERS
 SCHEDULER_KEYS = {
     "timezone",
     "max_concurrent_crawls",
@@ -66,7 +69,7 @@ class ScrapydSettings:
 @dataclass(frozen=True)
 class CrawlSettings:
     runner: str = "subprocess"
-    timeout_seconds: float = 7200.0
+    timeout_seconds: float = CRAWL_TIMEOUT_S
     settings: dict[str, Any] = field(default_factory=dict)
     scrapyd: ScrapydSettings = field(default_factory=ScrapydSettings)
 
@@ -148,11 +151,9 @@ def _number(path: Path, table: str, key: str, value: Any, *, integer: bool = Fal
 def _crawl(raw: dict[str, Any], path: Path) -> CrawlSettings:
     _unknown(path, "crawl", raw, CRAWL_KEYS)
     runner = raw.get("runner", "subprocess")
-    from policywatch.scheduler.runners import RUNNERS
-
-    if not isinstance(runner, str) or not (runner in RUNNERS or re.match(r"^[\w.]+:\w+$", runner)):
-        raise _err(path, "crawl", "runner", f"{runner!r}: use one of {', '.join(RUNNERS)} (or module:Class)")
-    timeout = _number(path, "crawl", "timeout_seconds", raw.get("timeout_seconds", 7200))
+    if not isinstance(runner, str) or not (runner in RUNNER_NAMES or re.match(r"^[\w.]+:\w+$", runner)):
+        raise _err(path, "crawl", "runner", f"{runner!r}: use one of {', '.join(RUNNER_NAMES)} (or module:Class)")
+    timeout = _number(path, "crawl", "timeout_seconds", raw.get("timeout_seconds", CRAWL_TIMEOUT_S))
     settings = check_scrapy_settings(raw.get("settings", {}), lambda why: _err(path, "crawl", "settings", why))
     sd = raw.get("scrapyd", {})
     if not isinstance(sd, dict):

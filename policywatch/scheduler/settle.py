@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from policywatch.scheduler import procs
 
 if TYPE_CHECKING:
-    from policywatch.scheduler.daemon import Context
+    from policywatch.scheduler.context import Context
 
 log = logging.getLogger("policywatch.scheduler")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 
 from policywatch.web import params, views
-from policywatch.web.app import session
+from policywatch.web.session import session
 from storage import queries
 
 bp = Blueprint("api", __name__, url_prefix="/api")

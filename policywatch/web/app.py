@@ -7,13 +7,13 @@ from typing import Any
 from flask import Flask, g, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import exc
-from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from pipeline.safe_text import display_text
+from policywatch.web.session import DB_KEY
 from storage.db import Database, DatabaseError, connect, first_line
 
-# No script may run, nothing may load from anywhere but this server (DESIGN: no external assets).
+# No script may run, nothing may load from anywhere but this server (no external assets).
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
@@ -49,7 +49,7 @@ def create_app(db_url: str | None = None, *, database: Database | None = None, c
         migrate.require(db)
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.json = SafeJSON(app)
-    app.extensions["policywatch_db"] = db
+    app.extensions[DB_KEY] = db
     app.jinja_env.autoescape = True  # every template, whatever its extension (.html.j2, .atom.j2, .svg.j2)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -118,11 +118,3 @@ def error_response(status: int, message: str) -> Any:
         return message + "\n", status, {"Content-Type": "text/plain; charset=utf-8"}
     return render_template("error.html.j2", status=status, message=message), status
 
-
-def session():
-    """The request's read-only session (opened on first use, closed at teardown)."""
-    from flask import current_app
-
-    if "db_session" not in g:
-        g.db_session = Session(current_app.extensions["policywatch_db"].engine, expire_on_commit=False)
-    return g.db_session

@@ -13,7 +13,7 @@ from flask import Blueprint, Response
 from markupsafe import Markup
 
 from policywatch.web import params, views
-from policywatch.web.app import session
+from policywatch.web.session import session
 
 bp = Blueprint("charts", __name__)
 

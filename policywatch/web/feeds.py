@@ -21,7 +21,7 @@ from notifications.filters import DEFAULT_KINDS, ChangeFacts, Filters, keyword_t
 from pipeline.schema import DOCUMENT_EVENTS
 from policywatch.commands.changes import KINDS
 from policywatch.web import params, views
-from policywatch.web.app import session
+from policywatch.web.session import session
 from storage import queries
 from storage.bounds import row_id
 from storage.models import ChangeRow, Document, MeasureRow, Site, Subscription, Version

@@ -6,8 +6,8 @@ from flask import Blueprint, abort, render_template, request
 
 from policywatch.commands.changes import KINDS
 from policywatch.web import params, views
-from policywatch.web.app import session
 from policywatch.web.charts import weekly_svg
+from policywatch.web.session import session
 from storage import queries
 
 bp = Blueprint("pages", __name__)

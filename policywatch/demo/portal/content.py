@@ -12,14 +12,12 @@ State 3: one notice withdrawn (404, gone from the list); the Zhaoqing page re-re
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from html import escape
-from pathlib import Path
 
-from policywatch.demo_story import revised_zhaoqing
-
-DATA = Path(__file__).resolve().parent.parent / "data"
-FIXTURES = DATA / "fixtures"
+from policywatch.demo import PAGES
+from policywatch.demo.portal import families  # the sites listed as the real platforms list them
+from policywatch.demo.portal.shapes import Entry, Resource, notice
+from policywatch.demo.story import revised_zhaoqing
 
 ZQ_LIST = "/zq/gkmlpt/index.html"
 YL_LIST = "/yl/zcjd/index.html"
@@ -29,27 +27,12 @@ ROBOTS_BLOCKED = ZQ_DETAIL.format(9999)
 STATES = (1, 2, 3)
 
 
-@dataclass(frozen=True)
-class Resource:
-    body: bytes
-    content_type: str = "text/html; charset=utf-8"
-
-
-@dataclass(frozen=True)
-class Entry:
-    """A line of a list page."""
-
-    path: str
-    title: str
-    date: str
-
-
 # -- the detail pages -------------------------------------------------------------------------
 
 
 def zhaoqing(state: int) -> bytes:
     if state == 1:
-        return (FIXTURES / "zhaoqing-gkmlpt.html").read_bytes()
+        return (PAGES / "zhaoqing-gkmlpt.html").read_bytes()
     html = revised_zhaoqing()  # the demo's revision: one story for the demo and the tests
     if state >= 3:
         # chrome only: what a CMS changes on every render
@@ -60,35 +43,9 @@ def zhaoqing(state: int) -> bytes:
 
 def gz37_gb18030() -> bytes:
     """The 条例 re-encoded as GB18030 with a gb2312 meta; the server will claim utf-8."""
-    html = (DATA / "corpus" / "gz-37.html").read_text(encoding="utf-8")
+    html = (PAGES / "gz-37.html").read_text(encoding="utf-8")
     html = re.sub(r"charset=UTF-8", "charset=gb2312", html, count=1, flags=re.I)
     return html.encode("gb18030")
-
-
-def notice(
-    title: str, number: str, date: str, measures: list[str], visits: str = "-", files: tuple[str, ...] = ()
-) -> bytes:
-    """A short gkmlpt notice: 文号, 一、/二、 sections, numbered measures, linked files (附件)."""
-    items = "\n".join(f'<p style="text-indent:2em">{i}.{escape(m)}</p>' for i, m in enumerate(measures, 1))
-    links = "".join(f'<p>附件{i}：<a href="{path}">{escape(path.rsplit("/", 1)[1])}</a></p>' for i, path in
-                    enumerate(files, 1))
-    return f"""<!doctype html>
-<html lang="zh"><head><meta charset="UTF-8"><title>{escape(title)}</title>
-<meta name="ArticleTitle" content="{escape(title)}"><meta name="PubDate" content="{date} 09:00"></head>
-<body><div class="header">肇庆市人民政府 政府信息公开</div>
-<div class="content"><h1 class="title document-number">{escape(title)}</h1>
-<div class="date-row">发布日期:{date}&nbsp;&nbsp;浏览次数:<span id="post-visit">{visits}</span></div>
-<table class="classify"><tr><td>文号:</td><td>{escape(number)}</td><td>发布机构:</td><td>肇庆市人民政府办公室</td></tr></table>
-<div class="article-content">
-<p style="text-align: left;">各县(市、区)人民政府,市政府各部门:</p>
-<p style="text-indent:2em">为做好有关工作,经市人民政府同意,现就有关事项通知如下。</p>
-<p style="text-indent:2em"><strong>一、工作措施</strong></p>
-{items}
-<p style="text-indent:2em"><strong>二、有关要求</strong></p>
-<p style="text-indent:2em">各地各部门要高度重视,认真组织实施。</p>
-<p style="text-indent:2em; text-align: right;">肇庆市人民政府办公室</p>
-<p style="text-indent:2em; text-align: right;">{date.replace("-", "年", 1).replace("-", "月", 1)}日</p>
-{links}</div></div><div class="footer">主办单位:肇庆市人民政府办公室</div></body></html>""".encode()
 
 
 def jiedu(title: str, date: str, points: list[str]) -> bytes:
@@ -199,7 +156,6 @@ def site_pages(state: int) -> dict[str, Resource]:
     )
     zq.append(Entry(ROBOTS_BLOCKED, "内部工作通知", "2025-01-01"))
     pages.update(gkmlpt_lists(zq))
-    from tests.portal import families  # the sites listed as the real platforms list them
 
     numbers = {ZQ_DETAIL.format(n): v[1] for n, v in NOTICES.items()} | {ROBOTS_BLOCKED: "肇府办内〔2025〕1号"}
     pages.update(families.zq_pages(zq, numbers))
@@ -212,7 +168,7 @@ def site_pages(state: int) -> dict[str, Resource]:
             "2022-04-27",
         )
     ]
-    pages[YL_DETAIL.format("20220427_1")] = Resource((FIXTURES / "yulin-jiedu.html").read_bytes())
+    pages[YL_DETAIL.format("20220427_1")] = Resource((PAGES / "yulin-jiedu.html").read_bytes())
     for key, (t, date, points) in JIEDU.items():
         pages[YL_DETAIL.format(key)] = Resource(jiedu(t, date, points))
         if key == DELISTED and state >= 3:

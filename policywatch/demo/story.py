@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "data" / "fixtures"
+from policywatch.demo import PAGES
+
+FIXTURES = PAGES
 SEEDS = ("zhaoqing-gkmlpt.html", "yulin-jiedu.html")
 
 REWORD = ("经批准认定为省级以上大学科技园享受与孵化器同等政策待遇。", "经批准认定为省级以上大学科技园的，市财政给予一次性奖励100万元，并享受与孵化器同等政策待遇。")

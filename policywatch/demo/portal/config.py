@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.portal.server import Portal
+from policywatch.demo.portal.server import Portal
 
 
 def config_text(

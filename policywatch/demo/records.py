@@ -1,16 +1,16 @@
 """The demo portal's story recorded straight into a database, without Scrapy or HTTP.
 
-The same pages `policywatch demo` crawls (tests/portal: the Zhaoqing 实施意见 and its revision,
+The same pages `policywatch demo` crawls (policywatch/demo/portal: the Zhaoqing 实施意见 and its revision,
 a GB18030 条例, notices, Yulin 解读 pages), recorded through `record_page` as four weekly
 crawls: first crawl, an unchanged recrawl, the revision with a new notice, a withdrawal and a
-chrome-only re-render. Used by the web UI tests and screenshots; needs a source checkout.
+chrome-only re-render. Used by the web UI tests and screenshots.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from policywatch.demo_crawl import _portal_module
+from policywatch.demo.portal.content import ROBOTS_BLOCKED, site_pages
 from storage.crawl_runs import finish_run, start_run
 from storage.db import Database
 from storage.recorder import Page, record_page
@@ -26,9 +26,6 @@ def url_for(site: str, path: str) -> str:
 
 def fill(db: Database) -> dict[str, int]:
     """Record the story into a migrated database; returns {outcome: count}."""
-    _portal_module()  # puts the checkout on sys.path
-    from tests.portal.content import ROBOTS_BLOCKED, site_pages
-
     outcomes: dict[str, int] = {}
     seen: dict[str, set[str]] = {site: set() for site in HOSTS}
     for state, at in STEPS:

@@ -23,9 +23,10 @@ import json
 from http.cookies import SimpleCookie
 from typing import Any
 
-from tests.portal import content
+from policywatch.demo import PAGES
+from policywatch.demo.portal import content
 
-CHALLENGE = content.DATA / "listings" / "ruishu-412-challenge"
+CHALLENGE = PAGES / "ruishu-412-challenge"
 COOKIE = "pwRs4hP44Zyk"  # the 瑞数 cookie of Gansu is named 4hP44ZykCTt5P
 
 # (id, title, 文号, date)

@@ -12,12 +12,10 @@ import contextlib
 import io
 import json
 import shutil
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
 STEPS = (
     (1, "state 1: first crawl of both sites"),
     (1, "state 1 again: nothing changed, every page revalidated (304)"),
@@ -28,30 +26,13 @@ STEPS = (
 LOCAL = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "RETRY_BACKOFF_BASE=0.1", "LOG_LEVEL=INFO")
 
 
-def _portal_module() -> Any:
-    # The portal lives in tests/ (DESIGN.md: tests and the demo share it), which is not an
-    # installed package: make the checkout importable when running from an editable install.
-    if str(REPO) not in sys.path and (REPO / "tests" / "portal").is_dir():
-        sys.path.insert(0, str(REPO))
-    try:
-        import tests.portal.config as portal_config
-    except ImportError as e:
-        from policywatch.errors import UsageError
-
-        raise UsageError(
-            f"the demo portal needs a source checkout (tests/portal not found under {REPO})"
-        ) from e
-    return portal_config
-
-
 def run_live(out: Path, section: Callable[[str, str], None]) -> int:
     """Crawl the portal through its states; returns how many crawls did not finish cleanly."""
     from policywatch.commands.crawl import crawl_site, print_summary
+    from policywatch.demo.portal import Portal
+    from policywatch.demo.portal import config as portal_config
     from storage import queries
     from storage.models import utcnow
-
-    portal_config = _portal_module()
-    from tests.portal import Portal
 
     work = out / "crawl"
     shutil.rmtree(work, ignore_errors=True)  # a fresh database and HTTP cache every demo

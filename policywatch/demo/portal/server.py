@@ -1,4 +1,4 @@
-"""A threaded HTTP server on 127.0.0.1 (free port) serving the portal of tests.portal.content.
+"""A threaded HTTP server on 127.0.0.1 (free port) serving the portal of policywatch.demo.portal.content.
 
     with Portal() as portal:          # state 1
         portal.url("/zq/gkmlpt/index.html")
@@ -12,7 +12,7 @@ is 11 MB, /traps/slow.html answers after `slow_seconds`. Every request is logged
 its arrival time (time.monotonic()). Tests may also replace robots.txt (`robots_txt`), a page
 (`overrides`, path -> Resource), make a path answer an error status (`errors`, path -> status)
 or every path under a prefix answer 404 (`gone_prefix`). The sites that need a browser (/js/,
-/rs/) and the anti-bot gates (/waf/, /loop/, /ct/) are tests.portal.js_sites.
+/rs/) and the anti-bot gates (/waf/, /loop/, /ct/) are policywatch.demo.portal.js_sites.
 
 Outages, switched on by tests: `fail_status = 503` (or 429, 500, ...) answers every request
 with that status, robots.txt included; `gone` holds paths that answer 404 while their listing
@@ -30,7 +30,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.portal import content, families, js_sites
+from policywatch.demo.portal import content, families, js_sites
 
 BIG_BYTES = 11 * 1024 * 1024
 _EPOCH = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
@@ -60,7 +60,7 @@ class Portal:
         self.flaky_failures = flaky_failures
         self.fail_status: int | None = None  # every request answers this (an outage)
         self.gone: set[str] = set()  # paths answering 404 though still listed
-        self.search_blocked = False  # the channel search answers a 412 challenge (tests.portal.families)
+        self.search_blocked = False  # the channel search answers a 412 challenge (policywatch.demo.portal.families)
         self.hits: list[Hit] = []
         self.robots_txt = content.ROBOTS_TXT
         self.overrides: dict[str, content.Resource] = {}
@@ -187,7 +187,7 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
     def _family_api(self, method: str, body: bytes) -> bool:
-        """The list APIs of tests.portal.families (gkmlpt JSON, dataproxy.jsp, channel search)."""
+        """The list APIs of policywatch.demo.portal.families (gkmlpt JSON, dataproxy.jsp, channel search)."""
         found = families.answer(self.portal, method, self.path, body)
         if found is None:
             return False

@@ -1,5 +1,5 @@
 """The local demo portal: two city sites in real CMS templates, switched between states."""
 
-from tests.portal.server import Portal
+from policywatch.demo.portal.server import Portal
 
 __all__ = ["Portal"]

@@ -5,7 +5,7 @@
                               /gd/gkmlpt/api/all/{cat}?page=N&sid=SID, 100 articles a page with
                               the real field names, pages 0 and 1 identical; detail pages carry
                               _CONFIG.DETAIL and the metadata table
-  /zq/gkmlpt/index            the same shell over the Zhaoqing site of tests.portal.content (its
+  /zq/gkmlpt/index            the same shell over the Zhaoqing site of policywatch.demo.portal.content (its
                               documents as they change with the state): what `policywatch demo` crawls
   /col/col89736/index.html    a Hanweb jpage column: the first group of records in <datastore>
                               CDATA, the rest from POST /module/web/jpage/dataproxy.jsp, which
@@ -32,25 +32,39 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import UTC, datetime
 from functools import cache
 from html import escape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.portal.content import Entry, Resource, notice
+from policywatch.demo.portal.gkmlpt_sites import (  # noqa: F401  (re-exported: the tests' names)
+    GD_CATS,
+    GD_DETAIL,
+    GD_INDEX,
+    GD_SID,
+    GK_BULK_DETAIL,
+    GK_BULK_INDEX,
+    GK_BULK_SID,
+    GK_PAGE,
+    ZQ_CAT,
+    ZQ_INDEX,
+    ZQ_SID,
+    detail_page,
+    doc_date,
+    epoch,
+    filler_measures,
+    gd_articles,
+    gk_bulk_articles,
+    gk_bulk_cats,
+    gkmlpt_api,
+    serve_gk_bulk,
+    shell_page,
+    zq_pages,
+)
+from policywatch.demo.portal.shapes import JSON, Resource, notice
 
-JSON = "application/json; charset=utf-8"
 XML = "text/xml; charset=utf-8"
 
-GD_INDEX = "/gd/gkmlpt/index"
-GD_SID = "758123"
-GD_CATS = {1411: ("规范性文件", 205), 1412: ("其他文件", 7)}  # leaf: (name, articles)
-GD_DETAIL = "/gd/gkmlpt/content/2/{a}/post_{n}.html"
-ZQ_INDEX = "/zq/gkmlpt/index"
-ZQ_SID = "200018"
-ZQ_CAT = 2001
-GK_PAGE = 100
 
 JS_COLUMN = "/col/col89736/index.html"
 JS_PROXY = "/module/web/jpage/dataproxy.jsp"
@@ -65,150 +79,6 @@ GS_TOTAL, GS_PER_PAGE = 45, 20
 GS_DETAIL = "/jyt/c110634/2025{m:02d}/1742{n:05d}.shtml"
 
 
-def _epoch(date: str) -> int:
-    return int(datetime.fromisoformat(date).replace(hour=1, tzinfo=UTC).timestamp())  # 09:00 in Beijing
-
-
-def _date(n: int) -> str:
-    """A date per document, newest first: the lists are ordered by it."""
-    day = 300 - n  # day of 2025
-    return datetime.fromordinal(datetime(2025, 1, 1).toordinal() + max(day, 0)).strftime("%Y-%m-%d")
-
-
-def _measures(what: str, n: int, count: int = 2) -> list[str]:
-    return [f"{what}第{n}号文件第{j}项措施:各地各部门要按照要求,于2026年{j}月底前完成相关任务。" for j in range(1, count + 1)]
-
-
-# -- gkmlpt -----------------------------------------------------------------------------------
-
-
-@cache
-def gd_articles() -> dict[int, list[dict[str, Any]]]:
-    """Per leaf category, its articles as the API lists them (real field names)."""
-    return _articles(GD_CATS, GD_DETAIL, "/gd/gkmlpt/files/")
-
-
-def _articles(cats: dict[int, tuple[str, int]], detail: str, files: str) -> dict[int, list[dict[str, Any]]]:
-    out: dict[int, list[dict[str, Any]]] = {}
-    n = 0
-    for cat, (_name, count) in cats.items():
-        arts = []
-        for _ in range(count):
-            n += 1
-            date = _date(n)
-            url = detail.format(a=n // 100, n=n)
-            arts.append(
-                {
-                    "id": n,
-                    "title": f"广东省人民政府办公厅关于做好第{n}项重点工作的通知",
-                    "document_number": f"粤办函〔2025〕{n}号",
-                    "identifier": f"006939748/2025-{n:05d}",
-                    "publisher": "广东省人民政府办公厅",
-                    "keywords": "",
-                    "abstract": "",
-                    "date": _epoch(_date(n + 3)),  # written three days before it was published
-                    "created_at": f"{date} 09:00:00",
-                    "display_publish_time": _epoch(date),
-                    "classify_main_name": cats[cat][0],
-                    "classify_genre_name": "通知",
-                    "classify_theme_name": "综合政务",
-                    "url": url,
-                    "post_url": url,
-                    "attachment": [{"id": n, "name": f"附件{n}.pdf", "type": "pdf", "mime": "application/pdf",
-                                    "size": 1024, "url": f"{files}{n}.pdf"}] if n % 50 == 0 else [],
-                    "relation": [],
-                    "is_expired": 0,
-                    "is_abolished": 0,
-                }
-            )
-        out[cat] = arts
-    return out
-
-
-GK_BULK_INDEX = "/gkbulk/gkmlpt/index"
-GK_BULK_SID = "758999"
-GK_BULK_DETAIL = "/gkbulk/gkmlpt/content/2/{a}/post_{n}.html"
-GK_BULK_MEASURES = 10  # as many as bench_crawl's html notices: comparable page sizes
-
-
-def _gk_bulk_cats(n: int) -> dict[int, tuple[str, int]]:
-    """Two leaf categories sharing `n` articles (the first takes the odd one)."""
-    return {2411: ("规范性文件", n - n // 2), 2412: ("其他文件", n // 2)}
-
-
-@cache
-def gk_bulk_articles(n: int) -> dict[int, list[dict[str, Any]]]:
-    return _articles(_gk_bulk_cats(n), GK_BULK_DETAIL, "/gkbulk/gkmlpt/files/")
-
-
-def serve_gk_bulk(portal: Any, n: int) -> None:
-    """Put up a gkmlpt site of `n` documents on `portal` (benchmarks): the shell and detail pages
-    as overrides, the API answered by answer() while `portal.gk_bulk` is set."""
-    cats = _gk_bulk_cats(n)
-    tree = [{"id": 24, "name": "政策文件", "post_count": n, "children": [
-        {"id": cat, "name": name, "children": [], "post_count": count} for cat, (name, count) in cats.items()
-    ]}]
-    portal.overrides[GK_BULK_INDEX] = Resource(_shell(GK_BULK_SID, tree, "政府信息公开_广东省人民政府"))
-    for arts in gk_bulk_articles(n).values():
-        for art in arts:
-            measures = _measures("粤办函", art["id"], GK_BULK_MEASURES)
-            portal.overrides[art["url"]] = Resource(_detail(art, GK_BULK_SID, measures))
-    portal.gk_bulk = n
-
-
-def _shell(sid: str, tree: list[dict[str, Any]], title: str) -> bytes:
-    """The Vue shell: nothing listed in the HTML, everything in window._CONFIG."""
-    return f"""<!DOCTYPE html><html lang="zh"><head><meta charset="UTF-8"><title>{escape(title)}</title>
-<script type="text/javascript" src="/gkmlpt/gkml/public/jquery.min.js"></script>
-<script>
-    window._CONFIG = {{
-        isMobile: false,
-        ACTION: 'index',
-        SID: '{sid}',
-        TREE: {json.dumps(tree, ensure_ascii=True)},
-        SERVICE_AREA_ID: 1200
-    }};
-</script></head>
-<body><div id="app"></div>
-<script src="/gkmlpt/gkml/pc/js/chunk-common.c1553651.js"></script></body></html>""".encode()
-
-
-def _detail(art: dict[str, Any], sid: str, measures: list[str]) -> bytes:
-    date = datetime.fromtimestamp(art["display_publish_time"], UTC).strftime("%Y-%m-%d")
-    page = notice(art["title"], art["document_number"], date, measures).decode()
-    body = page.split('<div class="article-content">', 1)[1].rsplit("</div></div>", 1)[0]
-    detail = {"id": str(art["id"]), "title": art["title"], "content": body, "source": art["publisher"],
-              "publish_time": str(art["display_publish_time"]), "date": date}
-    table = (f'<table class="gkml-meta"><tr><td>索引号:</td><td>{art["identifier"]}</td><td>分类:</td>'
-             f'<td>{escape(art["classify_main_name"])}</td></tr></table>')
-    script = f"<script>window._CONFIG = {{ACTION: 'content', SID: '{sid}', DETAIL: {json.dumps(detail)}}};</script>"
-    return page.replace("</head>", script + "</head>", 1).replace('<div class="article-content">', table + '<div class="article-content">', 1).encode()
-
-
-def _api(articles: list[dict[str, Any]], cat: int, name: str, page: int) -> Resource:
-    start = max(page - 1, 0) * GK_PAGE  # pages 0 and 1 are the same
-    data = {"classify": {"id": cat, "name": name, "post_count": len(articles)},
-            "articles": articles[start : start + GK_PAGE]}
-    return Resource(json.dumps(data, ensure_ascii=False).encode(), JSON)
-
-
-def zq_pages(entries: list[Entry], numbers: dict[str, str]) -> dict[str, Resource]:
-    """The Zhaoqing site of content.py served as gkmlpt: the shell, and the API pages keyed
-    `path?page=N` (answer() finds them). `numbers`: 文号 by detail path, where known."""
-    tree = [{"id": ZQ_CAT, "name": "通知公告", "children": [], "post_count": len(entries)},
-            {"id": 9, "name": "政府信息公开指南", "children": [], "jump_url": "/zq/gkmlpt/guide.html"}]
-    arts = [
-        {"id": i, "title": e.title, "document_number": numbers.get(e.path, ""), "identifier": "",
-         "publisher": "", "display_publish_time": _epoch(e.date), "date": _epoch(e.date),
-         "url": e.path, "post_url": e.path, "attachment": []}
-        for i, e in enumerate(entries, 1)
-    ]
-    out = {ZQ_INDEX: Resource(_shell(ZQ_SID, tree, "政府信息公开_肇庆市人民政府"))}
-    for page in range(1, max(1, math.ceil(len(arts) / GK_PAGE)) + 1):
-        out[f"/zq/gkmlpt/api/all/{ZQ_CAT}?page={page}"] = _api(arts, ZQ_CAT, "通知公告", page)
-    return out
-
-
 # -- Hanweb jpage -----------------------------------------------------------------------------
 
 
@@ -217,7 +87,7 @@ def js_records() -> list[tuple[str, str, str]]:
     """(path, title, date) of the column's records, newest first."""
     out = []
     for n in range(1, JS_TOTAL + 1):
-        date = _date(n)
+        date = doc_date(n)
         _y, m, d = (int(x) for x in date.split("-"))
         out.append((JS_DETAIL.format(m=m, d=d, n=11660000 + n), f"省工业和信息化厅关于第{n}批专精特新企业名单的通知", date))
     return out
@@ -263,7 +133,7 @@ def gs_docs() -> list[tuple[str, str, str, str]]:
     """(path, title, date, 文号) of the channel's documents, newest first."""
     out = []
     for n in range(1, GS_TOTAL + 1):
-        date = _date(n)
+        date = doc_date(n)
         out.append((GS_DETAIL.format(m=int(date[5:7]), n=n), f"甘肃省教育厅关于做好第{n}项教育工作的通知", date, f"甘教发〔2025〕{n}号"))
     return out
 
@@ -318,7 +188,7 @@ JX_DETAIL = "/jxssthjt/col/col42150/content/content_19512063636776{n:05d}.html"
 def zj_docs() -> list[tuple[str, str, str]]:
     out = []
     for n in range(1, ZJ_TOTAL + 1):
-        date = _date(n)
+        date = doc_date(n)
         _y, m, d = (int(x) for x in date.split("-"))
         out.append((ZJ_DETAIL.format(m=m, d=d, n=24000000 + n), f"浙江省科学技术厅关于第{n}批科技项目的通知", date))
     return out
@@ -350,7 +220,7 @@ def _zj_api(query: dict[str, list[str]]) -> Resource:
 def gov_items() -> list[dict[str, str]]:
     out = []
     for n in range(1, GOV_TOTAL + 1):
-        date = _date(n)
+        date = doc_date(n)
         out.append({"TITLE": f"国务院办公厅关于第{n}项工作的通知", "SUB_TITLE": "",
                     "URL": GOV_DETAIL.format(m=int(date[5:7]), n=7000000 + n), "DOCRELPUBTIME": date})
     return out
@@ -362,7 +232,7 @@ def jx_docs() -> list[dict[str, Any]]:
     out = []
     for n in range(1, JX_TOTAL + 1):
         path = JX_DETAIL.format(n=n)
-        out.append({"title": f"江西省生态环境厅关于第{n}项工作的政策解读", "pubDate": f"{_date(n)} 16:59",
+        out.append({"title": f"江西省生态环境厅关于第{n}项工作的政策解读", "pubDate": f"{doc_date(n)} 16:59",
                     "urls": json.dumps({"pc": path}), "contentSource": "法规与标准处", "id": path[-24:-5],
                     "articleFiles": [{"fileName": f"附件{n}.pdf", "url": f"/doc/ucap/1749973237782081536/document/{n}.pdf",
                                       "filePath": f"/jxssthjt/col42150/{n}.pdf", "delFlag": 0}] if n % 20 == 0 else [{}],
@@ -422,31 +292,31 @@ def static_pages(state: int = 1) -> dict[str, Resource]:
         ]},
         {"id": 15, "name": "政府信息公开年报", "jump_url": "/gd/gkmlpt/annualreport", "children": []},
     ]
-    pages[GD_INDEX] = Resource(_shell(GD_SID, tree, "政府信息公开_广东省人民政府"))
+    pages[GD_INDEX] = Resource(shell_page(GD_SID, tree, "政府信息公开_广东省人民政府"))
     for arts in gd_articles().values():
         for art in arts:
-            pages[art["url"]] = Resource(_detail(art, GD_SID, _measures("粤办函", art["id"])))
+            pages[art["url"]] = Resource(detail_page(art, GD_SID, filler_measures("粤办函", art["id"])))
     pages[JS_COLUMN] = Resource(_column())
     for i, (path, title, date) in enumerate(js_records(), 1):
-        pages[path] = Resource(notice(title, f"苏工信〔2025〕{i}号", date, _measures("苏工信", i)))
+        pages[path] = Resource(notice(title, f"苏工信〔2025〕{i}号", date, filler_measures("苏工信", i)))
     for page in range(1, math.ceil(GS_TOTAL / GS_PER_PAGE) + 1):
         pages[GS_LIST if page == 1 else GS_LIST.replace(".shtml", f"_{page}.shtml")] = Resource(_gs_list(page))
     pages[ZJ_COLUMN] = Resource(_zj_column())
     for i, (path, title, date) in enumerate(zj_docs(), 1):
-        pages[path] = Resource(notice(title, f"浙科发〔2025〕{i}号", date, _measures("浙科发", i)))
+        pages[path] = Resource(notice(title, f"浙科发〔2025〕{i}号", date, filler_measures("浙科发", i)))
     pages[GOV_COLUMN] = Resource(
         b'<html><body><div id="list"></div><script>$.ajax({ url: "./ZUIXINZHENGCE.json", success: function(r){ FY_DATA = r; } })</script></body></html>'
     )
     pages[GOV_FEED] = Resource(json.dumps(gov_items(), ensure_ascii=False).encode(), JSON)
     for i, item in enumerate(gov_items(), 1):
-        pages[item["URL"]] = Resource(notice(item["TITLE"], f"国办发〔2025〕{i}号", item["DOCRELPUBTIME"], _measures("国办发", i)))
+        pages[item["URL"]] = Resource(notice(item["TITLE"], f"国办发〔2025〕{i}号", item["DOCRELPUBTIME"], filler_measures("国办发", i)))
     pages[JX_COLUMN] = Resource(_jx_column())
     for i, doc in enumerate(jx_docs(), 1):
         path = json.loads(doc["urls"])["pc"]
-        pages[path] = Resource(notice(doc["title"], f"赣环法〔2025〕{i}号", doc["pubDate"][:10], _measures("赣环法", i)))
+        pages[path] = Resource(notice(doc["title"], f"赣环法〔2025〕{i}号", doc["pubDate"][:10], filler_measures("赣环法", i)))
     for path, title, date, number in gs_docs():
         n = int(path[-11:-6])
-        measures = _measures("甘教发", n)
+        measures = filler_measures("甘教发", n)
         if n == GS_REVISED and state >= 2:
             measures[1] = measures[1].replace("月底前", "月中旬前")
         pages[path] = Resource(notice(title, number, date, measures))
@@ -458,11 +328,11 @@ def answer(portal: Any, method: str, raw_path: str, body: bytes) -> tuple[int, R
     u = urlsplit(raw_path)
     query = parse_qs(u.query, keep_blank_values=True)
     if u.path.startswith("/gd/gkmlpt/api/all/") and method == "GET":
-        return _gkmlpt_api(u.path, query, GD_SID, lambda cat: (gd_articles().get(cat), GD_CATS.get(cat, ("", 0))[0]))
+        return gkmlpt_api(u.path, query, GD_SID, lambda cat: (gd_articles().get(cat), GD_CATS.get(cat, ("", 0))[0]))
     bulk = getattr(portal, "gk_bulk", 0)  # set by serve_gk_bulk
     if bulk and u.path.startswith("/gkbulk/gkmlpt/api/all/") and method == "GET":
-        cats = _gk_bulk_cats(bulk)
-        return _gkmlpt_api(u.path, query, GK_BULK_SID, lambda cat: (gk_bulk_articles(bulk).get(cat), cats.get(cat, ("", 0))[0]))
+        cats = gk_bulk_cats(bulk)
+        return gkmlpt_api(u.path, query, GK_BULK_SID, lambda cat: (gk_bulk_articles(bulk).get(cat), cats.get(cat, ("", 0))[0]))
     if u.path.startswith("/zq/gkmlpt/api/all/") and method == "GET":
         if query.get("sid", [""])[0] != ZQ_SID:
             return 200, Resource(b'{"classify": null, "articles": []}', JSON)
@@ -487,17 +357,3 @@ def answer(portal: Any, method: str, raw_path: str, body: bytes) -> tuple[int, R
             return 412, Resource(CHALLENGE)
         return 200, _gs_search(query)
     return None
-
-
-def _gkmlpt_api(path: str, query: dict[str, list[str]], sid: str, lookup: Any) -> tuple[int, Resource] | None:
-    try:
-        cat = int(path.rsplit("/", 1)[1])
-        page = int(query.get("page", ["0"])[0] or 0)
-    except ValueError:
-        return None
-    if query.get("sid", [""])[0] != sid:
-        return 200, Resource(b'{"classify": null, "articles": []}', JSON)
-    articles, name = lookup(cat)
-    if articles is None:
-        return None
-    return 200, _api(articles, cat, name, page)

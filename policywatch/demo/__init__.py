@@ -1,0 +1,13 @@
+"""`policywatch demo` and what it runs on: the seed pages, the demo portal, the demo's story.
+
+`pages/` holds the HTML the demo (and the tests) start from: the two seed pages in their CMS
+templates (pages/README.md says what is real in them and what is made up) and a copy of the
+corpus 条例 gz-37, which the portal serves re-encoded as GB18030. `portal/` is the local HTTP
+server that imitates the city sites and the listing platforms; `story.py` is the offline part
+of the demo, `crawl.py` the live part, `records.py` the same story written straight into a
+database (for the web UI's tests and screenshots).
+"""
+
+from pathlib import Path
+
+PAGES = Path(__file__).resolve().parent / "pages"

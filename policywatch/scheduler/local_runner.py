@@ -1,0 +1,140 @@
+"""The subprocess runner: `python -m scrapy crawl site ...` on this machine (the default, and
+what `policywatch crawl` runs), killed at its timeout, read back from its crawl_run row."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from policywatch.scheduler import procs
+from policywatch.scheduler.crawl_signals import EXTENSION
+from policywatch.scheduler.run_rows import RunMark, close_killed_run, read_run
+from policywatch.scheduler.runner_base import SLOT_TAKEN_MARK, Runner, SiteRun, site_extensions, state_dir
+
+if TYPE_CHECKING:
+    from policywatch.scheduler.settings import CrawlSettings
+
+log = logging.getLogger("policywatch.scheduler")
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: the crawl gets SIGTERM if the thread that started it dies (a killed daemon).
+
+    Scrapy closes the spider on SIGTERM, so its crawl_run row is closed as failed, not left running.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+class SubprocessRunner(Runner):
+    name = "subprocess"
+
+    def __init__(self, crawl: CrawlSettings, config_path: Path, db_url: str, *, extra: list[str] | None = None):
+        super().__init__(crawl, config_path, db_url)
+        self.extra = list(extra or [])
+        self._procs: set[subprocess.Popen[bytes]] = set()
+        self._lock = threading.Lock()
+
+    def run(self, site: str, slot: str, *, timeout: float | None = None) -> SiteRun:
+        timeout = timeout or self.crawl.timeout_seconds
+        state = state_dir(self.config_path)
+        # one file per attempt: two schedulers may fire the same slot on one machine
+        logfile = state / "logs" / f"{site}-{slot.replace(':', '')}-{secrets.token_hex(3)}.log"
+        logfile.parent.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "scrapy", "crawl", "site", "-a", f"site={site}"]
+        cmd += ["-a", f"config={self.config_path}", "-a", f"slot={slot}"]
+        # the validators of the last fetch must outlive this process: that is what makes 304s
+        cmd += ["-s", f"HTTPCACHE_DIR={state / 'httpcache'}"]
+        # -s EXTENSIONS outranks the site's own `settings`: its EXTENSIONS are carried over
+        site_ext = site_extensions(self.config_path, site)
+        for item in [*self.crawl.setting_args(extensions={**site_ext, EXTENSION: 0}), *self.extra]:
+            cmd += ["-s", item]
+        # The URL travels in the environment, not argv, so a password never shows in `ps`.
+        env = {**os.environ, "POLICYWATCH_DATABASE_URL": self.db_url, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
+        started = time.monotonic()
+        killed = ""
+        with logfile.open("wb") as out:
+            proc = subprocess.Popen(
+                cmd, stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=_die_with_parent
+            )
+            with self._lock:
+                self._procs.add(proc)
+            # who runs this crawl, on its row: a later daemon settles it if both die (settle.py)
+            mark = RunMark(self.db_url, site, slot, {
+                "runner": self.name, **procs.identity(proc.pid),
+                "supervisor": procs.identity(), "deadline": time.time() + timeout,
+            })  # fmt: skip
+            try:
+                killed = self._wait(proc, started + timeout, mark)
+            finally:
+                mark.close()
+                with self._lock:
+                    self._procs.discard(proc)
+        result = read_run(self.db_url, site, slot)
+        result.seconds, result.log = time.monotonic() - started, logfile
+        if _log_says_slot_taken(logfile):  # another scheduler's crawl owns the (site, slot) row
+            return SiteRun(site, "skipped", seconds=result.seconds, log=logfile, reason="slot taken")
+        if killed == "timeout":
+            result.status, result.reason = "timeout", f"killed: time limit of {timeout:g}s"
+            close_killed_run(self.db_url, result)
+        elif killed in ("stopped", "interrupted") and result.status != "ok":
+            # the scheduler stopped it: interrupted, whether it closed its row itself (Scrapy's
+            # "shutdown") or had to be killed after the grace period
+            why = "killed after the stop grace period" if killed == "stopped" else "stopped on SIGTERM"
+            result.status, result.reason = "interrupted", f"interrupted: the scheduler stopped ({why})"
+            close_killed_run(self.db_url, result, status="interrupted")
+        elif proc.returncode != 0 and result.status == "ok":
+            result.status = "crashed"
+        return result
+
+    def _wait(self, proc: subprocess.Popen[bytes], deadline: float, mark: RunMark) -> str:
+        """'' when it ended by itself, 'interrupted' when it ended after the scheduler asked it
+        to stop, else why it was killed ('timeout', 'stopped')."""
+        terminated_at: float | None = None
+        while True:
+            try:
+                proc.wait(timeout=0.25)
+                return "" if terminated_at is None else "interrupted"
+            except subprocess.TimeoutExpired:
+                pass
+            mark.try_mark()
+            now = time.monotonic()
+            if now >= deadline:
+                proc.kill()
+                proc.wait()
+                return "timeout"
+            if self.stopping.is_set():
+                if terminated_at is None:
+                    proc.terminate()  # once: Scrapy closes the spider and its row ("shutdown")
+                    terminated_at = now
+                elif now - terminated_at > self._grace:
+                    proc.kill()
+                    proc.wait()
+                    return "stopped"
+
+    _grace = 30.0
+
+    def stop(self, grace: float) -> None:
+        self._grace = grace
+        super().stop(grace)
+
+
+def _log_says_slot_taken(logfile: Path) -> bool:
+    try:
+        with logfile.open("rb") as f:
+            f.seek(max(0, logfile.stat().st_size - 20000))
+            return SLOT_TAKEN_MARK.encode() in f.read()
+    except OSError:
+        return False

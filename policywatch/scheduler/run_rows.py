@@ -1,0 +1,120 @@
+"""The crawl_run row a runner reads back, closes for a killed crawl, and marks with who runs it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from policywatch.scheduler.runner_base import SiteRun
+
+log = logging.getLogger("policywatch.scheduler")
+
+
+def read_run(db_url: str, site: str, slot: str) -> SiteRun:
+    from sqlalchemy import select
+
+    from storage.crawl_runs import run_reason
+    from storage.db import connect
+    from storage.models import CrawlRun, Site
+
+    db = connect(db_url)
+    try:
+        with db.reader() as session:
+            row = session.scalar(
+                select(CrawlRun)
+                .join(Site, Site.id == CrawlRun.site_id)
+                .where(Site.name == site, CrawlRun.slot == slot)
+            )
+    except Exception:  # no schema yet: the child died before it could create it
+        row = None
+    finally:
+        db.dispose()
+    if row is None:
+        return SiteRun(site, "crashed")
+    stats = row.stats or {}
+    status = row.status if row.status in ("ok", "failed", "interrupted") else "crashed"  # "running": it died
+    return SiteRun(
+        site,
+        status,
+        pages=row.pages,
+        changed=row.changed,
+        errors=row.errors,
+        outcomes=stats.get("outcomes") or {},
+        not_modified=int(stats.get("policywatch/not_modified", 0)),
+        run_id=row.id,
+        reason=run_reason(stats),
+    )
+
+
+def close_killed_run(db_url: str, result: SiteRun, *, status: str = "failed") -> None:
+    """The crawl was killed (or stopped) before it could close its crawl_run row as it should:
+    close it as `status` for `result.reason`, keeping the counts it had. Nothing to close when
+    the crawl never opened its row."""
+    from storage.crawl_runs import finish_run, get_run
+    from storage.db import connect
+
+    if result.run_id is None:
+        return
+    db = connect(db_url)
+    try:
+        row = get_run(db, result.run_id)
+        stats = dict(row.stats or {}) if row is not None and row.status != "running" else {}
+        finish_run(
+            db,
+            result.run_id,
+            status=status,
+            pages=result.pages,
+            changed=result.changed,
+            errors=result.errors + (status == "failed"),
+            stats={**stats, "finish_reason": result.reason},
+        )
+    finally:
+        db.dispose()
+
+
+class RunMark:
+    """Writes who runs a crawl onto its crawl_run row, once the crawl has opened it.
+
+    `try_mark()` is called from the runner's wait loop: a cheap read until the row shows up,
+    then one UPDATE of the still-running row (the crawl replaces these stats when it closes)."""
+
+    def __init__(self, db_url: str, site: str, slot: str, info: dict[str, Any]):
+        self.db_url, self.site, self.slot, self.info = db_url, site, slot, info
+        self.done = False
+        self._db: Any = None
+
+    def try_mark(self) -> None:
+        from sqlalchemy import select, update
+
+        from storage.db import connect
+        from storage.models import CrawlRun, Site
+
+        if self.done:
+            return
+        try:
+            if self._db is None:
+                self._db = connect(self.db_url)
+            with self._db.reader() as session:
+                row = session.execute(
+                    select(CrawlRun.id, CrawlRun.status)
+                    .join(Site, Site.id == CrawlRun.site_id)
+                    .where(Site.name == self.site, CrawlRun.slot == self.slot)
+                ).first()
+            if row is None:
+                return
+            self.done = True
+            if row.status != "running":
+                return
+            with self._db.writer() as session:
+                session.execute(
+                    update(CrawlRun)
+                    .where(CrawlRun.id == row.id, CrawlRun.status == "running")
+                    .values(stats={"policywatch/run_by": self.info})
+                )
+        except Exception as e:  # no schema yet, or the database is busy: the next tick tries again
+            log.debug("crawl %s slot %s: run not marked yet: %s", self.site, self.slot, e)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+            self._db = None

@@ -1,0 +1,61 @@
+"""Every setting the crawler reads has its default in one place: Scrapy's, or crawler/settings.py.
+
+A default passed at the call site (`getint("X", 20)`) is a second default that drifts from the
+first; these tests read the crawler's source for the settings it reads and look each one up.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from scrapy.settings import Settings
+
+CRAWLER = Path(__file__).resolve().parent.parent / "crawler"
+GETTERS = {"get", "getint", "getfloat", "getbool", "getlist", "getdict", "getwithbase", "getpriority"}
+
+
+def _reads() -> list[tuple[str, str, int]]:
+    """(setting, file, how many arguments) for every settings getter (or settings[...]) with a constant name."""
+    found = []
+    for path in CRAWLER.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Subscript) and ast.unparse(node.value).endswith("settings"):
+                key = node.slice
+                if isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value.isupper():
+                    found.append((key.value, path.name, 1))
+                continue
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in GETTERS):
+                continue
+            holder = ast.unparse(node.func.value)
+            if not (holder.endswith("settings") or holder == "s") or not node.args:
+                continue
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value.isupper():
+                found.append((first.value, path.name, len(node.args)))
+    return found
+
+
+def test_the_reader_finds_the_crawlers_settings():
+    names = {name for name, _, _ in _reads()}
+    assert {"POLICYWATCH_BATCH_SIZE", "RETRY_BACKOFF_BASE", "HTTPCACHE_DIR"} <= names
+
+
+def test_no_default_at_the_call_site():
+    second = [f"{file}: {name}" for name, file, n in _reads() if n > 1]
+    assert not second, second
+
+
+def test_every_setting_read_has_a_default():
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    # the browser's path falls back to $POLICYWATCH_CHROMIUM, then Debian's: not a Scrapy default
+    missing = sorted({name for name, _, _ in _reads() if settings.get(name) is None} - {"POLICYWATCH_CHROMIUM"})
+    assert not missing, missing
+
+
+def test_the_withdraw_share_is_storages_rule():
+    from crawler import settings
+    from storage.recorder import MAX_WITHDRAW_SHARE
+
+    assert settings.POLICYWATCH_MAX_WITHDRAW_SHARE == MAX_WITHDRAW_SHARE
