@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, aliased
 
 from notifications.subscriptions import addresses
 from pipeline.schema import DOCUMENT_EVENTS
+from storage.change_record import change_json, change_query
 from storage.models import ChangeRow, Document, MeasureRow, Site, Subscription, Version
 
 KIND_LABELS = {
@@ -189,26 +190,19 @@ def _value(v: Any) -> str:
     return str(v)
 
 
-def _side(c: ChangeRow, name: str, m: MeasureRow | None) -> tuple[str, str]:
-    """(label, text) of one side of a change as a reader names it.
+def _side(change: dict[str, Any], name: str) -> tuple[str, str]:
+    """(label, text) of one side of a decoded change (storage.change_record) as a reader names it.
 
-    In a law the 条: a 条 changed whole shows its label and all its 款 (its measure row is its
-    first 款), a change inside a 条 "第八条第二款". Text outside any measure (a preamble, a
-    paragraph added under （二）) has no measure row: its label and text travel with the change.
-    A 公文 keeps the page's labels.
+    In a law the 条: a 条 changed whole shows its label and all its 款, a change inside a 条
+    "第八条第二款". A 公文 keeps the page's labels.
     """
-    extra = {o["side"]: o for o in (c.others or []) if isinstance(o, dict) and "side" in o}
-    article = extra.get("article", {})
-    whole = article.get("whole", {}).get(name)
-    if whole is not None:
-        return whole["label"], whole["text"]
-    if m is not None:
-        label, text = m.label or m.path, m.text
-    elif name in extra:
-        label, text = extra[name]["label"] or extra[name]["path"], extra[name]["text"]
-    else:
+    side = change[name]
+    if side is None:
         return "", ""
-    named = article.get(f"{name}_article", "")
+    label, text = side["label"] or side["path"], side["text"]
+    if change["units"]:  # a 条 changed whole: the side is the 条 itself
+        return side["label"], text
+    named = change[f"{name}_article"]
     if named and not label.startswith(named):
         label = f"{named}{label}"
     return label, text
@@ -231,14 +225,13 @@ class ViewCache:
             self._load(session, missing[start : start + 500])
 
     def _load(self, session: Session, ids: list[int]) -> None:
-        old_m, new_m = aliased(MeasureRow), aliased(MeasureRow)
         new_v = aliased(Version)
         rows = session.execute(
-            select(ChangeRow, old_m, new_m, new_v.first_seen, new_v.published_date)
-            .outerjoin(old_m, old_m.id == ChangeRow.old_measure_id)
-            .outerjoin(new_m, new_m.id == ChangeRow.new_measure_id)
-            .outerjoin(new_v, new_v.id == ChangeRow.version_id)
-            .where(ChangeRow.id.in_(ids))
+            change_query(
+                new_v.first_seen,
+                new_v.published_date,
+                joins=lambda stmt: stmt.outerjoin(new_v, new_v.id == ChangeRow.version_id),
+            ).where(ChangeRow.id.in_(ids))
         ).all()
         doc_ids = {c.document_id for c, *_ in rows} - set(self.documents)
         if doc_ids:
@@ -274,8 +267,9 @@ class ViewCache:
 
     @staticmethod
     def _view(c: ChangeRow, old: MeasureRow | None, new: MeasureRow | None) -> ChangeView:
-        old_label, old_text = _side(c, "old", old)
-        new_label, new_text = _side(c, "new", new)
+        decoded = change_json(c, old, new)
+        old_label, old_text = _side(decoded, "old")
+        new_label, new_text = _side(decoded, "new")
         view = ChangeView(
             id=c.id,
             kind=c.kind,

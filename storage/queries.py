@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from pipeline.schema import DOCUMENT_EVENTS
 from pipeline.schema import Document as Doc
 from pipeline.text import norm_text
 from storage.bounds import row_id
+from storage.change_record import change_json, change_query, version_changes
 from storage.content import doc_number_key
 from storage.models import AttachmentRow, ChangeRow, Document, DocumentUrl, MeasureRow, Site, Version
 from storage.urls import canonical_url
@@ -207,65 +207,9 @@ def show(session: Session, doc: Document, when: datetime | None = None) -> dict[
 # -- changes ---------------------------------------------------------------------------------
 
 
-def _measure_json(m: MeasureRow | None) -> dict[str, Any] | None:
-    if m is None:
-        return None
-    return {"path": m.path, "label": m.label, "text": m.text, "heading": m.heading}
-
-
-def _change_json(c: ChangeRow, old: MeasureRow | None, new: MeasureRow | None) -> dict[str, Any]:
-    sides = {o["side"]: o for o in (c.others or []) if "side" in o}  # text outside measures
-    others = [o for o in (c.others or []) if "side" not in o]
-
-    def side(name: str, m: MeasureRow | None) -> dict[str, Any] | None:
-        if m is not None:
-            return _measure_json(m)
-        if name in sides:
-            return {
-                "path": sides[name]["path"],
-                "label": sides[name]["label"],
-                "text": sides[name]["text"],
-                "heading": "",
-            }
-        return None
-
-    article = sides.get("article", {})  # the 条 of a change in a law (recorder._article_ref)
-    out = {
-        "kind": c.kind,
-        "old": side("old", old),
-        "new": side("new", new),
-        "similarity": c.similarity,
-        "diff": c.diff or [],
-        "renumbered": c.renumbered,
-        "moved": c.moved,
-        "others": others,
-        "old_article": article.get("old_article", ""),
-        "new_article": article.get("new_article", ""),
-        "units": article.get("units", []),
-    }
-    for name, whole in article.get("whole", {}).items():
-        if out[name] is not None:  # a 条 changed whole: its label and all its 款, not the first 款
-            out[name] = {**out[name], "label": whole["label"], "text": whole["text"]}
-    return out
-
-
 def stored_changes(session: Session, version: Version) -> dict[str, Any]:
-    """The changes recorded when `version` was stored, in the `compare --json` shape."""
-    old_m, new_m = aliased(MeasureRow), aliased(MeasureRow)
-    rows = session.execute(
-        select(ChangeRow, old_m, new_m)
-        .outerjoin(old_m, old_m.id == ChangeRow.old_measure_id)
-        .outerjoin(new_m, new_m.id == ChangeRow.new_measure_id)
-        .where(ChangeRow.version_id == version.id)
-        .order_by(ChangeRow.id)
-    ).all()
-    changes, metadata = [], []
-    for c, old, new in rows:
-        if c.kind == "metadata":
-            metadata.append({"field": c.field, "old": c.old_value, "new": c.new_value})
-        elif c.kind not in DOCUMENT_EVENTS:
-            changes.append(_change_json(c, old, new))
-    return {"changes": changes, "metadata_changes": metadata}
+    """The stored changes of a version against its predecessor, in the `compare --json` shape."""
+    return version_changes(session, version.id)
 
 
 def diff(session: Session, doc: Document, from_spec: str | None, to_spec: str | None) -> dict[str, Any]:
@@ -318,22 +262,28 @@ def changes(
 _FEED_ONLY = ("change_id", "publisher", "version_id")
 
 
-def iter_export(session: Session, since: datetime | None = None) -> Iterator[dict[str, Any]]:
-    """Every change (cosmetic included), oldest first, streamed for `export`."""
-    old_m, new_m = aliased(MeasureRow), aliased(MeasureRow)
-    stmt = (
-        select(ChangeRow, Document, Site.name, Version.seq, old_m, new_m)
-        .join(Document, Document.id == ChangeRow.document_id)
+def _document_joins(stmt: Select) -> Select:
+    """A change's document, its site and its version (none for a document event without one)."""
+    return (
+        stmt.join(Document, Document.id == ChangeRow.document_id)
         .join(Site, Site.id == Document.site_id)
         .outerjoin(Version, Version.id == ChangeRow.version_id)
-        .outerjoin(old_m, old_m.id == ChangeRow.old_measure_id)
-        .outerjoin(new_m, new_m.id == ChangeRow.new_measure_id)
+    )
+
+
+def iter_export(session: Session, since: datetime | None = None) -> Iterator[dict[str, Any]]:
+    """Every change (cosmetic included), oldest first, streamed for `export`."""
+    stmt = (
+        change_query(Document, Site.name, Version.seq, joins=_document_joins)
         .order_by(ChangeRow.detected_at, ChangeRow.id)
         .execution_options(yield_per=500)
     )
     if since is not None:
         stmt = stmt.where(ChangeRow.detected_at >= since)
-    for c, d, site_name, seq, old, new in session.execute(stmt):
+    for c, old, new, d, site_name, seq in session.execute(stmt):
+        # the sides a reader sees: text outside measures and a 条 changed whole included
+        decoded = change_json(c, old, new)
+        sides = {name: decoded[name] or {} for name in ("old", "new")}
         yield {
             "change_id": c.id,
             "detected_at": _iso(c.detected_at),
@@ -344,12 +294,12 @@ def iter_export(session: Session, since: datetime | None = None) -> Iterator[dic
             "title": d.title,
             "version": seq,
             "kind": c.kind,
-            "old_path": old.path if old else None,
-            "old_label": old.label if old else None,
-            "old_text": old.text if old else None,
-            "new_path": new.path if new else None,
-            "new_label": new.label if new else None,
-            "new_text": new.text if new else None,
+            "old_path": sides["old"].get("path"),
+            "old_label": sides["old"].get("label"),
+            "old_text": sides["old"].get("text"),
+            "new_path": sides["new"].get("path"),
+            "new_label": sides["new"].get("label"),
+            "new_text": sides["new"].get("text"),
             "similarity": c.similarity,
             "renumbered": c.renumbered,
             "field": c.field,
@@ -508,15 +458,8 @@ def changes_feed(
     Rows are those of `changes` plus the change id and version ids (for links and feed ids).
     `until` is exclusive. Cosmetic changes are left out unless `kinds` asks for them.
     """
-    old_m, new_m = aliased(MeasureRow), aliased(MeasureRow)
-    stmt: Select = (
-        select(ChangeRow, Document, Site.name, Version.seq, old_m, new_m)
-        .join(Document, Document.id == ChangeRow.document_id)
-        .join(Site, Site.id == Document.site_id)
-        .outerjoin(Version, Version.id == ChangeRow.version_id)
-        .outerjoin(old_m, old_m.id == ChangeRow.old_measure_id)
-        .outerjoin(new_m, new_m.id == ChangeRow.new_measure_id)
-        .order_by(ChangeRow.detected_at.desc(), ChangeRow.id.desc())
+    stmt: Select = change_query(Document, Site.name, Version.seq, joins=_document_joins).order_by(
+        ChangeRow.detected_at.desc(), ChangeRow.id.desc()
     )
     if since is not None:
         stmt = stmt.where(ChangeRow.detected_at >= since)
@@ -536,7 +479,7 @@ def changes_feed(
         stmt = stmt.where(ChangeRow.kind.not_in(MEASURE_KINDS_HIDDEN))
     out = []
     stmt = stmt.offset(offset) if offset else stmt
-    for c, d, site_name, seq, old, new in session.execute(stmt.limit(limit) if limit else stmt):
+    for c, old, new, d, site_name, seq in session.execute(stmt.limit(limit) if limit else stmt):
         out.append(
             {
                 "change_id": c.id,
@@ -549,7 +492,7 @@ def changes_feed(
                 "url": d.canonical_url,
                 "version": seq,
                 "version_id": c.version_id,
-                **_change_json(c, old, new),
+                **change_json(c, old, new),
                 "field": c.field,
                 "old_value": c.old_value,
                 "new_value": c.new_value,

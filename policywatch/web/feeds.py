@@ -14,17 +14,17 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import aliased
 
 from notifications.filters import DEFAULT_KINDS, ChangeFacts, Filters, keyword_text
 from pipeline.schema import DOCUMENT_EVENTS
+from pipeline.text import norm_text
 from policywatch.commands.changes import KINDS
 from policywatch.web import params, views
 from policywatch.web.app import session
 from storage import queries
 from storage.bounds import row_id
-from storage.models import ChangeRow, Document, MeasureRow, Site, Subscription, Version
+from storage.change_record import carried_texts, change_query
+from storage.models import ChangeRow, Document, Site, Subscription, Version
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 ENTRIES = 50
@@ -93,13 +93,15 @@ def subscription_changes(s, filters: dict[str, Any], limit: int = ENTRIES) -> li
     outbox applies them), in the changes-feed shape. Sites, kinds and documents narrow the SQL;
     publishers, document kinds and keywords are checked on each candidate."""
     f = Filters.from_json(filters)
-    old_m, new_m = aliased(MeasureRow), aliased(MeasureRow)
     stmt = (
-        select(ChangeRow, Document, Site.name, old_m.norm_text, new_m.norm_text)
-        .join(Document, Document.id == ChangeRow.document_id)
-        .join(Site, Site.id == Document.site_id)
-        .outerjoin(old_m, old_m.id == ChangeRow.old_measure_id)
-        .outerjoin(new_m, new_m.id == ChangeRow.new_measure_id)
+        change_query(
+            Document,
+            Site.name,
+            side=lambda m: m.norm_text,
+            joins=lambda stmt: stmt.join(Document, Document.id == ChangeRow.document_id).join(
+                Site, Site.id == Document.site_id
+            ),
+        )
         .where(ChangeRow.kind.in_(f.kinds or DEFAULT_KINDS))
         .order_by(ChangeRow.detected_at.desc(), ChangeRow.id.desc())
         .limit(SCAN)
@@ -119,8 +121,9 @@ def subscription_changes(s, filters: dict[str, Any], limit: int = ENTRIES) -> li
         return doc_kinds[d.id]
 
     ids = []
-    for c, d, site_name, old_text, new_text in s.execute(stmt):
-        measures = [t for t in (old_text, new_text) if t is not None]
+    for c, old_text, new_text, d, site_name in s.execute(stmt):
+        # what the outbox's keywords see: both measures and the text the change carries
+        measures = [t for t in (old_text, new_text) if t is not None] + [norm_text(t) for t in carried_texts(c)]
         facts = ChangeFacts(
             site=site_name,
             publisher=d.publisher or "",

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from policywatch.web import params
 from storage import queries
 from storage.bounds import row_id
+from storage.change_record import measure_json
 from storage.models import Document, MeasureRow, Site, utcnow
 
 METADATA_FIELDS = (
@@ -89,7 +90,7 @@ def _measures(s: Session, version_id: int) -> list[MeasureRow]:
     return list(s.scalars(select(MeasureRow).where(MeasureRow.version_id == version_id).order_by(MeasureRow.ordinal)))
 
 
-_side = queries._measure_json  # a measure in the shape of a change's old/new side
+_side = measure_json  # a measure in the shape of a change's old/new side
 
 
 def _kept_whole(
