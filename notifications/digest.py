@@ -23,52 +23,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from notifications.subscriptions import addresses
-from pipeline.schema import DOCUMENT_EVENTS
+from pipeline.schema import DOCUMENT_EVENTS, KIND_ORDER, field_label, kind_label
 from storage.change_record import change_json, change_query
 from storage.models import ChangeRow, Document, MeasureRow, Site, Subscription, Version
 
-KIND_LABELS = {
-    "document_added": "新增文件",
-    "withdrawn": "文件撤下",
-    "republished": "重新发布",
-    "added": "新增条款",
-    "removed": "删除条款",
-    "modified": "修改条款",
-    "moved": "条款移动",
-    "split": "条款拆分",
-    "merged": "条款合并",
-    "metadata": "信息变更",
-    "cosmetic": "格式调整",
-}
-KIND_ORDER = (
-    "document_added",
-    "withdrawn",
-    "republished",
-    "modified",
-    "added",
-    "removed",
-    "split",
-    "merged",
-    "moved",
-    "metadata",
-)
-FIELD_LABELS = {
-    "doc_number": "文号",
-    "title": "标题",
-    "publisher": "发布机构",
-    "published_date": "发布日期",
-    "written_date": "成文日期",
-    "status": "有效性",
-    "index_number": "索引号",
-    "category": "分类",
-    "subject_terms": "主题词",
-    "source": "来源",
-    "attachments": "附件",
-    "attachment_content": "附件内容",  # the file behind an attachment link was replaced
-    "references": "引用文件",
-    "reason": "原因",
-    "withdrawn_at": "撤下时间",
-}
 CONTEXT = 30
 """Unchanged characters kept on each side of an edit; longer unchanged runs are elided."""
 
@@ -273,7 +231,7 @@ class ViewCache:
         view = ChangeView(
             id=c.id,
             kind=c.kind,
-            kind_label=KIND_LABELS.get(c.kind, c.kind),
+            kind_label=kind_label(c.kind),
             old_label=old_label,
             new_label=new_label,
             heading=(new or old).heading if (new or old) else "",
@@ -282,7 +240,7 @@ class ViewCache:
         )
         if c.kind == "metadata":
             view.field = c.field or ""
-            view.field_label = FIELD_LABELS.get(view.field, view.field)
+            view.field_label = field_label(view.field)
             view.spans = [
                 s
                 for s in (Span("delete", _value(c.old_value)), Span("insert", _value(c.new_value)))
@@ -298,7 +256,7 @@ class ViewCache:
             view.spans = _spans([["equal", new_text or old_text]], context=CONTEXT)
         elif c.kind in ("withdrawn", "republished") and c.field:
             # why it went (new_value), or when it had gone (old_value)
-            view.field, view.field_label = c.field, FIELD_LABELS.get(c.field, c.field)
+            view.field, view.field_label = c.field, field_label(c.field)
             view.spans = [Span("equal", _value(c.new_value if c.kind == "withdrawn" else c.old_value))]
         return view
 
@@ -335,7 +293,7 @@ def build_context(
     return DigestContext(
         subscription=subscription,
         generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"),
-        counts=[(k, KIND_LABELS.get(k, k), counts[k]) for k in KIND_ORDER if counts[k]],
+        counts=[(k, kind_label(k), counts[k]) for k in KIND_ORDER if counts[k]],
         added=added,
         withdrawn=withdrawn,
         republished=republished,

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from pipeline.schema import HIDDEN_KINDS
 from pipeline.schema import Document as Doc
 from pipeline.text import norm_text
 from storage.bounds import row_id
@@ -21,9 +22,6 @@ from storage.change_record import change_json, change_query, version_changes
 from storage.content import doc_number_key
 from storage.models import AttachmentRow, ChangeRow, Document, DocumentUrl, MeasureRow, Site, Version
 from storage.urls import canonical_url
-
-MEASURE_KINDS_HIDDEN = ("cosmetic",)  # in history but not in default listings (DESIGN.md)
-
 
 # -- arguments -------------------------------------------------------------------------------
 
@@ -473,10 +471,7 @@ def changes_feed(
         stmt = stmt.where(ChangeRow.document_id == document_id)
     if change_ids is not None:
         stmt = stmt.where(ChangeRow.id.in_(change_ids))
-    if kinds:
-        stmt = stmt.where(ChangeRow.kind.in_(kinds))
-    else:
-        stmt = stmt.where(ChangeRow.kind.not_in(MEASURE_KINDS_HIDDEN))
+    stmt = stmt.where(ChangeRow.kind.in_(kinds)) if kinds else stmt.where(ChangeRow.kind.not_in(HIDDEN_KINDS))
     out = []
     stmt = stmt.offset(offset) if offset else stmt
     for c, old, new, d, site_name, seq in session.execute(stmt.limit(limit) if limit else stmt):
@@ -522,7 +517,7 @@ def changes_per_day(
     stmt = (
         select(Document.site_id, day, func.count())
         .join(Document, Document.id == ChangeRow.document_id)
-        .where(ChangeRow.kind.not_in(MEASURE_KINDS_HIDDEN))
+        .where(ChangeRow.kind.not_in(HIDDEN_KINDS))
         .group_by(Document.site_id, day)
     )
     if since is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from pipeline.schema import DOCUMENT_EVENTS
+from pipeline.schema import ALL_KINDS
 from policywatch.commands.db import (
     add_db_argument,
     change_summary,
@@ -15,17 +15,7 @@ from policywatch.commands.db import (
     usage_errors,
 )
 
-KINDS = (
-    "added",
-    "removed",
-    "modified",
-    "moved",
-    "cosmetic",
-    "split",
-    "merged",
-    "metadata",
-    *DOCUMENT_EVENTS,
-)
+KINDS = ALL_KINDS  # the kinds --kind accepts
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

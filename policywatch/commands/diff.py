@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from pipeline.schema import HIDDEN_KINDS
 from policywatch.commands.db import (
     add_db_argument,
     inline_diff,
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     d = data["document"]
     print(f"[{d['id']}] {d['title']}: version {data['from']} -> {data['to']} ({data['source']})")
-    shown = [c for c in data["changes"] if args.all or c["kind"] != "cosmetic"]
+    shown = [c for c in data["changes"] if args.all or c["kind"] not in HIDDEN_KINDS]
     rows = []
     for c in shown:
         if c["kind"] in ("modified", "cosmetic"):

@@ -16,9 +16,9 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from notifications.filters import DEFAULT_KINDS, ChangeFacts, Filters, keyword_text
+from pipeline.schema import ALL_KINDS as KINDS
 from pipeline.schema import DOCUMENT_EVENTS
 from pipeline.text import norm_text
-from policywatch.commands.changes import KINDS
 from policywatch.web import params, views
 from policywatch.web.app import session
 from storage import queries

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from policywatch.commands.changes import KINDS
+from pipeline.schema import ALL_KINDS as KINDS
 from policywatch.web import params, views
 from policywatch.web.app import session
 from policywatch.web.charts import weekly_svg

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import abort, request
 
-from policywatch.commands.changes import KINDS
+from pipeline.schema import ALL_KINDS as KINDS
 from storage import queries
 
 ID_DIGITS = 40  # more digits than any id column holds (the column's own bound: storage.bounds)

@@ -10,23 +10,12 @@ from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipeline.schema import DOCUMENT_HEADER_FIELDS, HIDDEN_KINDS, UNCHANGED, field_label
 from policywatch.web import params
 from storage import queries
 from storage.bounds import row_id
 from storage.change_record import measure_json
 from storage.models import Document, MeasureRow, Site, utcnow
-
-METADATA_FIELDS = (
-    ("doc_number", "文号"),
-    ("index_number", "索引号"),
-    ("publisher", "发布机构"),
-    ("category", "分类"),
-    ("written_date", "成文日期"),
-    ("published_date", "发布日期"),
-    ("status", "有效性"),
-    ("source", "来源"),
-    ("kind", "kind"),
-)
 
 
 def document_or_404(s: Session, doc_id: int) -> Document:
@@ -56,10 +45,10 @@ def document(s: Session, doc: Document) -> dict[str, Any]:
     hist = queries.history(s, doc)
     latest = queries.show(s, doc) if hist["versions"] else None
     schema = latest["schema"] if latest else {}
-    meta = [(label, schema.get(key)) for key, label in METADATA_FIELDS if schema.get(key)]
+    meta = [(field_label(key), schema.get(key)) for key in DOCUMENT_HEADER_FIELDS if schema.get(key)]
     versions = hist["versions"]
     for v in versions:
-        v["reportable"] = sum(n for k, n in v["changes"].items() if k != "cosmetic")
+        v["reportable"] = sum(n for k, n in v["changes"].items() if k not in HIDDEN_KINDS)
     return {
         "document": hist["document"],
         "publisher": doc.publisher,
@@ -172,7 +161,7 @@ def diff(s: Session, doc: Document, from_spec: str | None, to_spec: str | None) 
             row_of_old[o.path] = i
         renumbered = o is not None and (o.label != m.label or o.path != m.path)
         rows.append(
-            ((i, 0, 0), {"kind": "unchanged", "renumbered": renumbered, "old": _side(o), "new": _side(m), "change": None})
+            ((i, 0, 0), {"kind": UNCHANGED, "renumbered": renumbered, "old": _side(o), "new": _side(m), "change": None})
         )
         if paragraph is not None:  # the paragraph added under (removed from) the measure, right after it
             used.add(id(paragraph))
@@ -201,7 +190,7 @@ def diff(s: Session, doc: Document, from_spec: str | None, to_spec: str | None) 
     rows.sort(key=lambda r: r[0])
     blocks: list[dict[str, Any]] = []
     for _, row in rows:
-        if row["kind"] == "unchanged":
+        if row["kind"] == UNCHANGED:
             if not blocks or blocks[-1]["type"] != "same":
                 blocks.append({"type": "same", "rows": [], "renumbered": 0})
             blocks[-1]["rows"].append(row)
