@@ -448,11 +448,18 @@ class MetadataChange:
 
 @dataclass
 class ChangeSet:
-    """Everything `compare(old, new)` found. Unchanged pairs are counted, not listed."""
+    """Everything `compare(old, new)` found.
+
+    `pairs` are the measures the aligner paired and found unchanged (old side, new side):
+    storage keeps them, so a side-by-side view shows the pairing
+    compare made instead of guessing it again. They stay out of `to_dict`, the `compare --json`
+    shape, which counts them (`unchanged`).
+    """
 
     changes: list[Change] = field(default_factory=list)
     metadata_changes: list[MetadataChange] = field(default_factory=list)
     unchanged: int = 0
+    pairs: list[tuple[MeasureRef, MeasureRef]] = field(default_factory=list)
     renumbered: int = 0  # unchanged or cosmetic measures whose label moved with an insertion/deletion
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # page text left out of the comparison, and why

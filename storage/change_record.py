@@ -141,6 +141,22 @@ def change_rows(
     return rows
 
 
+def unchanged_pairs(
+    cs: ChangeSet, old_ids: dict[tuple[str, str], int], new_ids: dict[tuple[str, str], int]
+) -> list[list[int]]:
+    """The stored form of `cs.pairs`: [old measure id, new measure id], in the new version's order.
+
+    Pairs of text outside measures (a preamble kept as it was) have no rows and are left out.
+    """
+    out = []
+    for old, new in cs.pairs:
+        o, n = _ref_id(old_ids, old), _ref_id(new_ids, new)
+        if o is not None and n is not None:
+            out.append([o, n])
+    out.sort(key=lambda pair: pair[1])
+    return out
+
+
 def _jsonable(value: Any) -> Any:
     """Metadata values may be dataclasses (attachments): store their dict form."""
     if isinstance(value, list):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -18,7 +19,7 @@ from pipeline.schema import HIDDEN_KINDS
 from pipeline.schema import Document as Doc
 from pipeline.text import norm_text
 from storage.bounds import row_id
-from storage.change_record import change_json, change_query, version_changes
+from storage.change_record import change_json, change_query, measure_ids, unchanged_pairs, version_changes
 from storage.content import doc_number_key
 from storage.models import AttachmentRow, ChangeRow, Document, DocumentUrl, MeasureRow, Site, Version
 from storage.urls import canonical_url
@@ -216,6 +217,30 @@ def diff(session: Session, doc: Document, from_spec: str | None, to_spec: str | 
     Consecutive versions read the stored Change rows, so the answer traces to what was
     recorded; any other pair is compared now, from the stored schemas.
     """
+    return _diff(session, doc, from_spec, to_spec, aligned=False).changes
+
+
+@dataclass
+class AlignedDiff:
+    """`diff`, with the two versions and the alignment: (old measure id, new measure id) of
+    every pair of measures compare found unchanged."""
+
+    changes: dict[str, Any]
+    old: Version
+    new: Version
+    pairs: list[tuple[int, int]]
+
+
+def aligned_diff(session: Session, doc: Document, from_spec: str | None, to_spec: str | None) -> AlignedDiff:
+    """`diff` plus the pairing of the unchanged measures, for a side-by-side view.
+
+    Consecutive versions read the pairs stored with the newer one; a version stored before
+    they were kept, and any other pair of versions, is compared now.
+    """
+    return _diff(session, doc, from_spec, to_spec, aligned=True)
+
+
+def _diff(session: Session, doc: Document, from_spec: str | None, to_spec: str | None, *, aligned: bool) -> AlignedDiff:
     new = version_by_seq(session, doc, to_spec, default=-1)
     if from_spec is None:
         old = version_by_seq(session, doc, None, default=max(new.seq - 1, 1))
@@ -223,18 +248,26 @@ def diff(session: Session, doc: Document, from_spec: str | None, to_spec: str | 
         old = version_by_seq(session, doc, from_spec, default=1)
     result: dict[str, Any] = {"document": _describe(doc), "from": old.seq, "to": new.seq}
     if old.id == new.id:
-        return {**result, "source": "same version", "changes": [], "metadata_changes": []}
-    if new.seq == old.seq + 1:
-        return {**result, "source": "stored", **stored_changes(session, new)}
-    from pipeline.compare import compare  # only for non-consecutive pairs
+        same = {**result, "source": "same version", "changes": [], "metadata_changes": []}
+        ids = session.scalars(select(MeasureRow.id).where(MeasureRow.version_id == new.id)).all() if aligned else []
+        return AlignedDiff(same, old, new, [(i, i) for i in ids])
+    stored = new.seq == old.seq + 1
+    if stored and (not aligned or new.unchanged_pairs is not None):
+        pairs = [(o, n) for o, n in new.unchanged_pairs or []] if aligned else []
+        return AlignedDiff({**result, "source": "stored", **stored_changes(session, new)}, old, new, pairs)
+    from pipeline.compare import compare  # only for pairs of versions no stored record covers
 
-    cs = compare(Doc.from_dict(old.normalized), Doc.from_dict(new.normalized)).to_dict()
-    return {
-        **result,
-        "source": "compared",
-        "changes": cs["changes"],
-        "metadata_changes": cs["metadata_changes"],
-    }
+    cs = compare(Doc.from_dict(old.normalized), Doc.from_dict(new.normalized))
+    pairs = (
+        [(o, n) for o, n in unchanged_pairs(cs, measure_ids(session, old.id), measure_ids(session, new.id))]
+        if aligned
+        else []
+    )
+    if stored:  # the changes as recorded, the pairing compared again
+        return AlignedDiff({**result, "source": "stored", **stored_changes(session, new)}, old, new, pairs)
+    found = cs.to_dict()
+    changes = {**result, "source": "compared", "changes": found["changes"], "metadata_changes": found["metadata_changes"]}
+    return AlignedDiff(changes, old, new, pairs)
 
 
 def changes(

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.schema import ChangeSet
 from pipeline.schema import Document as Doc
-from storage.change_record import change_rows, measure_ids
+from storage.change_record import change_rows, measure_ids, unchanged_pairs
 from storage.change_record import measure_index as _index
 from storage.content import (
     content_hash,
@@ -355,15 +355,17 @@ def _record(
         ]
     else:
         cs = _comparer(comparer)(Doc.from_dict(latest.normalized), doc)
+        old_ids = measure_ids(session, latest.id)
         changes = change_rows(
             cs,
             document_id=row.id,
             version_id=version.id,
             prev_version_id=latest.id,
-            old_ids=measure_ids(session, latest.id),
+            old_ids=old_ids,
             new_ids=new_ids,
             at=at,
         )
+        version.unchanged_pairs = unchanged_pairs(cs, old_ids, new_ids)
     session.add_all(changes)
     if row.status != "active":
         _republish(session, row, at, on_changes)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -82,48 +82,35 @@ def _measures(s: Session, version_id: int) -> list[MeasureRow]:
 _side = measure_json  # a measure in the shape of a change's old/new side
 
 
-def _kept_whole(
-    changes: list[dict[str, Any]], old_ms: list[MeasureRow], new_ms: list[MeasureRow]
-) -> dict[tuple[str, str], tuple[MeasureRow | None, dict[str, Any]]]:
-    """Measures kept whole under a paragraph added or removed ("（二）第二段", path "1.2#p2").
+def _paragraphs(changes: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Paragraphs added under (removed from) a measure kept whole ("（二）第二段", path "1.2#p2").
 
-    compare reports only the paragraph; the measure it sits under is unchanged, but its text
-    (with or without the paragraph) matches no hash on the other side. Keys: ("new", path of
-    the new measure) for an added paragraph, ("norm", norm_text of the kept new measure) for a
-    removed one; values: (the old measure, the paragraph's change).
+    compare pairs the measure as unchanged and reports only the paragraph; the row shows it
+    right after the measure. Keys: ("new", path of the measure) for an added paragraph, ("old",
+    path) for a removed one.
     """
-    from pipeline.text import norm_text  # the norm_text of a stored measure is this function's
-
-    by_norm = {m.norm_text: m for m in old_ms}
-    by_path = {m.path: m for m in old_ms}
-    new_by_path = {m.path: m for m in new_ms}
-    out: dict[tuple[str, str], tuple[MeasureRow | None, dict[str, Any]]] = {}
+    out: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for c in changes:
-        side = c.get("new") if c["kind"] == "added" else c.get("old") if c["kind"] == "removed" else None
-        if not side or "#p" not in side["path"]:
-            continue
-        path = side["path"].split("#p")[0]
-        extra = norm_text(side["text"])
-        if c["kind"] == "added":
-            grown = new_by_path.get(path)
-            if grown is not None and grown.norm_text.endswith(extra):
-                out[("new", path)] = (by_norm.get(grown.norm_text[: -len(extra)]), c)
-        elif path in by_path and by_path[path].norm_text.endswith(extra):
-            out[("norm", by_path[path].norm_text[: -len(extra)])] = (by_path[path], c)
+        name = {"added": "new", "removed": "old"}.get(c["kind"])
+        side = c.get(name) if name else None
+        if side and "#p" in side["path"]:
+            out[(name, side["path"].split("#p")[0])].append(c)
     return out
 
 
 def diff(s: Session, doc: Document, from_spec: str | None, to_spec: str | None) -> dict[str, Any]:
     """queries.diff, plus every measure of the two versions in reading order.
 
-    `rows` pairs the measures: changed ones carry their change; unchanged ones are paired by
-    hash (their label may differ: renumbered by an insertion or deletion) and grouped into
-    runs that the page collapses; removed measures sit where they stood in the old version.
+    `rows` pairs the measures: changed ones carry their change; unchanged ones stand beside
+    the measure compare paired them with (stored with the version; their label may differ,
+    renumbered by an insertion or deletion) and are grouped into runs that the page collapses;
+    removed measures sit where they stood in the old version.
     """
-    data = lookup(queries.diff, s, doc, from_spec, to_spec)
-    old_v = lookup(queries.version_by_seq, s, doc, data["from"], 1)
-    new_v = lookup(queries.version_by_seq, s, doc, data["to"], 1)
+    aligned = lookup(queries.aligned_diff, s, doc, from_spec, to_spec)
+    data, old_v, new_v = aligned.changes, aligned.old, aligned.new
     old_ms, new_ms = _measures(s, old_v.id), _measures(s, new_v.id)
+    old_by_id = {m.id: m for m in old_ms}
+    paired = {n: old_by_id[o] for o, n in aligned.pairs if o in old_by_id}
     by_new = {c["new"]["path"]: c for c in data["changes"] if c.get("new")}
     by_old = {c["old"]["path"]: c for c in data["changes"] if c.get("old")}
     # a 条 of a law added or removed whole is one row: the 条 (its label, all its 款) stands on
@@ -133,11 +120,7 @@ def diff(s: Session, doc: Document, from_spec: str | None, to_spec: str | None) 
         side = {"added": "new", "removed": "old"}.get(c["kind"])
         if side and c.get("units"):
             in_article.update((side, u["path"]) for u in c["units"][1:])
-    free: dict[str, deque[MeasureRow]] = defaultdict(deque)
-    for m in old_ms:
-        if m.path not in by_old:
-            free[m.hash].append(m)
-    kept = _kept_whole(data["changes"], old_ms, new_ms)
+    paragraphs = _paragraphs(data["changes"])
     rows: list[tuple[tuple, dict[str, Any]]] = []
     row_of_old: dict[str, int] = {}
     used: set[int] = set()
@@ -153,21 +136,19 @@ def diff(s: Session, doc: Document, from_spec: str | None, to_spec: str | None) 
             if old:
                 row_of_old[old["path"]] = i
             continue
-        o = free[m.hash].popleft() if free.get(m.hash) else None
-        paragraph = None
-        if o is None:
-            o, paragraph = kept.pop(("new", m.path), None) or kept.pop(("norm", m.norm_text), None) or (None, None)
+        o = paired.get(m.id)
         if o is not None:
             row_of_old[o.path] = i
         renumbered = o is not None and (o.label != m.label or o.path != m.path)
         rows.append(
             ((i, 0, 0), {"kind": UNCHANGED, "renumbered": renumbered, "old": _side(o), "new": _side(m), "change": None})
         )
-        if paragraph is not None:  # the paragraph added under (removed from) the measure, right after it
+        under = paragraphs.pop(("new", m.path), []) + (paragraphs.pop(("old", o.path), []) if o is not None else [])
+        for k, paragraph in enumerate(under, 1):  # right after the measure it was added under (removed from)
             used.add(id(paragraph))
             rows.append(
                 (
-                    (i, 0, 1),
+                    (i, 0, k),
                     {"kind": paragraph["kind"], "change": paragraph, "old": paragraph["old"], "new": paragraph["new"]},
                 )
             )
