@@ -38,17 +38,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from storage import queries
+    from storage.read import common as common_read
+    from storage.read import feed as feed_read
 
     kinds = [k.strip() for arg in args.kind for k in arg.split(",") if k.strip()]
     with usage_errors():
         for k in kinds:
             if k not in KINDS:
                 raise ValueError(f"--kind: unknown kind {k!r} (one of {', '.join(KINDS)})")
-        since = queries.parse_date(args.since, "--since") if args.since else None
+        since = common_read.parse_date(args.since, "--since") if args.since else None
     db = open_db(args)
     with usage_errors(), db.reader() as s:
-        rows = queries.changes(s, since=since, site=args.site, kinds=kinds, limit=args.limit or None)
+        rows = feed_read.changes(s, since=since, site=args.site, kinds=kinds, limit=args.limit or None)
     if args.json:
         print_json(rows)
         return 0

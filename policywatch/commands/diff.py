@@ -36,11 +36,11 @@ def _where(side: dict | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from storage import queries
+    from storage.read import history as history_read
 
     db = open_db(args)
     with usage_errors(), db.reader() as s:
-        data = queries.diff(s, queries.resolve_document(s, args.doc), args.from_, args.to)
+        data = history_read.diff(s, history_read.resolve_document(s, args.doc), args.from_, args.to)
     if args.json:
         print_json(data)
         return 0

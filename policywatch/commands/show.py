@@ -51,13 +51,14 @@ def render(schema: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from storage import queries
+    from storage.read import common as common_read
+    from storage.read import history as history_read
 
     with usage_errors():
-        when = queries.parse_date(args.as_of, "--as-of") if args.as_of else None
+        when = common_read.parse_date(args.as_of, "--as-of") if args.as_of else None
     db = open_db(args)
     with usage_errors(), db.reader() as s:
-        data = queries.show(s, queries.resolve_document(s, args.doc), when)
+        data = history_read.show(s, history_read.resolve_document(s, args.doc), when)
     if args.json:
         print_json(data)
         return 0

@@ -1,4 +1,4 @@
-"""What the pages and the API show, built from storage.queries (no HTML here)."""
+"""What the pages and the API show, built from storage.read (no HTML here)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,21 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import abort
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.schema import DOCUMENT_HEADER_FIELDS, HIDDEN_KINDS, UNCHANGED, field_label
 from policywatch.web import params
-from storage import queries
-from storage.bounds import row_id
 from storage.change_record import measure_json
-from storage.models import Document, MeasureRow, Site, utcnow
+from storage.models import Document, Site, utcnow
+from storage.read import common as common_read
+from storage.read import feed as feed_read
+from storage.read import history as history_read
+from storage.read import search as search_read
+from storage.read import sites as sites_read
 
 
 def document_or_404(s: Session, doc_id: int) -> Document:
-    doc = s.get(Document, doc_id) if row_id(s, Document.id, doc_id) is not None else None
+    doc = history_read.document_by_id(s, doc_id)
     if doc is None:
         abort(404, f"document {doc_id}: no such document")
     return doc
@@ -27,7 +29,7 @@ def document_or_404(s: Session, doc_id: int) -> Document:
 
 def site_or_404(s: Session, name: str, what: str = "site") -> Site:
     """The site named in a URL path (`what` names it in a 400 for a malformed name)."""
-    return lookup(queries.site_by_name, s, params._text(what, name, 200) or "")
+    return lookup(sites_read.site_by_name, s, params._text(what, name, 200) or "")
 
 
 def lookup(fn, *args: Any, **kwargs: Any) -> Any:
@@ -42,8 +44,8 @@ def lookup(fn, *args: Any, **kwargs: Any) -> Any:
 
 def document(s: Session, doc: Document) -> dict[str, Any]:
     """Metadata, the latest version's tree and the version timeline."""
-    hist = queries.history(s, doc)
-    latest = queries.show(s, doc) if hist["versions"] else None
+    hist = history_read.history(s, doc)
+    latest = history_read.show(s, doc) if hist["versions"] else None
     schema = latest["schema"] if latest else {}
     meta = [(field_label(key), schema.get(key)) for key in DOCUMENT_HEADER_FIELDS if schema.get(key)]
     versions = hist["versions"]
@@ -75,10 +77,6 @@ def _with_fetches(listed: list[dict[str, Any]], fetched: list[dict[str, Any]]) -
     ]
 
 
-def _measures(s: Session, version_id: int) -> list[MeasureRow]:
-    return list(s.scalars(select(MeasureRow).where(MeasureRow.version_id == version_id).order_by(MeasureRow.ordinal)))
-
-
 _side = measure_json  # a measure in the shape of a change's old/new side
 
 
@@ -99,16 +97,16 @@ def _paragraphs(changes: list[dict[str, Any]]) -> dict[tuple[str, str], list[dic
 
 
 def diff(s: Session, doc: Document, from_spec: str | None, to_spec: str | None) -> dict[str, Any]:
-    """queries.diff, plus every measure of the two versions in reading order.
+    """history_read.diff, plus every measure of the two versions in reading order.
 
     `rows` pairs the measures: changed ones carry their change; unchanged ones stand beside
     the measure compare paired them with (stored with the version; their label may differ,
     renumbered by an insertion or deletion) and are grouped into runs that the page collapses;
     removed measures sit where they stood in the old version.
     """
-    aligned = lookup(queries.aligned_diff, s, doc, from_spec, to_spec)
+    aligned = lookup(history_read.aligned_diff, s, doc, from_spec, to_spec)
     data, old_v, new_v = aligned.changes, aligned.old, aligned.new
-    old_ms, new_ms = _measures(s, old_v.id), _measures(s, new_v.id)
+    old_ms, new_ms = history_read.version_measures(s, old_v.id), history_read.version_measures(s, new_v.id)
     old_by_id = {m.id: m for m in old_ms}
     paired = {n: old_by_id[o] for o, n in aligned.pairs if o in old_by_id}
     by_new = {c["new"]["path"]: c for c in data["changes"] if c.get("new")}
@@ -183,13 +181,22 @@ def diff(s: Session, doc: Document, from_spec: str | None, to_spec: str | None) 
         counts[c["kind"]] += 1
     return {
         **data,
-        "from_version": {"seq": old_v.seq, "first_seen": queries._iso(old_v.first_seen)},
-        "to_version": {"seq": new_v.seq, "first_seen": queries._iso(new_v.first_seen)},
+        "from_version": {"seq": old_v.seq, "first_seen": common_read.iso(old_v.first_seen)},
+        "to_version": {"seq": new_v.seq, "first_seen": common_read.iso(new_v.first_seen)},
         "blocks": blocks,
         "counts": dict(counts),
         "unchanged": sum(len(b["rows"]) for b in blocks if b["type"] == "same"),
         "renumbered": sum(b["renumbered"] for b in blocks if b["type"] == "same"),
     }
+
+
+def search(s: Session, phrase: str, **kwargs: Any) -> list[dict[str, Any]]:
+    """storage.read.search for a page: a phrase with nothing left to look for once normalized
+    (spaces, punctuation) finds nothing, where the CLI refuses it."""
+    try:
+        return search_read.search(s, phrase, **kwargs)
+    except ValueError:
+        return []
 
 
 def monday(d: date) -> date:
@@ -198,10 +205,10 @@ def monday(d: date) -> date:
 
 def weekly(s: Session, *, weeks: int = 12, site: str | None = None) -> dict[str, Any]:
     """Changes per ISO week per site, for the `weeks` weeks up to the latest change."""
-    last = queries.latest_change_at(s)
+    last = feed_read.latest_change_at(s)
     end = monday((last or utcnow()).date())
     start = end - timedelta(weeks=weeks - 1)
-    days = queries.changes_per_day(s, since=datetime.combine(start, datetime.min.time()), site=site)
+    days = feed_read.changes_per_day(s, since=datetime.combine(start, datetime.min.time()), site=site)
     series: dict[str, list[int]] = {}
     for name, day, n in days:
         k = (monday(date.fromisoformat(day)) - start).days // 7
