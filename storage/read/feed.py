@@ -149,9 +149,9 @@ def changes_feed(
 class Candidate:
     """A change a subscription's feed may show: what its filters look at.
 
-    `texts` are the normalized measure texts of both sides plus the text the change carries
-    itself (storage.change_record.carried_texts, not yet normalized): what the outbox's
-    keywords see.
+    `measure_texts` are both sides' measure texts, normalized; `carried` the text the change
+    carries itself (storage.change_record.carried_texts), not yet normalized. Together they are
+    what the outbox's keywords see.
     """
 
     change: ChangeRow
