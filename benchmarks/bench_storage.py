@@ -192,24 +192,26 @@ def _median_ms(fn: Callable[[int], object], rng: random.Random) -> float:
 
 
 def _latencies(db) -> dict[str, float]:
-    from storage import queries
+    from storage.read import common as common_read
+    from storage.read import history as history_read
+    from storage.read import search as search_read
 
     rng = random.Random(7)
     out = {}
     with db.reader() as s:
 
         def history(i: int) -> object:
-            return queries.history(s, queries.resolve_document(s, _url(i)))
+            return history_read.history(s, history_read.resolve_document(s, _url(i)))
 
         def show(i: int) -> object:
-            when = queries.parse_date(f"2025-01-{2 + i % 4:02d}")  # a day in the middle of the history
-            return queries.show(s, queries.resolve_document(s, _url(i)), when)
+            when = common_read.parse_date(f"2025-01-{2 + i % 4:02d}")  # a day in the middle of the history
+            return history_read.show(s, history_read.resolve_document(s, _url(i)), when)
 
         def search(i: int) -> object:
-            return queries.search(s, f"第{2 + i % 4}次修订时增加", limit=100)
+            return search_read.search(s, f"第{2 + i % 4}次修订时增加", limit=100)
 
         def search_all(i: int) -> object:
-            return queries.search(
+            return search_read.search(
                 s, _WORDS[i % len(_WORDS)] + _WORDS[(i + 3) % len(_WORDS)], all_versions=True
             )
 

@@ -82,8 +82,12 @@ def _p95(xs: list[float]) -> float:
 def _cases(rng: random.Random):
     """(name, path maker, baseline name, baseline maker(session) or None); makers take a run index."""
     from policywatch.web import views
-    from storage import queries
     from storage.models import Document
+    from storage.read import common as common_read
+    from storage.read import feed as feed_read
+    from storage.read import history as history_read
+    from storage.read import search as search_read
+    from storage.read import sites as sites_read
 
     doc_ids = [rng.randint(1, DOCS) for _ in range(RUNS + WARMUP)]
     sites = [f"bench{rng.randrange(SITES)}" for _ in range(RUNS + WARMUP)]
@@ -94,45 +98,45 @@ def _cases(rng: random.Random):
         return s.get(Document, doc_ids[i])
 
     def site_page(s, i):  # what GET /sites/NAME queries, the site looked up once as the page does
-        row = queries.site_by_name(s, sites[i])
-        return (queries.sites_overview(s, row.id), queries.site_documents(s, row, limit=51),
-                queries.changes_feed(s, site=sites[i], limit=10), views.weekly(s, site=sites[i]))
+        row = sites_read.site_by_name(s, sites[i])
+        return (sites_read.sites_overview(s, row.id), sites_read.site_documents(s, row, limit=51),
+                feed_read.changes_feed(s, site=sites[i], limit=10), views.weekly(s, site=sites[i]))
 
     return [
         ("GET / (sites; its chart is the weekly.svg row)", lambda i: "/", "sites_overview",
-         lambda s, i: queries.sites_overview(s)),
+         lambda s, i: sites_read.sites_overview(s)),
         ("GET /sites/NAME", lambda i: f"/sites/{sites[i]}", "site_documents + overview + feed + weekly", site_page),
-        ("GET /changes", lambda i: "/changes", "changes_feed(51)", lambda s, i: queries.changes_feed(s, limit=51)),
+        ("GET /changes", lambda i: "/changes", "changes_feed(51)", lambda s, i: feed_read.changes_feed(s, limit=51)),
         ("GET /changes?site&kind&since", lambda i: f"/changes?site={sites[i]}&kind=modified&since=2025-01-03",
          "changes_feed(filtered)",
-         lambda s, i: queries.changes_feed(s, site=sites[i], kinds=["modified"],
-                                           since=queries.parse_date("2025-01-03"), limit=51)),
+         lambda s, i: feed_read.changes_feed(s, site=sites[i], kinds=["modified"],
+                                           since=common_read.parse_date("2025-01-03"), limit=51)),
         ("GET /changes?page=100", lambda i: "/changes?page=100", "changes_feed(offset 4950)",
-         lambda s, i: queries.changes_feed(s, offset=4950, limit=51)),
+         lambda s, i: feed_read.changes_feed(s, offset=4950, limit=51)),
         ("GET /search?q=(common phrase)", lambda i: "/search?q=" + quote(phrase[i]), "search_page",
-         lambda s, i: queries.search_page(s, phrase[i], limit=51)),
+         lambda s, i: search_read.search(s, phrase[i], limit=51)),
         ("GET /search?q=(no match)", lambda i: "/search?q=" + quote(miss), "search_page",
-         lambda s, i: queries.search_page(s, miss, limit=51)),
+         lambda s, i: search_read.search(s, miss, limit=51)),
         ("GET /documents/ID", lambda i: f"/documents/{doc_ids[i]}", "history + show",
-         lambda s, i: (queries.history(s, doc(s, i)), queries.show(s, doc(s, i)))),
+         lambda s, i: (history_read.history(s, doc(s, i)), history_read.show(s, doc(s, i)))),
         ("GET /documents/ID/diff (v4→v5, stored)", lambda i: f"/documents/{doc_ids[i]}/diff", "diff",
-         lambda s, i: queries.diff(s, doc(s, i), None, None)),
+         lambda s, i: history_read.diff(s, doc(s, i), None, None)),
         ("GET /documents/ID/diff?from=1&to=5 (compared)", lambda i: f"/documents/{doc_ids[i]}/diff?from=1&to=5",
-         "diff(1, 5)", lambda s, i: queries.diff(s, doc(s, i), "1", "5")),
+         "diff(1, 5)", lambda s, i: history_read.diff(s, doc(s, i), "1", "5")),
         ("GET /chart", lambda i: "/chart", "weekly", lambda s, i: views.weekly(s)),
-        ("GET /api/sites", lambda i: "/api/sites", "sites_overview", lambda s, i: queries.sites_overview(s)),
-        ("GET /api/changes", lambda i: "/api/changes", "changes_feed(51)", lambda s, i: queries.changes_feed(s, limit=51)),
+        ("GET /api/sites", lambda i: "/api/sites", "sites_overview", lambda s, i: sites_read.sites_overview(s)),
+        ("GET /api/changes", lambda i: "/api/changes", "changes_feed(51)", lambda s, i: feed_read.changes_feed(s, limit=51)),
         ("GET /api/search?q=", lambda i: "/api/search?q=" + quote(phrase[i]), "search_page",
-         lambda s, i: queries.search_page(s, phrase[i], limit=51)),
+         lambda s, i: search_read.search(s, phrase[i], limit=51)),
         ("GET /api/documents/ID", lambda i: f"/api/documents/{doc_ids[i]}", "history + show",
-         lambda s, i: (queries.history(s, doc(s, i)), queries.show(s, doc(s, i)))),
+         lambda s, i: (history_read.history(s, doc(s, i)), history_read.show(s, doc(s, i)))),
         ("GET /api/documents/ID/diff", lambda i: f"/api/documents/{doc_ids[i]}/diff", "diff",
-         lambda s, i: queries.diff(s, doc(s, i), None, None)),
+         lambda s, i: history_read.diff(s, doc(s, i), None, None)),
         ("GET /api/stats/weekly", lambda i: "/api/stats/weekly", "weekly", lambda s, i: views.weekly(s)),
         ("GET /feeds/changes.atom", lambda i: "/feeds/changes.atom", "changes_feed(50)",
-         lambda s, i: queries.changes_feed(s, limit=50)),
+         lambda s, i: feed_read.changes_feed(s, limit=50)),
         ("GET /feeds/sites/NAME.atom", lambda i: f"/feeds/sites/{sites[i]}.atom", "changes_feed(site, 50)",
-         lambda s, i: queries.changes_feed(s, site=sites[i], limit=50)),
+         lambda s, i: feed_read.changes_feed(s, site=sites[i], limit=50)),
         ("GET /charts/weekly.svg", lambda i: "/charts/weekly.svg", "weekly", lambda s, i: views.weekly(s)),
         ("GET /api/openapi.json", lambda i: "/api/openapi.json", None, None),
         ("GET /static/style.css", lambda i: "/static/style.css", None, None),

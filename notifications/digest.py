@@ -23,51 +23,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from notifications.subscriptions import addresses
-from pipeline.schema import DOCUMENT_EVENTS
+from pipeline.schema import DOCUMENT_EVENTS, KIND_ORDER, field_label, kind_label
+from storage.change_record import change_json, change_query
 from storage.models import ChangeRow, Document, MeasureRow, Site, Subscription, Version
 
-KIND_LABELS = {
-    "document_added": "新增文件",
-    "withdrawn": "文件撤下",
-    "republished": "重新发布",
-    "added": "新增条款",
-    "removed": "删除条款",
-    "modified": "修改条款",
-    "moved": "条款移动",
-    "split": "条款拆分",
-    "merged": "条款合并",
-    "metadata": "信息变更",
-    "cosmetic": "格式调整",
-}
-KIND_ORDER = (
-    "document_added",
-    "withdrawn",
-    "republished",
-    "modified",
-    "added",
-    "removed",
-    "split",
-    "merged",
-    "moved",
-    "metadata",
-)
-FIELD_LABELS = {
-    "doc_number": "文号",
-    "title": "标题",
-    "publisher": "发布机构",
-    "published_date": "发布日期",
-    "written_date": "成文日期",
-    "status": "有效性",
-    "index_number": "索引号",
-    "category": "分类",
-    "subject_terms": "主题词",
-    "source": "来源",
-    "attachments": "附件",
-    "attachment_content": "附件内容",  # the file behind an attachment link was replaced
-    "references": "引用文件",
-    "reason": "原因",
-    "withdrawn_at": "撤下时间",
-}
 CONTEXT = 30
 """Unchanged characters kept on each side of an edit; longer unchanged runs are elided."""
 
@@ -189,26 +148,19 @@ def _value(v: Any) -> str:
     return str(v)
 
 
-def _side(c: ChangeRow, name: str, m: MeasureRow | None) -> tuple[str, str]:
-    """(label, text) of one side of a change as a reader names it.
+def _side(change: dict[str, Any], name: str) -> tuple[str, str]:
+    """(label, text) of one side of a decoded change (storage.change_record) as a reader names it.
 
-    In a law the 条: a 条 changed whole shows its label and all its 款 (its measure row is its
-    first 款), a change inside a 条 "第八条第二款". Text outside any measure (a preamble, a
-    paragraph added under （二）) has no measure row: its label and text travel with the change.
-    A 公文 keeps the page's labels.
+    In a law the 条: a 条 changed whole shows its label and all its 款, a change inside a 条
+    "第八条第二款". A 公文 keeps the page's labels.
     """
-    extra = {o["side"]: o for o in (c.others or []) if isinstance(o, dict) and "side" in o}
-    article = extra.get("article", {})
-    whole = article.get("whole", {}).get(name)
-    if whole is not None:
-        return whole["label"], whole["text"]
-    if m is not None:
-        label, text = m.label or m.path, m.text
-    elif name in extra:
-        label, text = extra[name]["label"] or extra[name]["path"], extra[name]["text"]
-    else:
+    side = change[name]
+    if side is None:
         return "", ""
-    named = article.get(f"{name}_article", "")
+    label, text = side["label"] or side["path"], side["text"]
+    if change["units"]:  # a 条 changed whole: the side is the 条 itself
+        return side["label"], text
+    named = change[f"{name}_article"]
     if named and not label.startswith(named):
         label = f"{named}{label}"
     return label, text
@@ -231,14 +183,13 @@ class ViewCache:
             self._load(session, missing[start : start + 500])
 
     def _load(self, session: Session, ids: list[int]) -> None:
-        old_m, new_m = aliased(MeasureRow), aliased(MeasureRow)
         new_v = aliased(Version)
         rows = session.execute(
-            select(ChangeRow, old_m, new_m, new_v.first_seen, new_v.published_date)
-            .outerjoin(old_m, old_m.id == ChangeRow.old_measure_id)
-            .outerjoin(new_m, new_m.id == ChangeRow.new_measure_id)
-            .outerjoin(new_v, new_v.id == ChangeRow.version_id)
-            .where(ChangeRow.id.in_(ids))
+            change_query(
+                new_v.first_seen,
+                new_v.published_date,
+                joins=lambda stmt: stmt.outerjoin(new_v, new_v.id == ChangeRow.version_id),
+            ).where(ChangeRow.id.in_(ids))
         ).all()
         doc_ids = {c.document_id for c, *_ in rows} - set(self.documents)
         if doc_ids:
@@ -274,12 +225,13 @@ class ViewCache:
 
     @staticmethod
     def _view(c: ChangeRow, old: MeasureRow | None, new: MeasureRow | None) -> ChangeView:
-        old_label, old_text = _side(c, "old", old)
-        new_label, new_text = _side(c, "new", new)
+        decoded = change_json(c, old, new)
+        old_label, old_text = _side(decoded, "old")
+        new_label, new_text = _side(decoded, "new")
         view = ChangeView(
             id=c.id,
             kind=c.kind,
-            kind_label=KIND_LABELS.get(c.kind, c.kind),
+            kind_label=kind_label(c.kind),
             old_label=old_label,
             new_label=new_label,
             heading=(new or old).heading if (new or old) else "",
@@ -288,7 +240,7 @@ class ViewCache:
         )
         if c.kind == "metadata":
             view.field = c.field or ""
-            view.field_label = FIELD_LABELS.get(view.field, view.field)
+            view.field_label = field_label(view.field)
             view.spans = [
                 s
                 for s in (Span("delete", _value(c.old_value)), Span("insert", _value(c.new_value)))
@@ -304,7 +256,7 @@ class ViewCache:
             view.spans = _spans([["equal", new_text or old_text]], context=CONTEXT)
         elif c.kind in ("withdrawn", "republished") and c.field:
             # why it went (new_value), or when it had gone (old_value)
-            view.field, view.field_label = c.field, FIELD_LABELS.get(c.field, c.field)
+            view.field, view.field_label = c.field, field_label(c.field)
             view.spans = [Span("equal", _value(c.new_value if c.kind == "withdrawn" else c.old_value))]
         return view
 
@@ -341,7 +293,7 @@ def build_context(
     return DigestContext(
         subscription=subscription,
         generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"),
-        counts=[(k, KIND_LABELS.get(k, k), counts[k]) for k in KIND_ORDER if counts[k]],
+        counts=[(k, kind_label(k), counts[k]) for k in KIND_ORDER if counts[k]],
         added=added,
         withdrawn=withdrawn,
         republished=republished,

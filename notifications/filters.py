@@ -15,13 +15,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.schema import CHANGE_KINDS, DIGEST_KINDS, DOCUMENT_EVENTS, DOCUMENT_KINDS
+from pipeline.schema import ALL_KINDS, DEFAULT_KINDS, DOCUMENT_EVENTS, DOCUMENT_KINDS
 from pipeline.text import norm_text
 
-__all__ = ["DOCUMENT_EVENTS"]  # re-exported: callers import the event list from here too
-ALL_KINDS = (*CHANGE_KINDS, "metadata", *DOCUMENT_EVENTS)
-DEFAULT_KINDS = (*DIGEST_KINDS, "metadata", *DOCUMENT_EVENTS)
-"""Everything but cosmetic (DESIGN.md, change kinds)."""
+# re-exported: callers import the kind lists from here too (pipeline.schema is their home)
+__all__ = ["ALL_KINDS", "DEFAULT_KINDS", "DOCUMENT_EVENTS"]
 
 FILTER_KEYS = ("sites", "publishers", "doc_kinds", "keywords", "kinds")
 

@@ -176,6 +176,7 @@ def compare(old: Document, new: Document) -> ChangeSet:
         if p.how in ("grown", "shrunk") and o.article is None and n.article is None and p.old not in moved:
             # the measure itself kept its text: it counts as unchanged, the paragraph is the change
             result.unchanged += 1
+            result.pairs.append((_ref(o), _ref(n)))
             result.renumbered += renumbered
             placed.append(_paragraph_change(o, n, p.how))
             continue
@@ -185,6 +186,7 @@ def compare(old: Document, new: Document) -> ChangeSet:
             kind = "moved"
         elif same_text:
             result.unchanged += 1
+            result.pairs.append((_ref(o), _ref(n)))
             result.renumbered += renumbered
             continue
         else:

@@ -12,18 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from pipeline.vocabulary import *  # noqa: F403  the change vocabulary, re-exported: importers name it from here
+from pipeline.vocabulary import DIGEST_KINDS
+
 DOCUMENT_KINDS = ("notice", "opinion", "plan", "regulation", "interpretation", "qa", "other")
-
-CHANGE_KINDS = ("added", "removed", "modified", "moved", "cosmetic", "split", "merged")
-"""Measure-level change kinds. `renumbered` is a flag on a pairing, not a kind."""
-
-DIGEST_KINDS = ("added", "removed", "modified", "moved", "split", "merged")
-"""Kinds a digest shows by default: everything but cosmetic."""
-
-DOCUMENT_EVENTS = ("document_added", "withdrawn", "republished")
-"""Changes of a document as a whole, with no measure behind them: first seen, gone (404/410 or
-delisted), and back after a withdrawal."""
-
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
@@ -268,21 +260,6 @@ class Document:
         )
 
 
-METADATA_FIELDS = (
-    "title",
-    "doc_number",
-    "publisher",
-    "written_date",
-    "published_date",
-    "status",
-    "index_number",
-    "category",
-    "subject_terms",
-    "attachments",
-)
-"""Document fields whose change is reported as a `metadata` change."""
-
-
 @dataclass
 class MeasureRef:
     """One side of a change: where the measure stood and what it said."""
@@ -341,11 +318,18 @@ class MetadataChange:
 
 @dataclass
 class ChangeSet:
-    """Everything `compare(old, new)` found. Unchanged pairs are counted, not listed."""
+    """Everything `compare(old, new)` found.
+
+    `pairs` are the measures the aligner paired and found unchanged (old side, new side):
+    storage keeps them, so a side-by-side view shows the pairing
+    compare made instead of guessing it again. They stay out of `to_dict`, the `compare --json`
+    shape, which counts them (`unchanged`).
+    """
 
     changes: list[Change] = field(default_factory=list)
     metadata_changes: list[MetadataChange] = field(default_factory=list)
     unchanged: int = 0
+    pairs: list[tuple[MeasureRef, MeasureRef]] = field(default_factory=list)
     renumbered: int = 0  # unchanged or cosmetic measures whose label moved with an insertion/deletion
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # page text left out of the comparison, and why

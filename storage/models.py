@@ -133,6 +133,10 @@ class Version(Base):
     doc_number: Mapped[str] = mapped_column(String(200), default="")
     published_date: Mapped[str] = mapped_column(String(10), default="")
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id", ondelete="SET NULL"))
+    # [[old measure id, new measure id], ...]: the measures compare paired with the previous
+    # version's and found unchanged (storage.change_record.unchanged_pairs). NULL for a first
+    # version, and for one recorded before this column (compared again when read).
+    unchanged_pairs: Mapped[list[list[int]] | None] = mapped_column(JSON)
 
     document: Mapped[Document] = relationship(back_populates="versions", foreign_keys=[document_id])
     measures: Mapped[list[MeasureRow]] = relationship(

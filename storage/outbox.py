@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from notifications.filters import DEFAULT_KINDS, ChangeFacts, Filters, keyword_text
 from pipeline.text import norm_text
+from storage.change_record import carried_texts
 from storage.models import ChangeRow, Document, MeasureRow, Outbox, Subscription, Version, utcnow
 
 __all__ = ["DEFAULT_KINDS", "enqueue_changes", "key_for"]
@@ -43,7 +44,7 @@ def _texts(session: Session, document: Document, changes: Sequence[ChangeRow]) -
             document.title,
             [
                 *(norm.get(m, "") for m in (c.old_measure_id, c.new_measure_id) if m is not None),
-                *(norm_text(t) for t in _carried_texts(c)),
+                *(norm_text(t) for t in carried_texts(c)),
             ],
             c.field,
             c.old_value,
@@ -51,18 +52,6 @@ def _texts(session: Session, document: Document, changes: Sequence[ChangeRow]) -
         )
         for c in changes
     }
-
-
-def _carried_texts(c: ChangeRow) -> list[str]:
-    """Text a change carries itself: a side with no measure row (a preamble, a paragraph added
-    under （二）) and a 条 changed whole, whose measure row is its first 款 only."""
-    out = []
-    for o in c.others or []:
-        if o.get("side") in ("old", "new"):
-            out.append(o.get("text", ""))
-        elif o.get("side") == "article":
-            out.extend(w["text"] for w in o.get("whole", {}).values())
-    return out
 
 
 @lru_cache(maxsize=4096)  # parsed once per distinct filter JSON, not per recorded page

@@ -26,10 +26,12 @@ from sqlalchemy.orm import Session
 
 from pipeline.schema import CHANGE_KINDS, METADATA_FIELDS
 from pipeline.schema import Document as Doc
+from storage.change_record import change_rows, unchanged_pairs
+from storage.change_record import measure_index as _index
 from storage.content import content_hash, decompress, doc_number_key, identity_key, measure_rows, section_rows
 from storage.db import Database
 from storage.models import ChangeRow, Document, MeasureRow, SectionRow, Site, Version
-from storage.recorder import Comparer, Normalizer, _comparer, _index, change_rows
+from storage.recorder import Comparer, Normalizer, _comparer
 
 MEASURE_FIELDS = ("ordinal", "path", "label", "heading", "text", "norm_text", "hash")
 SECTION_FIELDS = ("ordinal", "path", "label", "level", "title", "text")
@@ -199,8 +201,9 @@ def reprocess_document(
             new_ids = _reconcile_measures(s, v, doc, report, stale)
             new_rows: list[ChangeRow] = []
             if prev is not None:
+                cs = comparer(prev[1], doc)
                 new_rows = change_rows(
-                    comparer(prev[1], doc),
+                    cs,
                     document_id=document_id,
                     version_id=v.id,
                     prev_version_id=prev[0].id,
@@ -209,6 +212,9 @@ def reprocess_document(
                     at=v.first_seen,
                 )
                 report.changes_after += len(new_rows)
+                v.unchanged_pairs = unchanged_pairs(cs, prev[2], new_ids)
+            else:
+                v.unchanged_pairs = None  # a first version (also one whose predecessor went)
             # a version's changes against a predecessor it no longer has (its first) go too
             _reconcile_changes(s, owned.pop(v.id, []), new_rows, report)
             prev = (v, doc, new_ids)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from storage.queries import parse_date
+from storage.read.common import parse_date
 
 
 @pytest.fixture

@@ -256,10 +256,10 @@ def test_change_outside_measures_keeps_its_text(db):
     for i, tag in enumerate(("v1", "v2")):
         body = (page_text(1) + tag).encode()
         record_page(db, Page(url=URL, body=body, fetched_at=T0 + timedelta(days=i)), normalizer=with_preamble)
-    from storage import queries
+    from storage.read import history as history_read
 
     with db.reader() as s:
-        d = queries.diff(s, queries.resolve_document(s, URL), None, None)
+        d = history_read.diff(s, history_read.resolve_document(s, URL), None, None)
     pre = [c for c in d["changes"] if (c["new"] or {}).get("path") == "preamble"]
     assert pre and "规范和加强" in pre[0]["new"]["text"] and pre[0]["old"]["text"].startswith("为了加强")
 
@@ -285,10 +285,10 @@ def test_a_law_change_keeps_its_article_through_storage(db):
     for i, name in enumerate(("old.md", "new.md")):
         page = Page(url=URL, body=(LAWREF / name).read_bytes(), filename=name, fetched_at=T0 + timedelta(days=i))
         record_page(db, page)
-    from storage import queries
+    from storage.read import history as history_read
 
     with db.reader() as s:
-        d = queries.diff(s, queries.resolve_document(s, URL), None, None)
+        d = history_read.diff(s, history_read.resolve_document(s, URL), None, None)
     assert d["source"] == "stored"
     # read from new.md: 第九条 is new, printed as two paragraphs (两款)
     ninth = _article_text(LAWREF / "new.md", "第九条")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from pipeline.schema import DOCUMENT_EVENTS
+from pipeline.schema import ALL_KINDS
 from policywatch.commands.db import (
     add_db_argument,
     change_summary,
@@ -15,17 +15,7 @@ from policywatch.commands.db import (
     usage_errors,
 )
 
-KINDS = (
-    "added",
-    "removed",
-    "modified",
-    "moved",
-    "cosmetic",
-    "split",
-    "merged",
-    "metadata",
-    *DOCUMENT_EVENTS,
-)
+KINDS = ALL_KINDS  # the kinds --kind accepts
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -48,17 +38,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from storage import queries
+    from storage.read import common as common_read
+    from storage.read import feed as feed_read
 
     kinds = [k.strip() for arg in args.kind for k in arg.split(",") if k.strip()]
     with usage_errors():
         for k in kinds:
             if k not in KINDS:
                 raise ValueError(f"--kind: unknown kind {k!r} (one of {', '.join(KINDS)})")
-        since = queries.parse_date(args.since, "--since") if args.since else None
+        since = common_read.parse_date(args.since, "--since") if args.since else None
     db = open_db(args)
     with usage_errors(), db.reader() as s:
-        rows = queries.changes(s, since=since, site=args.site, kinds=kinds, limit=args.limit or None)
+        rows = feed_read.changes(s, since=since, site=args.site, kinds=kinds, limit=args.limit or None)
     if args.json:
         print_json(rows)
         return 0

@@ -107,7 +107,7 @@ def print_table(
 
 
 def change_summary(c: dict[str, Any]) -> str:
-    """One line for a change row of queries.changes: the diff, the text, or the field's old -> new."""
+    """One line for a change row of feed_read.changes: the diff, the text, or the field's old -> new."""
     side = c["new"] or c["old"]
     if c["kind"] == "metadata":
         return f"{c['field']}: {plain_value(c['old_value'])} -> {plain_value(c['new_value'])}"
@@ -231,7 +231,7 @@ def status(args: argparse.Namespace) -> int:
 
 def record(args: argparse.Namespace) -> int:
     from policywatch.commands.normalize import read_page
-    from storage.queries import parse_date
+    from storage.read.common import parse_date
     from storage.recorder import Page, record_page
 
     if args.at and len(args.at) != len(args.files):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from pipeline.schema import HIDDEN_KINDS
 from policywatch.commands.db import (
     add_db_argument,
     inline_diff,
@@ -35,17 +36,17 @@ def _where(side: dict | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from storage import queries
+    from storage.read import history as history_read
 
     db = open_db(args)
     with usage_errors(), db.reader() as s:
-        data = queries.diff(s, queries.resolve_document(s, args.doc), args.from_, args.to)
+        data = history_read.diff(s, history_read.resolve_document(s, args.doc), args.from_, args.to)
     if args.json:
         print_json(data)
         return 0
     d = data["document"]
     print(f"[{d['id']}] {d['title']}: version {data['from']} -> {data['to']} ({data['source']})")
-    shown = [c for c in data["changes"] if args.all or c["kind"] != "cosmetic"]
+    shown = [c for c in data["changes"] if args.all or c["kind"] not in HIDDEN_KINDS]
     rows = []
     for c in shown:
         if c["kind"] in ("modified", "cosmetic"):

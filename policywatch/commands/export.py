@@ -30,10 +30,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from storage import queries
+    from storage.read import common as common_read
+    from storage.read import feed as feed_read
 
     with usage_errors():
-        since = queries.parse_date(args.since, "--since") if args.since else None
+        since = common_read.parse_date(args.since, "--since") if args.since else None
     db = open_db(args)
     try:
         out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout  # noqa: SIM115
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with usage_errors(), db.reader() as s:
             writer = None
-            for row in queries.iter_export(s, since):
+            for row in feed_read.iter_export(s, since):
                 if args.format == "jsonl":
                     out.write(json.dumps(row, ensure_ascii=False) + "\n")
                 else:

@@ -18,11 +18,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from storage import queries
+    from storage.read import history as history_read
 
     db = open_db(args)
     with usage_errors(), db.reader() as s:
-        data = queries.history(s, queries.resolve_document(s, args.doc))
+        data = history_read.history(s, history_read.resolve_document(s, args.doc))
     if args.json:
         print_json(data)
         return 0

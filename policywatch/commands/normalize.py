@@ -10,7 +10,7 @@ from pathlib import Path
 
 from crawler.settings import DOWNLOAD_MAXSIZE
 from pipeline.normalize import is_usable, normalize
-from pipeline.schema import Document, Section
+from pipeline.schema import Document, Section, field_label
 from policywatch.errors import UsageError
 
 # The crawler's page limit: a file larger than any page it would fetch is not a page, and
@@ -86,16 +86,16 @@ def render_tree(doc: Document, width: int = 36) -> str:
     """Metadata on top, then the tree: labels, headings and the first words of each measure."""
     out = [f"{doc.title or '(untitled)'}"]
     fields = (
-        ("文号", doc.doc_number_raw),
-        ("索引号", doc.index_number),
-        ("发布机构", doc.publisher),
-        ("成文日期", doc.written_date),
-        ("发布日期", doc.published_date),
-        ("分类", doc.category),
-        ("状态", doc.status),
+        ("doc_number", doc.doc_number_raw),
+        ("index_number", doc.index_number),
+        ("publisher", doc.publisher),
+        ("written_date", doc.written_date),
+        ("published_date", doc.published_date),
+        ("category", doc.category),
+        ("status", doc.status),
         ("kind", doc.kind),
     )
-    out += [f"  {name}: {value}" for name, value in fields if value]
+    out += [f"  {field_label(name)}: {value}" for name, value in fields if value]
     if doc.body_title:
         out.append(f"  attached document: {doc.body_title}")
     if doc.quality.flags:

@@ -21,11 +21,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from storage import queries
+    from storage.read import search as search_read
 
     db = open_db(args)
     with usage_errors(), db.reader() as s:
-        rows = queries.search(
+        rows = search_read.search(
             s, args.text, all_versions=args.all_versions, site=args.site, limit=args.limit or None
         )
     if args.json:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from pipeline.schema import section_items
+from pipeline.schema import field_label, section_items
 from policywatch.commands.db import add_db_argument, open_db, print_json, usage_errors
 from policywatch.commands.history import DOC_HELP
 
@@ -37,9 +37,9 @@ def _section(s: dict[str, Any], depth: int, out: list[str]) -> None:
 
 def render(schema: dict[str, Any]) -> str:
     out = [schema.get("title", "")]
-    for name, label in (("doc_number", "文号"), ("publisher", "发布机构"), ("published_date", "发布日期")):
+    for name in ("doc_number", "publisher", "published_date"):
         if schema.get(name):
-            out.append(f"{label}：{schema[name]}")
+            out.append(f"{field_label(name)}：{schema[name]}")
     if schema.get("preamble"):
         out += ["", schema["preamble"]]
     out.append("")
@@ -51,13 +51,14 @@ def render(schema: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from storage import queries
+    from storage.read import common as common_read
+    from storage.read import history as history_read
 
     with usage_errors():
-        when = queries.parse_date(args.as_of, "--as-of") if args.as_of else None
+        when = common_read.parse_date(args.as_of, "--as-of") if args.as_of else None
     db = open_db(args)
     with usage_errors(), db.reader() as s:
-        data = queries.show(s, queries.resolve_document(s, args.doc), when)
+        data = history_read.show(s, history_read.resolve_document(s, args.doc), when)
     if args.json:
         print_json(data)
         return 0

@@ -31,8 +31,8 @@ def run_live(out: Path, section: Callable[[str, str], None]) -> int:
     from policywatch.commands.crawl import crawl_site, print_summary
     from policywatch.demo.portal import Portal
     from policywatch.demo.portal import config as portal_config
-    from storage import queries
     from storage.models import utcnow
+    from storage.read import feed as feed_read
 
     work = out / "crawl"
     shutil.rmtree(work, ignore_errors=True)  # a fresh database and HTTP cache every demo
@@ -53,7 +53,7 @@ def run_live(out: Path, section: Callable[[str, str], None]) -> int:
             ]
             failed += sum(r.status != "ok" for r in runs)
             summary = _captured(print_summary, runs)
-            changes = _changes_since(db_url, started, queries)
+            changes = _changes_since(db_url, started, feed_read)
             text = summary + "\n" + _render_changes(changes)
             section(f"crawl {i}, {title}", text)
             (work / f"step{i}.txt").write_text(f"{title}\n\n{text}\n", "utf-8")
@@ -77,13 +77,13 @@ def _captured(fn: Callable[..., None], *args: Any) -> str:
     return buf.getvalue().rstrip()
 
 
-def _changes_since(db_url: str, since: Any, queries: Any) -> list[dict[str, Any]]:
+def _changes_since(db_url: str, since: Any, feed_read: Any) -> list[dict[str, Any]]:
     from storage.db import connect
 
     db = connect(db_url)
     try:
         with db.reader() as s:
-            return list(reversed(queries.changes(s, since=since, limit=None)))
+            return list(reversed(feed_read.changes(s, since=since, limit=None)))
     finally:
         db.dispose()
 

@@ -6,7 +6,9 @@ from flask import Blueprint, abort, jsonify, request
 
 from policywatch.web import params, views
 from policywatch.web.session import session
-from storage import queries
+from storage.read import feed as feed_read
+from storage.read import history as history_read
+from storage.read import sites as sites_read
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -17,7 +19,7 @@ def _page(rows: list, page: int, per_page: int) -> dict:
 
 @bp.get("/sites")
 def sites():
-    return jsonify({"sites": queries.sites_overview(session())})
+    return jsonify({"sites": sites_read.sites_overview(session())})
 
 
 @bp.get("/sites/<name>")
@@ -26,15 +28,15 @@ def site(name: str):
     row = views.site_or_404(s, name, "name")
     page = params.int_arg("page", 1, 1, params.MAX_PAGE)
     per = params.int_arg("per_page", params.PER_PAGE, 1, params.MAX_PER_PAGE)
-    docs = queries.site_documents(s, row, offset=(page - 1) * per, limit=per + 1)
-    overview = queries.sites_overview(s, row.id)[0]
+    docs = sites_read.site_documents(s, row, offset=(page - 1) * per, limit=per + 1)
+    overview = sites_read.sites_overview(s, row.id)[0]
     return jsonify({"site": overview, "documents": _page(docs, page, per)})
 
 
 @bp.get("/changes")
 def changes():
     f = params.feed_args()
-    rows = queries.changes_feed(session(), **f.query())
+    rows = feed_read.changes_feed(session(), **f.query())
     return jsonify(_page(rows, f.page, f.per_page))
 
 
@@ -47,7 +49,7 @@ def search():
     all_versions = params.bool_arg("all_versions")
     page = params.int_arg("page", 1, 1, params.MAX_PAGE)
     per = params.int_arg("per_page", params.PER_PAGE, 1, params.MAX_PER_PAGE)
-    rows = queries.search_page(
+    rows = views.search(
         session(), q or "", all_versions=all_versions, site=site, offset=(page - 1) * per, limit=per + 1
     )
     return jsonify(_page(rows, page, per))
@@ -57,8 +59,8 @@ def search():
 def document(doc_id: str):
     s = session()
     doc = views.document_or_404(s, params.doc_id(doc_id))
-    hist = queries.history(s, doc)
-    latest = views.lookup(queries.show, s, doc) if hist["versions"] else None
+    hist = history_read.history(s, doc)
+    latest = views.lookup(history_read.show, s, doc) if hist["versions"] else None
     return jsonify({**hist, "latest": latest})
 
 
@@ -72,21 +74,15 @@ def version(doc_id: str, seq: str):
         n = int(seq)
     except ValueError:
         abort(400, f"seq: {seq[:20]!r} is not a version number")
-    v = views.lookup(queries.version_by_seq, s, doc, n, -1)
-    return jsonify(
-        {
-            "document": queries._describe(doc),
-            "version": {"seq": v.seq, "first_seen": queries._iso(v.first_seen), "last_seen": queries._iso(v.last_seen)},
-            "schema": v.normalized,
-        }
-    )
+    v = views.lookup(history_read.version_by_seq, s, doc, n, -1)
+    return jsonify(history_read.version_json(doc, v))
 
 
 @bp.get("/documents/<doc_id>/diff")
 def diff(doc_id: str):
     s = session()
     doc = views.document_or_404(s, params.doc_id(doc_id))
-    data = views.lookup(queries.diff, s, doc, params.version_arg("from"), params.version_arg("to"))
+    data = views.lookup(history_read.diff, s, doc, params.version_arg("from"), params.version_arg("to"))
     return jsonify(data)
 
 

@@ -14,17 +14,17 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import aliased
 
 from notifications.filters import DEFAULT_KINDS, ChangeFacts, Filters, keyword_text
+from pipeline.schema import ALL_KINDS as KINDS
 from pipeline.schema import DOCUMENT_EVENTS
-from policywatch.commands.changes import KINDS
+from pipeline.text import norm_text
 from policywatch.web import params, views
 from policywatch.web.session import session
-from storage import queries
 from storage.bounds import row_id
-from storage.models import ChangeRow, Document, MeasureRow, Site, Subscription, Version
+from storage.models import Subscription
+from storage.read import common as common_read
+from storage.read import feed as feed_read
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 ENTRIES = 50
@@ -42,7 +42,7 @@ def _atom(title: str, rows: list[dict[str, Any]], self_url: str) -> Response:
         feed_id=self_url,
         self_url=self_url,
         home=url_for("pages.changes", _external=True),
-        updated=_rfc3339(updated) if updated else _rfc3339(queries._iso(datetime(2000, 1, 1))),
+        updated=_rfc3339(updated) if updated else _rfc3339(common_read.iso(datetime(2000, 1, 1))),
         rows=rows,
         rfc3339=_rfc3339,
     )
@@ -62,7 +62,7 @@ def _link(r: dict[str, Any]) -> str:
 @bp.get("/changes.atom")
 def all_changes():
     f = params.feed_args(per_page_default=ENTRIES)
-    rows = queries.changes_feed(session(), **{**f.query(), "limit": f.per_page})
+    rows = feed_read.changes_feed(session(), **{**f.query(), "limit": f.per_page})
     what = f"site {f.site}" if f.site else "all sites"
     return _atom(f"policywatch: changes, {what}", rows, request.url)
 
@@ -71,7 +71,7 @@ def all_changes():
 def site(name: str):
     s = session()
     name = views.site_or_404(s, name).name
-    rows = queries.changes_feed(s, site=name, kinds=params.kinds_arg(), limit=ENTRIES)
+    rows = feed_read.changes_feed(s, site=name, kinds=params.kinds_arg(), limit=ENTRIES)
     return _atom(f"policywatch: changes on {name}", rows, request.url)
 
 
@@ -93,36 +93,23 @@ def subscription_changes(s, filters: dict[str, Any], limit: int = ENTRIES) -> li
     outbox applies them), in the changes-feed shape. Sites, kinds and documents narrow the SQL;
     publishers, document kinds and keywords are checked on each candidate."""
     f = Filters.from_json(filters)
-    old_m, new_m = aliased(MeasureRow), aliased(MeasureRow)
-    stmt = (
-        select(ChangeRow, Document, Site.name, old_m.norm_text, new_m.norm_text)
-        .join(Document, Document.id == ChangeRow.document_id)
-        .join(Site, Site.id == Document.site_id)
-        .outerjoin(old_m, old_m.id == ChangeRow.old_measure_id)
-        .outerjoin(new_m, new_m.id == ChangeRow.new_measure_id)
-        .where(ChangeRow.kind.in_(f.kinds or DEFAULT_KINDS))
-        .order_by(ChangeRow.detected_at.desc(), ChangeRow.id.desc())
-        .limit(SCAN)
-    )
-    if f.sites:
-        stmt = stmt.where(Site.name.in_(f.sites))
-    if f.documents:
-        stmt = stmt.where(ChangeRow.document_id.in_(f.documents))
     doc_kinds: dict[int, str] = {}
 
-    def doc_kind(d: Document) -> str:
+    def doc_kind(d) -> str:
         if not f.doc_kinds:
             return "other"
         if d.id not in doc_kinds:
-            v = s.get(Version, d.latest_version_id) if d.latest_version_id else None
-            doc_kinds[d.id] = (v.normalized or {}).get("kind", "other") if v is not None else "other"
+            doc_kinds[d.id] = feed_read.document_kind(s, d)
         return doc_kinds[d.id]
 
     ids = []
-    for c, d, site_name, old_text, new_text in s.execute(stmt):
-        measures = [t for t in (old_text, new_text) if t is not None]
+    found = feed_read.candidates(s, kinds=f.kinds or DEFAULT_KINDS, sites=f.sites, documents=f.documents, scan=SCAN)
+    for cand in found:
+        c, d = cand.change, cand.document
+        # what the outbox's keywords see: both measures and the text the change carries
+        measures = cand.measure_texts + [norm_text(t) for t in cand.carried]
         facts = ChangeFacts(
-            site=site_name,
+            site=cand.site,
             publisher=d.publisher or "",
             doc_kind=doc_kind(d),
             document_id=d.id,
@@ -135,4 +122,4 @@ def subscription_changes(s, filters: dict[str, Any], limit: int = ENTRIES) -> li
                 break
     if not ids:
         return []
-    return queries.changes_feed(s, kinds=list(KINDS), limit=len(ids), change_ids=ids)
+    return feed_read.changes_feed(s, kinds=list(KINDS), limit=len(ids), change_ids=ids)

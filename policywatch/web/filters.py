@@ -8,22 +8,11 @@ from urllib.parse import urlsplit
 from flask import Flask, request, url_for
 from markupsafe import Markup, escape
 
+from pipeline.schema import KIND_LABELS as SCHEMA_KIND_LABELS
 from pipeline.schema import section_items
 
-KIND_LABELS = {
-    "added": "added",
-    "removed": "removed",
-    "modified": "modified",
-    "moved": "moved",
-    "cosmetic": "cosmetic",
-    "split": "split",
-    "merged": "merged",
-    "metadata": "metadata",
-    "document_added": "document added",
-    "withdrawn": "withdrawn",
-    "republished": "republished",
-    "unchanged": "unchanged",
-}
+KIND_LABELS = {kind: label.en for kind, label in SCHEMA_KIND_LABELS.items()}
+"""The web UI's labels of change kinds (English today; the Babel catalogue will key them by msgid)."""
 
 
 def safe_href(url: Any) -> str | None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, render_template
 
-from policywatch.commands.changes import KINDS
+from pipeline.schema import ALL_KINDS as KINDS
 
 bp = Blueprint("openapi", __name__)
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from policywatch.commands.changes import KINDS
+from pipeline.schema import ALL_KINDS as KINDS
 from policywatch.web import params, views
 from policywatch.web.charts import weekly_svg
 from policywatch.web.session import session
-from storage import queries
+from storage.read import feed as feed_read
+from storage.read import history as history_read
+from storage.read import sites as sites_read
 
 bp = Blueprint("pages", __name__)
 
@@ -18,7 +20,7 @@ def sites():
     # The chart is its own request (/charts/weekly.svg): aggregating every change of the last
     # weeks costs as much as the rest of the page, and the table should not wait for it.
     weeks = params.int_arg("weeks", 12, 1, 104)
-    return render_template("sites.html.j2", sites=queries.sites_overview(session()), weeks=weeks)
+    return render_template("sites.html.j2", sites=sites_read.sites_overview(session()), weeks=weeks)
 
 
 @bp.get("/sites/<name>")
@@ -27,9 +29,9 @@ def site(name: str):
     row = views.site_or_404(s, name)
     page = params.int_arg("page", 1, 1, params.MAX_PAGE)
     per = params.PER_PAGE
-    docs = queries.site_documents(s, row, offset=(page - 1) * per, limit=per + 1)
-    overview = queries.sites_overview(s, row.id)[0]
-    recent = queries.changes_feed(s, site=row.name, limit=10)
+    docs = sites_read.site_documents(s, row, offset=(page - 1) * per, limit=per + 1)
+    overview = sites_read.sites_overview(s, row.id)[0]
+    recent = feed_read.changes_feed(s, site=row.name, limit=10)
     return render_template(
         "site.html.j2",
         site=overview,
@@ -45,7 +47,7 @@ def site(name: str):
 def changes():
     s = session()
     f = params.feed_args()
-    rows = queries.changes_feed(s, **f.query())
+    rows = feed_read.changes_feed(s, **f.query())
     return render_template(
         "changes.html.j2",
         rows=rows[: f.per_page],
@@ -53,8 +55,8 @@ def changes():
         f=f,
         args=f.args(),
         kinds=KINDS,
-        sites=queries.site_names(s),
-        publishers=queries.publishers(s),
+        sites=sites_read.site_names(s),
+        publishers=sites_read.publishers(s),
         form=request.args,
     )
 
@@ -67,7 +69,7 @@ def search():
     all_versions = params.bool_arg("all_versions")
     page = params.int_arg("page", 1, 1, params.MAX_PAGE)
     per = params.PER_PAGE
-    rows = queries.search_page(s, q or "", all_versions=all_versions, site=site, offset=(page - 1) * per, limit=per + 1)
+    rows = views.search(s, q or "", all_versions=all_versions, site=site, offset=(page - 1) * per, limit=per + 1)
     return render_template(
         "search.html.j2",
         q=q or "",
@@ -77,7 +79,7 @@ def search():
         page=page,
         has_next=len(rows) > per,
         args={k: v for k, v in request.args.items() if v and k != "page"},
-        sites=queries.site_names(s),
+        sites=sites_read.site_names(s),
     )
 
 
@@ -86,7 +88,7 @@ def document(doc_id: str):
     s = session()
     doc = views.document_or_404(s, params.doc_id(doc_id))
     data = views.document(s, doc)
-    recent = queries.changes_feed(s, document_id=doc.id, limit=20)
+    recent = feed_read.changes_feed(s, document_id=doc.id, limit=20)
     return render_template("document.html.j2", d=data, recent=recent)
 
 
@@ -98,7 +100,7 @@ def diff(doc_id: str):
     if view not in ("side", "inline"):
         abort(400, "view: side or inline")
     data = views.diff(s, doc, params.version_arg("from"), params.version_arg("to"))
-    versions = queries.history(s, doc)["versions"]
+    versions = history_read.history(s, doc)["versions"]
     return render_template("diff.html.j2", d=data, view=view, versions=versions)
 
 

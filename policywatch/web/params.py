@@ -12,8 +12,8 @@ from typing import Any
 
 from flask import abort, request
 
-from policywatch.commands.changes import KINDS
-from storage import queries
+from pipeline.schema import ALL_KINDS as KINDS
+from storage.read import common as common_read
 
 ID_DIGITS = 40  # more digits than any id column holds (the column's own bound: storage.bounds)
 MAX_PAGE = 10_000
@@ -63,7 +63,7 @@ def date_arg(name: str, *, end: bool = False) -> datetime | None:
     if raw is None:
         return None
     try:
-        when = queries.parse_date(raw, name)
+        when = common_read.parse_date(raw, name)
     except ValueError as e:
         abort(400, str(e))
     if end and len(raw) == 10:
@@ -99,7 +99,7 @@ def version_arg(name: str) -> str | None:
         n = int(raw)
     except ValueError:
         abort(400, f"{name}: {raw!r} is not a version number")
-    return str(n)  # queries.version_by_seq answers 404 for a number beyond the stored versions
+    return str(n)  # history_read.version_by_seq answers 404 for a number beyond the stored versions
 
 
 @dataclass

@@ -1,35 +1,27 @@
-"""What the pages and the API show, built from storage.queries (no HTML here)."""
+"""What the pages and the API show, built from storage.read (no HTML here)."""
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import abort
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pipeline.schema import DOCUMENT_HEADER_FIELDS, HIDDEN_KINDS, UNCHANGED, field_label
 from policywatch.web import params
-from storage import queries
-from storage.bounds import row_id
-from storage.models import Document, MeasureRow, Site, utcnow
-
-METADATA_FIELDS = (
-    ("doc_number", "文号"),
-    ("index_number", "索引号"),
-    ("publisher", "发布机构"),
-    ("category", "分类"),
-    ("written_date", "成文日期"),
-    ("published_date", "发布日期"),
-    ("status", "有效性"),
-    ("source", "来源"),
-    ("kind", "kind"),
-)
+from storage.change_record import measure_json
+from storage.models import Document, Site, utcnow
+from storage.read import common as common_read
+from storage.read import feed as feed_read
+from storage.read import history as history_read
+from storage.read import search as search_read
+from storage.read import sites as sites_read
 
 
 def document_or_404(s: Session, doc_id: int) -> Document:
-    doc = s.get(Document, doc_id) if row_id(s, Document.id, doc_id) is not None else None
+    doc = history_read.document_by_id(s, doc_id)
     if doc is None:
         abort(404, f"document {doc_id}: no such document")
     return doc
@@ -37,7 +29,7 @@ def document_or_404(s: Session, doc_id: int) -> Document:
 
 def site_or_404(s: Session, name: str, what: str = "site") -> Site:
     """The site named in a URL path (`what` names it in a 400 for a malformed name)."""
-    return lookup(queries.site_by_name, s, params._text(what, name, 200) or "")
+    return lookup(sites_read.site_by_name, s, params._text(what, name, 200) or "")
 
 
 def lookup(fn, *args: Any, **kwargs: Any) -> Any:
@@ -52,13 +44,13 @@ def lookup(fn, *args: Any, **kwargs: Any) -> Any:
 
 def document(s: Session, doc: Document) -> dict[str, Any]:
     """Metadata, the latest version's tree and the version timeline."""
-    hist = queries.history(s, doc)
-    latest = queries.show(s, doc) if hist["versions"] else None
+    hist = history_read.history(s, doc)
+    latest = history_read.show(s, doc) if hist["versions"] else None
     schema = latest["schema"] if latest else {}
-    meta = [(label, schema.get(key)) for key, label in METADATA_FIELDS if schema.get(key)]
+    meta = [(field_label(key), schema.get(key)) for key in DOCUMENT_HEADER_FIELDS if schema.get(key)]
     versions = hist["versions"]
     for v in versions:
-        v["reportable"] = sum(n for k, n in v["changes"].items() if k != "cosmetic")
+        v["reportable"] = sum(n for k, n in v["changes"].items() if k not in HIDDEN_KINDS)
     return {
         "document": hist["document"],
         "publisher": doc.publisher,
@@ -85,55 +77,38 @@ def _with_fetches(listed: list[dict[str, Any]], fetched: list[dict[str, Any]]) -
     ]
 
 
-def _measures(s: Session, version_id: int) -> list[MeasureRow]:
-    return list(s.scalars(select(MeasureRow).where(MeasureRow.version_id == version_id).order_by(MeasureRow.ordinal)))
+_side = measure_json  # a measure in the shape of a change's old/new side
 
 
-_side = queries._measure_json  # a measure in the shape of a change's old/new side
+def _paragraphs(changes: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Paragraphs added under (removed from) a measure kept whole ("（二）第二段", path "1.2#p2").
 
-
-def _kept_whole(
-    changes: list[dict[str, Any]], old_ms: list[MeasureRow], new_ms: list[MeasureRow]
-) -> dict[tuple[str, str], tuple[MeasureRow | None, dict[str, Any]]]:
-    """Measures kept whole under a paragraph added or removed ("（二）第二段", path "1.2#p2").
-
-    compare reports only the paragraph; the measure it sits under is unchanged, but its text
-    (with or without the paragraph) matches no hash on the other side. Keys: ("new", path of
-    the new measure) for an added paragraph, ("norm", norm_text of the kept new measure) for a
-    removed one; values: (the old measure, the paragraph's change).
+    compare pairs the measure as unchanged and reports only the paragraph; the row shows it
+    right after the measure. Keys: ("new", path of the measure) for an added paragraph, ("old",
+    path) for a removed one.
     """
-    from pipeline.text import norm_text  # the norm_text of a stored measure is this function's
-
-    by_norm = {m.norm_text: m for m in old_ms}
-    by_path = {m.path: m for m in old_ms}
-    new_by_path = {m.path: m for m in new_ms}
-    out: dict[tuple[str, str], tuple[MeasureRow | None, dict[str, Any]]] = {}
+    out: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for c in changes:
-        side = c.get("new") if c["kind"] == "added" else c.get("old") if c["kind"] == "removed" else None
-        if not side or "#p" not in side["path"]:
-            continue
-        path = side["path"].split("#p")[0]
-        extra = norm_text(side["text"])
-        if c["kind"] == "added":
-            grown = new_by_path.get(path)
-            if grown is not None and grown.norm_text.endswith(extra):
-                out[("new", path)] = (by_norm.get(grown.norm_text[: -len(extra)]), c)
-        elif path in by_path and by_path[path].norm_text.endswith(extra):
-            out[("norm", by_path[path].norm_text[: -len(extra)])] = (by_path[path], c)
+        name = {"added": "new", "removed": "old"}.get(c["kind"])
+        side = c.get(name) if name else None
+        if side and "#p" in side["path"]:
+            out[(name, side["path"].split("#p")[0])].append(c)
     return out
 
 
 def diff(s: Session, doc: Document, from_spec: str | None, to_spec: str | None) -> dict[str, Any]:
-    """queries.diff, plus every measure of the two versions in reading order.
+    """history_read.diff, plus every measure of the two versions in reading order.
 
-    `rows` pairs the measures: changed ones carry their change; unchanged ones are paired by
-    hash (their label may differ: renumbered by an insertion or deletion) and grouped into
-    runs that the page collapses; removed measures sit where they stood in the old version.
+    `rows` pairs the measures: changed ones carry their change; unchanged ones stand beside
+    the measure compare paired them with (stored with the version; their label may differ,
+    renumbered by an insertion or deletion) and are grouped into runs that the page collapses;
+    removed measures sit where they stood in the old version.
     """
-    data = lookup(queries.diff, s, doc, from_spec, to_spec)
-    old_v = lookup(queries.version_by_seq, s, doc, data["from"], 1)
-    new_v = lookup(queries.version_by_seq, s, doc, data["to"], 1)
-    old_ms, new_ms = _measures(s, old_v.id), _measures(s, new_v.id)
+    aligned = lookup(history_read.aligned_diff, s, doc, from_spec, to_spec)
+    data, old_v, new_v = aligned.changes, aligned.old, aligned.new
+    old_ms, new_ms = history_read.version_measures(s, old_v.id), history_read.version_measures(s, new_v.id)
+    old_by_id = {m.id: m for m in old_ms}
+    paired = {n: old_by_id[o] for o, n in aligned.pairs if o in old_by_id}
     by_new = {c["new"]["path"]: c for c in data["changes"] if c.get("new")}
     by_old = {c["old"]["path"]: c for c in data["changes"] if c.get("old")}
     # a 条 of a law added or removed whole is one row: the 条 (its label, all its 款) stands on
@@ -143,11 +118,7 @@ def diff(s: Session, doc: Document, from_spec: str | None, to_spec: str | None) 
         side = {"added": "new", "removed": "old"}.get(c["kind"])
         if side and c.get("units"):
             in_article.update((side, u["path"]) for u in c["units"][1:])
-    free: dict[str, deque[MeasureRow]] = defaultdict(deque)
-    for m in old_ms:
-        if m.path not in by_old:
-            free[m.hash].append(m)
-    kept = _kept_whole(data["changes"], old_ms, new_ms)
+    paragraphs = _paragraphs(data["changes"])
     rows: list[tuple[tuple, dict[str, Any]]] = []
     row_of_old: dict[str, int] = {}
     used: set[int] = set()
@@ -163,21 +134,19 @@ def diff(s: Session, doc: Document, from_spec: str | None, to_spec: str | None) 
             if old:
                 row_of_old[old["path"]] = i
             continue
-        o = free[m.hash].popleft() if free.get(m.hash) else None
-        paragraph = None
-        if o is None:
-            o, paragraph = kept.pop(("new", m.path), None) or kept.pop(("norm", m.norm_text), None) or (None, None)
+        o = paired.get(m.id)
         if o is not None:
             row_of_old[o.path] = i
         renumbered = o is not None and (o.label != m.label or o.path != m.path)
         rows.append(
-            ((i, 0, 0), {"kind": "unchanged", "renumbered": renumbered, "old": _side(o), "new": _side(m), "change": None})
+            ((i, 0, 0), {"kind": UNCHANGED, "renumbered": renumbered, "old": _side(o), "new": _side(m), "change": None})
         )
-        if paragraph is not None:  # the paragraph added under (removed from) the measure, right after it
+        under = paragraphs.pop(("new", m.path), []) + (paragraphs.pop(("old", o.path), []) if o is not None else [])
+        for k, paragraph in enumerate(under, 1):  # right after the measure it was added under (removed from)
             used.add(id(paragraph))
             rows.append(
                 (
-                    (i, 0, 1),
+                    (i, 0, k),
                     {"kind": paragraph["kind"], "change": paragraph, "old": paragraph["old"], "new": paragraph["new"]},
                 )
             )
@@ -200,7 +169,7 @@ def diff(s: Session, doc: Document, from_spec: str | None, to_spec: str | None) 
     rows.sort(key=lambda r: r[0])
     blocks: list[dict[str, Any]] = []
     for _, row in rows:
-        if row["kind"] == "unchanged":
+        if row["kind"] == UNCHANGED:
             if not blocks or blocks[-1]["type"] != "same":
                 blocks.append({"type": "same", "rows": [], "renumbered": 0})
             blocks[-1]["rows"].append(row)
@@ -212,13 +181,22 @@ def diff(s: Session, doc: Document, from_spec: str | None, to_spec: str | None) 
         counts[c["kind"]] += 1
     return {
         **data,
-        "from_version": {"seq": old_v.seq, "first_seen": queries._iso(old_v.first_seen)},
-        "to_version": {"seq": new_v.seq, "first_seen": queries._iso(new_v.first_seen)},
+        "from_version": {"seq": old_v.seq, "first_seen": common_read.iso(old_v.first_seen)},
+        "to_version": {"seq": new_v.seq, "first_seen": common_read.iso(new_v.first_seen)},
         "blocks": blocks,
         "counts": dict(counts),
         "unchanged": sum(len(b["rows"]) for b in blocks if b["type"] == "same"),
         "renumbered": sum(b["renumbered"] for b in blocks if b["type"] == "same"),
     }
+
+
+def search(s: Session, phrase: str, **kwargs: Any) -> list[dict[str, Any]]:
+    """storage.read.search for a page: a phrase with nothing left to look for once normalized
+    (spaces, punctuation) finds nothing, where the CLI refuses it."""
+    try:
+        return search_read.search(s, phrase, **kwargs)
+    except ValueError:
+        return []
 
 
 def monday(d: date) -> date:
@@ -227,10 +205,10 @@ def monday(d: date) -> date:
 
 def weekly(s: Session, *, weeks: int = 12, site: str | None = None) -> dict[str, Any]:
     """Changes per ISO week per site, for the `weeks` weeks up to the latest change."""
-    last = queries.latest_change_at(s)
+    last = feed_read.latest_change_at(s)
     end = monday((last or utcnow()).date())
     start = end - timedelta(weeks=weeks - 1)
-    days = queries.changes_per_day(s, since=datetime.combine(start, datetime.min.time()), site=site)
+    days = feed_read.changes_per_day(s, since=datetime.combine(start, datetime.min.time()), site=site)
     series: dict[str, list[int]] = {}
     for name, day, n in days:
         k = (monday(date.fromisoformat(day)) - start).days // 7
