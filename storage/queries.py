@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from pipeline.schema import DOCUMENT_EVENTS
 from pipeline.schema import Document as Doc
 from pipeline.text import norm_text
+from storage import search_index
 from storage.bounds import row_id
 from storage.content import doc_number_key
 from storage.models import AttachmentRow, ChangeRow, Document, DocumentUrl, MeasureRow, Site, Version
@@ -362,10 +363,6 @@ def iter_export(session: Session, since: datetime | None = None) -> Iterator[dic
 # -- search ----------------------------------------------------------------------------------
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def search(
     session: Session,
     phrase: str,
@@ -603,43 +600,5 @@ def search_page(
     offset: int = 0,
     limit: int | None = 50,
 ) -> list[dict[str, Any]]:
-    """`search` with an offset, driven from the documents. A phrase with nothing left to look
-    for once normalized (spaces, punctuation) finds nothing; `search` refuses it instead.
-
-    Walking document -> its latest version -> that version's measures (indexes all the way)
-    reads only the latest versions' measures; letting the planner start from the measure
-    table, as `search`'s join allows, scans every version's measures first.
-    """
-    needle = norm_text(phrase)
-    if not needle:
-        return []
-    version_on = Version.document_id == Document.id if all_versions else Version.id == Document.latest_version_id
-    stmt: Select = (
-        select(MeasureRow, Version.seq, Version.first_seen, Document, Site.name)
-        .select_from(Document)
-        .join(Site, Site.id == Document.site_id)
-        .join(Version, version_on)
-        .join(MeasureRow, MeasureRow.version_id == Version.id)
-        .where(MeasureRow.norm_text.like(f"%{_like_escape(needle)}%", escape="\\"))
-        .order_by(Document.id, Version.seq, MeasureRow.ordinal)
-        .offset(offset)
-    )
-    if limit:
-        stmt = stmt.limit(limit)
-    if site:
-        stmt = stmt.where(Site.name == site)
-    return [
-        {
-            "document_id": d.id,
-            "site": site_name,
-            "doc_number": d.doc_number,
-            "title": d.title,
-            "url": d.canonical_url,
-            "version": seq,
-            "version_first_seen": _iso(first_seen),
-            "path": m.path,
-            "label": m.label,
-            "text": m.text,
-        }
-        for m, seq, first_seen, d, site_name in session.execute(stmt)
-    ]
+    """`search` with an offset: storage.search_index (the trigram index, or the scan)."""
+    return search_index.search_page(session, phrase, all_versions=all_versions, site=site, offset=offset, limit=limit)
