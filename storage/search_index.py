@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, column, select, text
+from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
 from pipeline.text import norm_text
@@ -21,6 +21,7 @@ from storage.models import Document, MeasureRow, Site, Version
 FTS_TABLE = "measure_fts"
 PG_INDEX = "ix_measure_norm_text_trgm"
 MIN_INDEXED = 3  # characters: a trigram index finds nothing shorter
+FEW = 500  # candidates up to which the index's ids drive an SQLite search (see _fts_candidates)
 
 
 def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
@@ -61,12 +62,26 @@ def search_page(
     stmt = _statement(needle, all_versions=all_versions, site=site, offset=offset, limit=limit)
     kind = index_kind(session) if len(needle) >= MIN_INDEXED else None
     if kind == "fts5":
-        # a quoted FTS5 string is one phrase: every character in it is literal
-        match = '"' + needle.replace('"', '""') + '"'
-        candidates = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_phrase")
-        stmt = stmt.where(MeasureRow.id.in_(candidates.bindparams(fts_phrase=match).columns(column("rowid", Integer))))
+        candidates = _fts_candidates(session, needle)
+        if candidates is not None:
+            stmt = stmt.where(MeasureRow.id.in_(candidates))
+            if not all_versions:
+                # an invariant said out loud (the latest version is one of the document's): from
+                # a candidate measure, its version reaches the document by key, not by a scan
+                stmt = stmt.where(Version.document_id == Document.id)
     # pg_trgm: the GIN index serves the LIKE of _statement as it stands
     return _rows(session, stmt)
+
+
+def _fts_candidates(session: Session, needle: str) -> list[int] | None:
+    """The ids of the measures whose text has the phrase, as FTS5 finds them, when there are
+    few: they drive the query (a lookup each, then the sort). None when there are many: then
+    the walk from the documents reaches the limit soon, and collecting every id first costs
+    more than the LIKE on the way."""
+    match = '"' + needle.replace('"', '""') + '"'  # a quoted FTS5 string is one phrase, all literal
+    found = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_phrase LIMIT :cap")
+    ids = list(session.scalars(found, {"fts_phrase": match, "cap": FEW}))
+    return ids if len(ids) < FEW else None
 
 
 def scan_page(
