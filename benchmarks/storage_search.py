@@ -15,7 +15,7 @@ RUNS = 21
 
 
 def _rare(i: int) -> str:
-    """Eight characters of the one measure no version edits: one document's latest version."""
+    """Eight characters of the one measure no version edits (a few documents share them)."""
     return B._document(i, B.VERSIONS).sections[1].measures[3].norm_text[6:14]
 
 
@@ -23,7 +23,7 @@ def _rare(i: int) -> str:
 QUERIES: tuple[tuple[str, Callable[[int], str], bool], ...] = (
     ("common phrase (every document), latest versions", lambda i: f"第{2 + i % 4}次修订时增加", False),
     ("two words, every version", lambda i: B._WORDS[i % len(B._WORDS)] + B._WORDS[(i + 3) % len(B._WORDS)], True),
-    ("rare phrase (one document)", _rare, False),
+    ("rare phrase (a few documents)", _rare, False),
     ("phrase found nowhere", lambda i: f"量子通信第{i}号试点", False),
     ("two characters (scanned: below a trigram)", lambda i: B._WORDS[i % 18][:2], False),
 )

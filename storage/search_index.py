@@ -59,16 +59,17 @@ def search_page(
     needle = norm_text(phrase)
     if not needle:
         return []
-    stmt = _statement(needle, all_versions=all_versions, site=site, offset=offset, limit=limit)
     kind = index_kind(session) if len(needle) >= MIN_INDEXED else None
-    if kind == "fts5":
-        candidates = _fts_candidates(session, needle)
-        if candidates is not None:
-            stmt = stmt.where(MeasureRow.id.in_(candidates))
-            if not all_versions:
-                # an invariant said out loud (the latest version is one of the document's): from
-                # a candidate measure, its version reaches the document by key, not by a scan
-                stmt = stmt.where(Version.document_id == Document.id)
+    candidates = _fts_candidates(session, needle) if kind == "fts5" else None
+    # SQLite walking the documents: keep it from starting at the measures (see _statement)
+    walk = session.get_bind().dialect.name == "sqlite" and candidates is None
+    stmt = _statement(needle, all_versions=all_versions, site=site, offset=offset, limit=limit, walk=walk)
+    if kind == "fts5" and candidates is not None:
+        stmt = stmt.where(MeasureRow.id.in_(candidates))
+        if not all_versions:
+            # an invariant said out loud (the latest version is one of the document's): from
+            # a candidate measure, its version reaches the document by key, not by a scan
+            stmt = stmt.where(Version.document_id == Document.id)
     # pg_trgm: the GIN index serves the LIKE of _statement as it stands
     return _rows(session, stmt)
 
@@ -107,10 +108,20 @@ def _like_escape(value: str) -> str:
 
 
 def _statement(
-    needle: str, *, all_versions: bool, site: str | None, offset: int, limit: int | None, unindexed: bool = False
+    needle: str,
+    *,
+    all_versions: bool,
+    site: str | None,
+    offset: int,
+    limit: int | None,
+    unindexed: bool = False,
+    walk: bool = False,
 ) -> Select:
     """Driven from the documents: document -> its latest version -> that version's measures
-    (indexes all the way) reads only the latest versions' measures."""
+    (indexes all the way) reads only the latest versions' measures. `walk`: the measure finds
+    its version by `version.id + 0`, which no index serves, so SQLite's planner cannot start at
+    the measure table (it does for every version: a LIKE on every measure, then a sort of all
+    matches, where the walk in document order stops at the limit)."""
     version_on = Version.document_id == Document.id if all_versions else Version.id == Document.latest_version_id
     searched = MeasureRow.norm_text.concat("") if unindexed else MeasureRow.norm_text
     stmt: Select = (
@@ -118,9 +129,11 @@ def _statement(
         .select_from(Document)
         .join(Site, Site.id == Document.site_id)
         .join(Version, version_on)
-        .join(MeasureRow, MeasureRow.version_id == Version.id)
+        .join(MeasureRow, MeasureRow.version_id == (Version.id + 0 if walk else Version.id))
         .where(searched.like(f"%{_like_escape(needle)}%", escape="\\"))
-        .order_by(Document.id, Version.seq, MeasureRow.ordinal)
+        # the same order; for every version, named by the version's column so that a walk along
+        # the versions' (document_id, seq) index needs no sort but of each version's measures
+        .order_by(Version.document_id if walk and all_versions else Document.id, Version.seq, MeasureRow.ordinal)
         .offset(offset)
     )
     if limit:
