@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from storage import migrate
+from storage import migrate, search_index
 from storage.db import DatabaseError, connect, resolve_url
 from storage.models import Base
 
@@ -42,7 +42,8 @@ def test_unreachable_postgres_is_one_line_error():
 def test_migrations_match_models(db):
     """The migrations build exactly the schema the models describe, on both backends."""
     with db.engine.connect() as conn:
-        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        opts = {"compare_type": True, "include_name": search_index.include_name}  # 0006's FTS5 / GIN objects
+        diffs = compare_metadata(MigrationContext.configure(conn, opts=opts), Base.metadata)
     assert diffs == []
     assert migrate.state(db).up_to_date
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from alembic import context
 
 from storage.models import Base
+from storage.search_index import include_name
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only through storage.migrate
@@ -20,6 +21,7 @@ context.configure(
     # SQLite cannot ALTER most things; batch mode copies the table instead (engineering.md §5.3).
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_name=include_name,  # the search index is made by migration 0006, not the models
 )
 with context.begin_transaction():
     context.run_migrations()
