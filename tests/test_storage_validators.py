@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from policywatch.flow import Page, record_page, record_pages
 from storage.crawl_runs import stored_validators
-from storage.recorder import Page, record_page, record_pages
 from tests.portal import content as C
 
 T0 = datetime(2026, 3, 1, 8, 0, 0)

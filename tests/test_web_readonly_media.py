@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from policywatch.flow import Page, record_page
 from policywatch.web.app import create_app
 from storage import migrate
 from storage.db import connect
-from storage.recorder import Page, record_page
 from tests.test_notify_support import free_port
 
 FIXTURE = Path(__file__).parent / "data" / "fixtures" / "zhaoqing-gkmlpt.html"
