@@ -69,12 +69,12 @@ def ingest(
     at = page.fetched_at or utcnow()
     url = canonical_url(page.url)
     if page.status in GONE:
-        row = known.by_url_of(session, url)
+        row = known.document_at(session, url)
         if row is None:
             return RecordResult("gone")
         return withdraw(session, row, at, steps.on_changes, reason=f"http {page.status}")
     if page.not_modified:
-        row = known.by_url_of(session, url)
+        row = known.document_at(session, url)
         if row is not None:
             return touch(session, known, row, page, at, on_changes=steps.on_changes)
         if not page.body:
@@ -89,25 +89,25 @@ def ingest(
     if not doc.quality.usable():
         # An empty, binary, chrome-only or garbled fetch is no version of the policy: storing it
         # would report every stored measure as removed. Keep what is stored; say why.
-        stored = known.by_url_of(session, url)
+        stored = known.document_at(session, url)
         return RecordResult("unusable", stored.id if stored else None, reason=doc.quality.reason)
     row, created = _find_or_create(session, known, page, doc, url, at)
     facts = known.latest_of(session, row)
     if facts is not None and facts.content_hash == digest:
         return touch(session, known, row, page, at, facts, on_changes=steps.on_changes)
-    return _new_version(session, row, created, page, doc, digest, facts, steps)
+    return _new_version(session, row, created, page, doc, digest, facts, steps, url, at)
 
 
 def _find_or_create(
     session: Session, known: Known, page: Page, doc: Doc, url: str, at: datetime
 ) -> tuple[Document, bool]:
-    row = known.by_url_of(session, url)
+    row = known.document_at(session, url)
     if row is not None:
         return row, False
     key = identity_key(doc)
     if key:
         # A republished copy (same 文号 and publisher) at a new URL: the same document.
-        row = known.by_identity(session, key)
+        row = known.document_with(session, key)
         if row is not None:
             known.add_url(session, row, url, at)
             return row, False
@@ -129,11 +129,11 @@ def _new_version(
     digest: str,
     facts: Latest | None,
     steps: Steps,
+    url: str,
+    at: datetime,
 ) -> RecordResult:
-    at = page.fetched_at or utcnow()
     latest = session.get(Version, facts.id) if facts is not None else None
     seq = (latest.seq + 1) if latest else 1
-    url = canonical_url(page.url)
     version = Version(**version_values(page, doc, document_id=row.id, seq=seq, digest=digest, url=url, at=at))
     session.add(version)
     session.flush()

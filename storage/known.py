@@ -95,12 +95,12 @@ class Known:
             self.sites[name] = site
         return site
 
-    def by_url_of(self, session: Session, url: str) -> Document | None:
+    def document_at(self, session: Session, url: str) -> Document | None:
         if url in self.urls:
             return self.by_url.get(url)
         return find_by_url(session, url)
 
-    def by_identity(self, session: Session, key: str) -> Document | None:
+    def document_with(self, session: Session, key: str) -> Document | None:
         if key in self.keys:
             return self.by_key.get(key)
         return session.scalar(select(Document).where(Document.identity_key == key).order_by(Document.id).limit(1))
