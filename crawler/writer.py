@@ -64,6 +64,10 @@ def _end_with(crawl_pid: int) -> None:
 def warm_up() -> None:
     """Import the normalizer and comparer (lxml, rapidfuzz, numpy: about a second) while the
     spider fetches its first batch, instead of when that batch arrives."""
+    import notifications.outbox  # noqa: F401
+    import pipeline.compare
+    import pipeline.normalize  # noqa: F401
+    import policywatch.flow  # noqa: F401
     import storage.batch  # noqa: F401
 
 
