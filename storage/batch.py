@@ -37,6 +37,7 @@ def _after_batch_read(session: Session) -> None:
 
 
 def record_pages(db: Database, pages: Iterable[Page], steps: Steps) -> list[RecordResult | Exception]:
+    """Record a batch in one transaction; a page that fails is its exception in the list."""
     prepared: list[Prepared] = []
     for page in pages:
         try:

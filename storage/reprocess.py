@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.schema import CHANGE_KINDS, METADATA_FIELDS
 from pipeline.schema import Document as Doc
-from storage.content import content_hash, decompress, section_rows
+from storage.content import content_hash, decompress
 from storage.db import Database
 from storage.models import ChangeRow, Document, MeasureRow, SectionRow, Site, Version
 from storage.page import Normalizer, Steps
@@ -144,12 +144,12 @@ def _reconcile_sections(session: Session, version: Version, doc: Doc) -> None:
         .where(SectionRow.version_id == version.id)
         .order_by(SectionRow.ordinal, SectionRow.id)
     ).all()
-    rows = section_rows(doc)
+    rows = section_values(version.id, doc)
     if [tuple(r) for r in existing] == [tuple(r[f] for f in SECTION_FIELDS) for r in rows]:
         return
     session.execute(delete(SectionRow).where(SectionRow.version_id == version.id))
     if rows:
-        session.execute(SectionRow.__table__.insert(), section_values(version.id, doc))
+        session.execute(SectionRow.__table__.insert(), rows)
 
 
 def _reconcile_changes(
