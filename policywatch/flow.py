@@ -49,11 +49,21 @@ def steps(
     *, normalizer: Normalizer | None = None, comparer: Comparer | None = None, on_changes: OnChanges | None = _OUTBOX
 ) -> Steps:
     """The project's steps, any of them replaced (tests, benchmarks): normalize, compare, outbox."""
-    if normalizer is None:
-        from pipeline.normalize import normalize as normalizer  # late: lxml and rapidfuzz load slowly
-    if comparer is None:
-        from pipeline.compare import compare as comparer
-    return Steps(normalize=normalizer, compare=comparer, on_changes=_told(on_changes))
+    return Steps(normalize=normalizer or _normalize, compare=comparer or _compare, on_changes=_told(on_changes))
+
+
+# Imported on first use, not when the steps are composed: lxml and rapidfuzz take about a second
+# to load, and a batch of already-normalized pages (reprocess, the benchmarks) never needs them.
+def _normalize(body: bytes | str, **kw: Any) -> Any:
+    from pipeline.normalize import normalize
+
+    return normalize(body, **kw)
+
+
+def _compare(old: Any, new: Any) -> Any:
+    from pipeline.compare import compare
+
+    return compare(old, new)
 
 
 def _told(on_changes: OnChanges | None) -> OnChanges | None:
