@@ -77,12 +77,12 @@ def _history(db) -> None:
 def run() -> str:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
+    from notifications.outbox import enqueue_changes
     from notifications.sender import preview_due
     from notifications.settings import NotifySettings
     from storage import migrate
     from storage.db import connect
     from storage.models import ChangeRow, Document, Outbox, utcnow
-    from storage.outbox import enqueue_changes
 
     with tempfile.TemporaryDirectory() as tmp:
         db = connect(f"sqlite:///{tmp}/bench.db")

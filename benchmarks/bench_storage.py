@@ -149,7 +149,7 @@ def _html(doc: Document) -> bytes:
 
 
 def _pages(version: int, fetched_at: datetime, docs: int | None = None):
-    from storage.recorder import Page
+    from policywatch.flow import Page
 
     for i in range(DOCS if docs is None else docs):
         doc = _document(i, version)
@@ -165,7 +165,7 @@ def _pages(version: int, fetched_at: datetime, docs: int | None = None):
 def _record_round(
     db, version: int, fetched_at: datetime, docs: int | None = None
 ) -> tuple[float, dict[str, int]]:
-    from storage.recorder import record_pages
+    from policywatch.flow import record_pages
 
     outcomes: dict[str, int] = {}
     pages = list(_pages(version, fetched_at, docs))  # built before the clock starts: not storage work

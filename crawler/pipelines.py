@@ -35,7 +35,7 @@ from crawler import writer
 from crawler.items import AttachmentItem, PageItem
 from crawler.writer_pool import WriterPool
 from storage.models import utcnow
-from storage.recorder import Page
+from storage.page import Page
 
 log = logging.getLogger(__name__)
 
@@ -95,11 +95,12 @@ class StoragePipeline:
         self.buffer.append(
             Page(
                 url=item.url,
-                # sent for a 304 too: a database that does not know the page records it as a 200
+                # sent for a 304 too: a database that does not know the page records it as the 200
                 body=item.body,
                 site=item.site,
+                status=item.status,
                 # the cache turned a 304 into the stored 200: tell storage what really happened
-                status=304 if item.cached else item.status,
+                revalidated=item.cached,
                 headers=item.headers,
                 fetched_at=item.fetched_at,
                 crawl_run_id=self.run_id,

@@ -82,7 +82,7 @@ TELNETCONSOLE_ENABLED = False
 POLICYWATCH_BATCH_SIZE = 20  # pages per write transaction (crawler.pipelines)
 POLICYWATCH_WRITERS = 2  # writer processes at most; the second only when the first is busy (crawler.writer_pool)
 # the share of a site's active documents one run may withdraw; more is taken for a broken
-# listing, not a purge (storage.recorder.MAX_WITHDRAW_SHARE is the same rule's default)
+# listing, not a purge (storage.withdrawals.MAX_WITHDRAW_SHARE is the same rule's default)
 POLICYWATCH_MAX_WITHDRAW_SHARE = 0.2
 POLICYWATCH_MAX_CRAWL_DELAY = 60.0  # the longest robots.txt Crawl-delay obeyed (crawler.middlewares)
 POLICYWATCH_ATTACHMENT_MAXSIZE = 50 * 1024 * 1024  # a PDF may pass DOWNLOAD_MAXSIZE (crawler.spiders.site)

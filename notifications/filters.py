@@ -1,6 +1,6 @@
 """Which changes a subscription wants: pure matching over plain facts, no database.
 
-storage/outbox.py calls this inside the recording transaction, so it imports only pipeline/
+notifications/outbox.py calls this inside the recording transaction, so it imports only pipeline/
 (never storage/): the outbox hook can use it without a cycle, and it is testable alone.
 
 A filter list that is empty means "any". Keywords match the document title or the text of the

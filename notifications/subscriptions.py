@@ -1,6 +1,6 @@
 """Subscriptions: parse and validate `[[subscriptions]]`, keep the subscription table in step.
 
-The table is what the recording transaction reads (storage/outbox.py), so the config file is
+The table is what the recording transaction reads (notifications/outbox.py), so the config file is
 mirrored into it: `sync` adds and updates rows declared in the file (origin "config") and
 deactivates those no longer declared; rows added with `policywatch subscribers add` (origin
 "cli") are left alone. A name is unique across both.

@@ -2,7 +2,7 @@
 
 Every command that can lead to a recorded change (`run`, `crawl`, `db upgrade`) and every
 digest/subscribers command syncs `[[subscriptions]]` into the subscription table first: the
-recording transaction reads that table (storage/outbox.py), so a subscription that is only in
+recording transaction reads that table (notifications/outbox.py), so a subscription that is only in
 the file queues nothing.
 """
 

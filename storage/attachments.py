@@ -20,9 +20,10 @@ from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import Database
+from storage.events import record_event
+from storage.known import find_by_url
 from storage.models import AttachmentRow, utcnow
-from storage.outbox import enqueue_changes
-from storage.recorder import OnChanges, find_by_url, record_event
+from storage.page import OnChanges
 from storage.urls import canonical_url
 
 FIELD = "attachment_content"
@@ -43,7 +44,7 @@ class FetchedAttachment:
 
 
 def record_attachments(
-    db: Database, fetched: Iterable[FetchedAttachment], *, on_changes: OnChanges | None = enqueue_changes
+    db: Database, fetched: Iterable[FetchedAttachment], *, on_changes: OnChanges | None
 ) -> list[str]:
     """Record a crawl's attachments in one transaction; per attachment: new | unchanged | changed."""
     with db.writer() as session:

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
+from storage.known import get_site
 from storage.models import CrawlRun, Document, DocumentUrl, Site, Version, utcnow
-from storage.recorder import get_site
 
 # Set by the crawler: the first anti-bot gate the run met (crawler/antibot.py), or why it could
 # not fetch at all; one line, the first of the run's problems.

@@ -6,16 +6,16 @@ Document's latest-version pointer: about eight statements and three unit-of-work
 page, the largest cost of recording it. Queued here, a batch's new documents become one
 executemany per table.
 
-record_pages queues a page here only when nothing in the database or in the queue can be its
+storage.batch queues a page here only when nothing in the database or in the queue can be its
 document (by URL or by 文号 identity), and drains the queue before any other page, so every
 other path finds these documents in the database exactly as if they had been written one by
-one. The first stored version of a document has nothing to compare with, so nothing here needs
+one. The rows are storage.write_rows' and storage.events', inserted with executemany. The
+first stored version of a document has nothing to compare with, so nothing here needs
 a measure id back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,74 +24,10 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.schema import Document as Doc
-from storage.content import compress, doc_number_key, measure_rows, section_rows
+from storage.events import document_added
 from storage.models import ChangeRow, Document, DocumentUrl, MeasureRow, SectionRow, Version
-
-OnChanges = Callable[[Session, Document, Sequence[ChangeRow]], Any]
-
-
-def document_values(doc: Doc, *, site_id: int, url: str, key: str | None, at: datetime) -> dict[str, Any]:
-    """The columns of a new Document row (the ORM path builds its object from the same dict)."""
-    return {
-        "site_id": site_id,
-        "canonical_url": url,
-        "identity_key": key,
-        "doc_number": doc.doc_number,
-        "doc_number_key": doc_number_key(doc.doc_number) if doc.doc_number else "",
-        "publisher": doc.publisher,
-        "title": doc.title,
-        "status": "active",
-        "first_seen": at,
-        "last_seen": at,
-    }
-
-
-def version_values(
-    doc: Doc,
-    *,
-    document_id: int | None,
-    seq: int,
-    digest: str,
-    url: str,
-    at: datetime,
-    body: bytes | str | None,
-    status: int,
-    headers: dict[str, str] | None,
-    filename: str,
-    crawl_run_id: int | None,
-) -> dict[str, Any]:
-    """The columns of a new Version row: what was fetched (compressed) and what it means (JSON)."""
-    return {
-        "document_id": document_id,
-        "seq": seq,
-        "content_hash": digest,
-        "first_seen": at,
-        "last_seen": at,
-        "fetch_count": 1,
-        "url": url,
-        "http_status": status,
-        "etag": header(headers, "etag"),
-        "last_modified": header(headers, "last-modified"),
-        "content_type": header(headers, "content-type"),
-        "filename": filename,
-        "raw": compress(body),
-        "raw_size": len(body.encode("utf-8") if isinstance(body, str) else body or b""),
-        "normalized": doc.to_dict(),
-        "title": doc.title,
-        "doc_number": doc.doc_number,
-        "published_date": doc.published_date,
-        "crawl_run_id": crawl_run_id,
-    }
-
-
-def header(headers: dict[str, str] | None, name: str) -> str | None:
-    """A response header by its lower-case name, whatever case the server sent."""
-    if not headers:
-        return None
-    for k, v in headers.items():
-        if k.lower() == name:
-            return v
-    return None
+from storage.page import OnChanges
+from storage.write_rows import measure_values, section_values
 
 
 @dataclass
@@ -156,17 +92,13 @@ class FreshDocuments:
         )
         sections, measures = [], []
         for q, v in zip(queued, version_ids, strict=True):
-            sections += [{"version_id": v, **r} for r in section_rows(q.doc)]
-            measures += [{"version_id": v, **r} for r in measure_rows(q.doc)]
+            sections += section_values(v, q.doc)
+            measures += measure_values(v, q.doc)
         if sections:
             conn.execute(insert(SectionRow.__table__), sections)
         if measures:
             conn.execute(insert(MeasureRow.__table__), measures)
-        added = [
-            {"document_id": d, "version_id": v, "kind": "document_added", "renumbered": False, "moved": False,
-             "detected_at": q.at}
-            for q, d, v in zip(queued, doc_ids, version_ids, strict=True)
-        ]
+        added = [document_added(d, v, q.at) for q, d, v in zip(queued, doc_ids, version_ids, strict=True)]
         change_table = ChangeRow.__table__
         change_of = dict(
             conn.execute(insert(change_table).returning(change_table.c.document_id, change_table.c.id), added).all()

@@ -28,10 +28,11 @@ from pipeline.schema import CHANGE_KINDS, METADATA_FIELDS
 from pipeline.schema import Document as Doc
 from storage.change_record import change_rows, unchanged_pairs
 from storage.change_record import measure_index as _index
-from storage.content import content_hash, decompress, doc_number_key, identity_key, measure_rows, section_rows
+from storage.content import content_hash, decompress
 from storage.db import Database
 from storage.models import ChangeRow, Document, MeasureRow, SectionRow, Site, Version
-from storage.recorder import Comparer, Normalizer, _comparer
+from storage.page import Normalizer, Steps
+from storage.write_rows import measure_values, restate_version, section_values, update_document
 
 MEASURE_FIELDS = ("ordinal", "path", "label", "heading", "text", "norm_text", "hash")
 SECTION_FIELDS = ("ordinal", "path", "label", "level", "title", "text")
@@ -118,14 +119,14 @@ def _reconcile_measures(
     by_content: dict[tuple, list[int]] = defaultdict(list)
     for mid, *values in existing:
         by_content[tuple(values)].append(mid)
-    rows = measure_rows(doc)
+    rows = measure_values(version.id, doc)
     ids: list[int | None] = []
     fresh: list[dict[str, Any]] = []
     for row in rows:
         same = by_content.get(tuple(row[f] for f in MEASURE_FIELDS))
         ids.append(same.pop(0) if same else None)
         if ids[-1] is None:
-            fresh.append({"version_id": version.id, **row})
+            fresh.append(row)
     stale.extend(mid for left in by_content.values() for mid in left)
     report.measures_kept += len(rows) - len(fresh)
     report.measures_replaced += len(fresh)
@@ -133,7 +134,7 @@ def _reconcile_measures(
         stmt = MeasureRow.__table__.insert().returning(MeasureRow.id, sort_by_parameter_order=True)
         inserted = iter(session.execute(stmt, fresh).scalars().all())
         ids = [mid if mid is not None else next(inserted) for mid in ids]
-    # in document order, as record_page's _write_rows gives them to _index
+    # in document order, as storage.write_rows.write_rows gives them to _index
     return _index((mid, row["path"], row["hash"]) for mid, row in zip(ids, rows, strict=True))
 
 
@@ -144,12 +145,12 @@ def _reconcile_sections(session: Session, version: Version, doc: Doc) -> None:
         .where(SectionRow.version_id == version.id)
         .order_by(SectionRow.ordinal, SectionRow.id)
     ).all()
-    rows = section_rows(doc)
+    rows = section_values(version.id, doc)
     if [tuple(r) for r in existing] == [tuple(r[f] for f in SECTION_FIELDS) for r in rows]:
         return
     session.execute(delete(SectionRow).where(SectionRow.version_id == version.id))
     if rows:
-        session.execute(SectionRow.__table__.insert(), [{"version_id": version.id, **r} for r in rows])
+        session.execute(SectionRow.__table__.insert(), rows)
 
 
 def _reconcile_changes(
@@ -173,9 +174,7 @@ def _reconcile_changes(
         report.changes_replaced += len(gone)
 
 
-def reprocess_document(
-    db: Database, document_id: int, normalizer: Normalizer, comparer: Comparer, report: ReprocessReport
-) -> None:
+def reprocess_document(db: Database, document_id: int, steps: Steps, report: ReprocessReport) -> None:
     with db.writer() as s:
         doc_row = s.get(Document, document_id)
         versions = s.scalars(
@@ -190,18 +189,17 @@ def reprocess_document(
         prev: tuple[Version, Doc, dict] | None = None
         doc = None
         for v in versions:
-            doc = _renormalize(v, normalizer)
+            doc = _renormalize(v, steps.normalize)
             digest = content_hash(doc)
             if digest != v.content_hash:
                 report.changed_schema += 1
-            v.content_hash, v.normalized = digest, doc.to_dict()
-            v.title, v.doc_number, v.published_date = doc.title, doc.doc_number, doc.published_date
+            restate_version(v, doc, digest)
             s.flush()
             _reconcile_sections(s, v, doc)
             new_ids = _reconcile_measures(s, v, doc, report, stale)
             new_rows: list[ChangeRow] = []
             if prev is not None:
-                cs = comparer(prev[1], doc)
+                cs = steps.compare(prev[1], doc)
                 new_rows = change_rows(
                     cs,
                     document_id=document_id,
@@ -225,24 +223,12 @@ def reprocess_document(
         if stale:
             s.execute(delete(MeasureRow).where(MeasureRow.id.in_(stale)))
         if doc is not None:
-            doc_row.title = doc.title or doc_row.title
-            if doc.doc_number:
-                doc_row.doc_number, doc_row.doc_number_key = doc.doc_number, doc_number_key(doc.doc_number)
-                doc_row.identity_key = identity_key(doc)
-            doc_row.publisher = doc.publisher or doc_row.publisher
+            update_document(doc_row, doc, rekey=True)
     report.documents += 1
 
 
-def reprocess(
-    db: Database,
-    *,
-    site: str | None = None,
-    normalizer: Normalizer | None = None,
-    comparer: Comparer | None = None,
-) -> ReprocessReport:
-    if normalizer is None:
-        from pipeline.normalize import normalize as normalizer
-    comparer = _comparer(comparer)
+def reprocess(db: Database, steps: Steps, *, site: str | None = None) -> ReprocessReport:
+    """Every document (of `site`) rebuilt with `steps` (their on_changes is not called)."""
     with db.reader() as s:
         stmt = select(Document.id).order_by(Document.id)
         if site:
@@ -251,7 +237,7 @@ def reprocess(
     report = ReprocessReport()
     for doc_id in ids:
         try:
-            reprocess_document(db, doc_id, normalizer, comparer, report)
+            reprocess_document(db, doc_id, steps, report)
         except (ValueError, UnicodeError) as e:  # one page the normalizer rejects: report, go on
             report.errors.append(f"document {doc_id}: {e}")
     return report

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from crawler.settings import DOWNLOAD_MAXSIZE
+from policywatch.flow import Page, record_pages
 from storage import migrate
 from storage.db import connect
-from storage.recorder import Page, record_pages
 from tests.test_storage_support import page_text
 
 ROOT = Path(__file__).resolve().parent.parent

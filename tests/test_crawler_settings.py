@@ -56,6 +56,6 @@ def test_every_setting_read_has_a_default():
 
 def test_the_withdraw_share_is_storages_rule():
     from crawler import settings
-    from storage.recorder import MAX_WITHDRAW_SHARE
+    from storage.withdrawals import MAX_WITHDRAW_SHARE
 
     assert settings.POLICYWATCH_MAX_WITHDRAW_SHARE == MAX_WITHDRAW_SHARE

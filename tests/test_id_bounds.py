@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 
 from policywatch.cli import main
+from policywatch.flow import Page, record_page
 from policywatch.web.app import create_app
 from storage.bounds import int_range, row_id
 from storage.models import Document, Subscription, Version
-from storage.recorder import Page, record_page
 from tests.test_storage_support import page_text
 
 BIG = [2**31 - 1, 2**31, 2**62, 2**63 - 1, 2**63, 2**64, 10**30]

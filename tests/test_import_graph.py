@@ -14,8 +14,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("policywatch", "crawler", "storage", "pipeline", "notifications")
 
@@ -108,11 +106,6 @@ def _top(module: str) -> str:
     return module.split(".")[0]
 
 
-# The one layer break the write-side helper removes (storage's outbox reads notifications' filter
-# vocabulary); the lead drops this xfail when that branch is merged.
-STORAGE_TO_NOTIFICATIONS = {"storage.outbox -> notifications.filters"}
-
-
 def test_graph_sees_known_edges():
     """The reader finds imports that are known to be there, so an empty answer means something."""
     g = import_graph()
@@ -141,8 +134,6 @@ def test_storage_imports_no_orchestration():
         for t in ts
         if _top(t) in ("notifications", "crawler", "policywatch", "tests")
     ]
-    if set(bad) == STORAGE_TO_NOTIFICATIONS:
-        pytest.xfail("storage.outbox imports notifications.filters (storage→notifications); the write-side helper removes it")
     assert not bad, bad
 
 

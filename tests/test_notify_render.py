@@ -15,8 +15,8 @@ from notifications.sender import preview_due
 from notifications.settings import NotifySettings
 from notifications.smtp import SmtpSettings
 from policywatch.demo.story import demo_digests
+from policywatch.flow import record_page
 from storage.models import Document, MeasureRow, Subscription, utcnow
-from storage.recorder import record_page
 from tests.browser import ARGS, CHROMIUM, needs_chromium, shot_path
 from tests.test_notify_sender import SEEDS, ZQ, fixture, parts, revised_zhaoqing
 
@@ -108,8 +108,8 @@ def test_a_republished_document_is_told_like_its_withdrawal(sqlite_db):
     with the other events, in both parts (the office was told it was gone)."""
     from datetime import datetime
 
-    from storage.recorder import Page, withdraw_unlisted
-    from storage.recorder import record_page as record
+    from policywatch.flow import Page, withdraw_unlisted
+    from policywatch.flow import record_page as record
 
     db = sqlite_db
     with db.writer() as s:
@@ -128,7 +128,7 @@ def test_a_republished_document_is_told_like_its_withdrawal(sqlite_db):
 
 def test_a_law_digest_speaks_in_articles(sqlite_db):
     """A 条 added whole is named 第九条 with all its 款; a 款 added inside a 条 is 第十二条第三款."""
-    from storage.recorder import Page
+    from policywatch.flow import Page
     from tests.test_storage_recorder import LAWREF, _article_text
 
     db = sqlite_db

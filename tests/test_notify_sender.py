@@ -18,8 +18,8 @@ from notifications.sender import send_due, status
 from notifications.settings import DigestSettings, NotifySettings
 from notifications.smtp import SmtpSettings
 from policywatch.demo.story import DEMO_URLS, SEEDS, fixture, revised_zhaoqing
+from policywatch.flow import record_page
 from storage.models import Outbox, Subscription, utcnow
-from storage.recorder import record_page
 from tests.test_notify_support import free_port, parts, smtp_server
 
 ROOT = Path(__file__).resolve().parent.parent

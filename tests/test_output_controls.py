@@ -19,10 +19,10 @@ from notifications.sender import send_due
 from notifications.settings import DigestSettings, NotifySettings
 from notifications.smtp import SmtpSettings
 from policywatch.demo.story import DEMO_URLS, SEEDS, fixture, revised_zhaoqing
+from policywatch.flow import record_page
 from policywatch.web.app import create_app
 from policywatch.web.server import background
 from storage.models import ChangeRow, Document, MeasureRow, SectionRow, Subscription, Version, utcnow
-from storage.recorder import record_page
 from tests.test_notify_support import parts, smtp_server
 
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -17,13 +17,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from pipeline.normalize import normalize
+from policywatch.flow import Page, record_attachments, record_page, reprocess
 from policywatch.web.app import create_app
 from storage import migrate
-from storage.attachments import FetchedAttachment, record_attachments
+from storage.attachments import FetchedAttachment
 from storage.db import connect
 from storage.models import ChangeRow, MeasureRow, Outbox, Subscription, Version
-from storage.recorder import Page, record_page
-from storage.reprocess import reprocess
 from tests.test_storage_support import revisions
 
 URL = "http://www.gov.cn/zhengce/lawref-22.html"

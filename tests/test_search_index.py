@@ -15,10 +15,10 @@ from sqlalchemy import text
 
 from pipeline.schema import Document, Measure, Section
 from pipeline.text import norm_text, text_hash
+from policywatch.flow import Page, record_pages
 from storage import migrate, search_index
 from storage.db import connect
 from storage.read import search as search_read
-from storage.recorder import Page, record_pages
 
 T0 = datetime(2026, 3, 1, 9, 0)
 

@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from policywatch.cli import main
-from storage.recorder import Page, record_page
-from storage.reprocess import reprocess
+from policywatch.flow import Page, record_page, reprocess
 from tests.test_storage_support import DATA, page_text, simple_normalize
 
 T0 = datetime(2024, 1, 1, 9, 0)

@@ -7,10 +7,10 @@ import traceback
 
 from sqlalchemy import func, select
 
+from policywatch.flow import Page, record_page
 from storage import migrate
 from storage.db import connect
 from storage.models import Document, Version
-from storage.recorder import Page, record_page
 from tests.test_storage_support import page_text, simple_normalize
 
 PAGES = 40  # per writer; each writer also re-records a shared set of documents

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from pipeline.compare import compare
 from pipeline.schema import Document as Doc
 from policywatch.demo import PAGES
-from storage import recorder
+from policywatch.flow import Page, RecordResult, record_page, record_pages
+from storage import batch, ingest
 from storage.models import TABLES, Base, ChangeRow, Document, MeasureRow, Outbox, Subscription, Version
-from storage.recorder import Page, record_page, record_pages
 from tests.test_storage_support import page_text, revisions, simple_normalize
 
 T0 = datetime(2025, 1, 1, 8, 0, 0)
@@ -131,7 +131,7 @@ def test_crash_after_version_row_leaves_database_as_before(db, monkeypatch, exis
         assert session.get(Version, version.id) is not None  # the row is in the database
         raise RuntimeError("injected crash")
 
-    monkeypatch.setattr(recorder, "_after_version_flush", crash)
+    monkeypatch.setattr(ingest, "_after_version_flush", crash)
     with pytest.raises(RuntimeError, match="injected"):
         rec(db, page_text(1, edit=2), at=T0 + timedelta(days=1))
     assert counts(db) == before
@@ -223,7 +223,7 @@ def test_batch_isolates_a_page_the_database_rejects(db):
     pages = [Page(url=f"http://e.gov.cn/{i}", body=page_text(i).encode(), fetched_at=T0) for i in range(4)]
     pages.insert(1, Page(url="http://e.gov.cn/bad", body=page_text(9).encode(), fetched_at=T0))
     results = record_pages(db, pages, normalizer=simple_normalize, on_changes=hook)
-    kinds = [r.outcome if isinstance(r, recorder.RecordResult) else "error" for r in results]
+    kinds = [r.outcome if isinstance(r, RecordResult) else "error" for r in results]
     assert kinds == ["new", "error", "new", "new", "new"]
     assert counts(db)["version"] == 4 and counts(db)["document"] == 4
 
@@ -506,7 +506,7 @@ def test_two_writers_recording_one_republished_document_create_it_once(db, monke
         if me == "first":
             looked["second"].wait(timeout=1.5)
 
-    monkeypatch.setattr(recorder, "_after_batch_read", hold)
+    monkeypatch.setattr(batch, "_after_batch_read", hold)
     results: dict[str, object] = {}
 
     def write(name: str, url: str) -> None:

@@ -13,8 +13,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
+from policywatch.flow import Page, record_page, settle_withdrawals, withdraw_unlisted
 from storage.models import ChangeRow, Document
-from storage.recorder import ListingShrank, Page, record_page, settle_withdrawals, withdraw_unlisted
+from storage.withdrawals import ListingShrank
 from tests.test_storage_support import page_text, simple_normalize
 
 T0 = datetime(2025, 1, 1, 8, 0, 0)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from policywatch.demo.portal import content as C
+from policywatch.flow import Page, record_page, record_pages
 from storage.crawl_runs import stored_validators
-from storage.recorder import Page, record_page, record_pages
 
 T0 = datetime(2026, 3, 1, 8, 0, 0)
 A = "http://www.example.gov.cn/zwgk/a.html"

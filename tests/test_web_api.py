@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import text
 
 from policywatch.demo.records import fill
+from policywatch.flow import Page, record_page
 from policywatch.web.app import create_app
 from storage import migrate
 from storage.db import DatabaseError, connect
 from storage.models import Subscription
-from storage.recorder import Page, record_page
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 EVIL_TITLE = '关于<script>alert("t")</script>的"通知"</title><b>'
@@ -376,7 +376,7 @@ def test_fetched_attachments_show_size_hash_and_replacements(tmp_path) -> None:
 def test_a_republished_document_is_shown_like_its_withdrawal(tmp_path):
     """The changes page, the document page and the Atom feed tell a document's return after a
     withdrawal in words, as they tell the withdrawal (its own kind badge, no diff link)."""
-    from storage.recorder import withdraw_unlisted
+    from policywatch.flow import withdraw_unlisted
 
     db_url = f"sqlite:///{tmp_path / 'r.db'}"
     db = connect(db_url)

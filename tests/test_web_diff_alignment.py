@@ -12,13 +12,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from policywatch.flow import Page, record_page, reprocess
 from policywatch.web import views
 from policywatch.web.app import create_app
 from storage import migrate
 from storage.db import connect
 from storage.models import Document, MeasureRow, Version
-from storage.recorder import Page, record_page
-from storage.reprocess import reprocess
 from tests.test_compare_paragraphs import INSERTED, NOTICE, _with_paragraph
 
 URL = "http://www.example.gov.cn/notice.html"

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from policywatch.demo import PAGES
+from policywatch.flow import Page, record_page
 from policywatch.web.app import create_app
 from storage import migrate
 from storage.db import connect
-from storage.recorder import Page, record_page
 from tests.test_notify_support import free_port
 
 FIXTURE = PAGES / "zhaoqing-gkmlpt.html"

@@ -231,8 +231,8 @@ def status(args: argparse.Namespace) -> int:
 
 def record(args: argparse.Namespace) -> int:
     from policywatch.commands.normalize import read_page
+    from policywatch.flow import Page, record_page
     from storage.read.common import parse_date
-    from storage.recorder import Page, record_page
 
     if args.at and len(args.at) != len(args.files):
         raise UsageError(f"--at: give one per FILE ({len(args.files)}), or none")

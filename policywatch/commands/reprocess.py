@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from storage.reprocess import reprocess
+    from policywatch.flow import reprocess
 
     db = open_db(args, create=True)
     with usage_errors():

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from policywatch.demo.portal.content import ROBOTS_BLOCKED, site_pages
+from policywatch.flow import Page, record_page
 from storage.crawl_runs import finish_run, start_run
 from storage.db import Database
-from storage.recorder import Page, record_page
 
 HOSTS = {"zhaoqing": "https://www.zhaoqing.gov.cn", "yulin": "http://www.yulin.gov.cn"}
 PREFIXES = {"zhaoqing": "/zq/gkmlpt/content/", "yulin": "/yl/zcjd/t"}

@@ -68,10 +68,10 @@ def demo_digests(out: Path) -> list[Path]:
     from notifications.sender import send_due
     from notifications.settings import NotifySettings
     from notifications.smtp import SmtpSettings
+    from policywatch.flow import record_page
     from storage import migrate
     from storage.db import connect
     from storage.models import Subscription, utcnow
-    from storage.recorder import record_page
 
     notify = NotifySettings(smtp=SmtpSettings(sender="policywatch@demo.example"))
     written: list[Path] = []

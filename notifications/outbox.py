@@ -1,7 +1,7 @@
 """The hook that turns detected changes into outbox rows, inside the recording transaction.
 
-`record_page` calls `enqueue_changes(session, document, changes)` after the change rows are
-flushed: a crash between detecting and mailing then loses nothing, and the unique `key` makes a
+It is the `on_changes` step policywatch.flow gives storage: storage.ingest calls
+`enqueue_changes(session, document, changes)` after the change rows are flushed: a crash between detecting and mailing then loses nothing, and the unique `key` makes a
 retried transaction a no-op. One row per (matching subscription, change); notifications.sender
 collects a subscription's pending rows into one digest when its cadence says so.
 
