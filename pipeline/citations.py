@@ -20,8 +20,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from pipeline.metadata import cn_number, normalize_doc_number
-from pipeline.schema import Document, Reference
+from pipeline.metadata import cn_number, normalize_doc_number, references
+from pipeline.schema import Document, Reference, Section
 from pipeline.text import nfkc
 
 MATCHED_BY = ("doc_number", "title")
@@ -156,3 +156,56 @@ def resolve(references: Iterable[Reference], candidates: Iterable[Candidate], ow
                 seen.add(c.doc_id)
                 edges.append(Citation(reference=ref, doc_id=c.doc_id, matched_by=how))
     return edges
+
+
+
+_IMPLEMENTS_TITLE = re.compile(r"(?:实施|贯彻|落实|执行)《([^《》]{4,80})》")
+_BASIS = re.compile(r"(?:根据|依据|依照|贯彻|落实)[^。；《]{0,6}《([^《》]{4,80})》")
+
+
+def _reading_text(doc: Document) -> str:
+    """The text in the order a reader meets it: cover, preamble, then each section's heading,
+    text, measures and subsections as printed."""
+    out = [doc.cover_note, doc.preamble]
+
+    def walk(section: Section) -> None:
+        out.extend((section.title, section.text))
+        for item in section.items():
+            if isinstance(item, Section):
+                walk(item)
+            else:
+                out.append(item.text)
+
+    for s in doc.sections:
+        walk(s)
+    out.append(doc.closing)
+    return "\n".join(t for t in out if t)
+
+
+def implements(doc: Document, edges: list[Citation]) -> Citation | None:
+    """The cited document `doc` implements, for tracing when none is named: the one its title
+    names (上海市实施《中华人民共和国义务教育法》办法), else the first cited as its basis (根据《…》,
+    为贯彻落实《…》), else the one it cites first in reading order (an interpretation page opens
+    with what the State Council 印发)."""
+    if not edges:
+        return None
+
+    def named(title: str = "", number: str = "") -> Citation | None:
+        key, num = title_key(title), doc_number_key(number)
+        for e in edges:
+            if (key and title_key(e.reference.title) == key) or (num and doc_number_key(e.reference.doc_number) == num):
+                return e
+        return None
+
+    for title in (doc.body_title, doc.title):
+        for m in _IMPLEMENTS_TITLE.finditer(title or ""):
+            if (hit := named(m.group(1))) is not None:
+                return hit
+    text = _reading_text(doc)
+    for m in _BASIS.finditer(text):
+        if (hit := named(m.group(1))) is not None:
+            return hit
+    for ref in references(text):
+        if (hit := named(ref.title, ref.doc_number)) is not None:
+            return hit
+    return edges[0]

@@ -29,7 +29,7 @@ from rapidfuzz import fuzz, process
 
 from pipeline.align import assign
 from pipeline.articles import group_articles
-from pipeline.inline_diff import Span, inline_diff
+from pipeline.inline_diff import Span, inline_diff, render_markup
 from pipeline.schema import Document
 from pipeline.text import bare_text, norm_text
 
@@ -102,6 +102,17 @@ class Trace:
         out["local_only"] = len(self.local_only)
         return out
 
+    def to_dict(self) -> dict:
+        def unit(u: Unit | None) -> dict | None:
+            return None if u is None else {"label": u.label, "path": u.path, "text": u.text}
+
+        return {
+            "adoptions": [{"kind": a.kind, "source": unit(a.source), "local": unit(a.local), "similarity": a.similarity,
+                           "diff": [list(span) for span in a.diff]} for a in self.adoptions],
+            "local_only": [unit(u) for u in self.local_only],
+            "counts": self.counts(),
+        }
+
 
 def units(doc: Document) -> list[Unit]:
     """The 条 of a law, each with its 款 joined; the measures of any other document."""
@@ -169,3 +180,32 @@ def trace_units(source: list[Unit], local: list[Unit], threshold: float = TRACE_
 def trace(source: Document, local: Document, threshold: float = TRACE_THRESHOLD) -> Trace:
     """For each unit of `source`, the unit of `local` that adopts it (or none); and what `local` adds."""
     return trace_units(units(source), units(local), threshold)
+
+
+KIND_NAMES = {"identical": "照搬", "adapted": "改写", "absent": "未见", "local_only": "本地新增"}
+"""What a reader sees for each kind (Chinese by default)."""
+
+
+def _short(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def render_text(t: Trace, width: int = 60) -> str:
+    """One line per source unit (上位条文 → 本地条文, kind, similarity, the changed words), then the
+    local units with no source, then the counts."""
+    lines = []
+    for a in t.adoptions:
+        name = KIND_NAMES[a.kind]
+        if a.local is None:
+            lines.append(f"{a.source.label} → —  {name}  {_short(a.source.text, width)}")
+            continue
+        sim = f"{a.similarity:.1f}" if a.similarity is not None else ""
+        shown = _short(render_markup(a.diff), width * 2) if a.diff else _short(a.local.text, width)
+        lines.append(f"{a.source.label} → {a.local.label}  {name} {sim}  {shown}")
+    for u in t.local_only:
+        lines.append(f"— → {u.label}  {KIND_NAMES['local_only']}  {_short(u.text, width)}")
+    c = t.counts()
+    lines.append("")
+    lines.append("，".join(f"{KIND_NAMES[k]} {c[k]}" for k in ("identical", "adapted", "absent", "local_only")))
+    return "\n".join(lines)

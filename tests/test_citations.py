@@ -137,3 +137,24 @@ def test_an_ambiguous_loose_title_matches_nothing() -> None:
     ]
     assert resolve([Reference(title="关于促进某某产业高质量发展若干措施的通知")], watched) == []
     assert [e.doc_id for e in resolve([Reference(title="关于促进某某产业高质量发展若干措施的通知")], watched[:1])] == ["a"]
+
+
+def test_implements_names_the_source_for_tracing(zhaoqing: Document, yulin: Document) -> None:
+    from pipeline.citations import implements
+
+    # the Zhaoqing 实施意见 was written "为认真贯彻落实《意见》", the 粤府〔2019〕28号 its preamble cites first
+    assert implements(zhaoqing, resolve(zhaoqing.references, _watched())).doc_id == "gd-2019-28"
+    # the Yulin page opens (一、实施方案的起草背景) with the 国务院 opinion 国发〔2020〕7号 and the 自治区 measures; the
+    # 玉政办规〔2017〕5号 it names later, in a measure, is the award rule it applies, not what it implements
+    yl = resolve(yulin.references, _watched())
+    assert yl[0].doc_id == "yl-2017-5"  # first in the references list, which is not reading order
+    assert implements(yulin, yl).doc_id == "gwy-2020-7"
+    law = normalize((Path(__file__).parent / "data" / "pairs-implementation" / "shanghai-yiwu-jiaoyu-2024.md").read_bytes(),
+                    filename="shanghai-yiwu-jiaoyu-2024.md")
+    watched = [Candidate("城乡规划条例", "", (title_key("上海市城乡规划条例"),)),
+               Candidate("义务教育法", "", (title_key("中华人民共和国义务教育法"),))]
+    edges = resolve(law.references, watched)
+    assert [e.doc_id for e in edges] == ["义务教育法", "城乡规划条例"]
+    # 上海市实施《中华人民共和国义务教育法》办法: the title names it, whatever the order of citations
+    assert implements(law, edges[::-1]).doc_id == "义务教育法"
+    assert implements(law, []) is None

@@ -136,3 +136,19 @@ def test_empty_sides() -> None:
     one = [Unit("第一条", "1", "为了规范农民专业合作社的组织和行为，制定本法。")]
     assert [a.kind for a in trace_units(one, []).adoptions] == ["absent"]
     assert trace_units([], one).local_only == one
+
+
+def test_text_rendering_is_chinese_and_dict_round_trips() -> None:
+    from pipeline.trace import render_text
+
+    t = trace(doc("national-yiwu-jiaoyu-fa-2018.md"), doc("shanghai-yiwu-jiaoyu-2024.md"))
+    text = render_text(t)
+    lines = text.splitlines()
+    assert lines[0].startswith("第一条 → 第一条  改写 ")
+    assert any(line.startswith("第十七条 → —  未见  县级人民政府根据需要设置寄宿制学校") for line in lines)
+    assert any(line.startswith("— → 第十七条  本地新增  学校应当建立健全与家长的联系制度") for line in lines)
+    c = t.counts()
+    assert lines[-1] == f"照搬 {c['identical']}，改写 {c['adapted']}，未见 {c['absent']}，本地新增 {c['local_only']}"
+    d = json.loads(json.dumps(t.to_dict(), ensure_ascii=False))
+    assert len(d["adoptions"]) == 63 and d["counts"] == c
+    assert d["adoptions"][48]["source"]["label"] == "第四十九条" and d["adoptions"][48]["local"]["label"] == "第二十四条"
