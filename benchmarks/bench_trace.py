@@ -113,7 +113,7 @@ def run(rounds: int = 20) -> str:
         "| tracer | pairs | precision | recall |",
         "|---|---|---:|---:|",
     ]
-    for held_out, what in ((False, "Shanghai 义务教育 2024, Shanghai 合作社 2020 (tuned on)"), (True, "Beijing 义务教育 (held out)")):
+    for held_out, what in ((False, "Shanghai 义务教育 2024, Shanghai 合作社 2020 (tuned on)"), (True, "Beijing 义务教育, Chongqing 合作社 2022 (held out)")):
         for name, fn in (("`trace`", _ours), (f"bare cdist argmax ≥ {TRACE_THRESHOLD:.0f}", naive_trace)):
             p, r, tp, adopted = accuracy(fn, held_out)
             rows.append(f"| {name} | {what} | {p:.3f} | {r:.3f} ({tp}/{adopted}) |")
