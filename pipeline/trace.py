@@ -131,20 +131,28 @@ def units(doc: Document) -> list[Unit]:
     return out
 
 
-def _cdist(a: list[str], b: list[str]) -> np.ndarray:
-    return process.cdist(a, b, scorer=fuzz.ratio, dtype=np.float32)
+SMALL_CDIST = 4096
+"""Below this many cells cdist runs on one thread (thread start-up costs more than it saves)."""
 
 
-def score_matrix(source: list[Unit], local: list[Unit]) -> np.ndarray:
+def _cdist(a: list[str], b: list[str], cutoff: float) -> np.ndarray:
+    # a cutoff lets rapidfuzz skip pairs whose lengths alone rule them out; they score 0, which
+    # the assignment reads as no edge anyway
+    workers = 1 if len(a) * len(b) < SMALL_CDIST else -1
+    return process.cdist(a, b, scorer=fuzz.ratio, dtype=np.float32, score_cutoff=cutoff, workers=workers)
+
+
+def score_matrix(source: list[Unit], local: list[Unit], threshold: float = 0.0) -> np.ndarray:
     """Folded `fuzz.ratio` of every source unit against every local unit (0..100), raised to
-    PART_WEIGHT × the best pair of their 款 where that is higher."""
-    scores = _cdist([match_key(u.text) for u in source], [match_key(u.text) for u in local])
+    PART_WEIGHT × the best pair of their 款 where that is higher; scores below `threshold` may
+    read 0."""
+    scores = _cdist([match_key(u.text) for u in source], [match_key(u.text) for u in local], threshold)
     if not any(u.parts for u in source) and not any(u.parts for u in local):
         return scores
     s_owner = np.array([i for i, u in enumerate(source) for _ in u.part_texts()])
     l_owner = np.array([j for j, u in enumerate(local) for _ in u.part_texts()])
     parts = _cdist([match_key(t) for u in source for t in u.part_texts()],
-                   [match_key(t) for u in local for t in u.part_texts()]) * PART_WEIGHT
+                   [match_key(t) for u in local for t in u.part_texts()], threshold / PART_WEIGHT) * PART_WEIGHT
     # the best 款 pair of each 条 pair: max over local 款 into local 条, then over source 款
     by_local = np.full((parts.shape[0], len(local)), 0, dtype=np.float32)
     np.maximum.at(by_local, (slice(None), l_owner), parts)
@@ -158,7 +166,7 @@ def _positions(n: int) -> np.ndarray:
 
 
 def trace_units(source: list[Unit], local: list[Unit], threshold: float = TRACE_THRESHOLD) -> Trace:
-    scores = score_matrix(source, local) if source and local else np.zeros((len(source), len(local)))
+    scores = score_matrix(source, local, threshold) if source and local else np.zeros((len(source), len(local)))
     paired = {r: (c, s) for r, c, s in assign(scores, threshold, _positions(len(source)), _positions(len(local)))}
     result = Trace()
     for r, su in enumerate(source):
