@@ -49,6 +49,7 @@ _UNTIL = re.compile(r"有效期(?:至|到|截至|截止(?:到|至)?)\s*(?P<d>" +
 _EXTEND = re.compile(r"(?:有效期|执行期)(?:调整|延长|延续)(?:至|到)\s*(?P<d>" + _DATE_TEXT + ")")
 _REPEAL = re.compile(r"同时(?:废止|失效)|予以废止|宣布废止|停止执行")
 _AMEND_TITLE = re.compile(r"关于修改《?(?P<t>[^《》]{4,80}?)》?(?:等[^的]{0,12})?的决定")
+_AMEND_BODY = re.compile(r"对《(?P<t>[^《》]{4,80})》(?:（[^（）]{2,30}）|\([^()]{2,30}\))?\s*(?:作|做)(?:如下|以下)修改")
 _SENTENCE = re.compile(r"[^。；;\n]*(?:[。；;\n]|$)")
 
 _FIELD_LABELS = {
@@ -77,7 +78,7 @@ class Validity:
     expires: str = ""  # the last day in force
     expires_by: str = ""  # text (有效期至) | term (有效期X年 from `effective`) | field
     repeals: list[Reference] = field(default_factory=list)  # what it declares 废止 / 失效
-    amends: list[Reference] = field(default_factory=list)  # 关于修改《X》的决定
+    amends: list[Reference] = field(default_factory=list)  # 关于修改《X》的决定, 对《X》作如下修改
     extends: list[tuple[Reference, str]] = field(default_factory=list)  # (document, new last day)
     notes: list[str] = field(default_factory=list)  # disagreements between the body and the fields
 
@@ -175,6 +176,10 @@ def read_validity(doc: Document, fields: dict[str, str] | None = None) -> Validi
             v.repeals += [r for r in _refs_before(s, rep.start(), doc) if r not in v.repeals]
         if (x := _EXTEND.search(s)) is not None:
             v.extends += [(r, iso_date(x.group("d"))) for r in _refs_before(s, x.start(), doc)]
+        for am in _AMEND_BODY.finditer(s):
+            ref = next((r for r in references(am.group(0)) if r.title == am.group("t")), Reference(title=am.group("t")))
+            if ref not in v.amends:
+                v.amends.append(ref)
 
     _fill_from_fields(v, doc, fields)
     for title in (doc.title, doc.body_title):

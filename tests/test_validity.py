@@ -89,6 +89,12 @@ def test_repeals_amends_and_status() -> None:
     assert (v.status, v.status_printed) == ("repealed", "已废止")
 
 
+def test_amendment_named_in_the_body() -> None:
+    v = read_validity(_doc("决定对《某某市物业管理办法》（某府令第12号）作如下修改：", "本决定自2021年1月1日起施行。"))
+    assert v.amends == [Reference(title="某某市物业管理办法", doc_number="某府令第12号")]
+    assert v.effective == "2021-01-01"
+
+
 def test_state_on_a_day() -> None:
     v = read_validity(_doc("本通知自2019年7月1日起实施，有效期5年。"))
     assert [state_on(v, d) for d in ("2019-06-30", "2019-07-01", "2024-06-30", "2024-07-01")] == [
