@@ -254,6 +254,7 @@ class Subscription(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    impact: Mapped[bool] = mapped_column(Boolean, default=True)  # 上位文件变化 section (issue 20)
 
 
 class Outbox(Base):
@@ -331,3 +332,8 @@ TABLES = (
     "outbox",
     "attachment",
 )
+
+
+from storage.models_graph import GRAPH_TABLES  # noqa: E402 - the graph models register on Base
+
+TABLES = (*TABLES, *GRAPH_TABLES)

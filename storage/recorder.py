@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.schema import Change, ChangeSet, MeasureRef
 from pipeline.schema import Document as Doc
+from storage.citations import record_graph
 from storage.content import (
     content_hash,
     doc_number_key,
@@ -496,6 +497,7 @@ def _record(
     row.publisher = doc.publisher or row.publisher
     row.last_seen = max(row.last_seen, at)
     session.flush()
+    record_graph(session, row, version, doc)
     if on_changes is not None:
         on_changes(session, row, changes)
     return RecordResult(

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.schema import CHANGE_KINDS, METADATA_FIELDS
 from pipeline.schema import Document as Doc
+from storage.citations import record_graph
 from storage.content import content_hash, decompress, doc_number_key, identity_key, measure_rows, section_rows
 from storage.db import Database
 from storage.models import ChangeRow, Document, MeasureRow, SectionRow, Site, Version
@@ -196,6 +197,7 @@ def reprocess_document(
             v.title, v.doc_number, v.published_date = doc.title, doc.doc_number, doc.published_date
             s.flush()
             _reconcile_sections(s, v, doc)
+            record_graph(s, doc_row, v, doc)
             new_ids = _reconcile_measures(s, v, doc, report, stale)
             new_rows: list[ChangeRow] = []
             if prev is not None:

@@ -1,0 +1,125 @@
+"""Citation edges and validity rows as the write path stores them (storage/citations.py,
+storage/validity.py), on SQLite and PostgreSQL, through record_page / record_pages with the
+real normalizer.
+
+Expected values are read from the pages: the Zhaoqing 实施意见 (tests/data/fixtures) prints
+"《广东省人民政府关于促进高新技术产业开发区高质量发展的意见》(粤府〔2019〕28号)"; the
+provincial page (a fixture written for issue 20, marked so in its source) prints 文号
+粤府〔2019〕28号, 成文日期 2019-03-18 and "本意见自印发之日起实施,有效期5年" (last day 2024-03-17).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from pipeline.schema import Document as Doc
+from pipeline.schema import Reference
+from storage import citations, validity
+from storage.recorder import Page, record_page, record_pages
+from storage.reprocess import reprocess
+
+FIX = Path(__file__).parent / "data" / "fixtures"
+ZQ = "http://zq.example.gov.cn/post_1840123.html"
+GD = "http://gd.example.gov.cn/post_28.html"
+T0 = datetime(2026, 11, 1, 8)
+
+
+def _page(url: str, name: str, site: str) -> Page:
+    return Page(url=url, body=(FIX / name).read_bytes(), site=site, fetched_at=T0)
+
+
+ZQ_PAGE = lambda: _page(ZQ, "zhaoqing-gkmlpt.html", "zhaoqing")  # noqa: E731
+GD_PAGE = lambda: _page(GD, "gd-yuefu-2019-28.html", "guangdong")  # noqa: E731
+
+
+def _ids(db) -> tuple[int, int]:
+    from storage.recorder import find_by_url
+
+    with db.reader() as s:
+        return find_by_url(s, ZQ).id, find_by_url(s, GD).id
+
+
+def _check_edge(db) -> None:
+    zq, gd = _ids(db)
+    with db.reader() as s:
+        out = citations.cites(s, zq)
+        back = citations.cited_by(s, gd)
+        assert citations.cites(s, gd) == []
+    assert [(c["doc_number"], c["matched_by"], c["cited"]["id"]) for c in out] == [("粤府〔2019〕28号", "doc_number", gd)]
+    assert out[0]["title"] == "广东省人民政府关于促进高新技术产业开发区高质量发展的意见"
+    assert [(d["id"], d["matched_by"]) for d in back] == [(zq, "doc_number")]
+
+
+def test_cited_page_stored_first_resolves_at_once(db):
+    record_page(db, GD_PAGE())
+    record_page(db, ZQ_PAGE())
+    _check_edge(db)
+
+
+def test_citing_page_stored_first_is_answered_when_the_cited_page_arrives(db):
+    record_page(db, ZQ_PAGE())
+    zq = _ids_one(db, ZQ)
+    with db.reader() as s:
+        assert [c["cited"] for c in citations.cites(s, zq)] == [None]  # nothing watched answers yet
+    record_page(db, GD_PAGE())
+    _check_edge(db)
+
+
+def _ids_one(db, url: str) -> int:
+    from storage.recorder import find_by_url
+
+    with db.reader() as s:
+        return find_by_url(s, url).id
+
+
+def test_one_first_crawl_batch_resolves_both_orders(db):
+    record_pages(db, [ZQ_PAGE(), GD_PAGE()])  # both new: written by the batch path (storage/fresh.py)
+    _check_edge(db)
+
+
+def test_reprocess_fills_edges_for_stored_versions(db):
+    from sqlalchemy import delete
+
+    from storage.models_graph import CitationRow, DocumentKey
+
+    record_pages(db, [ZQ_PAGE(), GD_PAGE()])
+    with db.writer() as s:  # a database written before the graph existed
+        s.execute(delete(CitationRow))
+        s.execute(delete(DocumentKey))
+    reprocess(db)
+    _check_edge(db)
+
+
+def test_title_answers_when_the_reference_prints_no_number(db):
+    record_page(db, GD_PAGE())
+    cite = Doc(title="关于贯彻落实有关意见的通知", references=[
+        Reference(title="广东省人民政府关于促进高新技术产业开发区高质量发展的意见")])
+    record_page(db, Page(url="http://x.gov.cn/a.html", site="x", document=cite, body=b"x", fetched_at=T0))
+    with db.reader() as s:
+        out = citations.cites(s, _ids_one(db, "http://x.gov.cn/a.html"))
+    assert [(c["matched_by"], c["cited"]["id"]) for c in out] == [("title", _ids_one(db, GD))]
+
+
+def test_validity_of_the_latest_version_and_expiring(db):
+    record_pages(db, [ZQ_PAGE(), GD_PAGE()])
+    zq, gd = _ids(db)
+    with db.reader() as s:
+        v = validity.current(s, gd)
+        assert (v.effective, v.term_years, v.expires) == ("2019-03-18", 5, "2024-03-17")
+        assert validity.current(s, zq) is None  # the 实施意见 states no term
+        past = validity.expiring(s, date(2026, 12, 1), 30)
+        assert [(d["id"], d["expires"], d["days_left"]) for d in past] == [(gd, "2024-03-17", -989)]
+        assert validity.expiring(s, date(2026, 12, 1), 30, include_past=False) == []
+        soon = validity.expiring(s, date(2024, 3, 1), 30, include_past=False)
+        assert [(d["id"], d["days_left"]) for d in soon] == [(gd, 16)]
+
+
+@pytest.mark.parametrize("status", ["已废止"])
+def test_a_printed_status_is_stored(db, status):
+    doc = Doc(title="某市关于某事项的通知", status=status)
+    record_page(db, Page(url="http://x.gov.cn/r.html", site="x", document=doc, body=b"x", fetched_at=T0))
+    with db.reader() as s:
+        assert [d["status_printed"] for d in validity.repealed(s)] == [status]
