@@ -171,3 +171,22 @@ def test_trace_finds_the_source_by_citation(story, capsys):
     assert all(a["kind"] in ("identical", "adapted", "absent") for a in out["adoptions"])
     assert main(["trace", "肇府函〔2019〕381号", "--db", story.db_url]) == 0
     assert "上位文件：" in capsys.readouterr().out
+
+
+def test_document_pages_show_both_directions_and_the_trace(story, capsys):
+    from policywatch.web.app import create_app
+
+    zq = _cli(capsys, "cites", "肇府函〔2019〕381号", "--db", story.db_url)
+    gd_id = next(c["cited"]["id"] for c in zq["cites"] if c["cited"])
+    client = create_app(story.db_url).test_client()
+    page = client.get(f"/documents/{zq['document']}").get_data(as_text=True)
+    assert "引用文件" in page and f'href="/documents/{gd_id}">{GD_TITLE}</a>（粤府〔2019〕28号）' in page
+    assert f'/documents/{zq["document"]}/trace"' in page  # the link to the side-by-side trace
+    cited = client.get(f"/documents/{gd_id}").get_data(as_text=True)
+    assert "被引用" in cited and ZQ_TITLE in cited
+    assert "有效期至</dt><dd>2024-03-17" in cited
+    trace = client.get(f"/documents/{zq['document']}/trace")
+    assert trace.status_code == 200
+    html = trace.get_data(as_text=True)
+    assert "上位文件" in html and "本地文件" in html and "强化辐射带动作用" in html  # the provincial 1.
+    assert client.get(f"/documents/{zq['document']}/trace?source=999999").status_code == 404

@@ -123,3 +123,20 @@ def test_a_printed_status_is_stored(db, status):
     record_page(db, Page(url="http://x.gov.cn/r.html", site="x", document=doc, body=b"x", fetched_at=T0))
     with db.reader() as s:
         assert [d["status_printed"] for d in validity.repealed(s)] == [status]
+
+
+def test_crawled_reference_text_is_escaped_on_the_document_page(db_url):
+    from storage import migrate
+    from storage.db import connect
+
+    db = connect(db_url)
+    migrate.upgrade(db)
+    evil = '<script>alert("x")</script>办法'
+    doc = Doc(title="关于<b>某</b>事项的通知", references=[Reference(title=evil, doc_number="某府〔2020〕1号")])
+    record_page(db, Page(url="http://x.gov.cn/e.html", site="x", document=doc, body=b"x", fetched_at=T0))
+    from policywatch.web.app import create_app
+
+    html = create_app(db_url).test_client().get(f"/documents/{_ids_one(db, 'http://x.gov.cn/e.html')}")
+    text = html.get_data(as_text=True)
+    assert html.status_code == 200 and "<script>alert" not in text and "&lt;script&gt;alert" in text
+    db.dispose()

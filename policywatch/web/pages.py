@@ -8,6 +8,7 @@ from policywatch.commands.changes import KINDS
 from policywatch.web import params, views
 from policywatch.web.app import session
 from policywatch.web.charts import weekly_svg
+from policywatch.web.graph import document_graph
 from storage import queries
 
 bp = Blueprint("pages", __name__)
@@ -87,7 +88,7 @@ def document(doc_id: str):
     doc = views.document_or_404(s, params.doc_id(doc_id))
     data = views.document(s, doc)
     recent = queries.changes_feed(s, document_id=doc.id, limit=20)
-    return render_template("document.html.j2", d=data, recent=recent)
+    return render_template("document.html.j2", d=data, recent=recent, g=document_graph(s, doc))
 
 
 @bp.get("/documents/<doc_id>/diff")
