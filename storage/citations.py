@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from pipeline.citations import Candidate, doc_number_key, resolve, title_core, title_key
 from pipeline.schema import Document as Doc
 from pipeline.schema import Reference
+from pipeline.validity import read_validity
 from storage.models import Document, Site, Version
 from storage.models_graph import CitationRow, DocumentKey
 from storage.validity import record_validities
@@ -91,8 +92,11 @@ def record_graphs(session: Session, items: list[tuple[int, int, Doc]], *, fresh:
     keys = [r for d, c in cands.items() for r in _key_rows(d, c)]
     if keys:
         conn.execute(insert(DocumentKey.__table__), keys)
-    refs = [r for _, _, doc in items for r in doc.references]
+    found = {v: read_validity(doc) for _, v, doc in items}
+    refs = [r for _, _, doc in items for r in doc.references] + [r for x in found.values() for r in x.repeals]
     known = _lookup(session, refs)
+    repealed = {v: {id(e.reference): int(e.doc_id) for e in resolve(found[v].repeals, known, own_id=str(d))}
+                for d, v, _ in items}
     rows = []
     for d, v, doc in items:
         answered = {id(e.reference): e for e in resolve(doc.references, known, own_id=str(d))}
@@ -108,7 +112,7 @@ def record_graphs(session: Session, items: list[tuple[int, int, Doc]], *, fresh:
     if rows:
         conn.execute(insert(CitationRow.__table__), rows)
     _backfill(session, list(cands.values()))
-    record_validities(session, items, fresh=fresh)
+    record_validities(session, [(d, v, found[v], repealed[v]) for d, v, _ in items], fresh=fresh)
 
 
 def _backfill(session: Session, cands: list[Candidate]) -> None:

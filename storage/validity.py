@@ -15,28 +15,29 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from pipeline.schema import Document as Doc
-from pipeline.validity import read_validity
+from pipeline.validity import Validity
 from storage.models import Document, Site, utcnow
 from storage.models_graph import ValidityRow
 
 
-def _values(document_id: int, version_id: int, doc: Doc, fields: dict[str, str] | None = None) -> dict[str, Any]:
-    v = read_validity(doc, fields)
+def _values(document_id: int, version_id: int, v: Validity, repealed: dict[int, int]) -> dict[str, Any]:
     return {
         "document_id": document_id, "version_id": version_id, "status": v.status,
         "status_printed": v.status_printed[:100], "effective": v.effective, "expires": v.expires,
-        "term_years": v.term_years, "repeals": [asdict(r) for r in v.repeals] or None,
+        "term_years": v.term_years,
+        "repeals": [{**asdict(r), "document_id": repealed.get(id(r))} for r in v.repeals] or None,
         "amends": [asdict(r) for r in v.amends] or None, "notes": v.notes or None, "recorded_at": utcnow(),
     }
 
 
-def record_validities(session: Session, items: list[tuple[int, int, Doc]], *, fresh: bool = True) -> None:
-    """The validity of each (document id, version id, Doc); `fresh`: the versions are new."""
+def record_validities(session: Session, items: list[tuple[int, int, Validity, dict[int, int]]], *,
+                      fresh: bool = True) -> None:
+    """The validity of each (document id, version id, Validity, {id(repealed reference): document
+    id it names}); `fresh`: the versions are new."""
     conn = session.connection()
     if not fresh:
-        conn.execute(delete(ValidityRow.__table__).where(ValidityRow.version_id.in_([v for _, v, _ in items])))
-    rows = [_values(d, v, doc) for d, v, doc in items]
+        conn.execute(delete(ValidityRow.__table__).where(ValidityRow.version_id.in_([v for _, v, _, _ in items])))
+    rows = [_values(*item) for item in items]
     # a version that says nothing of its force needs no row: "unknown" is the absence of one
     rows = [r for r in rows if r["status"] or r["effective"] or r["expires"] or r["repeals"] or r["amends"]]
     if rows:
@@ -76,8 +77,23 @@ def expiring(session: Session, today: date, within_days: int, *, include_past: b
     return out
 
 
+def repealed_by(session: Session) -> dict[int, Document]:
+    """{document id: the active document whose latest version declares it 废止 / 失效}."""
+    out: dict[int, Document] = {}
+    for d, reps in session.execute(
+        select(Document, ValidityRow.repeals).join(ValidityRow, ValidityRow.version_id == Document.latest_version_id)
+        .where(ValidityRow.repeals.is_not(None), Document.status == "active").order_by(Document.id)
+    ):
+        for r in reps or []:
+            if r.get("document_id") and r["document_id"] != d.id:
+                out.setdefault(r["document_id"], d)
+    return out
+
+
 def repealed(session: Session) -> list[dict[str, Any]]:
-    """Active documents whose latest version prints 已废止 / 已失效."""
+    """Active documents whose latest version prints 已废止 / 已失效, or that another document's
+    latest version declares 废止 (`repealed_by` names it)."""
+    by = repealed_by(session)
     out = []
     for d, site, v in session.execute(
         select(Document, Site.name, ValidityRow)
@@ -88,5 +104,13 @@ def repealed(session: Session) -> list[dict[str, Any]]:
     ):
         out.append({"id": d.id, "title": d.title, "doc_number": d.doc_number, "site": site, "url": d.canonical_url,
                     "expires": v.expires, "status": v.status, "status_printed": v.status_printed,
-                    "publisher": d.publisher})
+                    "publisher": d.publisher, "repealed_by": None})
+    seen = {d["id"] for d in out}
+    ids = sorted(set(by) - seen)
+    for d, site in session.execute(select(Document, Site.name).join(Site, Site.id == Document.site_id)
+                                   .where(Document.id.in_(ids), Document.status == "active").order_by(Document.id)):
+        y = by[d.id]
+        out.append({"id": d.id, "title": d.title, "doc_number": d.doc_number, "site": site, "url": d.canonical_url,
+                    "expires": "", "status": "repealed", "status_printed": "已废止", "publisher": d.publisher,
+                    "repealed_by": {"id": y.id, "title": y.title, "doc_number": y.doc_number}})
     return out

@@ -137,6 +137,7 @@ def test_a_revised_cited_document_tells_the_citing_side_once(story):
     assert len(mine) == 1
     text, html = parts(mine[0])["text/plain"], parts(mine[0])["text/html"]
     assert "== 上位文件变化 ==" in text and text.count(GD_TITLE) == 1
+    assert mine[0]["Subject"] == f"[policywatch] 上位文件变化：{GD_TITLE}"
     assert ZQ_TITLE in text  # names the citing document the subscriber follows
     assert "省实验室" in text and "全球" in text  # the words the revision added
     assert "上位文件变化" in html and "<ins" in html

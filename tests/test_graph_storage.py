@@ -140,3 +140,29 @@ def test_crawled_reference_text_is_escaped_on_the_document_page(db_url):
     text = html.get_data(as_text=True)
     assert html.status_code == 200 and "<script>alert" not in text and "&lt;script&gt;alert" in text
     db.dispose()
+
+
+def test_a_document_another_declares_repealed_is_repealed(db):
+    record_page(db, GD_PAGE())
+    text = ("本意见自2024年3月18日起施行。《广东省人民政府关于促进高新技术产业开发区高质量发展的意见》"
+            "（粤府〔2019〕28号）同时废止。")
+    new = Doc(title="广东省人民政府关于进一步促进高新技术产业开发区高质量发展的意见", doc_number="粤府〔2024〕9号",
+              preamble=text)
+    record_page(db, Page(url="http://gd.example.gov.cn/post_9.html", site="guangdong", document=new, body=b"x",
+                         fetched_at=T0))
+    with db.reader() as s:
+        out = validity.repealed(s)
+    assert [(d["id"], d["repealed_by"]["doc_number"]) for d in out] == [(_ids_one(db, GD), "粤府〔2024〕9号")]
+    from notifications.expiry import _message, due_notices
+    from notifications.settings import NotifySettings
+    from notifications.subscriptions import add, spec_from_options
+
+    with db.writer() as s:
+        add(s, spec_from_options("gd", {"email": "gd@example.org", "sites": ["guangdong"]}))
+    with db.reader() as s:
+        [(sub, notices)] = due_notices(s, date(2026, 12, 1), 30)
+        msg = _message(sub, notices, NotifySettings(), date(2026, 12, 1))
+    kinds = {n.kind: n.document["title"] for n in notices}
+    assert kinds["repealed"] == "广东省人民政府关于促进高新技术产业开发区高质量发展的意见"
+    body = msg.get_body(("plain",)).get_content()
+    assert "[已废止]" in body and "宣布废止" in body and "粤府〔2024〕9号" in body
