@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from notifications.impact import build_impact, split_rows
 from notifications.subscriptions import addresses
 from pipeline.schema import DOCUMENT_EVENTS, KIND_ORDER, field_label, kind_label
 from storage.change_record import change_json, change_query
@@ -106,6 +107,7 @@ class DigestContext:
     total: int
     documents: int
     republished: list[DocumentView] = field(default_factory=list)
+    impact: list[Any] = field(default_factory=list)  # notifications.impact.ImpactView: 上位文件变化
 
 
 @dataclass
@@ -315,9 +317,12 @@ def make_digest(
 ) -> Digest:
     """One digest from (outbox id, change id) rows; `key` given when resending a claimed digest."""
     outbox_ids = [r[0] for r in rows]
+    rows, impact_rows = split_rows(session, rows)
     change_ids = [r[1] for r in rows if r[1] is not None]
     cache.load(session, change_ids)
     key = key or digest_key(sub.id, outbox_ids)
+    context = build_context(sub.name, change_ids, cache, now)
+    context.impact = build_impact(session, impact_rows, cache)
     return Digest(
         subscription_id=sub.id,
         subscription=sub.name,
@@ -325,5 +330,5 @@ def make_digest(
         outbox_ids=outbox_ids,
         key=key,
         message_id=message_id(key, domain),
-        context=build_context(sub.name, change_ids, cache, now),
+        context=context,
     )

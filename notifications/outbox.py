@@ -20,6 +20,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from notifications.filters import DEFAULT_KINDS, ChangeFacts, Filters, keyword_text
+from notifications.impact import enqueue_impact
 from pipeline.text import norm_text
 from storage.change_record import carried_texts
 from storage.models import ChangeRow, Document, MeasureRow, Outbox, Subscription, Version, utcnow
@@ -116,4 +117,4 @@ def enqueue_changes(session: Session, document: Document, changes: Sequence[Chan
     if rows:
         # Core bulk insert: a crawl with many subscribers writes thousands of rows per page.
         session.execute(insert(Outbox), rows)
-    return len(rows)
+    return len(rows) + enqueue_impact(session, document, changes)

@@ -65,6 +65,8 @@ def subject(digest: Digest, settings: DigestSettings) -> str:
         or next((d.title for d in ctx.republished), "")
     )
     text = f"{settings.subject_prefix} {ctx.total} 项政策变化，涉及 {ctx.documents} 份文件"
+    if not ctx.total and ctx.impact:  # only a cited document changed (notifications/impact.py)
+        text, first = f"{settings.subject_prefix} 上位文件变化", ctx.impact[0].cited.title
     if first:
         text += f"：{header_text(first, SUBJECT_TITLE_CHARS)}"
     return header_text(text)

@@ -27,6 +27,7 @@ from notifications.subscriptions import SubscriptionSpec, parse_subscriptions
 
 DIGEST_KEYS = {
     "timezone",
+    "expiry_days",
     "subject_prefix",
     "max_attempts",
     "retry_seconds",
@@ -43,6 +44,7 @@ class DigestSettings:
     retry_seconds: float = 60.0
     retry_max_seconds: float = 3600.0
     claim_timeout_minutes: float = 15.0
+    expiry_days: int = 30  # 即将到期 notices this many days before the last day (notifications/expiry.py)
 
     @classmethod
     def from_config(cls, table: Mapping[str, Any] | None, where: str = "policywatch.toml") -> DigestSettings:
@@ -66,12 +68,12 @@ class DigestSettings:
             if not isinstance(prefix, str) or "\n" in prefix or "\r" in prefix:
                 raise ValueError(f"{where}: digest: subject_prefix: must be a one-line string")
             values["subject_prefix"] = prefix
-        for key in ("max_attempts", "retry_seconds", "retry_max_seconds", "claim_timeout_minutes"):
+        for key in ("max_attempts", "retry_seconds", "retry_max_seconds", "claim_timeout_minutes", "expiry_days"):
             if key in table:
                 v = table[key]
                 if not isinstance(v, int | float) or isinstance(v, bool) or v <= 0:
                     raise ValueError(f"{where}: digest: {key}: must be a positive number")
-                values[key] = int(v) if key == "max_attempts" else float(v)
+                values[key] = int(v) if key in ("max_attempts", "expiry_days") else float(v)
         return cls(**values)
 
 

@@ -15,6 +15,7 @@ publishers = ["市人民政府办公室"]
 doc_kinds = ["notice", "plan"]
 keywords = ["孵化器", "科技园"]
 kinds = ["added", "modified", "removed"]  # default: everything but cosmetic
+impact = false                           # no 上位文件变化 section (default: on)
 ```
 """
 
@@ -34,7 +35,7 @@ from notifications.filters import FILTER_KEYS, Filters, check_values
 from storage.models import Subscription, utcnow
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$")
-KEYS = {"name", "email", "cadence", "active", *FILTER_KEYS}
+KEYS = {"name", "email", "cadence", "active", "impact", *FILTER_KEYS}
 EMAIL_RE = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+$")
 
 
@@ -45,6 +46,7 @@ class SubscriptionSpec:
     filters: Filters = field(default_factory=Filters)
     cadence: Cadence = field(default_factory=lambda: Cadence("immediate"))
     active: bool = True
+    impact: bool = True  # the 上位文件变化 section (notifications/impact.py); `impact = false` opts out
 
 
 def check_name(name: Any) -> str:
@@ -88,7 +90,10 @@ def spec_from_options(name: Any, raw: Mapping[str, Any]) -> SubscriptionSpec:
     active = raw.get("active", True)
     if not isinstance(active, bool):
         raise ValueError("active: must be true or false")
-    return SubscriptionSpec(name, addresses, Filters(**lists), cadence, active)
+    impact = raw.get("impact", True)
+    if not isinstance(impact, bool):
+        raise ValueError("impact: must be true or false")
+    return SubscriptionSpec(name, addresses, Filters(**lists), cadence, active, impact)
 
 
 def parse_subscriptions(raw: Any, where: str) -> list[SubscriptionSpec]:
@@ -127,6 +132,7 @@ def _apply(row: Subscription, spec: SubscriptionSpec) -> bool:
         "filters": spec.filters.to_json(),
         "cadence": str(spec.cadence),
         "active": spec.active,
+        "impact": spec.impact,
     }
     changed = False
     for key, value in values.items():

@@ -24,6 +24,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.schema import Document as Doc
+from storage.citations import record_graphs
 from storage.events import document_added
 from storage.models import ChangeRow, Document, DocumentUrl, MeasureRow, SectionRow, Version
 from storage.page import OnChanges
@@ -106,6 +107,7 @@ class FreshDocuments:
         change_ids = [change_of[d] for d in doc_ids]
         # ORM objects for what comes next: the batch's later pages and the outbox hook.
         rows = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(doc_ids)))}
+        record_graphs(session, [(d, v, q.doc) for q, d, v in zip(queued, doc_ids, version_ids, strict=True)])
         changes: dict[int, ChangeRow] = {}
         if on_changes is not None:
             changes = {c.id: c for c in session.scalars(select(ChangeRow).where(ChangeRow.id.in_(change_ids)))}

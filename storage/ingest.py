@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.schema import Document as Doc
 from storage.change_record import change_rows, measure_ids, unchanged_pairs
+from storage.citations import record_graph
 from storage.content import content_hash, identity_key
 from storage.db import Database
 from storage.events import document_added, republish, withdraw
@@ -163,6 +164,7 @@ def _new_version(
     update_document(row, doc)
     row.last_seen = max(row.last_seen, at)
     session.flush()
+    record_graph(session, row, version, doc)  # its citations and validity, before anyone is told
     if steps.on_changes is not None:
         steps.on_changes(session, row, changes)
     return RecordResult(

@@ -11,7 +11,7 @@ PostgreSQL alike.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -23,30 +23,13 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-# Explicit constraint names: Alembic batch mode on SQLite needs them to alter constraints later.
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-def utcnow() -> datetime:
-    """Naive UTC now (see the module docstring for why naive)."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}  # noqa: RUF012 - SQLAlchemy reads it
+from storage.model_base import NAMING, Base, utcnow  # noqa: F401 - importers take them from here
 
 
 class Site(Base):
@@ -258,6 +241,7 @@ class Subscription(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    impact: Mapped[bool] = mapped_column(Boolean, default=True)  # 上位文件变化 section (issue 20)
 
 
 class Outbox(Base):
@@ -335,3 +319,8 @@ TABLES = (
     "outbox",
     "attachment",
 )
+
+
+from storage.models_graph import GRAPH_TABLES  # noqa: E402 - the graph models register on Base
+
+TABLES = (*TABLES, *GRAPH_TABLES)

@@ -28,6 +28,7 @@ from pipeline.schema import CHANGE_KINDS, METADATA_FIELDS
 from pipeline.schema import Document as Doc
 from storage.change_record import change_rows, unchanged_pairs
 from storage.change_record import measure_index as _index
+from storage.citations import record_graph
 from storage.content import content_hash, decompress
 from storage.db import Database
 from storage.models import ChangeRow, Document, MeasureRow, SectionRow, Site, Version
@@ -196,6 +197,7 @@ def reprocess_document(db: Database, document_id: int, steps: Steps, report: Rep
             restate_version(v, doc, digest)
             s.flush()
             _reconcile_sections(s, v, doc)
+            record_graph(s, doc_row, v, doc)
             new_ids = _reconcile_measures(s, v, doc, report, stale)
             new_rows: list[ChangeRow] = []
             if prev is not None:

@@ -31,6 +31,8 @@ log = logging.getLogger("policywatch.scheduler")
 
 CRAWL_FUNC = "policywatch.scheduler.jobs:crawl_job"
 DIGEST_FUNC = "policywatch.scheduler.jobs:digest_job"
+NOTICES_FUNC = "policywatch.scheduler.jobs:notices_job"
+NOTICES_CRON = "0 8 * * *"
 DEFAULT_DIGEST_CRON = "*/5 * * * *"  # with [[subscriptions]] and no [scheduler] digests
 
 
@@ -70,6 +72,8 @@ def build(cfg: Config, settings: DaemonSettings) -> tuple[list[JobSpec], list[st
     for cadence, cron in crons.items():
         trigger, text = _trigger(cron, None, tz)
         specs.append(JobSpec(f"digest:{cadence}", DIGEST_FUNC, (cadence,), trigger, text, _grace(trigger)))
+    if cfg.tables.get("subscriptions"):  # 即将到期 / 已废止 notices, once a day (notifications/expiry.py)
+        specs.append(JobSpec("notices:daily", NOTICES_FUNC, ("daily",), *_daily(tz)))
     return specs, warnings
 
 
@@ -203,3 +207,26 @@ def digest_job(name: str) -> str:
     log.log(level, "digest:%s: %d sent, %d outcomes%s", name, sent, len(report.outcomes),
             f", stopped: {report.stopped}" if report.stopped else "")
     return "ok" if report.ok else "failed"
+
+
+def _daily(tz: str | None) -> tuple[BaseTrigger, str, int]:
+    trigger, text = _trigger(NOTICES_CRON, None, tz)
+    return trigger, text, _grace(trigger)
+
+
+def notices_job(name: str) -> str:
+    """Mail the validity notices not sent yet (each once: notifications.expiry keeps what it sent)."""
+    ctx = context()
+    from notifications.expiry import send_notices
+    from storage.db import connect
+
+    if ctx.notify.smtp.missing_password:
+        log.error("notices:%s: not sending: %s: %s", name, ctx.notify.where, ctx.notify.smtp.missing_password)
+        return "failed"
+    db = connect(ctx.db_url)
+    try:
+        report = send_notices(db, ctx.notify)
+    finally:
+        db.dispose()
+    log.info("notices:%s: %d sent, %d failed", name, len(report.sent), len(report.failed))
+    return "failed" if report.failed else "ok"

@@ -54,7 +54,7 @@ def create_app(db_url: str | None = None, *, database: Database | None = None, c
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from policywatch.web import api, charts, feeds, filters, openapi, pages
+    from policywatch.web import api, charts, feeds, filters, graph, openapi, pages
 
     filters.install(app)
     app.register_blueprint(pages.bp)
@@ -62,6 +62,7 @@ def create_app(db_url: str | None = None, *, database: Database | None = None, c
     app.register_blueprint(feeds.bp)
     app.register_blueprint(charts.bp)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(graph.bp)
 
     @app.teardown_appcontext
     def _close(_error: BaseException | None) -> None:

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, render_template, request
 from pipeline.schema import ALL_KINDS as KINDS
 from policywatch.web import params, views
 from policywatch.web.charts import weekly_svg
+from policywatch.web.graph import document_graph
 from policywatch.web.session import session
 from storage.read import feed as feed_read
 from storage.read import history as history_read
@@ -89,7 +90,7 @@ def document(doc_id: str):
     doc = views.document_or_404(s, params.doc_id(doc_id))
     data = views.document(s, doc)
     recent = feed_read.changes_feed(s, document_id=doc.id, limit=20)
-    return render_template("document.html.j2", d=data, recent=recent)
+    return render_template("document.html.j2", d=data, recent=recent, g=document_graph(s, doc))
 
 
 @bp.get("/documents/<doc_id>/diff")

@@ -1,0 +1,126 @@
+"""`policywatch cites DOC`, `cited-by DOC`, `trace LOCAL_DOC [--source DOC]`, `expiring [--within 30d]`:
+the citation graph and validity (issue 20). A Chinese table by default, --json for programs."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from datetime import date
+
+from policywatch.commands.db import add_db_argument, open_db, print_json, print_table, usage_errors
+from policywatch.commands.history import DOC_HELP
+
+MATCHED = {"doc_number": "文号", "title": "标题", "": "未匹配"}
+
+
+def _days(raw: str) -> int:
+    m = re.fullmatch(r"\s*(\d{1,5})\s*d?\s*", raw)
+    if not m:
+        raise argparse.ArgumentTypeError(f"{raw[:40]!r} is not a number of days (30 or 30d)")
+    return int(m.group(1))
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    for name, func, help_ in (("cites", cites_cmd, "the documents a document cites (引用文件)"),
+                              ("cited-by", cited_by_cmd, "the watched documents that cite a document (被引用)")):
+        p = subparsers.add_parser(name, help=help_)
+        p.add_argument("doc", metavar="DOC", help=DOC_HELP)
+        p.add_argument("--json", action="store_true", help="print JSON")
+        add_db_argument(p)
+        p.set_defaults(func=func)
+    p = subparsers.add_parser("trace", help="which measure of a local document adopts each measure of its source")
+    p.add_argument("doc", metavar="LOCAL_DOC", help=DOC_HELP)
+    p.add_argument("--source", metavar="DOC", help="the source document (default: the one the local text implements)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    add_db_argument(p)
+    p.set_defaults(func=trace_cmd)
+    p = subparsers.add_parser("expiring", help="documents whose 有效期 ends soon, or has ended")
+    p.add_argument("--within", type=_days, default=30, metavar="DAYS", help="days ahead (30 or 30d; default 30)")
+    p.add_argument("--today", type=date.fromisoformat, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    add_db_argument(p)
+    p.set_defaults(func=expiring_cmd)
+
+
+def _head(d) -> str:
+    return f"[{d.id}] {d.title}  {d.doc_number}".rstrip()
+
+
+def cites_cmd(args: argparse.Namespace) -> int:
+    from storage import citations
+    from storage.read import history as history_read
+
+    db = open_db(args)
+    with usage_errors(), db.reader() as s:
+        doc = history_read.resolve_document(s, args.doc)
+        rows, head = citations.cites(s, doc.id), _head(doc)
+    if args.json:
+        print_json({"document": doc.id, "cites": rows})
+        return 0
+    print(head)
+    print_table(["引用", "文号", "匹配", "对应文件"],
+                [(r["title"] or "—", r["doc_number"] or "—", MATCHED[r["matched_by"]],
+                  f"[{r['cited']['id']}] {r['cited']['title']}" if r["cited"] else "（未收录）") for r in rows],
+                {"引用": 50, "对应文件": 50})
+    return 0
+
+
+def cited_by_cmd(args: argparse.Namespace) -> int:
+    from storage import citations
+    from storage.read import history as history_read
+
+    db = open_db(args)
+    with usage_errors(), db.reader() as s:
+        doc = history_read.resolve_document(s, args.doc)
+        rows, head = citations.cited_by(s, doc.id), _head(doc)
+    if args.json:
+        print_json({"document": doc.id, "cited_by": rows})
+        return 0
+    print(head)
+    print_table(["id", "引用它的文件", "文号", "站点", "匹配"],
+                [(r["id"], r["title"], r["doc_number"] or "—", r["site"], MATCHED[r["matched_by"]]) for r in rows],
+                {"引用它的文件": 60})
+    return 0
+
+
+def trace_cmd(args: argparse.Namespace) -> int:
+    from pipeline.trace import render_text
+    from policywatch.tracing import trace_stored
+    from storage.read import history as history_read
+
+    db = open_db(args)
+    with usage_errors(), db.reader() as s:
+        local = history_read.resolve_document(s, args.doc)
+        source = history_read.resolve_document(s, args.source) if args.source else None
+        result = trace_stored(s, local, source)
+        heads = (_head(result.source), _head(result.local))
+    if args.json:
+        print_json({"source": result.source.id, "local": result.local.id, "source_chosen_by": result.chosen_by,
+                    **result.trace.to_dict()})
+        return 0
+    print(f"上位文件：{heads[0]}" + ("（据引用推定）" if result.chosen_by == "implements" else ""))
+    print(f"本地文件：{heads[1]}")
+    print()
+    print(render_text(result.trace))
+    return 0
+
+
+def expiring_cmd(args: argparse.Namespace) -> int:
+    from storage import validity
+    from storage.models import utcnow
+
+    today = args.today or utcnow().date()
+    db = open_db(args)
+    with usage_errors(), db.reader() as s:
+        rows = validity.expiring(s, today, args.within)
+    if args.json:
+        print_json({"today": today.isoformat(), "within_days": args.within, "documents": rows})
+        return 0
+    if not rows:
+        print(f"{args.within} 天内没有到期的文件")
+        return 0
+    print_table(["id", "文件", "文号", "站点", "有效期至", "剩余"],
+                [(r["id"], r["title"], r["doc_number"] or "—", r["site"], r["expires"],
+                  f"{r['days_left']} 天" if r["days_left"] >= 0 else f"已过 {-r['days_left']} 天") for r in rows],
+                {"文件": 50})
+    return 0

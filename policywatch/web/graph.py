@@ -1,0 +1,48 @@
+"""The citation graph and validity on the web UI: what the document page shows of them, and
+the trace page (a source document's measures beside the local measures adopting them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request
+from sqlalchemy.orm import Session
+
+from pipeline.trace import KIND_NAMES
+from policywatch.web import params, views
+from policywatch.web.session import session
+from storage import citations, validity
+from storage.models import Document
+
+bp = Blueprint("graph", __name__)
+
+STATUS_NAMES = {"in_force": "现行有效", "not_yet": "尚未生效", "expired": "已失效", "repealed": "已废止",
+                "amended": "已修订", "partly_expired": "部分失效"}
+
+
+def document_graph(s: Session, doc: Document) -> dict[str, Any]:
+    """Cites, cited-by and validity for the document page."""
+    v = validity.current(s, doc.id)
+    return {
+        "cites": citations.cites(s, doc.id),
+        "cited_by": citations.cited_by(s, doc.id),
+        "validity": None if v is None else {
+            "status": STATUS_NAMES.get(v.status, v.status_printed), "effective": v.effective, "expires": v.expires,
+            "term_years": v.term_years, "notes": v.notes or [],
+        },
+    }
+
+
+@bp.get("/documents/<doc_id>/trace")
+def trace(doc_id: str):
+    from policywatch.tracing import trace_stored
+
+    s = session()
+    local = views.document_or_404(s, params.doc_id(doc_id))
+    raw = request.args.get("source", "").strip()
+    source = views.document_or_404(s, params.doc_id(raw)) if raw else None
+    try:
+        result = trace_stored(s, local, source)
+    except LookupError as e:
+        abort(404, str(e))
+    return render_template("trace.html.j2", r=result, t=result.trace, counts=result.trace.counts(), names=KIND_NAMES)
