@@ -18,6 +18,7 @@ from pathlib import Path
 
 from policywatch.cli import main
 from policywatch.crawl_log import excerpt
+from policywatch.crawl_progress import failure_lines
 from policywatch.demo.portal import Portal
 from policywatch.demo.portal.config import write_config
 from policywatch.demo.portal.content import ROBOTS_BLOCKED
@@ -210,6 +211,14 @@ def test_the_excerpt_takes_the_first_error_and_its_traceback(tmp_path):
         "item_scraped_count": "1",
         "log_count/ERROR": "2",
     }
+    assert failure_lines("zq", "failed", found, log) == [
+        "zq: 失败",
+        "  首个错误: [scrapy.core.scraper] Spider error processing <GET http://127.0.0.1:8/a.html> (referer: None)",
+        "    异常: ValueError: no table.gkml-list on the page",
+        "  最终统计: downloader/response_status_count/200=2, downloader/response_status_count/404=1, "
+        "finish_reason=finished, item_scraped_count=1, log_count/ERROR=2",
+        f"  日志: {log}",
+    ]
     # a crawl killed before Scrapy dumped its stats
     log.write_text(TRACEBACK_LOG.split("[scrapy.statscollectors]")[0], encoding="utf-8")
     assert not excerpt(log).has_stats and excerpt(log).raised
