@@ -4,6 +4,8 @@ Per-site overrides come from `settings = {...}` in policywatch.toml (applied by 
 `-s KEY=VALUE` on the command line (tests use tiny delays and timeouts that way).
 """
 
+from scrapy.settings.default_settings import EXTENSIONS_BASE as _SCRAPY_EXTENSIONS_BASE
+
 BOT_NAME = "policywatch"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -73,6 +75,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.browser.RenderedStatusMiddleware": 660,
 }
 ITEM_PIPELINES = {"crawler.pipelines.StoragePipeline": 300}
+# In the base table, not EXTENSIONS: the runners pass -s EXTENSIONS, which replaces that whole
+# table. It loads only when POLICYWATCH_PROGRESS_FILE is set (`policywatch crawl` sets it).
+EXTENSIONS_BASE = {**_SCRAPY_EXTENSIONS_BASE, "crawler.progress.CrawlProgress": 0}
 
 # The 2.19 RemoteControl extension runs a code-executing HTTP endpoint: never in production.
 REMOTE_CONTROL_ENABLED = False
@@ -87,6 +92,8 @@ POLICYWATCH_MAX_WITHDRAW_SHARE = 0.2
 POLICYWATCH_MAX_CRAWL_DELAY = 60.0  # the longest robots.txt Crawl-delay obeyed (crawler.middlewares)
 POLICYWATCH_ATTACHMENT_MAXSIZE = 50 * 1024 * 1024  # a PDF may pass DOWNLOAD_MAXSIZE (crawler.spiders.site)
 POLICYWATCH_BROWSER_PAGES = 2  # pages open at once in the browser of a render = "browser" site
+POLICYWATCH_PROGRESS_FILE = ""  # where crawler.progress writes the running counts ("": not at all)
+POLICYWATCH_PROGRESS_INTERVAL = 1.0  # seconds between two writes of that file
 HTTPCACHE_SQLITE_COMMIT_EVERY = 200  # cache writes per commit (crawler.cache)
 
 LOG_LEVEL = "INFO"

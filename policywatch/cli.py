@@ -38,6 +38,11 @@ class _TerminalText:
     def __init__(self, stream: Any) -> None:
         self._stream = stream
 
+    @property
+    def raw_stream(self) -> Any:
+        """The terminal itself, for a display that writes only its own escapes (crawl progress)."""
+        return self._stream
+
     def write(self, text: str) -> int:
         from pipeline.safe_text import display_text
 

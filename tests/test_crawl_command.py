@@ -59,13 +59,23 @@ def test_unreachable_site_fails_the_command_with_exit_1(tmp_path, capsys):
     assert main(["crawl", "--config", str(cfg), *FAST, "--set", "RETRY_TIMES=0"]) == 1
     captured = capsys.readouterr()
     assert captured.out.split("\n")[2].split()[:2] == ["dead", "failed"]
-    err = captured.err.strip()
+    lines = captured.err.strip().splitlines()
+    # the log's reason lines (test_crawl_progress.py), then the message of the exit code, in one line
+    assert lines[-5:-1] == [
+        "dead: 失败",
+        "  首个错误: [scrapy.downloadermiddlewares.retry] Gave up retrying <GET http://127.0.0.1:9/robots.txt> "
+        "(failed 1 times): Connection was refused by other side: 111: Connection refused.",
+        "  最终统计: downloader/exception_type_count/DownloadConnectionRefusedError=2, finish_reason=finished, "
+        "log_count/ERROR=3, item_scraped_count=0",
+        lines[-2],
+    ]
+    assert lines[-2].startswith("  日志: ") and lines[-2].endswith(".log")
+    err = lines[-1]
     # the reason, in the same line: the start page could not be fetched
     assert err.startswith(
         "policywatch: 1 of 1 crawls did not finish cleanly: dead: failed: list page failed: http://127.0.0.1:9/index.html: "
     )
     assert "; the listing is incomplete (log " in err
-    assert "\n" not in err
 
 
 def test_hung_crawl_is_killed_at_the_timeout_and_its_run_closed(tmp_path, capsys):
@@ -80,7 +90,10 @@ def test_hung_crawl_is_killed_at_the_timeout_and_its_run_closed(tmp_path, capsys
         # the server would answer in 60 s and Scrapy would wait 30: the command gives up first
         code = main(["crawl", "--config", str(cfg), *FAST, "--set", "DOWNLOAD_TIMEOUT=30", "--timeout", "4"])
     assert code == 1
-    assert "slow: timeout" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "slow: timeout" in err
+    # killed: Scrapy never dumped its stats, and the excerpt says so rather than showing none
+    assert "slow: 超时\n" in err and "  日志中没有最终统计（爬取未正常结束）\n" in err
     db = connect(db_url)
     try:
         with db.reader() as s:

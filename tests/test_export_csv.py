@@ -74,3 +74,39 @@ def test_export_csv_neutralizes_formulas(db, db_url, capsys):
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), (name, value)
     # and every cell is quoted, so no other separator can open a cell inside one
     assert out.splitlines()[1].startswith('"')
+
+
+def _two_versions(db) -> None:
+    url = "http://example.gov.cn/p.html"
+    record_page(db, Page(url=url, body=notice(["落实资金保障。"]), site="s", fetched_at=T0))
+    later = notice(["落实资金保障。", "加强督促检查。"])
+    record_page(db, Page(url=url, body=later, site="s", fetched_at=T0 + timedelta(days=1)))
+
+
+def test_export_csv_starts_with_a_bom_for_excel(db, db_url, tmp_path, capsys):
+    _two_versions(db)
+    out = tmp_path / "changes.csv"
+    assert main(["export", "--format", "csv", "--db", db_url, "--out", str(out)]) == 0
+    raw = out.read_bytes()
+    assert raw[:3] == b"\xef\xbb\xbf" and raw[3:4] == b'"'  # one mark, then the quoted header
+    # Excel reads a CSV that starts with the mark as UTF-8 (Python's name for that: utf-8-sig)
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert next(iter(rows[0])) == "change_id"  # the mark is not part of the first column's name
+    assert {r["title"] for r in rows} == {"'" + TITLE}  # 点击查看, as written
+    assert "加强督促检查。" in {r["new_text"] for r in rows}
+    # standard output gets the mark too: `policywatch export --format csv > changes.csv`
+    capsys.readouterr()
+    assert main(["export", "--format", "csv", "--db", db_url]) == 0
+    assert capsys.readouterr().out.startswith('\ufeff"change_id"')
+
+
+def test_export_no_bom_and_jsonl_have_none(db, db_url, tmp_path):
+    _two_versions(db)
+    out = tmp_path / "changes.csv"
+    assert main(["export", "--format", "csv", "--no-bom", "--db", db_url, "--out", str(out)]) == 0
+    raw = out.read_bytes()
+    assert raw.startswith(b'"change_id",') and b"\xef\xbb\xbf" not in raw
+    assert "点击查看" in raw.decode("utf-8")
+    lines = tmp_path / "changes.jsonl"
+    assert main(["export", "--format", "jsonl", "--db", db_url, "--out", str(lines)]) == 0
+    assert lines.read_bytes().startswith(b"{")

@@ -1,4 +1,5 @@
-"""`policywatch changes [--since DATE] [--site S] [--kind K]`: recent changes across documents."""
+"""`policywatch changes [--since DATE] [--site S] [--document DOC] [--kind K]`: recent changes
+across documents, or of one."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from policywatch.commands.db import (
     print_table,
     usage_errors,
 )
+from policywatch.commands.history import DOC_HELP
 
 KINDS = ALL_KINDS  # the kinds --kind accepts
 
@@ -24,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--since", metavar="DATE", help="only changes detected on or after this day (YYYY-MM-DD, UTC)"
     )
     p.add_argument("--site", metavar="S", help="only this site")
+    p.add_argument("--document", metavar="DOC", help=f"only this document: {DOC_HELP}")
     p.add_argument(
         "--kind",
         metavar="K",
@@ -40,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from storage.read import common as common_read
     from storage.read import feed as feed_read
+    from storage.read import history as history_read
 
     kinds = [k.strip() for arg in args.kind for k in arg.split(",") if k.strip()]
     with usage_errors():
@@ -49,7 +53,10 @@ def run(args: argparse.Namespace) -> int:
         since = common_read.parse_date(args.since, "--since") if args.since else None
     db = open_db(args)
     with usage_errors(), db.reader() as s:
-        rows = feed_read.changes(s, since=since, site=args.site, kinds=kinds, limit=args.limit or None)
+        doc_id = history_read.resolve_document(s, args.document).id if args.document else None
+        rows = feed_read.changes(
+            s, since=since, site=args.site, kinds=kinds, document_id=doc_id, limit=args.limit or None
+        )
     if args.json:
         print_json(rows)
         return 0

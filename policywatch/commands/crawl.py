@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import argparse
 import secrets
+import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from policywatch.commands.db import database_url
@@ -21,6 +24,7 @@ from policywatch.scheduler.settings import CRAWL_TIMEOUT_S, CrawlSettings
 __all__ = ["SiteRun", "crawl_site", "database_url", "state_dir"]
 
 DEFAULT_TIMEOUT_S = CRAWL_TIMEOUT_S
+PLAIN_EVERY_S = 10.0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,6 +55,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="SECONDS",
         help="kill a site's crawl after this long",
     )
+    p.add_argument(
+        "--progress-every",
+        type=float,
+        default=PLAIN_EVERY_S,
+        metavar="SECONDS",
+        help="off a terminal: a progress line at most this often (default %(default)gs)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress display while crawling")
     p.set_defaults(func=run)
 
 
@@ -68,15 +80,44 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--set {item!r}: expected KEY=VALUE with an UPPER_CASE Scrapy setting")
     db_url = database_url(args.db, cfg.database_url)
     sync_config_subscriptions(cfg, db_url)
-    runs = [
-        crawl_site(cfg.path, name, db_url, settings=args.settings, timeout=args.timeout) for name in names
-    ]
+    runs = crawl_with_progress(cfg.path, names, db_url, args)
     print_summary(runs)
     bad = [r for r in runs if r.status != "ok"]
     if bad:
+        print_failures(bad)
         where = "; ".join(f"{r.site}: {r.status}{_why(r)} (log {r.log})" for r in bad)
         raise ProblemFound(f"{len(bad)} of {len(runs)} crawls did not finish cleanly: {where}")
     return 0
+
+
+def crawl_with_progress(
+    config_path: Path, names: list[str], db_url: str, args: argparse.Namespace
+) -> list[SiteRun]:
+    """Each site in turn, its counts shown while it runs (policywatch.crawl_progress)."""
+    from policywatch import crawl_progress
+
+    runs = []
+    display = crawl_progress.display_for(sys.stderr, every=args.progress_every, enabled=not args.no_progress)
+    with tempfile.TemporaryDirectory(prefix="policywatch-progress-") as tmp, display:
+        for name in names:
+            path = Path(tmp) / f"{name}.json"
+            display.start(name, path)
+            settings = [*args.settings, f"POLICYWATCH_PROGRESS_FILE={path}"]
+            result = crawl_site(
+                config_path, name, db_url, settings=settings, timeout=args.timeout, on_wait=display.tick
+            )
+            display.finish(result.status)
+            runs.append(result)
+    return runs
+
+
+def print_failures(bad: list[SiteRun]) -> None:
+    """Why each failed crawl failed, from its log: the first error and the final stats."""
+    from policywatch import crawl_log, crawl_progress
+
+    for r in bad:
+        if r.log and r.status != "skipped":
+            crawl_progress.print_failure(r.site, r.status, crawl_log.excerpt(r.log), r.log)
 
 
 def _why(run: SiteRun) -> str:
@@ -109,10 +150,12 @@ def crawl_site(
     *,
     settings: list[str] | tuple[str, ...] = (),
     timeout: float = DEFAULT_TIMEOUT_S,
+    on_wait: Callable[[], None] | None = None,
 ) -> SiteRun:
     """One manual crawl of a site: the scheduler's subprocess runner with a slot made up here."""
     slot = f"manual-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{secrets.token_hex(4)}"
-    runner = SubprocessRunner(CrawlSettings(timeout_seconds=timeout), config_path, db_url, extra=list(settings))
+    crawl = CrawlSettings(timeout_seconds=timeout)
+    runner = SubprocessRunner(crawl, config_path, db_url, extra=list(settings), on_wait=on_wait)
     return runner.run(site, slot, timeout=timeout)
 
 

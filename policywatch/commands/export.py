@@ -1,4 +1,9 @@
-"""`policywatch export --format csv|jsonl [--since DATE] [--out FILE]`: every change, for other tools."""
+"""`policywatch export --format csv|jsonl [--since DATE] [--out FILE] [--no-bom]`: every change, for other tools.
+
+The CSV starts with a UTF-8 byte order mark: Excel (the Chinese editions included) reads a CSV
+without one in the ANSI code page, GBK there, and shows every title garbled. `--no-bom` is for
+tools that take the mark for part of the first column's name.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from policywatch.errors import UsageError
 # (tab and CR too: some of them strip those and read on). Crawled titles and 文号 are
 # untrusted, so such a cell gets a leading single quote, the OWASP CSV-injection rule.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"  # written as EF BB BF: what Excel looks for to read a CSV as UTF-8
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,6 +31,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--since", metavar="DATE", help="only changes detected on or after this day (YYYY-MM-DD, UTC)"
     )
     p.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    p.add_argument(
+        "--no-bom",
+        dest="bom",
+        action="store_false",
+        help="csv: no UTF-8 byte order mark (the default has one, for Excel)",
+    )
     add_db_argument(p)
     p.set_defaults(func=run)
 
@@ -52,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
                         # Every cell quoted (OWASP): a reader splitting on another separator
                         # cannot start a new cell, and so a formula, inside a quoted one.
                         writer = csv.DictWriter(out, fieldnames=list(row), quoting=csv.QUOTE_ALL)
+                        if args.bom:
+                            out.write(BOM)
                         writer.writeheader()
                     writer.writerow({k: csv_cell(v) for k, v in row.items()})
                 n += 1

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,9 +42,19 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 class SubprocessRunner(Runner):
     name = "subprocess"
 
-    def __init__(self, crawl: CrawlSettings, config_path: Path, db_url: str, *, extra: list[str] | None = None):
+    def __init__(
+        self,
+        crawl: CrawlSettings,
+        config_path: Path,
+        db_url: str,
+        *,
+        extra: list[str] | None = None,
+        on_wait: Callable[[], None] | None = None,
+    ):
+        """`on_wait`: called about four times a second while a crawl runs (a progress display)."""
         super().__init__(crawl, config_path, db_url)
         self.extra = list(extra or [])
+        self.on_wait = on_wait
         self._procs: set[subprocess.Popen[bytes]] = set()
         self._lock = threading.Lock()
 
@@ -110,6 +121,7 @@ class SubprocessRunner(Runner):
             except subprocess.TimeoutExpired:
                 pass
             mark.try_mark()
+            self._tick()
             now = time.monotonic()
             if now >= deadline:
                 proc.kill()
@@ -123,6 +135,15 @@ class SubprocessRunner(Runner):
                     proc.kill()
                     proc.wait()
                     return "stopped"
+
+    def _tick(self) -> None:
+        if self.on_wait is None:
+            return
+        try:
+            self.on_wait()
+        except Exception:  # a broken display must not leave the crawl unwatched (no timeout, no kill)
+            log.exception("progress display failed; the crawl goes on without it")
+            self.on_wait = None
 
     _grace = 30.0
 

@@ -23,14 +23,15 @@ def changes(
     since: datetime | None = None,
     site: str | None = None,
     kinds: list[str] | None = None,
+    document_id: int | None = None,
     limit: int | None = 200,
 ) -> list[dict[str, Any]]:
-    """Recent changes across documents, newest first; cosmetic ones only when asked for.
+    """Recent changes across documents (or of one), newest first; cosmetic ones only when asked for.
 
     The rows of `changes_feed` without the keys the web UI adds (ids for links, publisher),
     so that `policywatch changes --json` keeps its shape.
     """
-    rows = changes_feed(session, since=since, site=site, kinds=kinds, limit=limit)
+    rows = changes_feed(session, since=since, site=site, kinds=kinds, document_id=document_id, limit=limit)
     for row in rows:
         for key in _FEED_ONLY:
             del row[key]

@@ -202,6 +202,24 @@ def diff(session: Session, doc: Document, from_spec: str | None, to_spec: str | 
     return _diff(session, doc, from_spec, to_spec, aligned=False).changes
 
 
+def diff_since(session: Session, doc: Document, when: datetime) -> dict[str, Any]:
+    """What changed since `when`: the version in force just before it against the latest.
+
+    The changes `changes --since` lists for this document, as one diff. A document first seen
+    after `when` is compared from its first version, and says so (`first_seen_after`).
+    """
+    before = session.scalar(
+        select(Version)
+        .where(Version.document_id == doc.id, Version.first_seen < when)
+        .order_by(Version.seq.desc())
+        .limit(1)
+    )
+    latest = version_by_seq(session, doc, None, default=-1)  # LookupError when none is stored
+    base = before if before is not None else version_by_seq(session, doc, None, default=1)
+    data = _diff(session, doc, str(base.seq), str(latest.seq), aligned=False).changes
+    return {**data, "since": iso(when), "first_seen_after": before is None}
+
+
 @dataclass
 class AlignedDiff:
     """`diff`, with the two versions and the alignment: (old measure id, new measure id) of
