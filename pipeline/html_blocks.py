@@ -60,8 +60,13 @@ class _Walker:
         self.heading_depth = 0
 
     def flush(self) -> None:
-        # most flushes (a block opening right after another closed) have nothing to clean
-        text = clean_line("".join(self.parts)) if self.parts else ""
+        # most flushes (a block opening right after another closed) have nothing to clean, and
+        # keep the empty list they have: every reader of self.parts reads it again after a flush
+        if not self.parts:
+            if self.links or self.bold_chars:
+                self.links, self.bold_chars = [], 0
+            return
+        text = clean_line("".join(self.parts))
         if text:
             total = len(text.replace(" ", ""))
             heading = self.heading_depth > 0 or (total > 0 and self.bold_chars >= total * 0.9)

@@ -73,8 +73,8 @@ def _scan(elements, i: int, hits: list, stop: etree._Element | None) -> int:
         if text and isinstance(el.tag, str) and el.tag not in _NOT_TEXT and first(text) is not None \
                 and word(text) is not None:
             hits.append(((i, 1, 0), el))
-        tail = el.tail
-        if tail and first(tail) is not None and word(tail) is not None:
+        tail = el.tail  # most tails are the indentation between tags: no label word in a space
+        if tail and not tail.isspace() and first(tail) is not None and word(tail) is not None:
             parent = el.getparent()  # the text node's own parent
             if parent is not None and parent.tag not in _NOT_TEXT:
                 # after el's subtree, before the next node; of tails ending at one place, the deeper first
