@@ -60,8 +60,13 @@ class _Walker:
         self.heading_depth = 0
 
     def flush(self) -> None:
-        # most flushes (a block opening right after another closed) have nothing to clean
-        text = clean_line("".join(self.parts)) if self.parts else ""
+        # most flushes (a block opening right after another closed) have nothing to clean, and
+        # keep the empty list they have: every reader of self.parts reads it again after a flush
+        if not self.parts:
+            if self.links or self.bold_chars:
+                self.links, self.bold_chars = [], 0
+            return
+        text = clean_line("".join(self.parts))
         if text:
             total = len(text.replace(" ", ""))
             heading = self.heading_depth > 0 or (total > 0 and self.bold_chars >= total * 0.9)
@@ -87,8 +92,7 @@ class _Walker:
             if tag is None:
                 tag = _TAG_NAMES[raw] = raw.lower().rsplit("}", 1)[-1]
             tail = el.tail
-            # an element without attributes (most of a page) cannot be hidden: skip the four reads
-            if not tag or tag in DROP_TAGS or (el.attrib and _hidden(el)):
+            if not tag or tag in DROP_TAGS or _hidden(el):
                 # a comment or processing instruction, or dropped content: keep only the tail
                 if tail:
                     parts.append(tail)
@@ -137,12 +141,19 @@ class _Walker:
 def is_hidden(el: etree._Element) -> bool:
     """Not shown by the page: display:none, the hidden attribute, or a framework's hiding class
     (Angular's ng-hide, Bootstrap's d-none) — a single-page app keeps unused templates that way."""
-    # attribute reads cost: most elements have no style and no class, and most styles say no "none"
-    style = el.get("style")
-    if style and "none" in style.lower() and "display:none" in style.replace(" ", "").lower():
+    # attribute reads cost (a pasted Word body styles nearly every span): one read of the names,
+    # then only the attributes the element has; most styles say no "none"
+    names = el.keys()
+    if not names:
+        return False
+    if "style" in names:
+        style = el.get("style")
+        if style and "none" in style.lower() and "display:none" in style.replace(" ", "").lower():
+            return True
+    if "hidden" in names or ("aria-hidden" in names and el.get("aria-hidden") == "true"):
         return True
-    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
-        return True
+    if "class" not in names:
+        return False
     cls = el.get("class")
     return bool(cls) and ("-hide" in cls or "d-none" in cls) and bool(_HIDING_CLASS.search(cls))
 

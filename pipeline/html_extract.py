@@ -19,7 +19,7 @@ from lxml import etree
 
 from pipeline.chrome import trim_chrome
 from pipeline.html_blocks import Block, element_blocks, is_hidden, text_content
-from pipeline.label_blocks import _outside_lines
+from pipeline.label_blocks import _outside_lines, _top_elements
 from pipeline.text import count_cjk, strip_invisible
 
 
@@ -135,8 +135,8 @@ def extract(text: str) -> PageParts:
         return PageParts(blocks=[], container="none")
     meta = _meta_tags(root)
     gk = _gkmlpt_detail(text)
-    html_title = _first_text(root, "//title")
-    h1 = _first_text(root, "//h1")
+    html_title = _first_text(root, "title")
+    h1 = _first_text(root, "h1")
     links = [(" ".join(text_content(a).split()), a.get("href") or "") for a in root.iter("a")]
 
     body_el, container = _find_container(root, text, gk)
@@ -268,19 +268,28 @@ def _densest(root: etree._Element) -> etree._Element | None:
 def _meta_tags(root: etree._Element) -> dict[str, str]:
     out: dict[str, str] = {}
     for m in root.iter("meta"):
-        name = (m.get("name") or "").strip()
+        canonical = _META_CANONICAL.get((m.get("name") or "").strip().lower())
+        if canonical is None:
+            continue  # most <meta> (charset, viewport, keywords of the CMS) name no field we read
         content = " ".join(strip_invisible(m.get("content") or "").split())
-        if name and content and name.lower() in {n.lower() for n in _META_NAMES}:
-            canonical = next(n for n in _META_NAMES if n.lower() == name.lower())
+        if content:
             out.setdefault(canonical, content)
     return out
 
 
-def _first_text(root: etree._Element, xpath: str) -> str:
-    for el in root.xpath(xpath):
-        text = " ".join(text_content(el).split())
-        if text:
-            return text
+_META_CANONICAL = {n.lower(): n for n in _META_NAMES}
+
+
+def _first_text(root: etree._Element, tag: str) -> str:
+    """The text of the first `tag` element (anywhere in the document, as `//tag`) that has some.
+
+    lxml's tag-filtered iter stops at the first hit, where an XPath lists them all over the
+    whole page first."""
+    for top in _top_elements(root):
+        for el in top.iter(tag):
+            text = " ".join(text_content(el).split())
+            if text:
+                return text
     return ""
 
 

@@ -42,37 +42,50 @@ def _label_holders(root: etree._Element, skip: etree._Element | None = None) -> 
     One preorder walk (lxml's iter costs a quarter of iterwalk's start/end events) with a regex
     per text; where a tail stands in document order, just before the next node outside its
     element, is worked out for the few hits only. The `//*/text()[contains(.,…) or …]` XPath this
-    replaced copied every text node ten times (~90 µs on a small page).
+    replaced copied every text node ten times (~90 µs on a small page). The body is never walked:
+    the walk stops at it and resumes with the siblings after it and after each of its ancestors,
+    the preorder index jumping by its size (one bare count, where the walk read each text).
     """
     hits: list[tuple[tuple[int, int, int], etree._Element]] = []
-    first, word = _LABEL_FIRST.search, _LABEL_WORD.search
     i = 0  # preorder index over all top-level elements (comments and PIs count)
-    lo = hi = -1  # the preorder span of `skip`
     for top in _top_elements(root):
-        for el in top.iter():
-            if lo <= i < hi:
-                i += 1
-                continue
-            if el is skip:
-                lo, hi = i, i + _subtree_size(el)
-                i += 1
-                continue
-            text = el.text  # a comment's or PI's text is its content: ruled out by the tag test
-            if text and isinstance(el.tag, str) and el.tag not in _NOT_TEXT and first(text) is not None \
-                    and word(text) is not None:
-                hits.append(((i, 1, 0), el))
-            tail = el.tail
-            if tail and first(tail) is not None and word(tail) is not None:
-                parent = el.getparent()  # the text node's own parent
-                if parent is not None and parent.tag not in _NOT_TEXT:
-                    # after el's subtree, before the next node; of tails ending at one place, the deeper first
-                    hits.append(((i + _subtree_size(el), 0, -_depth(el)), el))
-            i += 1
+        if skip is None or not _inside(skip, top):
+            i = _scan(top.iter(), i, hits, None)
+            continue
+        i = _scan(top.iter(), i, hits, skip) + _subtree_size(skip)
+        node = skip
+        while node is not top:
+            for sibling in node.itersiblings():
+                i = _scan(sibling.iter(), i, hits, None)
+            node = node.getparent()
     hits.sort(key=lambda hit: hit[0])
     return [el for _, el in hits]
 
 
+def _scan(elements, i: int, hits: list, stop: etree._Element | None) -> int:
+    """Note the label-word texts and tails of `elements` (preorder, the first at index i) up to
+    `stop`; the index after the last one seen."""
+    first, word = _LABEL_FIRST.search, _LABEL_WORD.search
+    for el in elements:
+        if el is stop:
+            break
+        text = el.text  # a comment's or PI's text is its content: ruled out by the tag test
+        if text and not text.isspace() and first(text) is not None and word(text) is not None:
+            tag = el.tag  # read once: lxml builds a new str at every read
+            if isinstance(tag, str) and tag not in _NOT_TEXT:
+                hits.append(((i, 1, 0), el))
+        tail = el.tail  # most tails are the indentation between tags: no label word in a space
+        if tail and not tail.isspace() and first(tail) is not None and word(tail) is not None:
+            parent = el.getparent()  # the text node's own parent
+            if parent is not None and parent.tag not in _NOT_TEXT:
+                # after el's subtree, before the next node; of tails ending at one place, the deeper first
+                hits.append(((i + _subtree_size(el), 0, -_depth(el)), el))
+        i += 1
+    return i
+
+
 def _subtree_size(el: etree._Element) -> int:
+    """How many nodes el.iter() yields: el, and its elements, comments and PIs below."""
     return sum(1 for _ in el.iter())
 
 
