@@ -347,7 +347,7 @@ def _moved(
     Order is judged by a longest increasing subsequence of old positions taken in new order,
     so a measure that jumped is the one reported, not every measure it jumped over. A 条 of a
     law that keeps its order is not moved when it lands in another chapter: a new version
-    that adds or splits chapters around unchanged articles has moved nothing (DESIGN.md).
+    that adds or splits chapters around unchanged articles has moved nothing.
     """
     ordered = sorted(pairs.values(), key=lambda p: p.new)
     keep = longest_increasing([p.old for p in ordered])

@@ -46,7 +46,7 @@ def text_units(doc: Document) -> list[tuple[Measure, Section]]:
     """Text outside any measure, compared like measures so that no edit goes unseen.
 
     The cover notice, the preamble, a section's own paragraphs (目标要求) and the closing
-    paragraph are not measures (DESIGN.md), but a reworded preamble is still a change.
+    paragraph are not measures, but a reworded preamble is still a change.
     """
 
     def unit(label: str, path: str, text: str) -> Measure:

@@ -80,7 +80,7 @@ def parse_html(text: str) -> etree._Element | None:
 def _parse(text: str, parser: etree.HTMLParser, flags: list[str] | None = None) -> etree._Element | None:
     """Parse with libxml2's default limits; a page nested deeper than 255 elements is parsed again.
 
-    libxml2 stops at depth 256 and silently drops everything below (F16: the page became "no
+    libxml2 stops at depth 256 and silently drops everything below (the page became "no
     policy text"), so such a page is parsed again with huge_tree (depth 2048), and beyond that
     with its nesting flattened; `flags` says which it took (deep_nesting, deep_nesting_flattened).
     """

@@ -15,7 +15,7 @@ from pipeline.text import nfkc
 
 # field -> label variants as printed, in no order (longer variants are tried first). A site
 # picks one name per field: 发布机构, 发文机关 and 责任部门 are all the publisher; 成文日期, 发文日期
-# and 生成日期 all the date the document was written (生成日期 is the xxgk block's, research §2).
+# and 生成日期 all the date the document was written (生成日期 is the xxgk block's).
 LABELS: dict[str, tuple[str, ...]] = {
     "index_number": ("信息索引号", "索引号"),
     "category": ("主题分类", "组配分类", "信息分类", "分类"),

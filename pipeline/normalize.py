@@ -89,7 +89,7 @@ _TEXT_FIELDS = ("site", "title", "doc_number_raw", "index_number", "publisher", 
 
 def _strip_fields(doc: Document) -> None:
     """No control or bidi character reaches a field, whatever its source (a numeric entity in a
-    <meta>, an escape in gkmlpt's JSON): they would break XML feeds and mail headers (F6, F14)."""
+    <meta>, an escape in gkmlpt's JSON): they would break XML feeds and mail headers."""
     for name in _TEXT_FIELDS:
         value = getattr(doc, name)
         if value:

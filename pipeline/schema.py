@@ -1,7 +1,7 @@
 """The one shape every page becomes, and the shape of a comparison.
 
 Document -> Section (tree) -> Measure is the normalized form of a policy page, whatever
-its CMS template (DESIGN.md, "The schema"). ChangeSet is what `compare` says about two
+its CMS template. ChangeSet is what `compare` says about two
 Documents. Both are plain dataclasses so that storage, notifications and the CLI can read
 them without importing any parsing code, and both round-trip through dicts (JSON).
 """
@@ -41,7 +41,7 @@ class Item:
     """A numbered part printed inside a measure: the 项 （一） of a 条 or 款, the 目 1. of a 项.
 
     Visible structure only: its words stay in the measure's text, which is what is matched and
-    hashed, so a 条 is still one unit of change (DESIGN.md, "The schema").
+    hashed, so a 条 is still one unit of change.
     """
 
     label: str

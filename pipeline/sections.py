@@ -274,7 +274,7 @@ def _article(node: Node, path: str) -> list[Measure]:
     """One measure per 条, or one per 款 when a 条 has several paragraphs; 项 stay with their 款.
 
     The 项 （一） (and 目 1. under them) stay in the 款's text, which is what is matched, and are
-    also kept as the measure's items, so the tree shows them (DESIGN.md, "The schema").
+    also kept as the measure's items, so the tree shows them.
     """
     marker = node.marker
     assert marker is not None

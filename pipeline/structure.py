@@ -1,7 +1,7 @@
 """Lines to a tree of sections and measures.
 
 Clean lines come in (body only, chrome gone); a tree with stable paths comes out. The steps,
-in order, each answering one trap of research/chinese-policy-structure.md:
+in order, each answering one trap of docs/traps.md:
 
 1. drop repeated content: a 目录 block, a body printed twice, repeated title lines (trap 6;
    pipeline.repeats);

@@ -108,9 +108,9 @@ def text_hash(norm: str) -> str:
 
 
 # Characters a page can carry that no reader sees: C0 controls but tab, newline and CR (they make
-# XML feeds invalid, F6), DEL and C1 controls, lone surrogates and U+FFFE/U+FFFF (not XML Chars
+# XML feeds invalid), DEL and C1 controls, lone surrogates and U+FFFE/U+FFFF (not XML Chars
 # either), zero-width spaces and joiners, soft hyphen, BOM, and the bidi controls that reorder what
-# is shown (U+202A-E, U+2066-9, LRM/RLM, ALM: a title can be made to read backwards, F14) - the
+# is shown (U+202A-E, U+2066-9, LRM/RLM, ALM: a title can be made to read backwards) - the
 # set pipeline.safe_text drops at every sink, plus the zero-width ones. Removed from every text and
 # field the normalizer hands on.
 INVISIBLE = re.compile(

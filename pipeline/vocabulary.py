@@ -35,7 +35,7 @@ DIGEST_KINDS = ("added", "removed", "modified", "moved", "split", "merged")
 """Kinds a digest shows by default: everything but cosmetic."""
 
 HIDDEN_KINDS = ("cosmetic",)
-"""Kinds kept in the history but left out of listings unless asked for (DESIGN.md)."""
+"""Kinds kept in the history but left out of listings unless asked for."""
 
 METADATA = "metadata"
 """The kind of a change of a document field (METADATA_FIELDS, and attachment_content)."""
@@ -86,7 +86,7 @@ UNCHANGED = "unchanged"
 @dataclass(frozen=True)
 class Label:
     """What a person reads for a kind or a field: a message id (for a Babel catalogue) and today's
-    Chinese and English text. Chinese is the default (DESIGN.md)."""
+    Chinese and English text. Chinese is the default: the users read Chinese."""
 
     msgid: str
     zh: str

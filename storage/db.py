@@ -3,7 +3,7 @@
 SQLite: WAL so readers never block the writer, a busy timeout so writers queue instead of
 failing, and `BEGIN IMMEDIATE` for write transactions. A deferred transaction that reads and then
 writes cannot upgrade its lock once another writer has committed; it fails at once with
-"database is locked" whatever the busy timeout (research/engineering.md §5.1). Readers and writers
+"database is locked" whatever the busy timeout (docs/engineering.md, "SQLite: one writer"). Readers and writers
 therefore get separate engines, so the writer's BEGIN is always IMMEDIATE.
 
 PostgreSQL: psycopg 3, selected explicitly whatever spelling of the URL is given.

@@ -241,7 +241,7 @@ class Subscription(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime)
-    impact: Mapped[bool] = mapped_column(Boolean, default=True)  # 上位文件变化 section (issue 20)
+    impact: Mapped[bool] = mapped_column(Boolean, default=True)  # the 上位文件变化 section of its digests
 
 
 class Outbox(Base):

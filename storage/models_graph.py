@@ -1,4 +1,4 @@
-"""Models of the citation graph and of validity (issue 20): who cites whom, and how long each
+"""Models of the citation graph and of validity: who cites whom, and how long each
 document is in force.
 
 A `CitationRow` is one reference a stored version prints, kept whether or not a watched

@@ -1,5 +1,5 @@
 """`policywatch cites DOC`, `cited-by DOC`, `trace LOCAL_DOC [--source DOC]`, `expiring [--within 30d]`:
-the citation graph and validity (issue 20). A Chinese table by default, --json for programs."""
+the citation graph and validity. A Chinese table by default, --json for programs."""
 
 from __future__ import annotations
 

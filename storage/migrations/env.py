@@ -18,7 +18,7 @@ if connection is None:  # pragma: no cover - only through storage.migrate
 context.configure(
     connection=connection,
     target_metadata=Base.metadata,
-    # SQLite cannot ALTER most things; batch mode copies the table instead (engineering.md §5.3).
+    # SQLite cannot ALTER most things; batch mode copies the table instead (docs/engineering.md, "Alembic on SQLite").
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
     include_name=include_name,  # the search index is made by migration 0006, not the models

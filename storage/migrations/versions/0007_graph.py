@@ -1,4 +1,4 @@
-"""Citation graph and validity (issue 20): citation edges, the keys documents are looked up by,
+"""Citation graph and validity: citation edges, the keys documents are looked up by,
 validity per version, the notices mailed, and the per-subscription impact opt-out.
 
 Revision ID: 0007_graph
