@@ -1,4 +1,4 @@
-"""Jinja filters and globals: safe links, diff spans, kind labels."""
+"""Jinja filters and globals: safe links, diff spans, labels in the reader's language."""
 
 from __future__ import annotations
 
@@ -6,13 +6,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, request, url_for
+from flask_babel import get_locale
 from markupsafe import Markup, escape
 
-from pipeline.schema import KIND_LABELS as SCHEMA_KIND_LABELS
 from pipeline.schema import section_items
-
-KIND_LABELS = {kind: label.en for kind, label in SCHEMA_KIND_LABELS.items()}
-"""The web UI's labels of change kinds (English today; the Babel catalogue will key them by msgid)."""
+from policywatch import i18n
+from policywatch.web import words
 
 
 def safe_href(url: Any) -> str | None:
@@ -63,12 +62,18 @@ def groupby_runs(pairs: list[tuple[str, Any]]) -> list[tuple[str, list[Any]]]:
 def install(app: Flask) -> None:
     app.jinja_env.filters["spans"] = spans
     app.jinja_env.filters["safe_href"] = safe_href
-    app.jinja_env.filters["kind_label"] = lambda k: KIND_LABELS.get(k, k)
+    app.jinja_env.filters["kind_label"] = words.kind_label
+    app.jinja_env.filters["field_label"] = words.field_label
+    app.jinja_env.filters["status_label"] = words.status_label
+    app.jinja_env.filters["value_text"] = words.value_text
+    app.jinja_env.filters["highlight"] = words.highlight
+    app.jinja_env.globals["attachment_change"] = words.attachment_change
+    app.jinja_env.globals["withdrawn_text"] = words.withdrawn_text
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["section_items"] = section_items
     app.jinja_env.filters["groupby_runs"] = groupby_runs
-    app.jinja_env.globals["KIND_LABELS"] = KIND_LABELS
 
     @app.context_processor
     def _ctx() -> dict[str, Any]:
-        return {"path": request.path}
+        lang = str(get_locale() or i18n.DEFAULT)
+        return {"path": request.path, "lang": lang, "html_lang": i18n.html_lang(lang)}
