@@ -366,7 +366,9 @@ def test_fetched_attachments_show_size_hash_and_replacements(tmp_path) -> None:
     app = create_app(str(tmp_path / "a.db"))
     client = app.test_client()
     html = client.get(f"/documents/{doc_id}").get_data(as_text=True)
-    assert "56,789 bytes · sha256 bbbbbbbbbbbb · replaced 1×" in html
+    assert "56,789 字节 · sha256 bbbbbbbbbbbb · 已更换 1 次" in html  # Chinese by default
+    english = client.get(f"/documents/{doc_id}", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
+    assert "56,789 bytes · sha256 bbbbbbbbbbbb · replaced 1×" in english
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;funds.xlsx" in html
     api = client.get(f"/api/documents/{doc_id}").get_json()
     assert [(a["size"], a["sha256"][:1]) for a in api["attachments"]] == [(1234, "a"), (56789, "b")]
@@ -391,10 +393,14 @@ def test_a_republished_document_is_shown_like_its_withdrawal(tmp_path):
     try:
         c = app.test_client()
         page = c.get("/changes").get_data(as_text=True)
+        assert 'class="kind k-republished">重新发布</span>' in page
+        assert "于 2026-11-02 08:00 撤下后重新发布" in page
+        en = {"Accept-Language": "en"}
+        page = c.get("/changes", headers=en).get_data(as_text=True)
         assert 'class="kind k-republished">republished</span>' in page
-        assert "republished (back after a withdrawal on 2026-11-02 08:00)" in page
-        doc = c.get("/documents/1").get_data(as_text=True)
-        assert "republished (back after a withdrawal" in doc and "st-active" in doc
+        assert "back after a withdrawal on 2026-11-02 08:00" in page
+        doc = c.get("/documents/1", headers=en).get_data(as_text=True)
+        assert "back after a withdrawal" in doc and "st-active" in doc
         entries = _atom(c, "/feeds/changes.atom").findall(f"{ATOM}entry")
         republished = [e for e in entries if "republished" in ET.tostring(e, encoding="unicode")]
         assert len(republished) == 1

@@ -75,5 +75,6 @@ def install(app: Flask) -> None:
 
     @app.context_processor
     def _ctx() -> dict[str, Any]:
-        lang = str(get_locale() or i18n.DEFAULT)
+        locale = get_locale()
+        lang = "en" if locale is not None and locale.language == "en" else i18n.DEFAULT
         return {"path": request.path, "lang": lang, "html_lang": i18n.html_lang(lang)}
