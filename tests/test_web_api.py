@@ -179,7 +179,10 @@ def test_document_versions_and_diff(client) -> None:
 
 def test_weekly_stats(client) -> None:
     w = _json(client, "/api/stats/weekly?weeks=8")
-    assert len(w["weeks"]) == 8 and w["weeks"][-1] == "2026-11-09"  # a Monday: the week of the withdrawal
+    # up to the week of the withdrawal (a Monday), from the first week with a change: the demo's
+    # first crawl (2026-10-05), not two empty weeks before it
+    assert w["weeks"] == ["2026-10-05", "2026-10-12", "2026-10-19", "2026-10-26", "2026-11-02", "2026-11-09"]
+    assert _json(client, "/api/stats/weekly?weeks=3")["weeks"] == ["2026-10-26", "2026-11-02", "2026-11-09"]
     counts = {s["site"]: sum(s["counts"]) for s in w["series"]}
     assert counts["zhaoqing"] == 5 + 3 + 1  # 5 documents added, 3 measure changes, 1 withdrawal
     only = _json(client, "/api/stats/weekly?site=yulin")

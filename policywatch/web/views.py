@@ -209,7 +209,8 @@ def monday(d: date) -> date:
 
 
 def weekly(s: Session, *, weeks: int = 12, site: str | None = None) -> dict[str, Any]:
-    """Changes per ISO week per site, for the `weeks` weeks up to the latest change."""
+    """Changes per ISO week per site, for at most `weeks` weeks up to the latest change, from the
+    first of them with a change."""
     last = feed_read.latest_change_at(s)
     end = monday((last or utcnow()).date())
     start = end - timedelta(weeks=weeks - 1)
@@ -219,7 +220,10 @@ def weekly(s: Session, *, weeks: int = 12, site: str | None = None) -> dict[str,
         k = (monday(date.fromisoformat(day)) - start).days // 7
         if 0 <= k < weeks:
             series.setdefault(name, [0] * weeks)[k] += n
+    # a chart of mostly empty weeks before a site's first changes tells nothing: it starts at
+    # the first week with a change (and keeps the latest week, so "nothing since" still shows)
+    first = min((k for counts in series.values() for k, n in enumerate(counts) if n), default=weeks - 1)
     return {
-        "weeks": [(start + timedelta(weeks=k)).isoformat() for k in range(weeks)],
-        "series": [{"site": name, "counts": series[name]} for name in sorted(series)],
+        "weeks": [(start + timedelta(weeks=k)).isoformat() for k in range(first, weeks)],
+        "series": [{"site": name, "counts": series[name][first:]} for name in sorted(series)],
     }
