@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, request, url_for
 from flask_babel import get_locale
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 from pipeline.schema import section_items
@@ -59,12 +61,23 @@ def groupby_runs(pairs: list[tuple[str, Any]]) -> list[tuple[str, list[Any]]]:
     return runs
 
 
+def per_request(label: Callable[[str], str]) -> Callable[..., str]:
+    """A label filter Jinja may not fold at compile time: `'publisher'|field_label` has a
+    constant argument, but its text depends on the request's language."""
+
+    @pass_context
+    def filter_(_context: Any, key: str) -> str:
+        return label(key)
+
+    return filter_
+
+
 def install(app: Flask) -> None:
     app.jinja_env.filters["spans"] = spans
     app.jinja_env.filters["safe_href"] = safe_href
-    app.jinja_env.filters["kind_label"] = words.kind_label
-    app.jinja_env.filters["field_label"] = words.field_label
-    app.jinja_env.filters["status_label"] = words.status_label
+    app.jinja_env.filters["kind_label"] = per_request(words.kind_label)
+    app.jinja_env.filters["field_label"] = per_request(words.field_label)
+    app.jinja_env.filters["status_label"] = per_request(words.status_label)
     app.jinja_env.filters["value_text"] = words.value_text
     app.jinja_env.filters["highlight"] = words.highlight
     app.jinja_env.globals["attachment_change"] = words.attachment_change
