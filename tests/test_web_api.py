@@ -373,6 +373,9 @@ def test_fetched_attachments_show_size_hash_and_replacements(tmp_path) -> None:
     english = client.get(f"/documents/{doc_id}", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
     assert "56,789 bytes · sha256 bbbbbbbbbbbb · replaced 1×" in english
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;funds.xlsx" in html
+    changes = client.get("/changes?kind=metadata").get_data(as_text=True)
+    # 1,234 and 56,789 bytes, in words rather than the stored dict
+    assert "附件《funds》已更换：大小 1 KB → 55 KB" in changes and "sha256" not in changes
     api = client.get(f"/api/documents/{doc_id}").get_json()
     assert [(a["size"], a["sha256"][:1]) for a in api["attachments"]] == [(1234, "a"), (56789, "b")]
     app.extensions["policywatch_db"].dispose()
@@ -398,6 +401,8 @@ def test_a_republished_document_is_shown_like_its_withdrawal(tmp_path):
         page = c.get("/changes").get_data(as_text=True)
         assert 'class="kind k-republished">重新发布</span>' in page
         assert "于 2026-11-02 08:00 撤下后重新发布" in page
+        # withdrawn because it left its listing, not because the page is gone
+        assert "撤下：已不在栏目列表中（网页可能仍在）" in page and "HTTP 404" not in page
         en = {"Accept-Language": "en"}
         page = c.get("/changes", headers=en).get_data(as_text=True)
         assert 'class="kind k-republished">republished</span>' in page
