@@ -1,7 +1,7 @@
 """Every page type in headless Chromium at 1280 and 390 px, in zh-CN and in en (the browser's
 Accept-Language picks it): nothing runs off the side at 390 px, and no UI string of the other
 language shows. The strings are the catalogue's (policywatch/locale), not a list kept here.
-`make screenshots` saves each view as docs/web-<page>-<lang>-<width>.png."""
+`make screenshots` saves each view as docs/web-<page>-<lang>-<width>.jpg."""
 
 from __future__ import annotations
 
@@ -142,7 +142,8 @@ def test_every_page_in_both_languages_and_widths(browser, base_url, pages, forei
                 assert wide <= page.evaluate("window.innerWidth"), f"{name} at {width} px is {wide} px wide"
                 quick = page.locator("header.top .quick input").bounding_box()
                 assert quick is not None and quick["x"] >= 0 and quick["x"] + quick["width"] <= width, name
-            page.screenshot(path=str(shot_path(f"web-{name}-{lang}-{width}.png")), full_page=False)
+            # JPEG: forty views as PNG would put ~5 MB in docs/ (at quality 60, 2.7)
+            page.screenshot(path=str(shot_path(f"web-{name}-{lang}-{width}.jpg")), type="jpeg", quality=60)
     finally:
         context.close()
 
