@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, request, url_for
 from flask_babel import get_locale
@@ -50,6 +50,14 @@ def page_url(endpoint: str, args: dict[str, Any], **values: Any) -> str:
     return url_for(endpoint, **{**args, **values})
 
 
+def lang_url(lang: str) -> str:
+    """This page in another language: the same address and query, with ?lang= set."""
+    query = {k: v for k, v in request.args.items() if k != "lang"}
+    if request.endpoint is None or request.endpoint == "static":  # an unknown address (404)
+        return "?" + urlencode({"lang": lang})
+    return url_for(request.endpoint, **(request.view_args or {}), **query, lang=lang)
+
+
 def groupby_runs(pairs: list[tuple[str, Any]]) -> list[tuple[str, list[Any]]]:
     """(kind, item) pairs as runs of one kind, order kept: consecutive measures share one list."""
     runs: list[tuple[str, list[Any]]] = []
@@ -83,6 +91,7 @@ def install(app: Flask) -> None:
     app.jinja_env.globals["attachment_change"] = words.attachment_change
     app.jinja_env.globals["withdrawn_text"] = words.withdrawn_text
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["lang_url"] = lang_url
     app.jinja_env.globals["section_items"] = section_items
     app.jinja_env.filters["groupby_runs"] = groupby_runs
 
