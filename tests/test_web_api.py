@@ -465,26 +465,3 @@ def test_diff_rows_speak_in_articles_and_paragraphs(tmp_path) -> None:
     assert '<span class="label">（二）第二段</span>' in page
     app.extensions["policywatch_db"].dispose()
 
-
-def test_the_language_of_pages_feeds_and_errors(client, demo_db) -> None:
-    """Chinese by default; English when the browser asks (Accept-Language) or the page does
-    (?lang=, which wins); the server's language (create_app(lang=...)) when neither does."""
-    zh = client.get("/changes?site=zhaoqing").get_data(as_text=True)
-    assert '<html lang="zh-Hans">' in zh and "<h1>变更</h1>" in zh
-    assert 'href="/changes?site=zhaoqing&amp;lang=en"' in zh  # the switch keeps the view
-    en = client.get("/changes?site=zhaoqing", headers={"Accept-Language": "en-GB,en;q=0.8"}).get_data(as_text=True)
-    assert '<html lang="en">' in en and "<h1>Changes</h1>" in en
-    asked = client.get("/changes?lang=zh-CN", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert "<h1>变更</h1>" in asked
-    feed = _atom(client, "/feeds/sites/zhaoqing.atom")
-    assert feed.find(f"{ATOM}title").text == "policywatch：zhaoqing 的变更"
-    assert _error(client, "/api/changes?since=2026-13-40", 400) == "since：'2026-13-40' 不是日期（应为 YYYY-MM-DD）"
-    r = client.get("/api/changes?page=x", headers={"Accept-Language": "en"})
-    assert r.get_json()["error"]["message"] == "page: 'x' is not a whole number"
-    assert _error(client, "/api/no-such-thing", 404) == "没有这个页面。"
-    app = create_app(demo_db, lang="en")
-    try:
-        served = app.test_client().get("/").get_data(as_text=True)
-        assert "<h1>Sites</h1>" in served
-    finally:
-        app.extensions["policywatch_db"].dispose()
