@@ -103,3 +103,16 @@ def test_gettext_outside_a_request() -> None:
     assert i18n.gettext("Sites", "en") == "Sites"
     assert i18n.gettext("page %(n)s", "zh_CN", n=3) == "第 3 页"
     assert i18n.ngettext("%(num)d measure", "%(num)d measures", 2, "en") == "2 measures"
+
+
+def test_the_config_names_the_language(tmp_path) -> None:
+    from policywatch import config
+
+    path = tmp_path / "p.toml"
+    path.write_text('[ui]\nlanguage = "en"\n', encoding="utf-8")
+    assert config.load(path).ui_language == "en"
+    path.write_text('[ui]\nlanguage = "fr"\n', encoding="utf-8")
+    with pytest.raises(UsageError, match=r"p.toml: \[ui\] language: 'fr' is not one of zh-CN, en"):
+        config.load(path)
+    path.write_text("", encoding="utf-8")
+    assert config.load(path).ui_language is None
