@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from policywatch.web import params, views
@@ -65,7 +66,13 @@ def weekly_svg(data: dict[str, Any], width: int = 760) -> Markup:
                     "<title>{}</title></rect>"
                 ).format(
                     x, base - h, bar_w, h, BAR,
-                    _("%(site)s: %(n)s changes in the week of %(week)s", site=s["site"], n=count, week=weeks[k]),
+                    ngettext(
+                        "%(site)s: %(num)d change in the week of %(week)s",
+                        "%(site)s: %(num)d changes in the week of %(week)s",
+                        count,
+                        site=s["site"],
+                        week=weeks[k],
+                    ),
                 )
             )
         out.append(
