@@ -23,10 +23,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-# the README's pictures (docs/*.png), rendered by the browser tests
+# the README's pictures (docs/*.png, and every page in both languages and widths as docs/web-*-*.jpg)
 screenshots: $(STAMP)
 	scripts/system-deps
-	POLICYWATCH_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_web_browser.py tests/test_notify_render.py
+	POLICYWATCH_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_web_browser.py tests/test_web_i18n.py tests/test_notify_render.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

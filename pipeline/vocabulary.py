@@ -22,6 +22,7 @@ __all__ = [
     "KIND_ORDER",
     "METADATA",
     "METADATA_FIELDS",
+    "STATUS_LABELS",
     "UNCHANGED",
     "Label",
     "field_label",
@@ -143,6 +144,17 @@ DOCUMENT_HEADER_FIELDS = (
     "kind",
 )
 """The fields a document page shows above its text, in this order."""
+
+STATUS_LABELS: dict[str, Label] = {
+    "active": Label("status.active", "在线", "online"),
+    "withdrawn": Label("status.withdrawn", "已撤下", "withdrawn"),
+    "running": Label("status.running", "进行中", "running"),
+    "ok": Label("status.ok", "成功", "ok"),
+    "failed": Label("status.failed", "失败", "failed"),
+    "interrupted": Label("status.interrupted", "已中断", "interrupted"),
+    "crashed": Label("status.crashed", "异常退出", "crashed"),
+}
+"""Statuses a person reads: a document's (active | withdrawn) and a crawl run's."""
 
 
 def kind_label(kind: str, lang: str = "zh") -> str:

@@ -112,9 +112,10 @@ class SiteConfig:
 
 # Top-level tables. [database] and [[sites]] are parsed here; the others belong to the package
 # that uses them and are parsed there from `Config.tables` (notifications: subscriptions, smtp,
-# digest; scheduler: crawl, scheduler, operator), so each section's rules live beside its code.
+# digest; scheduler: crawl, scheduler, operator; policywatch.i18n: ui), so each section's rules
+# live beside its code.
 DATABASE_KEYS = {"url"}
-TOP_KEYS = ("database", "sites", "subscriptions", "smtp", "digest", "crawl", "scheduler", "operator")
+TOP_KEYS = ("database", "sites", "subscriptions", "smtp", "digest", "crawl", "scheduler", "operator", "ui")
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ class Config:
     sites: tuple[SiteConfig, ...]
     database_url: str | None = None
     tables: dict[str, Any] = field(default_factory=dict)  # the raw TOML of the other top-level keys
+    ui_language: str | None = None  # [ui] language, checked (policywatch.i18n picks with it)
 
     def site(self, name: str) -> SiteConfig:
         for s in self.sites:
@@ -174,7 +176,10 @@ def parse(data: dict[str, Any], path: Path) -> Config:
             raise UsageError(f"{path}: site {site.name!r}: name is used twice")
         sites.append(site)
     tables = {k: v for k, v in data.items() if k not in ("database", "sites")}
-    return Config(path=path, sites=tuple(sites), database_url=url, tables=tables)
+    from policywatch.i18n import config_language
+
+    language = config_language(tables, str(path))
+    return Config(path=path, sites=tuple(sites), database_url=url, tables=tables, ui_language=language)
 
 
 def _site(raw: Any, path: Path, index: int) -> SiteConfig:

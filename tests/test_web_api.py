@@ -179,7 +179,10 @@ def test_document_versions_and_diff(client) -> None:
 
 def test_weekly_stats(client) -> None:
     w = _json(client, "/api/stats/weekly?weeks=8")
-    assert len(w["weeks"]) == 8 and w["weeks"][-1] == "2026-11-09"  # a Monday: the week of the withdrawal
+    # up to the week of the withdrawal (a Monday), from the first week with a change: the demo's
+    # first crawl (2026-10-05), not two empty weeks before it
+    assert w["weeks"] == ["2026-10-05", "2026-10-12", "2026-10-19", "2026-10-26", "2026-11-02", "2026-11-09"]
+    assert _json(client, "/api/stats/weekly?weeks=3")["weeks"] == ["2026-10-26", "2026-11-02", "2026-11-09"]
     counts = {s["site"]: sum(s["counts"]) for s in w["series"]}
     assert counts["zhaoqing"] == 5 + 3 + 1  # 5 documents added, 3 measure changes, 1 withdrawal
     only = _json(client, "/api/stats/weekly?site=yulin")
@@ -366,8 +369,13 @@ def test_fetched_attachments_show_size_hash_and_replacements(tmp_path) -> None:
     app = create_app(str(tmp_path / "a.db"))
     client = app.test_client()
     html = client.get(f"/documents/{doc_id}").get_data(as_text=True)
-    assert "56,789 bytes · sha256 bbbbbbbbbbbb · replaced 1×" in html
+    assert "56,789 字节 · sha256 bbbbbbbbbbbb · 已更换 1 次" in html  # Chinese by default
+    english = client.get(f"/documents/{doc_id}", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
+    assert "56,789 bytes · sha256 bbbbbbbbbbbb · replaced 1×" in english
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;funds.xlsx" in html
+    changes = client.get("/changes?kind=metadata").get_data(as_text=True)
+    # 1,234 and 56,789 bytes, in words rather than the stored dict
+    assert "附件《funds》已更换：大小 1 KB → 55 KB" in changes and "sha256" not in changes
     api = client.get(f"/api/documents/{doc_id}").get_json()
     assert [(a["size"], a["sha256"][:1]) for a in api["attachments"]] == [(1234, "a"), (56789, "b")]
     app.extensions["policywatch_db"].dispose()
@@ -391,10 +399,16 @@ def test_a_republished_document_is_shown_like_its_withdrawal(tmp_path):
     try:
         c = app.test_client()
         page = c.get("/changes").get_data(as_text=True)
+        assert 'class="kind k-republished">重新发布</span>' in page
+        assert "于 2026-11-02 08:00 撤下后重新发布" in page
+        # withdrawn because it left its listing, not because the page is gone
+        assert "撤下：已不在栏目列表中（网页可能仍在）" in page and "HTTP 404" not in page
+        en = {"Accept-Language": "en"}
+        page = c.get("/changes", headers=en).get_data(as_text=True)
         assert 'class="kind k-republished">republished</span>' in page
-        assert "republished (back after a withdrawal on 2026-11-02 08:00)" in page
-        doc = c.get("/documents/1").get_data(as_text=True)
-        assert "republished (back after a withdrawal" in doc and "st-active" in doc
+        assert "back after a withdrawal on 2026-11-02 08:00" in page
+        doc = c.get("/documents/1", headers=en).get_data(as_text=True)
+        assert "back after a withdrawal" in doc and "st-active" in doc
         entries = _atom(c, "/feeds/changes.atom").findall(f"{ATOM}entry")
         republished = [e for e in entries if "republished" in ET.tostring(e, encoding="unicode")]
         assert len(republished) == 1
@@ -450,3 +464,4 @@ def test_diff_rows_speak_in_articles_and_paragraphs(tmp_path) -> None:
     page = client.get(f"/documents/{notice_id}/diff").get_data(as_text=True)
     assert '<span class="label">（二）第二段</span>' in page
     app.extensions["policywatch_db"].dispose()
+

@@ -51,10 +51,10 @@ def _shot(page, name: str) -> None:
 
 def test_sites_to_document_to_diff(page, base_url) -> None:
     page.goto(base_url + "/")
-    assert page.title().startswith("Sites")
+    assert page.title().startswith("站点")  # Chinese by default
     rows = page.locator("table.sites tbody tr")
     assert rows.count() == 2
-    assert "ok" in page.locator("table.sites").inner_text()
+    assert "成功" in page.locator("table.sites").inner_text()  # the last crawl's status
     page.wait_for_load_state("networkidle")
     assert any("/charts/weekly.svg" in u and st == 200 for u, st in page.responses_seen)
     _shot(page, "sites")
@@ -62,7 +62,7 @@ def test_sites_to_document_to_diff(page, base_url) -> None:
     page.click("table.sites a:text-is('zhaoqing')")
     page.wait_for_load_state()
     assert page.url.endswith("/sites/zhaoqing")
-    assert "withdrawn" in page.locator("table.docs").inner_text()
+    assert "已撤下" in page.locator("table.docs").inner_text()
 
     page.click("table.docs a:has-text('高新技术产业开发区高质量发展的实施意见')")
     page.wait_for_load_state()
@@ -80,12 +80,12 @@ def test_sites_to_document_to_diff(page, base_url) -> None:
     assert page.locator("tr.k-added ins:has-text('建设概念验证中心')").count() == 1
     assert page.locator("tr.k-removed del:has-text('完善公共配套服务')").count() == 1
     summaries = page.locator("tbody.same summary").all_inner_texts()
-    assert any("renumbered" in s and "5.→6." in s for s in summaries), summaries
+    assert any("重新编号" in s and "5.→6." in s for s in summaries), summaries
     collapsed = page.locator("tbody.same details").first
     assert collapsed.get_attribute("open") is None  # unchanged measures start collapsed
     _shot(page, "diff")
 
-    page.locator("tbody.same summary:has-text('renumbered')").first.click()  # <details> opens without JavaScript
+    page.locator("tbody.same summary:has-text('重新编号')").first.click()  # <details> opens without JavaScript
     assert page.locator("tbody.same details[open] tr.renum").count() > 0
 
     page.check("input[name=view][value=inline]")
@@ -114,13 +114,14 @@ def test_filter_the_feed(page, base_url) -> None:
     page.click("form.filters button")
     page.wait_for_load_state()
     kinds = page.locator("table.changes tbody .kind").all_inner_texts()
-    assert {"added", "modified", "removed", "withdrawn", "document added"} <= set(kinds), kinds
+    assert {"新增条款", "修改条款", "删除条款", "文件撤下", "新增文件"} <= set(kinds), kinds
     _shot(page, "changes")
 
     page.goto(base_url + "/changes?kind=withdrawn")
-    assert "withdrawn (the page is gone)" in page.locator("table.changes").inner_text()
+    # the demo's withdrawal is a 404 (policywatch.demo), and the page says so
+    assert "撤下：网页返回 HTTP 404" in page.locator("table.changes").inner_text()
     page.goto(base_url + "/changes?since=2026-13-40")
-    assert "is not a date" in page.locator("p.error").inner_text()
+    assert "不是日期" in page.locator("p.error").inner_text()
 
 
 def test_search_a_phrase(page, base_url) -> None:

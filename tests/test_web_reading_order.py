@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from flask import Flask, render_template_string
+from flask_babel import Babel
 
 from pipeline.normalize import normalize
 from policywatch.web import filters
@@ -32,6 +33,7 @@ PAGE = (
 def test_document_tree_renders_in_reading_order() -> None:
     doc = normalize(PAGE.encode(), filename="p.html")
     app = Flask("policywatch_tree_test", template_folder=str(TEMPLATES))
+    Babel(app)
     filters.install(app)
     with app.test_request_context("/"):
         html = render_template_string('{% from "tree.html.j2" import tree %}{{ tree(sections) }}',

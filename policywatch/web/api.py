@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
+from flask_babel import gettext as _
 
 from policywatch.web import params, views
 from policywatch.web.session import session
@@ -43,7 +44,7 @@ def changes():
 @bp.get("/search")
 def search():
     if not request.args.get("q"):
-        abort(400, "q: give a phrase to search for")
+        abort(400, _("q: give a phrase to search for"))
     q = params.text_arg("q", 200)
     site = params.text_arg("site", 200)
     all_versions = params.bool_arg("all_versions")
@@ -69,11 +70,11 @@ def version(doc_id: str, seq: str):
     s = session()
     doc = views.document_or_404(s, params.doc_id(doc_id))
     if len(seq) > 20:  # longer than any version number; keeps int() cheap
-        abort(404, f"version {seq[:20]!r}: no such version")
+        abort(404, _("version %(seq)s: no such version", seq=repr(seq[:20])))
     try:
         n = int(seq)
     except ValueError:
-        abort(400, f"seq: {seq[:20]!r} is not a version number")
+        abort(400, _("%(name)s: %(raw)s is not a version number", name="seq", raw=repr(seq[:20])))
     v = views.lookup(history_read.version_by_seq, s, doc, n, -1)
     return jsonify(history_read.version_json(doc, v))
 

@@ -6,10 +6,12 @@ from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import Babel, gettext
 from sqlalchemy import exc
 from werkzeug.exceptions import HTTPException
 
 from pipeline.safe_text import display_text
+from policywatch import i18n
 from policywatch.web.session import DB_KEY
 from storage.db import Database, DatabaseError, connect, first_line
 
@@ -36,8 +38,13 @@ class SafeJSON(DefaultJSONProvider):
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def create_app(db_url: str | None = None, *, database: Database | None = None, check: bool = True) -> Flask:
+def create_app(
+    db_url: str | None = None, *, database: Database | None = None, check: bool = True, lang: str | None = None
+) -> Flask:
     """The web UI over `db_url` (or an open `database`), through a read-only connection.
+
+    `lang` is the server's language (`--lang`, `[ui] language`) for a request that asks for
+    none the UI has (policywatch.i18n); without it, zh_CN.
 
     With `check`, the schema is verified now, so a wrong database fails at start-up with one
     line (storage.db.DatabaseError) instead of on the first request.
@@ -53,6 +60,13 @@ def create_app(db_url: str | None = None, *, database: Database | None = None, c
     app.jinja_env.autoescape = True  # every template, whatever its extension (.html.j2, .atom.j2, .svg.j2)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    server_lang = i18n.pick(lang)
+    Babel(
+        app,
+        locale_selector=lambda: request_language(server_lang),
+        default_locale=server_lang,
+        default_translation_directories=str(i18n.LOCALE_DIR),
+    )
 
     from policywatch.web import api, charts, feeds, filters, graph, openapi, pages
 
@@ -89,7 +103,9 @@ def create_app(db_url: str | None = None, *, database: Database | None = None, c
 
     @app.errorhandler(HTTPException)
     def _http_error(e: HTTPException):
-        response = app.make_response(error_response(e.code or 500, e.description or e.name))
+        own = e.description and e.description != type(e).description  # ours, already translated
+        message = e.description if own else status_message(e.code or 500)
+        response = app.make_response(error_response(e.code or 500, message))
         for name, value in e.get_headers():  # e.g. Allow on a 405
             if name.lower() not in ("content-type", "content-length"):
                 response.headers[name] = value
@@ -97,13 +113,37 @@ def create_app(db_url: str | None = None, *, database: Database | None = None, c
 
     @app.errorhandler(exc.OperationalError)
     def _db_error(e: exc.OperationalError):
-        return error_response(503, f"database error: {first_line(e.orig)}")
+        return error_response(503, gettext("database error: %(why)s", why=first_line(e.orig)))
 
     @app.errorhandler(DatabaseError)
     def _db_error2(e: DatabaseError):
         return error_response(503, str(e))
 
     return app
+
+
+def request_language(server_lang: str) -> str:
+    """?lang= first, then the browser's Accept-Language in its order of preference, then the
+    server's language."""
+    asked = i18n.normalize(request.args.get("lang"))
+    if asked:
+        return asked
+    for value, _quality in request.accept_languages:
+        lang = i18n.normalize(value)
+        if lang:
+            return lang
+    return server_lang
+
+
+def status_message(code: int) -> str:
+    """Werkzeug's English text for an error we did not word ourselves (an unknown URL, a POST)."""
+    if code == 404:
+        return gettext("No such page.")
+    if code == 405:
+        return gettext("This address only answers GET.")
+    if 400 <= code < 500:
+        return gettext("The request cannot be answered (HTTP %(code)s).", code=code)
+    return gettext("The server failed to answer (HTTP %(code)s).", code=code)
 
 
 def wants_json() -> bool:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from policywatch.web import params, views
@@ -31,14 +33,14 @@ def weekly_svg(data: dict[str, Any], width: int = 760) -> Markup:
     out = [
         Markup(
             '<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{w}" height="{h}" '
-            'viewBox="0 0 {w} {h}" role="img" aria-label="changes per week per site">'
-        ).format(w=width, h=height),
-        Markup("<title>Changes per week per site</title>"),
+            'viewBox="0 0 {w} {h}" role="img" aria-label="{t}">'
+        ).format(w=width, h=height, t=_("Changes per week per site")),
+        Markup("<title>{}</title>").format(_("Changes per week per site")),
     ]
     if not series:
         out.append(
-            Markup('<text x="{}" y="{}" font-size="13" fill="#555">no changes in these weeks</text>').format(
-                LABEL_W, TOP + 18
+            Markup('<text x="{}" y="{}" font-size="13" fill="#555">{}</text>').format(
+                LABEL_W, TOP + 18, _("no changes in these weeks")
             )
         )
     for r, s in enumerate(series):
@@ -61,8 +63,17 @@ def weekly_svg(data: dict[str, Any], width: int = 760) -> Markup:
             out.append(
                 Markup(
                     '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}">'
-                    "<title>{}: {} changes in the week of {}</title></rect>"
-                ).format(x, base - h, bar_w, h, BAR, s["site"], count, weeks[k])
+                    "<title>{}</title></rect>"
+                ).format(
+                    x, base - h, bar_w, h, BAR,
+                    ngettext(
+                        "%(site)s: %(num)d change in the week of %(week)s",
+                        "%(site)s: %(num)d changes in the week of %(week)s",
+                        count,
+                        site=s["site"],
+                        week=weeks[k],
+                    ),
+                )
             )
         out.append(
             Markup('<text x="{}" y="{}" font-size="12" fill="#555" text-anchor="end">{}</text>').format(
@@ -77,8 +88,8 @@ def weekly_svg(data: dict[str, Any], width: int = 760) -> Markup:
             Markup('<text x="{:.1f}" y="{}" font-size="11" fill="#555">{}</text>').format(x, axis_y, weeks[k][5:])
         )
     out.append(
-        Markup('<text x="{}" y="{}" font-size="11" fill="#555" text-anchor="end">total</text>').format(
-            width - 4, axis_y
+        Markup('<text x="{}" y="{}" font-size="11" fill="#555" text-anchor="end">{}</text>').format(
+            width - 4, axis_y, _("total")
         )
     )
     out.append(Markup("</svg>"))

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_babel import gettext as _
 
 from notifications.filters import DEFAULT_KINDS, ChangeFacts, Filters, keyword_text
 from pipeline.schema import ALL_KINDS as KINDS
@@ -63,8 +64,8 @@ def _link(r: dict[str, Any]) -> str:
 def all_changes():
     f = params.feed_args(per_page_default=ENTRIES)
     rows = feed_read.changes_feed(session(), **{**f.query(), "limit": f.per_page})
-    what = f"site {f.site}" if f.site else "all sites"
-    return _atom(f"policywatch: changes, {what}", rows, request.url)
+    title = _("policywatch: changes on %(site)s", site=f.site) if f.site else _("policywatch: changes on all sites")
+    return _atom(title, rows, request.url)
 
 
 @bp.get("/sites/<name>.atom")
@@ -72,7 +73,7 @@ def site(name: str):
     s = session()
     name = views.site_or_404(s, name).name
     rows = feed_read.changes_feed(s, site=name, kinds=params.kinds_arg(), limit=ENTRIES)
-    return _atom(f"policywatch: changes on {name}", rows, request.url)
+    return _atom(_("policywatch: changes on %(site)s", site=name), rows, request.url)
 
 
 @bp.get("/subscriptions/<sub_id>.atom")
@@ -80,12 +81,12 @@ def subscription(sub_id: str):
     s = session()
     sid = row_id(s, Subscription.id, sub_id)
     if sid is None:
-        abort(404, f"subscription {sub_id[:40]!r}: no such subscription")
+        abort(404, _("subscription %(id)s: no such subscription", id=repr(sub_id[:40])))
     sub = s.get(Subscription, sid)
     if sub is None:
-        abort(404, f"subscription {sub_id}: no such subscription")
+        abort(404, _("subscription %(id)s: no such subscription", id=repr(sub_id)))
     rows = subscription_changes(s, sub.filters or {})
-    return _atom(f"policywatch: {sub.name}", rows, request.url)
+    return _atom(_("policywatch: subscription %(name)s", name=sub.name), rows, request.url)
 
 
 def subscription_changes(s, filters: dict[str, Any], limit: int = ENTRIES) -> list[dict[str, Any]]:

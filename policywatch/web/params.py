@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import abort, request
+from flask_babel import gettext as _
 
 from pipeline.schema import ALL_KINDS as KINDS
 from storage.read import common as common_read
@@ -25,9 +26,9 @@ def _text(name: str, value: str | None, limit: int = 500) -> str | None:
     if value is None:
         return None
     if "\x00" in value:
-        abort(400, f"{name}: contains a NUL character")
+        abort(400, _("%(name)s: contains a NUL character", name=name))
     if len(value) > limit:
-        abort(400, f"{name}: longer than {limit} characters")
+        abort(400, _("%(name)s: longer than %(limit)s characters", name=name, limit=limit))
     return value.strip() or None
 
 
@@ -42,9 +43,9 @@ def int_arg(name: str, default: int, lo: int, hi: int) -> int:
     try:
         value = int(raw.strip())
     except ValueError:
-        abort(400, f"{name}: {raw[:40]!r} is not a whole number")
+        abort(400, _("%(name)s: %(raw)s is not a whole number", name=name, raw=repr(raw[:40])))
     if not lo <= value <= hi:
-        abort(400, f"{name}: must be between {lo} and {hi}")
+        abort(400, _("%(name)s: must be between %(lo)s and %(hi)s", name=name, lo=lo, hi=hi))
     return value
 
 
@@ -54,7 +55,7 @@ def bool_arg(name: str) -> bool:
         return False
     if raw in ("1", "true", "yes", "on"):
         return True
-    abort(400, f"{name}: expected true or false")
+    abort(400, _("%(name)s: expected true or false", name=name))
 
 
 def date_arg(name: str, *, end: bool = False) -> datetime | None:
@@ -64,8 +65,8 @@ def date_arg(name: str, *, end: bool = False) -> datetime | None:
         return None
     try:
         when = common_read.parse_date(raw, name)
-    except ValueError as e:
-        abort(400, str(e))
+    except ValueError:
+        abort(400, _("%(name)s: %(raw)s is not a date (YYYY-MM-DD)", name=name, raw=repr(raw)))
     if end and len(raw) == 10:
         try:
             when += timedelta(days=1)
@@ -78,7 +79,7 @@ def kinds_arg() -> list[str]:
     kinds = [k.strip() for v in request.args.getlist("kind") for k in v.split(",") if k.strip()]
     for k in kinds:
         if k not in KINDS:
-            abort(400, f"kind: unknown kind {k[:40]!r} (one of {', '.join(KINDS)})")
+            abort(400, _("kind: unknown kind %(kind)s (one of %(kinds)s)", kind=repr(k[:40]), kinds=", ".join(KINDS)))
     return kinds
 
 
@@ -86,7 +87,7 @@ def doc_id(raw: str) -> int:
     """A document id from the path; whether its column can hold it is views.document_or_404's check."""
     raw = raw.strip()
     if not raw.isdigit() or not raw.isascii() or len(raw) > ID_DIGITS:
-        abort(404, f"document {raw[:40]!r}: no such document")
+        abort(404, _("document %(id)s: no such document", id=repr(raw[:40])))
     return int(raw)
 
 
@@ -98,7 +99,7 @@ def version_arg(name: str) -> str | None:
     try:
         n = int(raw)
     except ValueError:
-        abort(400, f"{name}: {raw!r} is not a version number")
+        abort(400, _("%(name)s: %(raw)s is not a version number", name=name, raw=repr(raw)))
     return str(n)  # history_read.version_by_seq answers 404 for a number beyond the stored versions
 
 

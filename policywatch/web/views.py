@@ -7,9 +7,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from pipeline.schema import DOCUMENT_HEADER_FIELDS, HIDDEN_KINDS, UNCHANGED, field_label
+from pipeline.schema import DOCUMENT_HEADER_FIELDS, HIDDEN_KINDS, UNCHANGED
 from policywatch.web import params
 from storage.change_record import measure_json
 from storage.models import Document, Site, utcnow
@@ -23,13 +24,17 @@ from storage.read import sites as sites_read
 def document_or_404(s: Session, doc_id: int) -> Document:
     doc = history_read.document_by_id(s, doc_id)
     if doc is None:
-        abort(404, f"document {doc_id}: no such document")
+        abort(404, _("document %(id)s: no such document", id=doc_id))
     return doc
 
 
 def site_or_404(s: Session, name: str, what: str = "site") -> Site:
     """The site named in a URL path (`what` names it in a 400 for a malformed name)."""
-    return lookup(sites_read.site_by_name, s, params._text(what, name, 200) or "")
+    checked = params._text(what, name, 200) or ""
+    try:
+        return sites_read.site_by_name(s, checked)
+    except LookupError:
+        abort(404, _("site %(name)s: no such site", name=repr(checked)))
 
 
 def lookup(fn, *args: Any, **kwargs: Any) -> Any:
@@ -47,7 +52,7 @@ def document(s: Session, doc: Document) -> dict[str, Any]:
     hist = history_read.history(s, doc)
     latest = history_read.show(s, doc) if hist["versions"] else None
     schema = latest["schema"] if latest else {}
-    meta = [(field_label(key), schema.get(key)) for key in DOCUMENT_HEADER_FIELDS if schema.get(key)]
+    meta = [(key, schema.get(key)) for key in DOCUMENT_HEADER_FIELDS if schema.get(key)]
     versions = hist["versions"]
     for v in versions:
         v["reportable"] = sum(n for k, n in v["changes"].items() if k not in HIDDEN_KINDS)
@@ -168,7 +173,7 @@ def diff(s: Session, doc: Document, from_spec: str | None, to_spec: str | None) 
             rows.append(((len(new_ms), 2, k), {"kind": c["kind"], "change": c, "old": c.get("old"), "new": c.get("new")}))
     rows.sort(key=lambda r: r[0])
     blocks: list[dict[str, Any]] = []
-    for _, row in rows:
+    for _key, row in rows:
         if row["kind"] == UNCHANGED:
             if not blocks or blocks[-1]["type"] != "same":
                 blocks.append({"type": "same", "rows": [], "renumbered": 0})
@@ -204,7 +209,8 @@ def monday(d: date) -> date:
 
 
 def weekly(s: Session, *, weeks: int = 12, site: str | None = None) -> dict[str, Any]:
-    """Changes per ISO week per site, for the `weeks` weeks up to the latest change."""
+    """Changes per ISO week per site, for at most `weeks` weeks up to the latest change, from the
+    first of them with a change."""
     last = feed_read.latest_change_at(s)
     end = monday((last or utcnow()).date())
     start = end - timedelta(weeks=weeks - 1)
@@ -214,7 +220,10 @@ def weekly(s: Session, *, weeks: int = 12, site: str | None = None) -> dict[str,
         k = (monday(date.fromisoformat(day)) - start).days // 7
         if 0 <= k < weeks:
             series.setdefault(name, [0] * weeks)[k] += n
+    # a chart of mostly empty weeks before a site's first changes tells nothing: it starts at
+    # the first week with a change (and keeps the latest week, so "nothing since" still shows)
+    first = min((k for counts in series.values() for k, n in enumerate(counts) if n), default=weeks - 1)
     return {
-        "weeks": [(start + timedelta(weeks=k)).isoformat() for k in range(weeks)],
-        "series": [{"site": name, "counts": series[name]} for name in sorted(series)],
+        "weeks": [(start + timedelta(weeks=k)).isoformat() for k in range(first, weeks)],
+        "series": [{"site": name, "counts": series[name][first:]} for name in sorted(series)],
     }
