@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from pipeline.trace import KIND_NAMES
 from policywatch.web import params, views
 from policywatch.web.session import session
 from storage import citations, validity
@@ -45,4 +45,9 @@ def trace(doc_id: str):
         result = trace_stored(s, local, source)
     except LookupError as e:
         abort(404, str(e))
-    return render_template("trace.html.j2", r=result, t=result.trace, counts=result.trace.counts(), names=KIND_NAMES)
+    return render_template("trace.html.j2", r=result, t=result.trace, counts=result.trace.counts(), names=_trace_names())
+
+
+def _trace_names() -> dict[str, str]:
+    """The adoption kinds in the request's language (the CLI prints pipeline.trace.KIND_NAMES)."""
+    return {"identical": _("adopted as is"), "adapted": _("adapted"), "absent": _("not adopted"), "local_only": _("local only")}
