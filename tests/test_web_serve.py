@@ -80,3 +80,34 @@ def test_serves_on_loopback_by_default(empty_db) -> None:
         proc.terminate()
         proc.wait(timeout=10)
     assert "read-only" in proc.stdout.read()
+
+
+def _html_lang(db: str, *extra: str) -> str:
+    """The <html lang> of / as a browser that names no language gets it from `serve`."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "policywatch.cli", "serve", "--db", db, "--port", str(port), *extra],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
+                    page = r.read().decode()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("serve never answered")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    start = page.index("<html lang=") + len("<html lang=") + 1
+    return page[start : page.index('"', start)]
+
+
+def test_lang_sets_the_servers_language(empty_db, capsys) -> None:
+    assert _html_lang(empty_db).startswith("zh")
+    assert _html_lang(empty_db, "--lang", "en") == "en"
+    _one_line_exit_2(capsys, ["serve", "--db", empty_db, "--lang", "fr", "--port", str(free_port())], "--lang fr")

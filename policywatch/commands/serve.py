@@ -29,6 +29,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="ADDR",
         help="the proxy's address: trust its X-Forwarded-Proto/Host/For headers",
     )
+    p.add_argument(
+        "--lang",
+        default=None,
+        metavar="LANG",
+        help="the UI's language for browsers that ask for neither zh-CN nor en (zh-CN default, en)",
+    )
     add_db_argument(p)
     p.set_defaults(func=run)
 
@@ -59,10 +65,12 @@ def run(args: argparse.Namespace) -> int:
     if args.url_prefix and not args.url_prefix.startswith("/"):
         raise UsageError(f"--url-prefix {args.url_prefix}: must start with /")
     _check_port(args.host, args.port)
+    from policywatch import i18n
     from policywatch.web.app import create_app
 
+    lang = i18n.pick(args.lang) if args.lang else None
     with usage_errors():
-        app = create_app(args.db)
+        app = create_app(args.db, lang=lang)
     from policywatch.web import server
 
     options = {"host": args.host, "port": args.port, "threads": args.threads, "ident": "policywatch"}
