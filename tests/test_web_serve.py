@@ -55,54 +55,42 @@ def test_bad_arguments(empty_db, capsys) -> None:
     _one_line_exit_2(capsys, ["serve", "--db", empty_db, "--url-prefix", "pw"], "--url-prefix")
 
 
-def test_serves_on_loopback_by_default(empty_db) -> None:
+def _serve_and_get(db: str, path: str, *extra: str) -> tuple[str, str, int]:
+    """Start `policywatch serve` on a free port, GET `path` once it answers; (body, its output, port)."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "policywatch.cli", "serve", "--db", empty_db, "--port", str(port)],
+        [sys.executable, "-m", "policywatch.cli", "serve", "--db", db, "--port", str(port), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     try:
-        body = None
         for _ in range(100):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/sites", timeout=2) as r:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as r:
                     body = r.read().decode()
-                break
-            except OSError:
-                time.sleep(0.1)
-        assert body == '{"sites":[]}\n' or body.strip() == '{"sites":[]}', body
-        if shutil.which("ss"):
-            listening = subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
-            assert f"127.0.0.1:{port}" in listening and f"0.0.0.0:{port}" not in listening
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-    assert "read-only" in proc.stdout.read()
-
-
-def _html_lang(db: str, *extra: str) -> str:
-    """The <html lang> of / as a browser that names no language gets it from `serve`."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "policywatch.cli", "serve", "--db", db, "--port", str(port), *extra],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
-                    page = r.read().decode()
                 break
             except OSError:
                 time.sleep(0.1)
         else:
             raise AssertionError("serve never answered")
+        listening = subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout if shutil.which("ss") else None
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+    if listening is not None:
+        assert f"127.0.0.1:{port}" in listening and f"0.0.0.0:{port}" not in listening
+    return body, proc.stdout.read(), port
+
+
+def test_serves_on_loopback_by_default(empty_db) -> None:
+    body, output, _ = _serve_and_get(empty_db, "/api/sites")
+    assert body == '{"sites":[]}\n' or body.strip() == '{"sites":[]}', body
+    assert "read-only" in output
+
+def _html_lang(db: str, *extra: str) -> str:
+    """The <html lang> of / as a browser that names no language gets it from `serve`."""
+    page, _, _ = _serve_and_get(db, "/", *extra)
     start = page.index("<html lang=") + len("<html lang=") + 1
     return page[start : page.index('"', start)]
 

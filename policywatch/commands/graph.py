@@ -46,40 +46,38 @@ def _head(d) -> str:
     return f"[{d.id}] {d.title}  {d.doc_number}".rstrip()
 
 
-def cites_cmd(args: argparse.Namespace) -> int:
+def _edges(args: argparse.Namespace, direction: str):
+    """The document named by DOC and its edges one way ("cites" or "cited_by"), or None after --json."""
     from storage import citations
     from storage.read import history as history_read
 
     db = open_db(args)
     with usage_errors(), db.reader() as s:
         doc = history_read.resolve_document(s, args.doc)
-        rows, head = citations.cites(s, doc.id), _head(doc)
+        rows, head = getattr(citations, direction)(s, doc.id), _head(doc)
     if args.json:
-        print_json({"document": doc.id, "cites": rows})
-        return 0
+        print_json({"document": doc.id, direction: rows})
+        return None
     print(head)
-    print_table(["引用", "文号", "匹配", "对应文件"],
-                [(r["title"] or "—", r["doc_number"] or "—", MATCHED[r["matched_by"]],
-                  f"[{r['cited']['id']}] {r['cited']['title']}" if r["cited"] else "（未收录）") for r in rows],
-                {"引用": 50, "对应文件": 50})
+    return rows
+
+
+def cites_cmd(args: argparse.Namespace) -> int:
+    rows = _edges(args, "cites")
+    if rows is not None:
+        print_table(["引用", "文号", "匹配", "对应文件"],
+                    [(r["title"] or "—", r["doc_number"] or "—", MATCHED[r["matched_by"]],
+                      f"[{r['cited']['id']}] {r['cited']['title']}" if r["cited"] else "（未收录）") for r in rows],
+                    {"引用": 50, "对应文件": 50})
     return 0
 
 
 def cited_by_cmd(args: argparse.Namespace) -> int:
-    from storage import citations
-    from storage.read import history as history_read
-
-    db = open_db(args)
-    with usage_errors(), db.reader() as s:
-        doc = history_read.resolve_document(s, args.doc)
-        rows, head = citations.cited_by(s, doc.id), _head(doc)
-    if args.json:
-        print_json({"document": doc.id, "cited_by": rows})
-        return 0
-    print(head)
-    print_table(["id", "引用它的文件", "文号", "站点", "匹配"],
-                [(r["id"], r["title"], r["doc_number"] or "—", r["site"], MATCHED[r["matched_by"]]) for r in rows],
-                {"引用它的文件": 60})
+    rows = _edges(args, "cited_by")
+    if rows is not None:
+        print_table(["id", "引用它的文件", "文号", "站点", "匹配"],
+                    [(r["id"], r["title"], r["doc_number"] or "—", r["site"], MATCHED[r["matched_by"]]) for r in rows],
+                    {"引用它的文件": 60})
     return 0
 
 
