@@ -4,6 +4,8 @@ Per-site overrides come from `settings = {...}` in policywatch.toml (applied by 
 `-s KEY=VALUE` on the command line (tests use tiny delays and timeouts that way).
 """
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 BOT_NAME = "policywatch"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -75,7 +77,11 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {"crawler.pipelines.StoragePipeline": 300}
 
 # The 2.19 RemoteControl extension runs a code-executing HTTP endpoint: never in production.
+# Disabled by its setting it is still imported, and with it aiohttp (half a second of every
+# crawl's start-up); out of the base table it is not. In EXTENSIONS_BASE, not EXTENSIONS: a
+# site's or the runner's -s EXTENSIONS replaces that table whole.
 REMOTE_CONTROL_ENABLED = False
+EXTENSIONS_BASE = {**_scrapy_defaults.EXTENSIONS_BASE, "scrapy.extensions.remote_control.RemoteControl": None}
 TELNETCONSOLE_ENABLED = False
 
 # -- policywatch's own settings, overridable like Scrapy's (per site, or -s KEY=VALUE) ----------
