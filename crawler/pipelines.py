@@ -114,6 +114,8 @@ class StoragePipeline:
         )
         if item.cached or item.status == 304:
             self.crawler.stats.inc_value("policywatch/not_modified")
+        elif self.writers is not None and writer.needs_normalizing(self.buffer[-1:]):
+            self.writers.warm()
         if len(self.buffer) >= self.batch_size:
             await self._flush()
         return item

@@ -60,6 +60,13 @@ class WriterPool:
         executor.submit(writer.warm_up)
         return executor
 
+    def warm(self) -> None:
+        """Start the first writer now, if none is started: the crawl has fetched a page that will
+        need it, and the writer imports while the rest of that page's batch is fetched."""
+        with self._lock:
+            if not self._writers:
+                self._start()
+
     def _start(self) -> int:
         self._writers.append(self._new())
         self._in_hand.append(0)
