@@ -84,11 +84,23 @@ class SqliteCacheStorage:
             spider.crawler.stats.inc_value("policywatch/cache_not_stored_version")
             return None
         request.meta["cache_timestamp"] = stored
+        request.meta[_ENTRY_VALIDATORS] = _validators(raw)
         cls = responsetypes.from_args(headers=raw, url=url, body=body)
         return cls(url=url, status=status, headers=raw, body=body)
 
     def store_response(self, spider: Spider, request: Request, response: Response) -> None:
         assert self.conn is not None
+        if (
+            self.expiration_secs <= 0
+            and "cached" in response.flags
+            and request.meta.get(_ENTRY_VALIDATORS) == _validators(response.headers)
+        ):
+            # A 304 that names the entry's own validators: Scrapy would write the entry again for
+            # the 304's other headers (its Date), which no policy here reads (max-age=0 always
+            # revalidates), nor the entry's age when entries never expire. Not rewriting the
+            # body saves a cache write per page of a recrawl.
+            spider.crawler.stats.inc_value("policywatch/cache_kept")
+            return
         headers = {k.decode("latin-1"): [v.decode("latin-1") for v in vs] for k, vs in response.headers.items()}
         self.conn.execute(
             "INSERT OR REPLACE INTO response (fingerprint, stored, url, status, headers, body)"
@@ -101,17 +113,22 @@ class SqliteCacheStorage:
             self.pending = 0
 
 
+_ENTRY_VALIDATORS = "policywatch_cache_validators"  # request meta: the entry's, as retrieved
+
+
+def _validators(headers: Headers) -> tuple[str | None, str | None]:
+    def value(name: str) -> str | None:
+        v = headers.get(name)
+        return v.decode("latin-1") if v else None
+
+    return value("ETag"), value("Last-Modified")
+
 
 def _is_stored_version(headers: Headers, stored: tuple[str | None, str | None] | None) -> bool:
     """Do the cached response's validators name the version the database stores?"""
     if stored is None or stored == (None, None):
         return False
-
-    def value(name: str) -> str | None:
-        v = headers.get(name)
-        return v.decode("latin-1") if v else None
-
-    return (value("ETag"), value("Last-Modified")) == stored
+    return _validators(headers) == stored
 
 
 class NotModifiedOnlyPolicy(RFC2616Policy):

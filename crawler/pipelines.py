@@ -1,5 +1,10 @@
 """The item pipeline: pages go to writer processes (crawler/writer.py) in batches.
 
+Only batches with a page fetched in full go to a writer: a batch of 304s (and 404/410s) needs
+no normalizer, and the crawl process records it itself, in one transaction on a thread off the
+reactor, through the same crawler.writer functions and with the same accounting; so do the
+attachments and the withdrawals. A recheck of an unchanged site starts no writer at all.
+
 Batches because a commit per page costs ~4x on a remote database (docs/engineering.md,
 "Batched writes"); processes, not a thread, because normalizing and recording cost about as much CPU as
 downloading, and Scrapy's event loop must not share its core with them through the GIL.
@@ -109,6 +114,8 @@ class StoragePipeline:
         )
         if item.cached or item.status == 304:
             self.crawler.stats.inc_value("policywatch/not_modified")
+        elif self.writers is not None and writer.needs_normalizing(self.buffer[-1:]):
+            self.writers.warm()
         if len(self.buffer) >= self.batch_size:
             await self._flush()
         return item
@@ -137,7 +144,7 @@ class StoragePipeline:
         ]
         self.attachments = []
         try:
-            outcomes = await asyncio.wrap_future(self.writers.submit(writer.record_attachments, fetched))
+            outcomes = await asyncio.to_thread(writer.record_attachments, fetched, self.db)
         except Exception as e:  # the pages are stored; say what was lost, in one line
             self.record_errors += 1
             log.error("could not record %d attachments: %s: %s", len(fetched), type(e).__name__, e)
@@ -153,7 +160,10 @@ class StoragePipeline:
         # The buffer is swapped before waiting: items keep arriving into the next batch while
         # this one is written.
         try:
-            results = await asyncio.wrap_future(self.writers.submit(writer.record, pages))
+            if writer.needs_normalizing(pages):
+                results = await asyncio.wrap_future(self.writers.submit(writer.record, pages))
+            else:  # nothing to normalize: cheaper here than in a writer (which may not exist yet)
+                results = await asyncio.to_thread(writer.record, pages, self.db)
         except Exception as e:  # the writer died, or the batch could not be written at all
             # Unacknowledged: perhaps committed, perhaps not. Either way the database's
             # validators say which, so the next crawl asks again for what is missing.
@@ -188,13 +198,12 @@ class StoragePipeline:
         complete = getattr(spider, "listing_complete", lambda reason: False)(reason)
         if not gone and not complete:
             return problems
-        assert self.writers is not None
         listed = sorted(spider.listed) if complete else None
         try:
-            results = self.writers.submit(
-                writer.settle_withdrawals, spider.site_name, gone, listed, utcnow(), self.max_withdraw_share
-            ).result()
-        except Exception as e:  # a dead writer or database: the run must still be closed, and say so
+            results = writer.settle_withdrawals(
+                spider.site_name, gone, listed, utcnow(), self.max_withdraw_share, db=self.db
+            )
+        except Exception as e:  # a failed database: the run must still be closed, and say so
             self.record_errors += 1
             self.write_error = self.write_error or f"{type(e).__name__}: {_first_line(e)}"
             self.crawler.stats.inc_value("policywatch/write_errors")

@@ -75,12 +75,18 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.browser.RenderedStatusMiddleware": 660,
 }
 ITEM_PIPELINES = {"crawler.pipelines.StoragePipeline": 300}
-# In the base table, not EXTENSIONS: the runners pass -s EXTENSIONS, which replaces that whole
-# table. It loads only when POLICYWATCH_PROGRESS_FILE is set (`policywatch crawl` sets it).
-EXTENSIONS_BASE = {**_SCRAPY_EXTENSIONS_BASE, "crawler.progress.CrawlProgress": 0}
-
-# The 2.19 RemoteControl extension runs a code-executing HTTP endpoint: never in production.
+# Both changes to Scrapy's extensions are made in its base table, not EXTENSIONS: the runners
+# and a site's settings pass -s EXTENSIONS, which replaces that whole table.
+# - crawler.progress loads only when POLICYWATCH_PROGRESS_FILE is set (`policywatch crawl` sets it).
+# - The 2.19 RemoteControl extension runs a code-executing HTTP endpoint: never in production.
+#   Disabled by its setting it is still imported, and with it aiohttp (half a second of every
+#   crawl's start-up); out of the base table it is not.
 REMOTE_CONTROL_ENABLED = False
+EXTENSIONS_BASE = {
+    **_SCRAPY_EXTENSIONS_BASE,
+    "crawler.progress.CrawlProgress": 0,
+    "scrapy.extensions.remote_control.RemoteControl": None,
+}
 TELNETCONSOLE_ENABLED = False
 
 # -- policywatch's own settings, overridable like Scrapy's (per site, or -s KEY=VALUE) ----------

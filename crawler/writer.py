@@ -9,7 +9,10 @@ take turns on the one write lock while the other normalizes. What a batch goes t
 policywatch.flow's: this module only carries it across the process boundary.
 
 Everything here runs in the child, so it takes and returns plain picklable values: pages in,
-(outcome, document id, changes) or an error string out.
+(outcome, document id, changes) or an error string out. What needs no normalizer (a batch of
+304s and 404/410s, the attachments, the withdrawals) the pipeline runs through the same
+functions in the crawl process, given its own Database (`db=`): starting a writer for it would
+cost more than the work.
 """
 
 from __future__ import annotations
@@ -71,34 +74,48 @@ def warm_up() -> None:
     import storage.batch  # noqa: F401
 
 
-def record(pages: list[Page]) -> list[Outcome]:
+def needs_normalizing(pages: Iterable[Page]) -> bool:
+    """Whether a batch holds a page fetched in full (a 200 with a body, not a revalidated one):
+    only those need the normalizer, and so a writer process."""
+    return any(p.status == 200 and p.body and not p.not_modified for p in pages)
+
+
+def _database(db: Database | None) -> Database:
+    db = db or _db
+    assert db is not None, "writer used before init()"
+    return db
+
+
+def record(pages: list[Page], db: Database | None = None) -> list[Outcome]:
     """Record a batch in one transaction (policywatch.flow); an outcome per page."""
     from policywatch.flow import record_crawl_batch
 
-    assert _db is not None, "writer used before init()"
-    return [_outcome(r) for r in record_crawl_batch(_db, pages)]
+    return [_outcome(r) for r in record_crawl_batch(_database(db), pages)]
 
 
-def record_attachments(fetched: list[Any]) -> list[str]:
+def record_attachments(fetched: list[Any], db: Database | None = None) -> list[str]:
     """Record the crawl's fetched attachments (storage.attachments); an outcome each."""
     from policywatch.flow import record_attachments as record
 
-    assert _db is not None, "writer used before init()"
-    return record(_db, fetched)
+    return record(_database(db), fetched)
 
 
 def settle_withdrawals(
-    site: str, gone: dict[str, int], listed: Iterable[str] | None, at: datetime, max_share: float
+    site: str,
+    gone: dict[str, int],
+    listed: Iterable[str] | None,
+    at: datetime,
+    max_share: float,
+    db: Database | None = None,
 ) -> list[Outcome]:
     """At the end of a crawl: withdraw what answered 404/410 or a complete listing no longer shows,
     unless too much of the site would go at once (then one `refused` outcome says why)."""
     from policywatch.flow import settle_withdrawals as settle
     from storage.withdrawals import ListingShrank
 
-    assert _db is not None, "writer used before init()"
     try:
         chosen = set(listed) if listed is not None else None
-        return [_outcome(r) for r in settle(_db, site, gone, chosen, at=at, max_share=max_share)]
+        return [_outcome(r) for r in settle(_database(db), site, gone, chosen, at=at, max_share=max_share)]
     except ListingShrank as e:
         return [Outcome("refused", error=str(e))]
 

@@ -3,8 +3,11 @@
 A polite crawl of a real site brings a batch every few seconds, which one writer handles in
 milliseconds; a second writer would only hold 50 MB and a second of start-up CPU. A crawl at
 full speed (a local mirror, the benchmark) brings the next batch while the last is still being
-written, and then a second writer earns its keep. So the pool starts one writer when the crawl
-opens and another only when a batch arrives while every started writer has one in hand.
+written, and then a second writer earns its keep. So the pool starts a writer on the first batch
+it is given, and another only when a batch arrives while every started writer has one in hand. A
+recrawl of an unchanged site gives it none: its 304s need no normalizer, and the pipeline records
+them in the crawl process (crawler.pipelines), so no writer (2.5 s of imports, 70-110 MB, and
+multiprocessing's resource tracker) is started for them.
 
 Each writer is a one-process executor of its own, so that the pool, not the executor's
 scheduling, decides when a process starts. Spawned, not forked: the crawl process has Twisted's
@@ -38,8 +41,6 @@ class WriterPool:
         self._in_hand: list[int] = []  # tasks submitted and not yet done, per writer
         self._retired: list[ProcessPoolExecutor] = []  # broken writers, replaced
         self._lock = threading.Lock()  # done-callbacks run in the executors' threads
-        self._writers.append(self._new())
-        self._in_hand.append(0)
 
     @property
     def started(self) -> int:
@@ -53,11 +54,18 @@ class WriterPool:
             initializer=writer.init,
             initargs=(self.database_url, os.getpid()),
         )
-        # Imports (about a second) while the spider fetches; not counted as a task in hand, so a
-        # batch arriving meanwhile waits for this writer instead of starting another that would
-        # have to import as well.
+        # Imports (about a second) before the batch that started it; not counted as a task in
+        # hand, so a batch arriving meanwhile waits for this writer instead of starting another
+        # that would have to import as well.
         executor.submit(writer.warm_up)
         return executor
+
+    def warm(self) -> None:
+        """Start the first writer now, if none is started: the crawl has fetched a page that will
+        need it, and the writer imports while the rest of that page's batch is fetched."""
+        with self._lock:
+            if not self._writers:
+                self._start()
 
     def _start(self) -> int:
         self._writers.append(self._new())

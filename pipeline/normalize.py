@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
+from pipeline.attachment_links import ATTACHMENT_TYPES, attachment_ext  # noqa: F401 (the normalizer's names too)
 from pipeline.decode import decode
 from pipeline.html_extract import PageParts, extract
 from pipeline.markers import parse_marker
@@ -28,10 +29,6 @@ from pipeline.structure import Line, Structured, structure
 from pipeline.text import clean_line, count_cjk, norm_text, strip_invisible
 from pipeline.text_input import text_lines
 
-# The file types a link must end in to be an attachment (附件) of the page.
-ATTACHMENT_TYPES = ("doc", "docx", "pdf", "xls", "xlsx", "wps", "et", "zip", "rar", "7z", "ofd", "ppt", "pptx", "txt",
-                    "jpg", "png")
-_ATTACH_EXT = re.compile(r"\.(" + "|".join(sorted(ATTACHMENT_TYPES, key=len, reverse=True)) + r")(?:$|[?#])", re.I)
 _PUNCT = re.compile(r"[\W_]+", re.U)
 _SPACES = re.compile(r"\s+")
 _HTML_SNIFF = re.compile(r"<\s*(html|head|body|div|p|table|meta|!doctype|span|br|a)\b", re.I)
@@ -272,22 +269,6 @@ def _attachments(parts: PageParts, base: str) -> list[Attachment]:
         name = label or href.rsplit("/", 1)[-1]
         out.append(Attachment(name=name, url=full, ext=ext))
     return out
-
-
-def attachment_ext(href: str, label: str) -> str:
-    """The file type of a link that is an attachment (by its URL, else by its text: a download
-    script's link says "实施细则.pdf"), or "" for any other link. The crawler fetches by the same rule."""
-    if not href or href.startswith(("javascript:", "#", "mailto:")) or ("." not in href and "." not in label):
-        return ""  # every file type below is read after a dot: a link with none in its URL or text is no file
-    path, _, query = href.partition("?")
-    m = _ATTACH_EXT.search(path.partition("#")[0])
-    if m is None and query:
-        # a download script names its file in a parameter (download.jsp?file=细则.pdf); a share
-        # widget carries the whole page URL and its picture (…&pics=https%3A%2F%2F…share.jpg)
-        m = next((v for v in (_ATTACH_EXT.search(p) for p in re.split(r"[&#]", query)
-                              if not re.search(r"%2F|/|%3A", p, re.I)) if v), None)
-    m = m or _ATTACH_EXT.search(label)
-    return m.group(1).lower() if m else ""
 
 
 def _quality(doc: Document, lines: list[Line]) -> None:

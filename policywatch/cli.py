@@ -17,14 +17,41 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given the arguments, with only the sub-command they name where its module is
+    named for it (graph's `cites`, `cited-by` and `trace` are not: they get the full parser).
+
+    Importing every command module costs over a second and 100 MB (numpy, lxml): `policywatch
+    crawl` would hold them for the whole crawl while it only waits on its subprocess. The full
+    parser (for `policywatch --help`, a bare or unknown command) is built otherwise.
+    """
+    names = sorted(info.name for info in pkgutil.iter_modules(commands.__path__))
+    named = _command_named(argv) if argv is not None else None
+    if named in names:
+        parser, sub = _parser()
+        importlib.import_module(f"policywatch.commands.{named}").register(sub)
+        if named in sub.choices:
+            return parser
+    parser, sub = _parser()
+    for name in names:
+        importlib.import_module(f"policywatch.commands.{name}").register(sub)
+    return parser
+
+
+def _parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
     parser = _Parser(prog="policywatch", description="Watch government policy pages change.")
     parser.add_argument("--version", action="version", version=f"policywatch {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"policywatch.commands.{info.name}")
-        module.register(sub)
-    return parser
+    return parser, parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+
+def _command_named(argv: list[str]) -> str | None:
+    """The first argument that is not an option: the command (the top-level options take no value)."""
+    for arg in argv:
+        if arg == "--":
+            return None
+        if not arg.startswith("-"):
+            return arg
+    return None
 
 
 class _TerminalText:
@@ -63,7 +90,8 @@ def _guard_terminal() -> None:
 def main(argv: list[str] | None = None) -> int:
     _guard_terminal()
     try:
-        parser = build_parser()
+        argv = sys.argv[1:] if argv is None else argv
+        parser = build_parser(argv)
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
             parser.print_help()

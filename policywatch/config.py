@@ -309,7 +309,7 @@ def _check_selector(selector: str, error: UsageError) -> None:
 
 
 def _attachments(value: Any, err: Callable[[str, str], UsageError]) -> tuple[str, ...]:
-    from pipeline.normalize import ATTACHMENT_TYPES  # what the normalizer calls an attachment
+    from pipeline.attachment_links import ATTACHMENT_TYPES  # what the normalizer calls an attachment
 
     if isinstance(value, bool):
         return ATTACHMENT_EXTENSIONS if value else ()

@@ -59,3 +59,17 @@ def test_the_withdraw_share_is_storages_rule():
     from storage.withdrawals import MAX_WITHDRAW_SHARE
 
     assert settings.POLICYWATCH_MAX_WITHDRAW_SHARE == MAX_WITHDRAW_SHARE
+
+
+def test_the_remote_control_extension_is_not_even_loaded():
+    """Disabled by REMOTE_CONTROL_ENABLED it would still be imported, and aiohttp with it."""
+    from scrapy.utils.conf import build_component_list
+
+    from crawler import settings as crawler_settings
+
+    s = Settings()
+    s.setmodule(crawler_settings, priority="project")
+    s.set("EXTENSIONS", {"policywatch.scheduler.crawl_signals.OneStopSignal": 0}, priority="cmdline")  # as the runners do
+    loaded = build_component_list(s.getwithbase("EXTENSIONS"))
+    assert "scrapy.extensions.corestats.CoreStats" in loaded
+    assert not [e for e in loaded if "remote_control" in e]

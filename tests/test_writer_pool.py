@@ -14,6 +14,26 @@ import pytest
 from crawler.writer_pool import WriterPool
 
 
+def _children_of_this_process() -> list[int]:
+    return [int(p) for t in Path("/proc/self/task").iterdir() for p in (t / "children").read_text().split()]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_no_writer_starts_before_the_crawl_has_work_for_one(tmp_path):
+    """A recheck of an unchanged site gives the pool nothing: it must cost no process."""
+    before = set(_children_of_this_process())
+    pool = WriterPool(2, f"sqlite:///{tmp_path / 'pw.db'}")
+    try:
+        assert pool.started == 0 and set(_children_of_this_process()) == before
+        pool.warm()
+        pool.warm()  # once started, warming again starts nothing
+        assert pool.started == 1
+        pool.submit(os.getpid).result(timeout=60)  # the warmed writer takes the first batch
+        assert pool.started == 1
+    finally:
+        pool.shutdown()
+
+
 def test_batches_that_come_one_after_another_use_one_writer(tmp_path):
     pool = WriterPool(2, f"sqlite:///{tmp_path / 'pw.db'}")
     try:  # the first arrives while the writer is still importing: it waits for that one

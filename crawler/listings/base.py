@@ -228,6 +228,6 @@ def clean(text: Any) -> str:
 
 
 def attachment(name: str, url: str) -> dict[str, str]:
-    from pipeline.normalize import attachment_ext  # the normalizer's rule for a file's type
+    from pipeline.attachment_links import attachment_ext  # the normalizer's rule for a file's type
 
     return {"name": clean(name), "url": url, "ext": attachment_ext(url, name) or ""}

@@ -39,7 +39,7 @@ from twisted.python.failure import Failure
 from crawler import browser, listings
 from crawler.antibot import Blocked
 from crawler.items import AttachmentItem, PageItem
-from pipeline.normalize import attachment_ext
+from pipeline.attachment_links import attachment_ext
 from policywatch.config import SiteConfig, load, parse
 from storage.crawl_runs import BLOCKED_STAT
 from storage.models import utcnow

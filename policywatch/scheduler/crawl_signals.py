@@ -15,13 +15,15 @@ from __future__ import annotations
 import signal
 from typing import Any
 
-from scrapy import signals
-
+# Runners name the extension; they must not pay for Scrapy's import to do so (the `policywatch
+# crawl` process only waits on its subprocess), so Scrapy is imported when a crawl builds it.
 EXTENSION = "policywatch.scheduler.crawl_signals.OneStopSignal"
 
 
 class OneStopSignal:
     def __init__(self, crawler: Any):
+        from scrapy import signals
+
         self.crawler = crawler
         self.stopping = False
         self.scrapy: dict[int, Any] = {}

@@ -1,0 +1,47 @@
+"""policywatch.cli builds only the named command's parser: the help it prints is the full one's."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from policywatch.cli import build_parser
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _command_helps(parser: argparse.ArgumentParser) -> dict[str, str]:
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return {name: p.format_help() for name, p in sub.choices.items()}
+
+
+FULL = _command_helps(build_parser())
+
+
+def test_the_full_parser_has_every_command():
+    assert {"crawl", "db", "normalize", "status", "cites", "cited-by", "trace"} <= set(FULL)
+
+
+@pytest.mark.parametrize("name", sorted(FULL))
+def test_each_commands_help_is_the_full_parsers(name):
+    helps = _command_helps(build_parser([name, "--help"]))
+    assert helps[name] == FULL[name]
+
+
+def test_the_top_level_help_lists_every_command():
+    assert build_parser(["--help"]).format_help() == build_parser().format_help()
+    assert set(_command_helps(build_parser(["--version"]))) == set(FULL)
+
+
+def test_crawl_imports_neither_scrapy_nor_numpy():
+    """`policywatch crawl` waits on its Scrapy subprocess: it holds only what it needs."""
+    code = (
+        "import sys; from policywatch.cli import build_parser; build_parser(['crawl', 'bulk']); "
+        "print(sorted(m for m in ('scrapy', 'numpy', 'lxml', 'alembic') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"
