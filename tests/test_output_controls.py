@@ -186,7 +186,8 @@ def test_every_html_and_xml_template_autoescapes(tmp_path) -> None:
 
     env = environment()
     mail = {t: bool(env.autoescape(t)) for t in env.list_templates() if t.endswith(".j2")}
-    assert mail == {"digest.html.j2": True, "digest.txt.j2": False}
+    assert {"digest.html.j2", "digest.txt.j2"} <= set(mail)
+    assert mail == {t: t.endswith(".html.j2") for t in mail}, mail  # HTML escapes, text does not
     db = connect(str(tmp_path / "w.db"))
     migrate.upgrade(db)
     db.dispose()
