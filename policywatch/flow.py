@@ -4,7 +4,11 @@
                hands back the stored body for a 304 (revalidated=True, decided once: storage.ingest)
     normalize  pipeline.normalize.normalize: bytes to a Document (before any transaction)
     ingest     storage.ingest / storage.batch: one decision per page (touch, new document, new
-               version, withdrawn, unusable), one writer of the rows (storage.write_rows)
+               version, withdrawn, unusable), one writer of the rows (storage.write_rows); a
+               batch with nothing to normalize (304s, 404s) is ingested by the crawl process
+               itself, the others by a writer process (crawler.writer_pool)
+    graph      storage.citations.record_graph: a new version's references and validity, in the
+               same transaction
     compare    pipeline.compare.compare: the latest stored Document against the new one
     change rows storage.change_record.change_rows: the ChangeSet as ChangeRow rows
     outbox     notifications.outbox.enqueue_changes: one outbox row per matching subscription,
