@@ -219,6 +219,32 @@ def _rate(r: dict[str, float]) -> float:
     return r["items"] / r["elapsed"] if r["elapsed"] else 0.0
 
 
+# (key, format) of each median column, between the run's name and its pages/min and ratio
+COLUMNS = (("items", ",.0f"), ("not_modified", ",.0f"), ("new", ",.0f"), ("changed", ",.0f"), ("wall", ".1f"),
+           ("elapsed", ".2f"), ("cpu", ".1f"), ("writers", ".0f"), ("memory", ".0f"))
+
+
+def table_rows(rounds: list[list[tuple[str, dict[str, float]]]], columns: tuple[tuple[str, str], ...]) -> list[str]:
+    """One Markdown row a run: the medians over the rounds of `columns`, pages per minute, and the
+    ratio to the round's first run (the bare spider), with its range."""
+    rows = []
+    for i, (name, _) in enumerate(rounds[0]):
+        runs = [rnd[i][1] for rnd in rounds]
+        ratios = [_rate(rnd[i][1]) / _rate(rnd[0][1]) for rnd in rounds if _rate(rnd[0][1])]
+        ratio = f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})" if ratios else "-"
+        cells = [format(statistics.median(r[key] for r in runs), fmt) for key, fmt in columns]
+        rows.append(f"| {name} | {' | '.join(cells)} | {statistics.median(_rate(r) for r in runs) * 60:,.0f} | {ratio} |")
+    return rows
+
+
+def recrawls_faster(rounds: list[list[tuple[str, dict[str, float]]]], first: str, recrawl: str) -> int:
+    """In how many rounds the recrawl took less crawl time than the first crawl."""
+    names = [name for name, _ in rounds[0]]
+    return sum(
+        rnd[names.index(recrawl)][1]["elapsed"] < rnd[names.index(first)][1]["elapsed"] for rnd in rounds
+    )
+
+
 def _markdown(rounds: list[list[tuple[str, dict[str, float]]]]) -> str:
     names = [name for name, _ in rounds[0]]
     lines = [
@@ -241,23 +267,9 @@ def _markdown(rounds: list[list[tuple[str, dict[str, float]]]]) -> str:
         "| pages/min | vs bare Scrapy (range) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for i, name in enumerate(names):
-        runs = [rnd[i][1] for rnd in rounds]
-        ratios = [_rate(rnd[i][1]) / _rate(rnd[0][1]) for rnd in rounds if _rate(rnd[0][1])]
-
-        def med(key: str, runs: list[dict[str, float]] = runs) -> float:
-            return statistics.median(r[key] for r in runs)
-
-        ratio = f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})" if ratios else "-"
-        lines.append(
-            f"| {name} | {med('items'):,.0f} | {med('not_modified'):,.0f} | {med('new'):,.0f} | "
-            f"{med('changed'):,.0f} | {med('wall'):.1f} | {med('elapsed'):.2f} | {med('cpu'):.1f} | {med('writers'):.0f} | "
-            f"{med('memory'):.0f} | "
-            f"{statistics.median(_rate(r) for r in runs) * 60:,.0f} | {ratio} |"
-        )
-    first = [rnd[names.index(FIRST)][1] for rnd in rounds]
+    lines += table_rows(rounds, COLUMNS)
+    faster = recrawls_faster(rounds, FIRST, RECRAWL)
     recrawl = [rnd[names.index(RECRAWL)][1] for rnd in rounds]
-    faster = sum(r["elapsed"] < f["elapsed"] for f, r in zip(first, recrawl, strict=True))
     lines += [
         "",
         f"Recrawl of the unchanged portal faster than the first crawl in {faster} of {len(rounds)} rounds; "

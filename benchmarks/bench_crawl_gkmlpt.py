@@ -18,14 +18,13 @@ BENCH_CRAWL_ROUNDS (default 3, medians over the rounds).
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_crawl import SETTINGS, _measured, _stat
+from benchmarks.bench_crawl import SETTINGS, _measured, _stat, recrawls_faster, table_rows
 from policywatch.commands.crawl import crawl_site
 from policywatch.demo.portal import Portal
 from policywatch.demo.portal import families as F
@@ -104,8 +103,9 @@ def run() -> str:
     return _markdown(rounds)
 
 
-def _rate(r: dict[str, float]) -> float:
-    return r["items"] / r["elapsed"] if r["elapsed"] else 0.0
+# (key, format) of each median column: requests where the html table has writers
+COLUMNS = (("items", ",.0f"), ("requests", ",.0f"), ("not_modified", ",.0f"), ("new", ",.0f"), ("changed", ",.0f"),
+           ("wall", ".1f"), ("elapsed", ".2f"), ("cpu", ".1f"), ("memory", ".0f"))
 
 
 def _markdown(rounds: list[list[tuple[str, dict[str, float]]]]) -> str:
@@ -133,22 +133,9 @@ def _markdown(rounds: list[list[tuple[str, dict[str, float]]]]) -> str:
         "| pages/min | vs bare Scrapy (range) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for i, name in enumerate(names):
-        runs = [rnd[i][1] for rnd in rounds]
-        ratios = [_rate(rnd[i][1]) / _rate(rnd[0][1]) for rnd in rounds if _rate(rnd[0][1])]
-
-        def med(key: str, runs: list[dict[str, float]] = runs) -> float:
-            return statistics.median(r[key] for r in runs)
-
-        ratio = f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f})" if ratios else "-"
-        lines.append(
-            f"| {name} | {med('items'):,.0f} | {med('requests'):,.0f} | {med('not_modified'):,.0f} | "
-            f"{med('new'):,.0f} | {med('changed'):,.0f} | {med('wall'):.1f} | {med('elapsed'):.2f} | "
-            f"{med('cpu'):.1f} | {med('memory'):.0f} | {statistics.median(_rate(r) for r in runs) * 60:,.0f} | {ratio} |"
-        )
-    first = [rnd[names.index(FIRST)][1] for rnd in rounds]
+    lines += table_rows(rounds, COLUMNS)
+    faster = recrawls_faster(rounds, FIRST, RECRAWL)
     recrawl = [rnd[names.index(RECRAWL)][1] for rnd in rounds]
-    faster = sum(r["elapsed"] < f["elapsed"] for f, r in zip(first, recrawl, strict=True))
     lines += [
         "",
         f"Every round, each run found {DOCS:,} documents: "
