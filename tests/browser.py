@@ -59,3 +59,15 @@ def demo_site(directory: Path) -> Iterator[str]:
             yield url
     finally:
         app.extensions["policywatch_db"].dispose()
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """Debian's headless Chromium through Playwright (skips where Playwright is not installed)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser import ARGS, CHROMIUM, demo_site, needs_chromium, shot_path
+from tests.browser import chromium, demo_site, needs_chromium, shot_path
 
 pytestmark = [needs_chromium, pytest.mark.slow]
 
@@ -21,11 +21,8 @@ def base_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
