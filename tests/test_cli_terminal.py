@@ -5,41 +5,18 @@ the CLI run as a subprocess on a real pseudo-terminal; a pipe still gets the sto
 
 from __future__ import annotations
 
-import os
-import pty
-import select as io_select
 import subprocess
-import sys
 
 from sqlalchemy import select
 
 from storage.models import Document
+from tests.terminal import CLI, on_terminal
 from tests.test_output_controls import forbidden, stored_hostile_story
-
-CLI = [sys.executable, "-m", "policywatch.cli"]
 
 
 def _on_terminal(args: list[str]) -> str:
     """What `policywatch ARGS` writes to a pseudo-terminal (stdout and stderr both)."""
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen([*CLI, *args], stdout=follower, stderr=follower, stdin=subprocess.DEVNULL)
-    os.close(follower)
-    out = bytearray()
-    while True:
-        ready, _, _ = io_select.select([leader], [], [], 60)
-        if not ready:
-            proc.kill()
-            raise AssertionError(f"policywatch {args} wrote nothing for 60 s")
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # EIO: the child closed its end
-            break
-        if not chunk:
-            break
-        out += chunk
-    proc.wait(timeout=60)
-    os.close(leader)
-    return out.decode("utf-8", "replace")
+    return on_terminal(args)
 
 
 def test_stored_controls_never_reach_the_terminal(db, db_url):

@@ -5,15 +5,9 @@ the counts expected are the requests the portal itself logged."""
 
 from __future__ import annotations
 
-import fcntl
 import os
-import pty
 import re
-import select as io_select
-import struct
 import subprocess
-import sys
-import termios
 from pathlib import Path
 
 from policywatch.cli import main
@@ -22,9 +16,9 @@ from policywatch.crawl_progress import failure_lines
 from policywatch.demo.portal import Portal
 from policywatch.demo.portal.config import write_config
 from policywatch.demo.portal.content import ROBOTS_BLOCKED
+from tests.terminal import CLI, on_terminal
 
 ROOT = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-m", "policywatch.cli"]
 # two requests a second at most: a crawl of the portal's Zhaoqing takes several progress ticks
 SLOW = ["--set", "DOWNLOAD_DELAY=0.5", "--set", "AUTOTHROTTLE_ENABLED=False"]
 FAST = ["--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "RETRY_TIMES=0"]
@@ -33,30 +27,9 @@ ESC = "\x1b"
 
 def _on_terminal(args: list[str]) -> str:
     """What `policywatch ARGS` writes to a 120-column pseudo-terminal (stdout and stderr both)."""
-    leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     env = {**os.environ, "TERM": "xterm-256color"}
     env.pop("NO_COLOR", None)
-    proc = subprocess.Popen(
-        [*CLI, *args], stdout=follower, stderr=follower, stdin=subprocess.DEVNULL, env=env, cwd=ROOT
-    )
-    os.close(follower)
-    out = bytearray()
-    while True:
-        ready, _, _ = io_select.select([leader], [], [], 120)
-        if not ready:
-            proc.kill()
-            raise AssertionError(f"policywatch {args} wrote nothing for 120 s")
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # EIO: the child closed its end
-            break
-        if not chunk:
-            break
-        out += chunk
-    proc.wait(timeout=60)
-    os.close(leader)
-    return out.decode("utf-8", "replace")
+    return on_terminal(args, columns=120, env=env, cwd=ROOT, quiet_s=120)
 
 
 def _fetched(portal: Portal) -> int:
