@@ -83,6 +83,8 @@ class NotifySettings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
     where: str = "policywatch.toml"
+    # [[sites]] name -> its `title` (or None), mirrored into the site table with the subscriptions
+    site_titles: Mapping[str, str | None] = field(default_factory=dict)
 
     @classmethod
     def from_tables(
@@ -91,6 +93,7 @@ class NotifySettings:
         where: str = "policywatch.toml",
         env: Mapping[str, str] | None = None,
         sites: Iterable[str] | None = None,
+        site_titles: Mapping[str, str | None] | None = None,
     ) -> NotifySettings:
         """Parse the three tables (Config.tables); ValueError names the file and the key.
 
@@ -112,6 +115,7 @@ class NotifySettings:
             smtp=smtp,
             digest=DigestSettings.from_config(tables.get("digest"), where),
             where=where,
+            site_titles=dict(site_titles or {}),
         )
 
 

@@ -48,6 +48,7 @@ DEFAULT_FILE = "policywatch.toml"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # a site name is used in job ids and file names
 
 SITE_KEYS = {
+    "title",
     "name",
     "start_urls",
     "link_selector",
@@ -108,6 +109,7 @@ class SiteConfig:
     family_params: dict[str, Any] = field(default_factory=dict)
     render: str = "http"  # or "browser": list pages through headless Chromium
     render_details: bool = False  # with render = "browser": detail pages through it too
+    title: str | None = None  # the name a person reads (肇庆市人民政府); `name` stays the id
 
 
 # Top-level tables. [database] and [[sites]] are parsed here; the others belong to the package
@@ -125,6 +127,7 @@ class Config:
     database_url: str | None = None
     tables: dict[str, Any] = field(default_factory=dict)  # the raw TOML of the other top-level keys
     ui_language: str | None = None  # [ui] language, checked (policywatch.i18n picks with it)
+    ui_timezone: str = "Asia/Shanghai"  # the zone of every time shown to a person (i18n.config_timezone)
 
     def site(self, name: str) -> SiteConfig:
         for s in self.sites:
@@ -176,10 +179,13 @@ def parse(data: dict[str, Any], path: Path) -> Config:
             raise UsageError(f"{path}: site {site.name!r}: name is used twice")
         sites.append(site)
     tables = {k: v for k, v in data.items() if k not in ("database", "sites")}
-    from policywatch.i18n import config_language
+    from policywatch.i18n import config_language, config_timezone
 
     language = config_language(tables, str(path))
-    return Config(path=path, sites=tuple(sites), database_url=url, tables=tables, ui_language=language)
+    zone = config_timezone(tables, str(path))
+    return Config(
+        path=path, sites=tuple(sites), database_url=url, tables=tables, ui_language=language, ui_timezone=zone
+    )
 
 
 def _site(raw: Any, path: Path, index: int) -> SiteConfig:
@@ -246,8 +252,13 @@ def _site(raw: Any, path: Path, index: int) -> SiteConfig:
     if render_details and render != "browser":
         raise err("render_details", 'needs render = "browser" (detail pages are rendered by the browser)')
 
+    title = raw.get("title")
+    if title is not None and (not isinstance(title, str) or not title.strip() or len(title) > 200):
+        raise err("title", "must be a non-empty string of at most 200 characters")
+
     return SiteConfig(
         name=name,
+        title=title.strip() if title else None,
         start_urls=tuple(starts),
         detail_pattern=detail,
         link_selector=selector,

@@ -27,7 +27,7 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DEFAULT = "zh_CN"
 LANGUAGES = ("zh_CN", "en")
 DOMAIN = "messages"
-UI_KEYS = {"language"}
+UI_KEYS = {"language", "timezone"}
 
 _ALIASES = {"zh": "zh_CN", "zh_cn": "zh_CN", "zh-cn": "zh_CN", "zh_hans": "zh_CN", "zh-hans": "zh_CN", "en": "en"}
 
@@ -64,6 +64,27 @@ def config_language(tables: dict[str, Any], where: str = "config") -> str | None
     if lang is None:
         raise UsageError(f"{where}: [ui] language: {raw!r} is not one of zh-CN, en")
     return lang
+
+
+def config_timezone(tables: dict[str, Any], where: str = "config") -> str:
+    """The zone times are shown in: `[ui] timezone`, else `[digest] timezone`, else
+    pipeline.clock.DEFAULT_ZONE (Asia/Shanghai). Checked; the tables were checked by
+    config_language first."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from pipeline.clock import DEFAULT_ZONE
+
+    for table in ("ui", "digest"):
+        t = tables.get(table)
+        raw = t.get("timezone") if isinstance(t, dict) else None
+        if raw is None:
+            continue
+        try:
+            ZoneInfo(str(raw))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UsageError(f"{where}: [{table}] timezone: {raw!r} is not a time zone") from None
+        return str(raw)
+    return DEFAULT_ZONE
 
 
 def pick(explicit: str | None = None, configured: str | None = None) -> str:

@@ -40,30 +40,38 @@ def notify_settings(cfg: Config | None, where: str = "", env: Mapping[str, str] 
 
     tables: dict[str, Any] = cfg.tables if cfg is not None else {}
     sites = [s.name for s in cfg.sites] if cfg is not None else None
+    titles = {s.name: s.title for s in cfg.sites} if cfg is not None else None
     try:
-        return NotifySettings.from_tables(tables, str(cfg.path) if cfg else where, env=env, sites=sites)
+        return NotifySettings.from_tables(
+            tables, str(cfg.path) if cfg else where, env=env, sites=sites, site_titles=titles
+        )
     except ValueError as e:
         raise UsageError(str(e)) from None
 
 
-def sync_subscriptions(db: Any, notify: NotifySettings) -> SyncReport:
-    """Mirror the config's subscriptions into `db` (one transaction); UsageError when a name is
-    taken by a `subscribers add` row."""
+def sync_config(db: Any, notify: NotifySettings) -> SyncReport:
+    """Mirror the config into `db` in one transaction: its subscriptions, and a site row with its
+    `title` for every [[sites]] entry. UsageError when a subscription name is taken by a
+    `subscribers add` row."""
     from notifications.subscriptions import sync
+    from storage.sites import sync_titles
 
     try:
         with db.writer() as session:
             report = sync(session, notify.subscriptions)
+            titled = sync_titles(session, notify.site_titles)
     except ValueError as e:
         raise UsageError(f"{notify.where}: {e}") from None
     for verb, names in (("added", report.added), ("updated", report.updated), ("deactivated", report.deactivated)):
         if names:
             log.info("subscriptions %s from %s: %s", verb, notify.where, ", ".join(names))
+    if titled:
+        log.info("sites added or retitled from %s: %s", notify.where, ", ".join(titled))
     return report
 
 
 def check_sync(db: Any, notify: NotifySettings) -> None:
-    """What `sync_subscriptions` would refuse, found without writing (for `run --check`)."""
+    """What `sync_config` would refuse, found without writing (for `run --check`)."""
     from sqlalchemy import select
 
     from storage.models import Subscription

@@ -30,7 +30,7 @@ from policywatch.config import load
 from policywatch.demo.portal import Portal
 from policywatch.demo.portal import content as C
 from policywatch.demo.portal.config import config_text
-from policywatch.notify_config import notify_settings, sync_subscriptions
+from policywatch.notify_config import notify_settings, sync_config
 from storage.db import connect
 from tests.test_notify_support import parts, smtp_server
 
@@ -91,7 +91,7 @@ def story(tmp_path_factory) -> Story:
         from storage import migrate
 
         migrate.upgrade(db)
-        sync_subscriptions(db, notify)
+        sync_config(db, notify)
         st = Story(cfg, db_url)
 
         def step(sites, today: date) -> None:

@@ -129,7 +129,7 @@ def sync_config_subscriptions(cfg, db_url: str) -> None:
     """[[subscriptions]] into the database (schema created if need be) before anything is
     recorded: the outbox rows of a change are written with it, for the subscriptions then known."""
     from policywatch.commands.db import usage_errors
-    from policywatch.notify_config import notify_settings, sync_subscriptions
+    from policywatch.notify_config import notify_settings, sync_config
     from storage import migrate
     from storage.db import connect
 
@@ -138,7 +138,7 @@ def sync_config_subscriptions(cfg, db_url: str) -> None:
         db = connect(db_url)
         try:
             migrate.require(db, create=True)
-            sync_subscriptions(db, notify)
+            sync_config(db, notify)
         finally:
             db.dispose()
 

@@ -186,7 +186,7 @@ def database_url(explicit: str | None, from_config: str | None) -> str:
 
 
 def upgrade(args: argparse.Namespace) -> int:
-    from policywatch.notify_config import notify_settings, optional_config, sync_subscriptions
+    from policywatch.notify_config import notify_settings, optional_config, sync_config
     from storage import migrate
     from storage.db import connect
 
@@ -199,7 +199,7 @@ def upgrade(args: argparse.Namespace) -> int:
         db.check_integrity()  # migrating a damaged file would report success on a broken database
         before = migrate.state(db).current
         after = migrate.upgrade(db)
-        report = sync_subscriptions(db, notify) if cfg is not None else None
+        report = sync_config(db, notify) if cfg is not None else None
     print(f"{db.display_url}: schema {before or '(empty)'} -> {after.current}")
     if report is not None and (report.added or report.updated or report.deactivated):
         print(

@@ -39,7 +39,7 @@ def notify_setup(args: argparse.Namespace, *, create: bool = True):
     the SMTP password: only sending does.
     """
     from policywatch.commands.db import database_url, open_db
-    from policywatch.notify_config import notify_settings, optional_config, sync_subscriptions
+    from policywatch.notify_config import notify_settings, optional_config, sync_config
 
     cfg, where = optional_config(args.config)
     notify = notify_settings(cfg, where)
@@ -47,7 +47,7 @@ def notify_setup(args: argparse.Namespace, *, create: bool = True):
         args.db = database_url(args.db, cfg.database_url)  # --db, then $POLICYWATCH_DATABASE_URL, then [database]
     db = open_db(args, create=create)
     with usage_errors():
-        sync_subscriptions(db, notify)
+        sync_config(db, notify)
     return db, notify
 
 

@@ -29,7 +29,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 
 from policywatch.errors import ProblemFound, UsageError
-from policywatch.notify_config import sync_subscriptions
+from policywatch.notify_config import sync_config
 from policywatch.scheduler import jobs as jobsmod
 from policywatch.scheduler.context import Context
 from policywatch.scheduler.leader import LeaderLock
@@ -116,7 +116,7 @@ class Daemon:
             migrate.require(self.db, create=True)  # only the leader migrates: standbys never race it
             settle_open_runs(self.db, self.ctx)
             # before the first crawl: a change recorded now finds the config's subscriptions
-            sync_subscriptions(self.db, self.ctx.notify)
+            sync_config(self.db, self.ctx.notify)
             self._start()
             while not self.stopping.wait(1.0):
                 self.refresh()
@@ -161,7 +161,7 @@ class Daemon:
             try:
                 loaded = load_all(self.ctx.config.path)
                 specs, warnings = jobsmod.build(loaded.config, loaded.settings)
-                sync_subscriptions(self.db, loaded.notify)
+                sync_config(self.db, loaded.notify)
             except UsageError as e:
                 log.error("config changed but not applied: %s", e)
                 return

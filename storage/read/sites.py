@@ -55,6 +55,7 @@ def sites_overview(session: Session, site_id: int | None = None) -> list[dict[st
         out.append(
             {
                 "name": site.name,
+                "title": site.title or site.name,
                 "documents": sum(counts.values()),
                 "active": counts.get("active", 0),
                 "withdrawn": counts.get("withdrawn", 0),
