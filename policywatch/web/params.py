@@ -211,13 +211,14 @@ class PathParam(Param):
     (doc_id below, views.site_or_404); `statuses` are the answers to a bad or unknown one."""
 
     kind: str = "string"
+    minimum: int | None = None
     statuses: tuple[tuple[int, str], ...] = ()
 
     where = "path"
 
     def schema(self) -> dict[str, Any]:
         if self.kind == "integer":
-            return {"type": "integer", "minimum": 1} if self.name == "doc_id" else {"type": "integer"}
+            return {"type": "integer"} if self.minimum is None else {"type": "integer", "minimum": self.minimum}
         return {"type": "string", "maxLength": 200, "pattern": NO_NUL}
 
     def errors(self) -> dict[int, str]:
@@ -251,7 +252,7 @@ TO = Version("to", "the newer version (default: the latest; -1 is the latest)")
 SITE_NAME = PathParam(
     "name", "the site's config name (the `name` of /api/sites)", statuses=((400, "name: contains a NUL character"), (404, "no such site"))
 )
-DOC_ID = PathParam("doc_id", "the document's id", kind="integer", statuses=((404, "no such document"),))
+DOC_ID = PathParam("doc_id", "the document's id", kind="integer", minimum=1, statuses=((404, "no such document"),))
 SEQ = PathParam(
     "seq",
     "the version number (1 = first, -1 = latest)",
