@@ -220,7 +220,7 @@ def _body_head_labels(blocks: list) -> tuple[list, list[str]]:
             if sum(label_count(c) for c in cells) < 2:
                 break
             lines.extend(cells)
-        elif label_count(block.text) >= 2 or (label_count(block.text) == 1 and len(block.text) <= 40):
+        elif (n := label_count(block.text)) >= 2 or (n == 1 and len(block.text) <= 40):
             lines.append(block.text)
         else:
             break
