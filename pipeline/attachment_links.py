@@ -11,6 +11,9 @@ ATTACHMENT_TYPES = ("doc", "docx", "pdf", "xls", "xlsx", "wps", "et", "zip", "ra
                     "jpg", "png")
 _ATTACH_EXT = re.compile(r"\.(" + "|".join(sorted(ATTACHMENT_TYPES, key=len, reverse=True)) + r")(?:$|[?#])", re.I)
 
+_PARAMS = re.compile(r"[&#]")
+_URL_IN_PARAM = re.compile(r"%2F|/|%3A", re.I)
+
 
 def attachment_ext(href: str, label: str) -> str:
     """The file type of a link that is an attachment (by its URL, else by its text: a download
@@ -22,7 +25,7 @@ def attachment_ext(href: str, label: str) -> str:
     if m is None and query:
         # a download script names its file in a parameter (download.jsp?file=细则.pdf); a share
         # widget carries the whole page URL and its picture (…&pics=https%3A%2F%2F…share.jpg)
-        m = next((v for v in (_ATTACH_EXT.search(p) for p in re.split(r"[&#]", query)
-                              if not re.search(r"%2F|/|%3A", p, re.I)) if v), None)
+        m = next((v for v in (_ATTACH_EXT.search(p) for p in _PARAMS.split(query) if not _URL_IN_PARAM.search(p)) if v),
+                 None)
     m = m or _ATTACH_EXT.search(label)
     return m.group(1).lower() if m else ""

@@ -33,7 +33,7 @@ _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _TAG_NAMES: dict[str, str] = {}
 
 
-@dataclass
+@dataclass(slots=True)  # one per line of every page: slots make each cheaper to build
 class Block:
     """One line of body text, or a table. `heading` marks an h1–h6 or all-bold line."""
 
@@ -97,9 +97,10 @@ class _Walker:
                 if tail:
                     parts.append(tail)
                 continue
-            if tag == "table" and _is_data_table(el):
+            rows = _data_table_rows(el) if tag == "table" else None
+            if rows is not None:
                 self.flush()
-                self.out.append(Block(table=Table(rows=_table_rows(el))))
+                self.out.append(Block(table=Table(rows=rows)))
                 parts = self.parts
                 if tail:
                     parts.append(tail)
@@ -117,9 +118,12 @@ class _Walker:
                 parts.append(text)
                 if is_bold:
                     self.bold_chars += len(text.strip())
-            push((el, tag, block, is_heading, is_bold, len(parts), tail))
             if len(el):
+                push((el, tag, block, is_heading, is_bold, len(parts), tail))
                 extend(reversed(el))
+            else:  # a leaf (most elements) closes at once, without a closing entry on the stack
+                self._close(el, tag, block, is_heading, is_bold, len(parts), tail)
+                parts = self.parts
 
     def _close(self, el: etree._Element, tag: str, block: bool, is_heading: bool, is_bold: bool, start: int,
                tail: str | None) -> None:
@@ -162,22 +166,34 @@ _HIDING_CLASS = re.compile(r"(?:^|\s)(?:ng-hide|d-none)(?:$|\s)")
 _hidden = is_hidden
 
 
-def _is_data_table(table: etree._Element) -> bool:
-    """A table of several short cells per row is data; one column or long-text cells is layout."""
+def _data_table_rows(table: etree._Element) -> list[list[str]] | None:
+    """The rows of cleaned cell texts of a data table, or None for a layout table.
+
+    A table of several short cells per row is data; one column or long-text cells is layout.
+    Deciding and reading are one pass: each cell's text is read once, for its length and its line.
+    """
     nested = _has_nested_table(table)
     rows = _own_rows(table, nested)
     if len(rows) < 2:
-        return False
-    widths = []
+        return None
+    texts: list[list[str]] = []
+    width = 0
     for r in rows:
         cells = [c for c in r if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")]
-        widths.append(len(cells))
+        width = max(width, len(cells))
+        row = []
         for c in cells:
             if nested and c.find(".//table") is not None:
-                return False  # tables nested in cells lay out the page
-            if len(text_content(c)) > 800:
-                return False  # a cell holding a whole text is page layout
-    return max(widths) >= 2
+                return None  # tables nested in cells lay out the page
+            text = text_content(c)
+            if len(text) > 800:
+                return None  # a cell holding a whole text is page layout
+            row.append(text)
+        texts.append(row)
+    if width < 2:
+        return None
+    cleaned = ([clean_line(t) for t in row] for row in texts)
+    return [cells for cells in cleaned if any(cells)]
 
 
 def _has_nested_table(table: etree._Element) -> bool:
@@ -198,16 +214,3 @@ def _owner_table(el: etree._Element) -> etree._Element | None:
     while p is not None and not (isinstance(p.tag, str) and p.tag.lower() == "table"):
         p = p.getparent()
     return p
-
-
-def _table_rows(table: etree._Element) -> list[list[str]]:
-    rows = []
-    for r in _own_rows(table, _has_nested_table(table)):
-        cells = [
-            clean_line(text_content(c))
-            for c in r
-            if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")
-        ]
-        if any(cells):
-            rows.append(cells)
-    return rows

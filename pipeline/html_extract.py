@@ -77,17 +77,19 @@ def parse_html(text: str) -> etree._Element | None:
     return _parse(text, _HTML_PARSER)
 
 
-def _parse(text: str, parser: etree.HTMLParser, flags: list[str] | None = None) -> etree._Element | None:
+def _parse(text: str, parser: etree.HTMLParser, flags: list[str] | None = None,
+           utf8: bytes | None = None) -> etree._Element | None:
     """Parse with libxml2's default limits; a page nested deeper than 255 elements is parsed again.
 
     libxml2 stops at depth 256 and silently drops everything below (the page became "no
     policy text"), so such a page is parsed again with huge_tree (depth 2048), and beyond that
     with its nesting flattened; `flags` says which it took (deep_nesting, deep_nesting_flattened).
+    `utf8`, when given, is `text` encoded (decode's clean_utf8: no BOM, nothing to replace).
     """
     text = text.lstrip("\ufeff")
     if not text.strip():
         return None
-    data = text.encode("utf-8", "replace")
+    data = utf8 if utf8 is not None else text.encode("utf-8", "replace")
     try:
         root = lxml.html.document_fromstring(data, parser=parser)
         if not _too_deep(parser):
@@ -128,9 +130,10 @@ _NESTING = re.compile(r"</?(div|section|article|center|span|font|b|strong|em|i|u
 _BREAKING = frozenset(("div", "section", "article", "center"))
 
 
-def extract(text: str) -> PageParts:
+def extract(text: str, utf8: bytes | None = None) -> PageParts:
+    """The parts of the page `text` (`utf8`: the same text as UTF-8 bytes, if the caller has them)."""
     flags: list[str] = []
-    root = _parse(text, _PARSER, flags)
+    root = _parse(text, _PARSER, flags, utf8)
     if root is None:
         return PageParts(blocks=[], container="none")
     meta = _meta_tags(root)

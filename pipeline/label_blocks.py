@@ -69,10 +69,12 @@ def _scan(elements, i: int, hits: list, stop: etree._Element | None) -> int:
     for el in elements:
         if el is stop:
             break
-        text = el.text  # a comment's or PI's text is its content: ruled out by the tag test
-        if text and not text.isspace() and first(text) is not None and word(text) is not None:
-            tag = el.tag  # read once: lxml builds a new str at every read
-            if isinstance(tag, str) and tag not in _NOT_TEXT:
+        # the tag first: a script's or style's text (most of a page's characters) and a comment's
+        # or PI's (its content; its tag is no str) are never read, nor searched
+        tag = el.tag
+        if type(tag) is str and tag not in _NOT_TEXT:
+            text = el.text
+            if text and not text.isspace() and first(text) is not None and word(text) is not None:
                 hits.append(((i, 1, 0), el))
         tail = el.tail  # most tails are the indentation between tags: no label word in a space
         if tail and not tail.isspace() and first(tail) is not None and word(tail) is not None:

@@ -166,7 +166,11 @@ def label_values(lines: list[str]) -> dict[str, str]:
 def label_count(text: str) -> int:
     """How many metadata labels a line or cell holds (a lone label cell counts one)."""
     t = text.strip()
-    return 1 if _LABEL_CELL.match(t) else len(_LABEL_RE.findall(t))
+    if _LABEL_CELL.match(t):
+        return 1
+    # a label of the line form is followed by its colon: a paragraph without one (most of the body
+    # text this is asked about) spares the regex, which tries every label at every character
+    return len(_LABEL_RE.findall(t)) if ":" in t or "：" in t else 0
 
 
 def _starts_with_label(text: str) -> bool:
@@ -179,16 +183,20 @@ def _keep(out: dict[str, str], field: str, value: str) -> None:
         out[field] = value
 
 
+_SPACE = re.compile(r"\s")
+_ALIAS = re.compile(r"简称\s*$")
+
+
 def references(text: str, own_number: str = "", own_titles: tuple[str, ...] = ()) -> list[Reference]:
     """《title》(文号) pairs and bare 文号 cited in the text; the page's own 文号 and titles are not references."""
     by_title: dict[str, Reference] = {}
     numbers: set[str] = {own_number} if own_number else set()
-    own = {norm for norm in (re.sub(r"\s", "", t) for t in own_titles) if norm}
+    own = {norm for norm in (_SPACE.sub("", t) for t in own_titles) if norm}
     for m in _BOOK.finditer(text):
         title = m.group(1).strip()
-        if re.search(r"简称\s*$", text[max(0, m.start() - 4) : m.start()]) or len(title) < 5:
+        if _ALIAS.search(text, max(0, m.start() - 4), m.start()) or len(title) < 5:
             continue  # (以下简称《意见》) is an alias, not a citation
-        if re.sub(r"\s", "", title) in own:
+        if _SPACE.sub("", title) in own:
             continue
         number = ""
         if m.group(2) and DOC_NUMBER.search(nfkc(m.group(2))):

@@ -38,6 +38,7 @@ _TITLE_SUFFIX = re.compile(r"(?<=.{8})\s*(?:_{1,2}|\s[-|–—]\s|\|)\s*[^_|]{2,
 def normalize(data: bytes | str, url: str = "", headers: dict[str, str] | None = None, filename: str = "") -> Document:
     """Turn one fetched page (HTML, .txt or .md) into the section/measure schema."""
     doc = Document(url=url)
+    clean_utf8 = None
     if isinstance(data, bytes):
         if not data.strip():
             return _flag(doc, "empty", "the page is empty")
@@ -48,14 +49,16 @@ def normalize(data: bytes | str, url: str = "", headers: dict[str, str] | None =
         doc.quality.stats["replacement_chars"] = decoded.replacements
         if decoded.source == "fallback":
             doc.quality.flags.append("encoding_fallback")
+        clean_utf8 = decoded.clean_utf8
     else:
         text = data
-    text = strip_invisible(text)
+    if clean_utf8 is None:  # else decode saw no invisible character in the bytes
+        text = strip_invisible(text)
     if not text.strip():
         return _flag(doc, "empty", "the page is empty")
 
     if _is_html(text, filename):
-        lines, parts = _html(text, doc, url)
+        lines, parts = _html(text, doc, url, clean_utf8)
     else:
         lines = _text(text, doc, filename)
         parts = None
@@ -126,8 +129,8 @@ def _is_html(text: str, filename: str) -> bool:
     return bool(_HTML_SNIFF.search(text[:4096]))
 
 
-def _html(text: str, doc: Document, url: str) -> tuple[list[Line], PageParts]:
-    parts = extract(text)
+def _html(text: str, doc: Document, url: str, utf8: bytes | None) -> tuple[list[Line], PageParts]:
+    parts = extract(text, utf8)
     doc.quality.flags.extend(parts.flags)
     if parts.container == "density":
         doc.quality.flags.append("body_by_density")
@@ -217,7 +220,7 @@ def _body_head_labels(blocks: list) -> tuple[list, list[str]]:
             if sum(label_count(c) for c in cells) < 2:
                 break
             lines.extend(cells)
-        elif label_count(block.text) >= 2 or (label_count(block.text) == 1 and len(block.text) <= 40):
+        elif (n := label_count(block.text)) >= 2 or (n == 1 and len(block.text) <= 40):
             lines.append(block.text)
         else:
             break

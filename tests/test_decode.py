@@ -63,3 +63,25 @@ def test_gb_header_is_trusted_over_meta() -> None:
     data = "<meta charset='utf-8'><p>一、总体要求和基本原则</p>".encode("gb18030")
     decoded = decode(data, {"Content-Type": "text/html; charset=GB2312"})
     assert decoded.source == "header" and "总体要求" in decoded.text
+
+
+def test_invisible_utf8_scan_agrees_with_the_invisible_class_for_every_character() -> None:
+    """decode's byte scan lets normalize skip strip_invisible: it must find exactly text.INVISIBLE."""
+    from pipeline.decode import has_invisible_utf8
+    from pipeline.text import INVISIBLE
+
+    # every BMP character (the whole class is in it); beyond it, no byte of a 4-byte sequence is a
+    # lead byte the scan looks for, which a stride through the other planes shows
+    chars = [*range(0xD800), *range(0xE000, 0x10000), *range(0x10000, 0x110000, 97)]
+    wrong = [hex(c) for c in chars if has_invisible_utf8(f"政策{chr(c)}x".encode()) != bool(INVISIBLE.search(chr(c)))]
+    assert wrong == []
+
+
+def test_clean_utf8_only_for_utf8_bytes_without_invisible_characters() -> None:
+    page = ("<html><body><p>第一条　为了规范本市政府信息公开工作，制定本办法。</p>"
+            "<p>第二条　本办法自发布之日起施行，有效期五年。</p></body></html>")
+    assert decode(page.encode()).clean_utf8 == page.encode()
+    assert decode(page.replace("本办法", "本\u200b办法").encode()).clean_utf8 is None
+    assert decode(page.encode("gb18030"), {"Content-Type": "text/html; charset=gbk"}).clean_utf8 is None
+    doc = normalize(page.replace("本办法", "本\u200b办法").encode(), filename="p.html")
+    assert "本办法自发布之日起施行" in "".join(m.text for m in doc.iter_measures())
