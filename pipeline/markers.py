@@ -14,6 +14,10 @@ from functools import lru_cache
 
 from pipeline.metadata import cn_number
 
+# The numerals of markers are few (一 to 二十, 1 to 30) and read on every numbered line: each is
+# worked out once.
+_number = lru_cache(maxsize=1024)(cn_number)
+
 LAW_FAMILIES = ("bian", "zhang", "jie", "tiao")
 LAW_HEADINGS = ("bian", "zhang", "jie")
 
@@ -110,7 +114,7 @@ def parse_marker(line: str) -> Marker | None:
         if family == "cn_dropped":
             return Marker("cn", None, label, stripped[label_len:].strip())
         if family == "tiao":
-            ordinal = cn_number(m.group(2))
+            ordinal = _number(m.group(2))
             rest = stripped[label_len:].strip()
             return Marker(family, ordinal, label, rest) if ordinal else None
         raw = m.group(2)
@@ -123,7 +127,7 @@ def parse_marker(line: str) -> Marker | None:
         elif family == "pad" and not bare_heading(m.group(3)):
             continue
         elif family == "word":
-            family = "word" + re.sub(r"[\s\d一二三四五六七八九十]", "", m.group(1))
+            family = "word" + _WORD_NUMERAL.sub("", m.group(1))
         elif family == "latin":
             raw = str(ord(raw) - ord("a") + 1)
         if family == "circled":
@@ -131,7 +135,7 @@ def parse_marker(line: str) -> Marker | None:
         elif family == "u3220":
             ordinal = ord(raw) - 0x3220 + 1
         else:
-            ordinal = cn_number(raw)
+            ordinal = _number(raw)
         if not ordinal:
             return None
         rest = stripped[label_len:].strip()
@@ -139,10 +143,13 @@ def parse_marker(line: str) -> Marker | None:
             rest = rest.lstrip(":：、，,.． ")
         if family in LAW_HEADINGS and ("。" in rest or "，" in rest):
             return None  # prose that happens to start with 第一章…
-        if family == "ar" and re.match(r"^[%‰]", rest):
+        if family == "ar" and rest.startswith(("%", "‰")):
             return None  # "5.%" is a number in prose, not an item
         return Marker(family, ordinal, label, rest)
     return None
+
+
+_WORD_NUMERAL = re.compile(r"[\s\d一二三四五六七八九十]")
 
 
 def bare_heading(text: str) -> bool:
@@ -174,15 +181,21 @@ def numbered_runs(text: str, after_colon: bool = False) -> list[tuple[int, str]]
     The first is 1 and opens the text (or, with after_colon, follows a colon); each next one is
     printed the same way (1. then 2., （一） then （二）) right after a sentence boundary.
     """
-    if after_colon and "：" not in text and ":" not in text:
-        return None  # the first item must follow a colon: most paragraphs have none
-    for first in _NUM_ITEM.finditer(text):
+    if after_colon:
+        colons = [i for i in (text.find("："), text.find(":")) if i != -1]
+        if not colons:
+            return None  # the first item must follow a colon: most paragraphs have none
+        # no item can hold a colon, so none before the first colon can follow one
+        candidates = _NUM_ITEM.finditer(text, min(colons))
+    else:
+        # the first item opens the text: text before it would stand before every later one too
+        opening = _NUM_ITEM.match(text, len(text) - len(text.lstrip()))
+        candidates = iter([opening] if opening else [])
+    for first in candidates:
         number = first.group(1) or first.group(4)
-        if cn_number(number) != 1:
+        if _number(number) != 1:
             continue
         before = text[: first.start()].rstrip()
-        if not after_colon and before:
-            return None  # text stands before this item, so before every later one too
         if after_colon and not before.endswith(("：", ":")):
             continue
         arabic = first.group(1) is not None
@@ -203,8 +216,10 @@ def numbered_runs(text: str, after_colon: bool = False) -> list[tuple[int, str]]
 
 
 def _shi_runs(text: str) -> list[tuple[int, str]] | None:
+    if "是" not in text and "要" not in text:
+        return None  # a plain look for the verb, before the regex walks the paragraph
     for first in _INLINE.finditer(text):
-        if cn_number(first.group(1)) != 1:
+        if _number(first.group(1)) != 1:
             continue
         start = first.start()
         if start > 0 and text[start - 1] not in _BOUNDARY:
