@@ -3,14 +3,16 @@
 Families are the numbering systems of 公文 (GB/T 9704: 一、 （一） 1. （1）, plus ① ㈠ used
 freely) and of laws (编 章 节 条). Depth is NOT decided here: the structure layer assigns it
 from the order in which families appear (drafters skip and reorder levels, trap 3).
-Matching runs on a width-folded copy so `（一）`, `(一)` and `１．` are the same marker.
+`（一）`, `(一)` and `１．` are the same marker: the families opening with a digit or a latin
+letter match on a width-folded copy; the others (第…, 一、, （一）, ①) are written to read both
+widths as printed, which spares most lines the fold.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from pipeline.metadata import cn_number
 
@@ -35,8 +37,7 @@ def fold_width(text: str) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class Marker:
+class Marker(NamedTuple):  # a tuple, not a dataclass: made for every numbered line, and cheaper
     family: str
     ordinal: int | None  # None when the numeral was dropped ("、实施方案…")
     label: str  # as printed, e.g. "（一）", "第十二条"
@@ -50,7 +51,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("tiao", re.compile(rf"^(第([{_N}\d]+)条(?:之([一二三四五六七八九十]+))?)(?![，,、])\s*(.*)$")),
     ("cn", re.compile(r"^(([一二三四五六七八九十]{1,3})\s*[、])\s*(.*)$")),
     ("cn_dropped", re.compile(r"^(、)\s*([\u4e00-\u9fff].*)$")),
-    ("pcn", re.compile(r"^(\(\s*([一二三四五六七八九十]{1,3})\s*\))\s*(.*)$")),
+    ("pcn", re.compile(r"^([(（]\s*([一二三四五六七八九十]{1,3})\s*[)）])\s*(.*)$")),
     ("ar", re.compile(r"^((\d{1,3})\s*(?:\.(?!\d)|\.(?=(?:19|20)\d\d年)|、))\s*(.*)$")),
     # decimal outlines of 预案 and standards: "1 总则", "1.1 编制目的", "2.1.1 指挥部职责" (one family per depth)
     ("dec", re.compile(r"^((\d{1,2}(?:\.\d{1,2}){0,3}))(?:\s+|(?:(?<=\d\.\d)|(?<=\d\.\d\d))(?=[\u4e00-\u9fff]))(?![万亿元%‰个倍千百年月日时])(\S.*)$")),
@@ -58,10 +59,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("pad", re.compile(r"^((0[1-9]|[1-9]\d))(?=[\u4e00-\u9fff])(?![万亿元个倍千百年月日时号])(.{1,20})$")),
     # worded items: 步骤1 / 第一步 / 第一部分 / 案例1 / 方法1
     ("word", re.compile(r"^((?:步骤|案例|方法|场景|示例)\s*(\d{1,2}|[一二三四五六七八九十]{1,3}))\s*[:：、.．]?\s*(.*)$")),
-    ("step", re.compile(r"^(第([一二三四五六七八九十]{1,3})步)\s*[:：、，,.]?\s*(.*)$")),
-    ("part", re.compile(r"^(第([一二三四五六七八九十]{1,3})部分)\s*[:：、，,.]?\s*(.*)$")),
+    ("step", re.compile(r"^(第([一二三四五六七八九十]{1,3})步)\s*[:：、，,.．]?\s*(.*)$")),
+    ("part", re.compile(r"^(第([一二三四五六七八九十]{1,3})部分)\s*[:：、，,.．]?\s*(.*)$")),
     ("latin", re.compile(r"^(([a-z])[.)])\s*([\u4e00-\u9fff（(“].*)$")),
-    ("par", re.compile(r"^(\(\s*(\d{1,2})\s*\))\s*(.*)$")),
+    ("par", re.compile(r"^([(（]\s*(\d{1,2})\s*[)）])\s*(.*)$")),
     ("ar_paren", re.compile(r"^((\d{1,2})\))\s*(.*)$")),
     ("circled", re.compile(r"^(([\u2460-\u2473]))\s*(.*)$")),
     ("u3220", re.compile(r"^(([\u3220-\u3229]))\s*(.*)$")),
@@ -85,7 +86,7 @@ _BY_FIRST = {
     **_opening("第", ("bian", "zhang", "jie", "tiao", "step", "part")),
     **_opening("一二三四五六七八九十", ("cn",)),
     **_opening("、", ("cn_dropped",)),
-    **_opening("(", ("pcn", "par")),
+    **_opening("(（", ("pcn", "par")),
     **_opening("0123456789", ("ar", "dec", "pad", "ar_paren")),
     **_opening("步案方场示", ("word",)),
     **_opening("abcdefghijklmnopqrstuvwxyz", ("latin",)),
@@ -94,13 +95,18 @@ _BY_FIRST = {
 }
 
 
+# The first characters of the families whose patterns read full and half width alike (\d, \s, both
+# brackets, both colons and commas): their lines are matched as printed, not width-folded.
+_AS_PRINTED = frozenset("第一二三四五六七八九十、(（步案方场示" + "".join(map(chr, [*range(0x2460, 0x2474), *range(0x3220, 0x322A)])))
+
+
 @lru_cache(maxsize=8192)  # structure asks about the same line several times
 def parse_marker(line: str) -> Marker | None:
     """The numbering marker that opens `line`, or None. `line` is the displayed text."""
     stripped = line.lstrip(" \u3000\t")
     if not _OPENS.match(stripped):
         return None  # most lines: no pattern below can start with their first character
-    folded = fold_width(stripped)
+    folded = stripped if stripped[0] in _AS_PRINTED else fold_width(stripped)
     first = folded[0]
     patterns = _BY_FIRST.get(first)
     if patterns is None:
