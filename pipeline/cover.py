@@ -28,15 +28,19 @@ def _is_date_line(text: str) -> bool:
     return len(t) <= 20 and bool(iso_date(t)) and not re.search(r"[，。；]", t)
 
 
+# What a line of issuing bodies is made of (_SIGNATURE_ORG's characters and spaces): a line with
+# any other character, as almost every line of prose has (a ，), is no signature of bodies, and is
+# not tried against the backtracking patterns at all.
+_SIGNATURE_CHARS = re.compile(r"[\u4e00-\u9fff（）()、\s]+")
+
+
 def _is_signature(text: str) -> bool:
     t = text.strip()
-    return (
-        _is_date_line(t)
-        or bool(_SIGNATURE_ORG.match(t.replace(" ", "").replace("\u3000", "")))
-        or bool(_NOTE.match(t))
-        or bool(_CONTACT.match(t))
-        or _is_joint_signature(t)
-    )
+    if _is_date_line(t) or _NOTE.match(t) or _CONTACT.match(t):
+        return True
+    if not _SIGNATURE_CHARS.fullmatch(t):
+        return False
+    return bool(_SIGNATURE_ORG.match(t.replace(" ", "").replace("\u3000", ""))) or _is_joint_signature(t)
 
 
 def _is_joint_signature(t: str) -> bool:
@@ -119,7 +123,8 @@ def _scopes(lines: list[Line], attachment_names: list[str]) -> list[Scope]:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if line.table is None:
+        # both 附件 patterns open with 附: the other lines are not matched against them
+        if line.table is None and line.text.lstrip().startswith("附"):
             m_open = _ATTACH_OPEN.match(line.text.strip())
             if m_open and _is_name_list(lines, i + 1):
                 # "附件：" then "1．XXX" "2．YYY": the 附件说明, names only
@@ -150,7 +155,10 @@ def _is_name_list(lines: list[Line], i: int) -> bool:
     if i >= len(lines) or lines[i].table is not None:
         return False
     t = lines[i].text
-    return bool(re.match(r"^\s*[1１]\s*[.．、]", t)) and len(t) < 60 and "。" not in t
+    return bool(_FIRST_NAME.match(t)) and len(t) < 60 and "。" not in t
+
+
+_FIRST_NAME = re.compile(r"^\s*[1１]\s*[.．、]")
 
 
 def _attachment_list(first: str, lines: list[Line], i: int) -> tuple[list[str], int]:

@@ -3,16 +3,22 @@
 Families are the numbering systems of 公文 (GB/T 9704: 一、 （一） 1. （1）, plus ① ㈠ used
 freely) and of laws (编 章 节 条). Depth is NOT decided here: the structure layer assigns it
 from the order in which families appear (drafters skip and reorder levels, trap 3).
-Matching runs on a width-folded copy so `（一）`, `(一)` and `１．` are the same marker.
+`（一）`, `(一)` and `１．` are the same marker: the families opening with a digit or a latin
+letter match on a width-folded copy; the others (第…, 一、, （一）, ①) are written to read both
+widths as printed, which spares most lines the fold.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from pipeline.metadata import cn_number
+
+# The numerals of markers are few (一 to 二十, 1 to 30) and read on every numbered line: each is
+# worked out once.
+_number = lru_cache(maxsize=1024)(cn_number)
 
 LAW_FAMILIES = ("bian", "zhang", "jie", "tiao")
 LAW_HEADINGS = ("bian", "zhang", "jie")
@@ -31,8 +37,7 @@ def fold_width(text: str) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class Marker:
+class Marker(NamedTuple):  # a tuple, not a dataclass: made for every numbered line, and cheaper
     family: str
     ordinal: int | None  # None when the numeral was dropped ("、实施方案…")
     label: str  # as printed, e.g. "（一）", "第十二条"
@@ -46,7 +51,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("tiao", re.compile(rf"^(第([{_N}\d]+)条(?:之([一二三四五六七八九十]+))?)(?![，,、])\s*(.*)$")),
     ("cn", re.compile(r"^(([一二三四五六七八九十]{1,3})\s*[、])\s*(.*)$")),
     ("cn_dropped", re.compile(r"^(、)\s*([\u4e00-\u9fff].*)$")),
-    ("pcn", re.compile(r"^(\(\s*([一二三四五六七八九十]{1,3})\s*\))\s*(.*)$")),
+    ("pcn", re.compile(r"^([(（]\s*([一二三四五六七八九十]{1,3})\s*[)）])\s*(.*)$")),
     ("ar", re.compile(r"^((\d{1,3})\s*(?:\.(?!\d)|\.(?=(?:19|20)\d\d年)|、))\s*(.*)$")),
     # decimal outlines of 预案 and standards: "1 总则", "1.1 编制目的", "2.1.1 指挥部职责" (one family per depth)
     ("dec", re.compile(r"^((\d{1,2}(?:\.\d{1,2}){0,3}))(?:\s+|(?:(?<=\d\.\d)|(?<=\d\.\d\d))(?=[\u4e00-\u9fff]))(?![万亿元%‰个倍千百年月日时])(\S.*)$")),
@@ -54,10 +59,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("pad", re.compile(r"^((0[1-9]|[1-9]\d))(?=[\u4e00-\u9fff])(?![万亿元个倍千百年月日时号])(.{1,20})$")),
     # worded items: 步骤1 / 第一步 / 第一部分 / 案例1 / 方法1
     ("word", re.compile(r"^((?:步骤|案例|方法|场景|示例)\s*(\d{1,2}|[一二三四五六七八九十]{1,3}))\s*[:：、.．]?\s*(.*)$")),
-    ("step", re.compile(r"^(第([一二三四五六七八九十]{1,3})步)\s*[:：、，,.]?\s*(.*)$")),
-    ("part", re.compile(r"^(第([一二三四五六七八九十]{1,3})部分)\s*[:：、，,.]?\s*(.*)$")),
+    ("step", re.compile(r"^(第([一二三四五六七八九十]{1,3})步)\s*[:：、，,.．]?\s*(.*)$")),
+    ("part", re.compile(r"^(第([一二三四五六七八九十]{1,3})部分)\s*[:：、，,.．]?\s*(.*)$")),
     ("latin", re.compile(r"^(([a-z])[.)])\s*([\u4e00-\u9fff（(“].*)$")),
-    ("par", re.compile(r"^(\(\s*(\d{1,2})\s*\))\s*(.*)$")),
+    ("par", re.compile(r"^([(（]\s*(\d{1,2})\s*[)）])\s*(.*)$")),
     ("ar_paren", re.compile(r"^((\d{1,2})\))\s*(.*)$")),
     ("circled", re.compile(r"^(([\u2460-\u2473]))\s*(.*)$")),
     ("u3220", re.compile(r"^(([\u3220-\u3229]))\s*(.*)$")),
@@ -81,7 +86,7 @@ _BY_FIRST = {
     **_opening("第", ("bian", "zhang", "jie", "tiao", "step", "part")),
     **_opening("一二三四五六七八九十", ("cn",)),
     **_opening("、", ("cn_dropped",)),
-    **_opening("(", ("pcn", "par")),
+    **_opening("(（", ("pcn", "par")),
     **_opening("0123456789", ("ar", "dec", "pad", "ar_paren")),
     **_opening("步案方场示", ("word",)),
     **_opening("abcdefghijklmnopqrstuvwxyz", ("latin",)),
@@ -90,13 +95,18 @@ _BY_FIRST = {
 }
 
 
+# The first characters of the families whose patterns read full and half width alike (\d, \s, both
+# brackets, both colons and commas): their lines are matched as printed, not width-folded.
+_AS_PRINTED = frozenset("第一二三四五六七八九十、(（步案方场示" + "".join(map(chr, [*range(0x2460, 0x2474), *range(0x3220, 0x322A)])))
+
+
 @lru_cache(maxsize=8192)  # structure asks about the same line several times
 def parse_marker(line: str) -> Marker | None:
     """The numbering marker that opens `line`, or None. `line` is the displayed text."""
     stripped = line.lstrip(" \u3000\t")
     if not _OPENS.match(stripped):
         return None  # most lines: no pattern below can start with their first character
-    folded = fold_width(stripped)
+    folded = stripped if stripped[0] in _AS_PRINTED else fold_width(stripped)
     first = folded[0]
     patterns = _BY_FIRST.get(first)
     if patterns is None:
@@ -110,7 +120,7 @@ def parse_marker(line: str) -> Marker | None:
         if family == "cn_dropped":
             return Marker("cn", None, label, stripped[label_len:].strip())
         if family == "tiao":
-            ordinal = cn_number(m.group(2))
+            ordinal = _number(m.group(2))
             rest = stripped[label_len:].strip()
             return Marker(family, ordinal, label, rest) if ordinal else None
         raw = m.group(2)
@@ -123,7 +133,7 @@ def parse_marker(line: str) -> Marker | None:
         elif family == "pad" and not bare_heading(m.group(3)):
             continue
         elif family == "word":
-            family = "word" + re.sub(r"[\s\d一二三四五六七八九十]", "", m.group(1))
+            family = "word" + _WORD_NUMERAL.sub("", m.group(1))
         elif family == "latin":
             raw = str(ord(raw) - ord("a") + 1)
         if family == "circled":
@@ -131,7 +141,7 @@ def parse_marker(line: str) -> Marker | None:
         elif family == "u3220":
             ordinal = ord(raw) - 0x3220 + 1
         else:
-            ordinal = cn_number(raw)
+            ordinal = _number(raw)
         if not ordinal:
             return None
         rest = stripped[label_len:].strip()
@@ -139,10 +149,13 @@ def parse_marker(line: str) -> Marker | None:
             rest = rest.lstrip(":：、，,.． ")
         if family in LAW_HEADINGS and ("。" in rest or "，" in rest):
             return None  # prose that happens to start with 第一章…
-        if family == "ar" and re.match(r"^[%‰]", rest):
+        if family == "ar" and rest.startswith(("%", "‰")):
             return None  # "5.%" is a number in prose, not an item
         return Marker(family, ordinal, label, rest)
     return None
+
+
+_WORD_NUMERAL = re.compile(r"[\s\d一二三四五六七八九十]")
 
 
 def bare_heading(text: str) -> bool:
@@ -174,15 +187,21 @@ def numbered_runs(text: str, after_colon: bool = False) -> list[tuple[int, str]]
     The first is 1 and opens the text (or, with after_colon, follows a colon); each next one is
     printed the same way (1. then 2., （一） then （二）) right after a sentence boundary.
     """
-    if after_colon and "：" not in text and ":" not in text:
-        return None  # the first item must follow a colon: most paragraphs have none
-    for first in _NUM_ITEM.finditer(text):
+    if after_colon:
+        colons = [i for i in (text.find("："), text.find(":")) if i != -1]
+        if not colons:
+            return None  # the first item must follow a colon: most paragraphs have none
+        # no item can hold a colon, so none before the first colon can follow one
+        candidates = _NUM_ITEM.finditer(text, min(colons))
+    else:
+        # the first item opens the text: text before it would stand before every later one too
+        opening = _NUM_ITEM.match(text, len(text) - len(text.lstrip()))
+        candidates = iter([opening] if opening else [])
+    for first in candidates:
         number = first.group(1) or first.group(4)
-        if cn_number(number) != 1:
+        if _number(number) != 1:
             continue
         before = text[: first.start()].rstrip()
-        if not after_colon and before:
-            return None  # text stands before this item, so before every later one too
         if after_colon and not before.endswith(("：", ":")):
             continue
         arabic = first.group(1) is not None
@@ -203,8 +222,10 @@ def numbered_runs(text: str, after_colon: bool = False) -> list[tuple[int, str]]
 
 
 def _shi_runs(text: str) -> list[tuple[int, str]] | None:
+    if "是" not in text and "要" not in text:
+        return None  # a plain look for the verb, before the regex walks the paragraph
     for first in _INLINE.finditer(text):
-        if cn_number(first.group(1)) != 1:
+        if _number(first.group(1)) != 1:
             continue
         start = first.start()
         if start > 0 and text[start - 1] not in _BOUNDARY:

@@ -31,9 +31,10 @@ def _build_tree(lines: list[Line]) -> tuple[Node, str, str]:
         if not text:
             continue
         marker = parse_marker(text)
-        if marker and marker.family not in LAW_FAMILIES and any(n.family == "tiao" for n in stack[1:]):
+        families = [n.family for n in stack] if marker else []  # the open levels, root first
+        if marker and marker.family not in LAW_FAMILIES and "tiao" in families:
             marker = None  # 项 and 目 inside a 条 are part of its text
-        if marker and not _plausible(marker, stack, last):
+        if marker and not _plausible(marker, stack, families, last):
             marker = None
         if marker is None and _NOTE_HEADING.match(text):
             # an unnumbered heading over numbered notes (注：（1）…, 小贴士): it adds no level and sits
@@ -59,7 +60,6 @@ def _build_tree(lines: list[Line]) -> tuple[Node, str, str]:
             continue
         ordinal = marker.ordinal if marker.ordinal is not None else last.get(marker.family, 0) + 1
         node = Node(marker=marker, ordinal=ordinal, inferred=marker.ordinal is None)
-        families = [n.family for n in stack]
         if marker.family in families:
             del stack[families.index(marker.family) :]
         if marker.family in _LAW_RANK:
@@ -86,12 +86,12 @@ def _last_top_marker(lines: list[Line]) -> int:
     return last
 
 
-def _plausible(marker: Marker, stack: list[Node], last: dict[str, int]) -> bool:
-    """A marker continues its family's count or starts one; a stray `3.` in prose does neither."""
+def _plausible(marker: Marker, stack: list[Node], families: list[str | None], last: dict[str, int]) -> bool:
+    """A marker continues its family's count or starts one; a stray `3.` in prose does neither.
+    `families` are the stack's, root first."""
     if marker.ordinal is None:
         return True  # a dropped numeral: the count says which it is
     fam = marker.family
-    families = [n.family for n in stack]
     if fam.startswith("dec") and fam != "dec1":
         # 2.1.3 belongs under the open 2.1: its number says so
         parent = next((n for n in reversed(stack) if n.family == f"dec{int(fam[3:]) - 1}"), None)

@@ -36,13 +36,15 @@ def _skip_toc(lines: list[Line]) -> list[Line]:
 def _skip_heading_run(lines: list[Line]) -> list[Line]:
     """An unlabelled contents list: 3+ bare numbered headings in a row, one of which comes back later."""
     i, n = 0, min(len(lines), 200)
+    last_at: dict[str, int] | None = None  # each text's last line: "comes back after j" in one look-up
     while i < n:
         j = i
         while j < len(lines) and lines[j].table is None and _is_bare_marker_line(lines[j].text):
             j += 1
         if j - i >= 3:
-            later = {norm_text(x.text) for x in lines[j:] if x.table is None}
-            if any(norm_text(x.text) in later for x in lines[i:j]):
+            if last_at is None:
+                last_at = {norm_text(x.text): k for k, x in enumerate(lines) if x.table is None}
+            if any(last_at[norm_text(x.text)] >= j for x in lines[i:j]):
                 return lines[:i] + lines[j:]
         i = j + 1
     return lines
