@@ -134,9 +134,14 @@ class Words:
             return str(a) if a == b else f"{a}–{b}"
 
         values = {"old": span(run.old_first, run.old_last), "new": span(run.new_first, run.new_last)}
-        if run.new_first > run.old_first:  # 顺延: pushed back by an insertion before them
-            return self.gettext("Articles %(old)s are now articles %(new)s") % values
-        return self.gettext("Articles %(old)s move up to articles %(new)s") % values  # 前移: a removal
+        later = run.new_first > run.old_first  # 顺延: pushed back by an insertion; else 前移: a removal
+        if run.articles:
+            if later:
+                return self.gettext("Articles %(old)s are now articles %(new)s") % values
+            return self.gettext("Articles %(old)s move up to articles %(new)s") % values
+        if later:
+            return self.gettext("Items %(old)s are now items %(new)s") % values
+        return self.gettext("Items %(old)s move up to items %(new)s") % values
 
     def attachment(self, a: AttachmentNote) -> str:
         values = {"name": a.name, "old": size_text(a.old_size) or "?", "new": size_text(a.new_size) or "?"}
