@@ -89,13 +89,11 @@ def attachment_notes(field: str, old: Any, new: Any) -> list[AttachmentNote]:
 
 
 def size_text(n: int | None) -> str:
-    """"25 KB", "1.2 MB", "512 B" (1 KB = 1024 B); "" when unknown. One decimal below 10."""
+    """"512 B", "25 KB", "3.2 MB" (1 KB = 1024 B), as the web UI writes sizes; "" when unknown."""
     if n is None:
         return ""
     if n < 1024:
         return f"{n} B"
-    for unit, scale in (("KB", 1024), ("MB", 1024**2), ("GB", 1024**3)):
-        value = n / scale
-        if value < 1024 or unit == "GB":
-            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
-    return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{round(n / 1024)} KB"
+    return f"{n / 1024 / 1024:.1f} MB"

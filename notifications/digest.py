@@ -58,6 +58,7 @@ class ChangeView:
     moved: bool = False
     old_seq: int | None = None  # the numbers of the two versions compared (the diff page's from/to)
     new_seq: int | None = None
+    new_seen: datetime | None = None  # when the version this change is in was first fetched
 
     @property
     def label_change(self) -> str:
@@ -205,7 +206,7 @@ class ViewCache:
             if prev is not None and new_seen is not None and (doc.old_seen is None or prev[0] < doc.old_seen):
                 doc.old_seen = prev[0]
             view = self._view(c, old, new)
-            view.old_seq, view.new_seq = (prev[1] if prev else None), new_seq
+            view.old_seq, view.new_seq, view.new_seen = (prev[1] if prev else None), new_seq, new_seen
             self.changes[c.id] = (c.document_id, view)
 
     @staticmethod

@@ -129,6 +129,12 @@ class Words:
             return self.gettext("first recorded %(when)s") % {"when": self.when(doc.new_seen)}
         return self.gettext("version %(old)s → %(new)s") % {"old": self.when(doc.old_seen), "new": self.when(doc.new_seen)}
 
+    def first_recorded(self, doc: DocumentView) -> str:
+        """首次收录 and when its first version was fetched (a new document edited again before
+        the digest has a newer version too)."""
+        seen = next((c.new_seen for c in doc.events if c.kind == "document_added" and c.new_seen), doc.new_seen)
+        return self.gettext("first recorded %(when)s") % {"when": self.when(seen)}
+
     def renumbering(self, run: Run) -> str:
         def span(a: int, b: int) -> str:
             return str(a) if a == b else f"{a}–{b}"
@@ -178,7 +184,7 @@ class Words:
     def names(self) -> dict[str, Any]:
         return {
             "kind": self.kind, "fld": self.field, "when": self.when, "when_text": self.when_text,
-            "version_line": self.version_line, "renumbering": self.renumbering, "attachment": self.attachment,
+            "version_line": self.version_line, "first_recorded": self.first_recorded, "renumbering": self.renumbering, "attachment": self.attachment,
             "reason": self.reason, "counts_text": self.counts_text, "doc_link": self.doc_link, "diff_link": self.diff_link,
             "zone": self.settings.timezone, "html_lang": "zh-Hans" if self.lang == "zh" else "en",
         }  # fmt: skip
