@@ -166,13 +166,13 @@ class Words:
         return self.gettext("withdrawn: no longer on its listing (the page may still be there)")
 
     def doc_link(self, doc: DocumentView) -> str:
-        base = self.settings.base_url
+        base = self.settings.base_url.rstrip("/")
         return f"{base}/documents/{doc.id}" if base else ""
 
     def diff_link(self, doc: DocumentView, c: ChangeView) -> str:
         """The web diff of the two versions this change is between; a change with no such pair
         (a replaced attachment, a withdrawal) links nothing here (its document is linked)."""
-        base = self.settings.base_url
+        base = self.settings.base_url.rstrip("/")
         if not base or not c.old_seq or not c.new_seq:
             return ""
         return f"{base}/documents/{doc.id}/diff?from={c.old_seq}&to={c.new_seq}"
