@@ -136,18 +136,24 @@ class Words:
         return self.gettext("first recorded %(when)s") % {"when": self.when(seen)}
 
     def renumbering(self, run: Run) -> str:
+        """"第5–17条顺延为第6–18条": pushed back by an insertion (顺延), or up by a removal (前移)."""
+
         def span(a: int, b: int) -> str:
             return str(a) if a == b else f"{a}–{b}"
 
         values = {"old": span(run.old_first, run.old_last), "new": span(run.new_first, run.new_last)}
-        later = run.new_first > run.old_first  # 顺延: pushed back by an insertion; else 前移: a removal
+        later, one = run.new_first > run.old_first, run.old_first == run.old_last
+        _ = self.gettext
         if run.articles:
-            if later:
-                return self.gettext("Articles %(old)s are now articles %(new)s") % values
-            return self.gettext("Articles %(old)s move up to articles %(new)s") % values
-        if later:
-            return self.gettext("Items %(old)s are now items %(new)s") % values
-        return self.gettext("Items %(old)s move up to items %(new)s") % values
+            if one:
+                text = _("Article %(old)s is now article %(new)s") if later else _("Article %(old)s moves up to article %(new)s")
+            else:
+                text = _("Articles %(old)s are now articles %(new)s") if later else _("Articles %(old)s move up to articles %(new)s")
+        elif one:
+            text = _("Item %(old)s is now item %(new)s") if later else _("Item %(old)s moves up to item %(new)s")
+        else:
+            text = _("Items %(old)s are now items %(new)s") if later else _("Items %(old)s move up to items %(new)s")
+        return text % values
 
     def attachment(self, a: AttachmentNote) -> str:
         values = {"name": a.name, "old": size_text(a.old_size) or "?", "new": size_text(a.new_size) or "?"}
