@@ -87,10 +87,7 @@ def subject(digest: Digest, settings: DigestSettings) -> str:
         or next((d.title for d in ctx.withdrawn), None)
         or next((d.title for d in ctx.republished), "")
     )
-    text = f"{settings.subject_prefix} " + _("%(n)s policy changes in %(d)s documents") % {
-        "n": ctx.total,
-        "d": ctx.documents,
-    }
+    text = f"{settings.subject_prefix} " + _("%(changes)s in %(documents)s") % Words(settings).totals(ctx, subject=True)
     if not ctx.total and ctx.impact:  # only a cited document changed (notifications/impact.py)
         text, first = f"{settings.subject_prefix} " + _("Changes in documents cited"), ctx.impact[0].cited.title
     if first:
@@ -183,6 +180,21 @@ class Words:
             return ""
         return f"{base}/documents/{doc.id}/diff?from={c.old_seq}&to={c.new_seq}"
 
+    def totals(self, ctx: Any, subject: bool = False) -> dict[str, str]:
+        """{"changes": "3 项变化" (the subject: "3 项政策变化"), "documents": "1 份文件"}, or in English
+        "3 changes", "1 document"."""
+        t = self.settings.translations or NullTranslations()
+        n = ctx.total
+        changes = (
+            t.ngettext("%(num)d policy change", "%(num)d policy changes", n)
+            if subject
+            else t.ngettext("%(num)d change", "%(num)d changes", n)
+        )
+        return {
+            "changes": changes % {"num": n},
+            "documents": t.ngettext("%(num)d document", "%(num)d documents", ctx.documents) % {"num": ctx.documents},
+        }
+
     def counts_text(self, counts: list[tuple[str, str, int]]) -> str:
         """"修改条款 1，新增条款 1" / "modified 1, added 1"."""
         return self.gettext(", ").join(f"{self.kind(k)} {n}" for k, _label, n in counts)
@@ -191,7 +203,7 @@ class Words:
         return {
             "kind": self.kind, "fld": self.field, "when": self.when, "when_text": self.when_text,
             "version_line": self.version_line, "first_recorded": self.first_recorded, "renumbering": self.renumbering, "attachment": self.attachment,
-            "reason": self.reason, "counts_text": self.counts_text, "doc_link": self.doc_link, "diff_link": self.diff_link,
+            "reason": self.reason, "counts_text": self.counts_text, "totals": self.totals, "doc_link": self.doc_link, "diff_link": self.diff_link,
             "zone": self.settings.timezone, "html_lang": "zh-Hans" if self.lang == "zh" else "en",
         }  # fmt: skip
 
