@@ -400,13 +400,14 @@ def test_a_republished_document_is_shown_like_its_withdrawal(tmp_path):
         c = app.test_client()
         page = c.get("/changes").get_data(as_text=True)
         assert 'class="kind k-republished">重新发布</span>' in page
-        assert "于 2026-11-02 08:00 撤下后重新发布" in page
+        # withdrawn at 08:00 UTC: 16:00 in the default zone, Asia/Shanghai (UTC+8)
+        assert "于 2026-11-02 16:00 撤下后重新发布" in page
         # withdrawn because it left its listing, not because the page is gone
         assert "撤下：已不在栏目列表中（网页可能仍在）" in page and "HTTP 404" not in page
         en = {"Accept-Language": "en"}
         page = c.get("/changes", headers=en).get_data(as_text=True)
         assert 'class="kind k-republished">republished</span>' in page
-        assert "back after a withdrawal on 2026-11-02 08:00" in page
+        assert "back after a withdrawal on 2026-11-02 16:00" in page
         doc = c.get("/documents/1", headers=en).get_data(as_text=True)
         assert "back after a withdrawal" in doc and "st-active" in doc
         entries = _atom(c, "/feeds/changes.atom").findall(f"{ATOM}entry")

@@ -99,3 +99,26 @@ def test_lang_sets_the_servers_language(empty_db, capsys) -> None:
     assert _html_lang(empty_db).startswith("zh")
     assert _html_lang(empty_db, "--lang", "en") == "en"
     _one_line_exit_2(capsys, ["serve", "--db", empty_db, "--lang", "fr", "--port", str(free_port())], "--lang fr")
+
+
+def test_config_gives_the_language_and_the_zone_of_times(tmp_path) -> None:
+    """`serve --config`: [ui] language when no --lang, [ui] timezone for every time a page shows."""
+    from datetime import datetime
+
+    from policywatch.flow import Page, record_page
+
+    db_path = tmp_path / "pw.db"
+    db = connect(str(db_path))
+    migrate.upgrade(db)
+    body = "<html><head><title>关于加强统筹协调的通知</title></head><body><div class='article'><h1>关于加强统筹协调的通知</h1><p>1. 完善统筹协调机制,建立健全工作责任制度。</p></div></body></html>"
+    record_page(db, Page(url="https://www.example.gov.cn/a/post_1.html", body=body.encode(), site="example",
+                         fetched_at=datetime(2026, 12, 1, 16, 30)))
+    db.dispose()
+    cfg = tmp_path / "policywatch.toml"
+    cfg.write_text('[ui]\nlanguage = "en"\ntimezone = "Europe/Berlin"\n', encoding="utf-8")
+    page, _, _ = _serve_and_get(str(db_path), "/changes", "--config", str(cfg))
+    # 16:30 UTC is 17:30 in Berlin (UTC+1 in December)
+    assert '<html lang="en">' in page and '<td class="when">2026-12-01 17:30</td>' in page and "Europe/Berlin" in page
+    cfg.write_text('[digest]\ntimezone = "Asia/Tokyo"\n', encoding="utf-8")  # no [ui]: the digest's zone
+    page, _, _ = _serve_and_get(str(db_path), "/changes", "--config", str(cfg))
+    assert '<html lang="zh-Hans">' in page and '<td class="when">2026-12-02 01:30</td>' in page

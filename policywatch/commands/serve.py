@@ -1,8 +1,10 @@
-"""`policywatch serve [--host 127.0.0.1] [--port 8000]`: the read-only web UI and JSON API.
+"""`policywatch serve [--host 127.0.0.1] [--port 8000] [--config PATH]`: the read-only web UI and JSON API.
 
 Runs the Flask app (policywatch.web) under waitress. It binds to 127.0.0.1 unless told
 otherwise; behind a reverse proxy, `--url-prefix` and `--trusted-proxy` make the links and
-feed URLs right.
+feed URLs right. From the config (optional, as for `db upgrade`): `[ui] language` when no
+`--lang` is given, `[ui] timezone` (else `[digest] timezone`) for every time a page shows, and
+`[database] url` when neither `--db` nor $POLICYWATCH_DATABASE_URL is.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="LANG",
         help="the UI's language for browsers that ask for neither zh-CN nor en (zh-CN default, en)",
     )
+    p.add_argument(
+        "--config",
+        metavar="PATH",
+        help="policywatch.toml: [ui] language and timezone, [database] url (default: $POLICYWATCH_CONFIG, else ./ if present)",
+    )
     add_db_argument(p)
     p.set_defaults(func=run)
 
@@ -66,11 +73,15 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--url-prefix {args.url_prefix}: must start with /")
     _check_port(args.host, args.port)
     from policywatch import i18n
+    from policywatch.commands.db import database_url
+    from policywatch.notify_config import optional_config
     from policywatch.web.app import create_app
 
-    lang = i18n.pick(args.lang) if args.lang else None
+    cfg, _where = optional_config(getattr(args, "config", None))
+    lang = i18n.pick(args.lang, cfg.ui_language if cfg else None) if args.lang or cfg else None
+    db_url = database_url(args.db, cfg.database_url) if cfg else args.db
     with usage_errors():
-        app = create_app(args.db, lang=lang)
+        app = create_app(db_url, lang=lang, zone=cfg.ui_timezone if cfg else None)
     from policywatch.web import server
 
     options = {"host": args.host, "port": args.port, "threads": args.threads, "ident": "policywatch"}

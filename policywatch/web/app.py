@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, g, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
@@ -10,10 +11,13 @@ from flask_babel import Babel, gettext
 from sqlalchemy import exc
 from werkzeug.exceptions import HTTPException
 
+from pipeline.clock import DEFAULT_ZONE
 from pipeline.safe_text import display_text
 from policywatch import i18n
 from policywatch.web.session import DB_KEY
+from policywatch.web.times import ZONE_KEY
 from storage.db import Database, DatabaseError, connect, first_line
+from storage.read.common import ReadError
 
 # No script may run, nothing may load from anywhere but this server (no external assets).
 CSP = (
@@ -39,16 +43,25 @@ class SafeJSON(DefaultJSONProvider):
 
 
 def create_app(
-    db_url: str | None = None, *, database: Database | None = None, check: bool = True, lang: str | None = None
+    db_url: str | None = None,
+    *,
+    database: Database | None = None,
+    check: bool = True,
+    lang: str | None = None,
+    zone: str | None = None,
 ) -> Flask:
     """The web UI over `db_url` (or an open `database`), through a read-only connection.
 
     `lang` is the server's language (`--lang`, `[ui] language`) for a request that asks for
-    none the UI has (policywatch.i18n); without it, zh_CN.
+    none the UI has (policywatch.i18n); without it, zh_CN. `zone` is the time zone every time
+    shown to a person is in (`[ui] timezone`, Config.ui_timezone); without it, Asia/Shanghai
+    (pipeline.clock.DEFAULT_ZONE). The API and the feeds' <updated> stay UTC with the offset.
 
     With `check`, the schema is verified now, so a wrong database fails at start-up with one
     line (storage.db.DatabaseError) instead of on the first request.
     """
+    zone = zone or DEFAULT_ZONE
+    ZoneInfo(zone)  # an unknown zone fails here, not on the first page
     db = database or connect(db_url, read_only=True)
     if check:
         from storage import migrate
@@ -57,6 +70,7 @@ def create_app(
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.json = SafeJSON(app)
     app.extensions[DB_KEY] = db
+    app.config[ZONE_KEY] = zone
     app.jinja_env.autoescape = True  # every template, whatever its extension (.html.j2, .atom.j2, .svg.j2)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -110,6 +124,13 @@ def create_app(
             if name.lower() not in ("content-type", "content-length"):
                 response.headers[name] = value
         return response
+
+    @app.errorhandler(ReadError)
+    def _read_error(e: ReadError):
+        # a storage answer a route did not turn into an HTTP error itself (views.lookup does)
+        from policywatch.web.views import error_text
+
+        return error_response(404 if isinstance(e, LookupError) else 400, error_text(e))
 
     @app.errorhandler(exc.OperationalError)
     def _db_error(e: exc.OperationalError):

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from markupsafe import Markup
 
-from policywatch.web import params, views
+from policywatch.web import names, params, views
 from policywatch.web.session import session
 
 bp = Blueprint("charts", __name__)
@@ -46,7 +46,8 @@ def weekly_svg(data: dict[str, Any], width: int = 760) -> Markup:
     for r, s in enumerate(series):
         y0 = TOP + r * ROW_H
         base = y0 + ROW_H - 6
-        name = s["site"] if len(s["site"]) <= 20 else s["site"][:19] + "…"
+        title = names.title(s["site"])  # the display name; the id stays in URLs
+        name = title if len(title) <= 20 else title[:19] + "…"
         out.append(
             Markup('<text x="4" y="{}" font-size="13" fill="#222">{}</text>').format(base - 4, name)
         )
@@ -70,7 +71,7 @@ def weekly_svg(data: dict[str, Any], width: int = 760) -> Markup:
                         "%(site)s: %(num)d change in the week of %(week)s",
                         "%(site)s: %(num)d changes in the week of %(week)s",
                         count,
-                        site=s["site"],
+                        site=title,
                         week=weeks[k],
                     ),
                 )
@@ -98,8 +99,8 @@ def weekly_svg(data: dict[str, Any], width: int = 760) -> Markup:
 
 @bp.get("/charts/weekly.svg")
 def weekly_chart():
-    weeks = params.int_arg("weeks", 12, 1, 104)
-    site = params.text_arg("site", 200)
+    weeks = params.WEEKS.get()
+    site = params.SITE.get()
     svg = weekly_svg(views.weekly(session(), weeks=weeks, site=site))
     body = '<?xml version="1.0" encoding="UTF-8"?>\n' + str(svg)
     return Response(body, mimetype="image/svg+xml", headers={"Content-Security-Policy": "default-src 'none'"})

@@ -20,7 +20,7 @@ from notifications.filters import DEFAULT_KINDS, ChangeFacts, Filters, keyword_t
 from pipeline.schema import ALL_KINDS as KINDS
 from pipeline.schema import DOCUMENT_EVENTS
 from pipeline.text import norm_text
-from policywatch.web import params, views
+from policywatch.web import names, params, times, views
 from policywatch.web.session import session
 from storage.bounds import row_id
 from storage.models import Subscription
@@ -51,7 +51,8 @@ def _atom(title: str, rows: list[dict[str, Any]], self_url: str) -> Response:
 
 
 def _rfc3339(iso: str | None) -> str:
-    return (iso or "").replace(" ", "T") + "Z"
+    """<updated> is for the feed reader: UTC with its offset (times.machine)."""
+    return times.machine(iso) or ""
 
 
 def _link(r: dict[str, Any]) -> str:
@@ -64,7 +65,9 @@ def _link(r: dict[str, Any]) -> str:
 def all_changes():
     f = params.feed_args(per_page_default=ENTRIES)
     rows = feed_read.changes_feed(session(), **{**f.query(), "limit": f.per_page})
-    title = _("policywatch: changes on %(site)s", site=f.site) if f.site else _("policywatch: changes on all sites")
+    title = (
+        _("policywatch: changes on %(site)s", site=names.title(f.site)) if f.site else _("policywatch: changes on all sites")
+    )
     return _atom(title, rows, request.url)
 
 
@@ -72,8 +75,8 @@ def all_changes():
 def site(name: str):
     s = session()
     name = views.site_or_404(s, name).name
-    rows = feed_read.changes_feed(s, site=name, kinds=params.kinds_arg(), limit=ENTRIES)
-    return _atom(_("policywatch: changes on %(site)s", site=name), rows, request.url)
+    rows = feed_read.changes_feed(s, site=name, kinds=params.KIND.get(), limit=ENTRIES)
+    return _atom(_("policywatch: changes on %(site)s", site=names.title(name)), rows, request.url)
 
 
 @bp.get("/subscriptions/<sub_id>.atom")

@@ -1,4 +1,5 @@
-"""Jinja filters and globals: safe links, diff spans, labels in the reader's language."""
+"""Jinja filters and globals: safe links, diff spans, labels in the reader's language, times in
+the configured zone, sites by their display name."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from markupsafe import Markup, escape
 
 from pipeline.schema import section_items
 from policywatch import i18n
-from policywatch.web import words
+from policywatch.web import names, times, words
 
 
 def safe_href(url: Any) -> str | None:
@@ -94,9 +95,13 @@ def install(app: Flask) -> None:
     app.jinja_env.globals["lang_url"] = lang_url
     app.jinja_env.globals["section_items"] = section_items
     app.jinja_env.filters["groupby_runs"] = groupby_runs
+    # times in the configured zone, sites by their display name (per request: not foldable)
+    app.jinja_env.filters["when"] = per_request(times.shown)
+    app.jinja_env.filters["day"] = per_request(times.shown_day)
+    app.jinja_env.filters["site_title"] = per_request(names.title)
 
     @app.context_processor
     def _ctx() -> dict[str, Any]:
         locale = get_locale()
         lang = "en" if locale is not None and locale.language == "en" else i18n.DEFAULT
-        return {"path": request.path, "lang": lang, "html_lang": i18n.html_lang(lang)}
+        return {"path": request.path, "lang": lang, "html_lang": i18n.html_lang(lang), "zone": times.zone()}

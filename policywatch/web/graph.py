@@ -44,7 +44,7 @@ def trace(doc_id: str):
     try:
         result = trace_stored(s, local, source)
     except LookupError as e:
-        abort(404, str(e))
+        abort(404, views.error_text(e))
     return render_template("trace.html.j2", r=result, t=result.trace, counts=result.trace.counts(), names=_trace_names())
 
 

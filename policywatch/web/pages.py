@@ -20,7 +20,7 @@ bp = Blueprint("pages", __name__)
 def sites():
     # The chart is its own request (/charts/weekly.svg): aggregating every change of the last
     # weeks costs as much as the rest of the page, and the table should not wait for it.
-    weeks = params.int_arg("weeks", 12, 1, 104)
+    weeks = params.WEEKS.get()
     return render_template("sites.html.j2", sites=sites_read.sites_overview(session()), weeks=weeks)
 
 
@@ -28,7 +28,7 @@ def sites():
 def site(name: str):
     s = session()
     row = views.site_or_404(s, name)
-    page = params.int_arg("page", 1, 1, params.MAX_PAGE)
+    page = params.PAGE.get()
     per = params.PER_PAGE
     docs = sites_read.site_documents(s, row, offset=(page - 1) * per, limit=per + 1)
     overview = sites_read.sites_overview(s, row.id)[0]
@@ -65,10 +65,10 @@ def changes():
 @bp.get("/search")
 def search():
     s = session()
-    q = params.text_arg("q", 200)
-    site = params.text_arg("site", 200)
-    all_versions = params.bool_arg("all_versions")
-    page = params.int_arg("page", 1, 1, params.MAX_PAGE)
+    q = params.Q.get(required=False)  # no phrase: the page shows its form
+    site = params.SITE.get()
+    all_versions = params.ALL_VERSIONS.get()
+    page = params.PAGE.get()
     per = params.PER_PAGE
     rows = views.search(s, q or "", all_versions=all_versions, site=site, offset=(page - 1) * per, limit=per + 1)
     return render_template(
@@ -100,7 +100,7 @@ def diff(doc_id: str):
     view = request.args.get("view", "side")
     if view not in ("side", "inline"):
         abort(400, "view: side or inline")
-    data = views.diff(s, doc, params.version_arg("from"), params.version_arg("to"))
+    data = views.diff(s, doc, params.FROM.get(), params.TO.get())
     versions = history_read.history(s, doc)["versions"]
     return render_template("diff.html.j2", d=data, view=view, versions=versions)
 
@@ -108,7 +108,7 @@ def diff(doc_id: str):
 @bp.get("/chart")
 def chart():
     s = session()
-    weeks = params.int_arg("weeks", 12, 1, 104)
-    site = params.text_arg("site", 200)
+    weeks = params.WEEKS.get()
+    site = params.SITE.get()
     data = views.weekly(s, weeks=weeks, site=site)
     return render_template("chart.html.j2", chart=weekly_svg(data), data=data, weeks=weeks, site=site or "")

@@ -19,6 +19,7 @@ from storage.read import feed as feed_read
 from storage.read import history as history_read
 from storage.read import search as search_read
 from storage.read import sites as sites_read
+from storage.read.common import ReadError
 
 
 def document_or_404(s: Session, doc_id: int) -> Document:
@@ -38,13 +39,21 @@ def site_or_404(s: Session, name: str, what: str = "site") -> Site:
 
 
 def lookup(fn, *args: Any, **kwargs: Any) -> Any:
-    """Call a query; its LookupError is a 404 and its ValueError a 400."""
+    """Call a query; its LookupError is a 404 and its ValueError a 400, worded in the reader's
+    language (storage words them in English and gives the msgid: storage.read.common.ReadError)."""
     try:
         return fn(*args, **kwargs)
     except LookupError as e:
-        abort(404, str(e))
+        abort(404, error_text(e))
     except ValueError as e:
-        abort(400, str(e))
+        abort(400, error_text(e))
+
+
+def error_text(e: Exception) -> str:
+    """A storage error in the reader's language (its English text when it has no msgid)."""
+    if isinstance(e, ReadError):
+        return _(e.message, **e.values)
+    return str(e)
 
 
 def document(s: Session, doc: Document) -> dict[str, Any]:

@@ -9,6 +9,29 @@ from typing import Any
 from storage.models import Document
 
 
+def N_(message: str) -> str:
+    """Marks a message for the catalogue (Babel extracts N_ calls) without translating it:
+    storage knows no language; whoever shows the error does (ReadError.message)."""
+    return message
+
+
+class ReadError(Exception):
+    """An answer a person can fix, in two forms: `str()` is the English text (the CLI's), and
+    `message` (the catalogue's msgid, marked with N_) with `values` is what a UI translates."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        self.message, self.values = message, values
+        super().__init__(message % values)
+
+
+class NotFound(ReadError, LookupError):
+    """Nothing matches what was asked for (an id, a version, a site): a 404 on the web."""
+
+
+class BadValue(ReadError, ValueError):
+    """What was asked for is malformed (a date that is not one): a 400 on the web."""
+
+
 def parse_date(value: str, what: str = "date") -> datetime:
     """YYYY-MM-DD (start of that day, UTC) or an ISO datetime; ValueError names the argument."""
     try:
@@ -16,7 +39,7 @@ def parse_date(value: str, what: str = "date") -> datetime:
             return datetime.combine(date.fromisoformat(value), time())
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{what}: {value!r} is not a date (YYYY-MM-DD)") from None
+        raise BadValue(N_("%(what)s: %(value)s is not a date (YYYY-MM-DD)"), what=what, value=repr(value)) from None
     if parsed.tzinfo is not None:  # stored times are naive UTC
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed

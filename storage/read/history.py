@@ -20,7 +20,7 @@ from storage.bounds import row_id
 from storage.change_record import measure_ids, unchanged_pairs, version_changes
 from storage.content import doc_number_key
 from storage.models import AttachmentRow, ChangeRow, Document, DocumentUrl, MeasureRow, Version
-from storage.read.common import describe, iso
+from storage.read.common import N_, BadValue, NotFound, describe, iso
 from storage.urls import canonical_url
 
 
@@ -31,7 +31,7 @@ def resolve_document(session: Session, ref: str) -> Document:
         doc_id = row_id(session, Document.id, ref)
         doc = session.get(Document, doc_id) if doc_id is not None else None
         if doc is None:
-            raise LookupError(f"DOC {ref}: no document with this id")
+            raise NotFound(N_("DOC %(ref)s: no document with this id"), ref=ref)
         return doc
     if "://" in ref:
         doc = session.scalar(
@@ -40,16 +40,18 @@ def resolve_document(session: Session, ref: str) -> Document:
             .where(DocumentUrl.url == canonical_url(ref))
         )
         if doc is None:
-            raise LookupError(f"DOC {ref}: no document was recorded from this URL")
+            raise NotFound(N_("DOC %(ref)s: no document was recorded from this URL"), ref=ref)
         return doc
     found = session.scalars(
         select(Document).where(Document.doc_number_key == doc_number_key(ref)).order_by(Document.id)
     ).all()
     if not found:
-        raise LookupError(f"DOC {ref!r}: not an id, a URL or a known 文号")
+        raise NotFound(N_("DOC %(ref)s: not an id, a URL or a known 文号"), ref=repr(ref))
     if len(found) > 1:
         ids = ", ".join(str(d.id) for d in found[:10])
-        raise LookupError(f"DOC {ref!r}: 文号 matches {len(found)} documents (ids {ids}); give an id")
+        raise NotFound(
+            N_("DOC %(ref)s: 文号 matches %(n)s documents (ids %(ids)s); give an id"), ref=repr(ref), n=len(found), ids=ids
+        )
     return found[0]
 
 
@@ -115,24 +117,24 @@ def version_by_seq(session: Session, doc: Document, spec: str | int | None, defa
     """A version by number (1 = first; -1 = latest, -2 = the one before)."""
     count = session.scalar(select(func.max(Version.seq)).where(Version.document_id == doc.id)) or 0
     if count == 0:
-        raise LookupError(f"DOC {doc.id}: no stored version")
+        raise NotFound(N_("DOC %(id)s: no stored version"), id=doc.id)
     if spec is None:
         seq = default
     else:
         try:
             seq = int(spec)
         except ValueError:  # also a number too long for int() (4300 digits)
-            raise ValueError(
-                f"version {str(spec)[:40]!r}: expected a version number (see `policywatch history`)"
+            raise BadValue(
+                N_("version %(spec)s: expected a version number (see `policywatch history`)"), spec=repr(str(spec)[:40])
             ) from None
         spec = str(spec)[:40]
     if seq < 0:
         seq = count + 1 + seq
     if not 1 <= seq <= count:  # before the query: seq may be beyond what the column holds
-        raise LookupError(f"version {spec}: DOC {doc.id} has versions 1..{count}")
+        raise NotFound(N_("version %(spec)s: DOC %(id)s has versions 1..%(count)s"), spec=spec, id=doc.id, count=count)
     version = session.scalar(select(Version).where(Version.document_id == doc.id, Version.seq == seq))
     if version is None:
-        raise LookupError(f"version {spec}: DOC {doc.id} has versions 1..{count}")
+        raise NotFound(N_("version %(spec)s: DOC %(id)s has versions 1..%(count)s"), spec=spec, id=doc.id, count=count)
     return version
 
 
@@ -146,7 +148,9 @@ def as_of(session: Session, doc: Document, when: datetime) -> Version:
     )
     if version is None:
         first = session.scalar(select(func.min(Version.first_seen)).where(Version.document_id == doc.id))
-        raise LookupError(f"DOC {doc.id}: no version on {when.date()} (first seen {iso(first)})")
+        raise NotFound(
+            N_("DOC %(id)s: no version on %(day)s (first seen %(first)s)"), id=doc.id, day=when.date(), first=iso(first)
+        )
     return version
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import CrawlRun, Document, Site, Version
-from storage.read.common import iso
+from storage.read.common import N_, NotFound, iso
 
 
 def sites_overview(session: Session, site_id: int | None = None) -> list[dict[str, Any]]:
@@ -82,7 +82,7 @@ def site_names(session: Session) -> list[str]:
 def site_by_name(session: Session, name: str) -> Site:
     site = session.scalar(select(Site).where(Site.name == name))
     if site is None:
-        raise LookupError(f"site {name!r}: no such site")
+        raise NotFound(N_("site %(name)s: no such site"), name=repr(name))
     return site
 
 
