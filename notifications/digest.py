@@ -22,14 +22,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from notifications.describe import CONTEXT, AttachmentNote, Span, attachment_notes, spans, value_text
 from notifications.impact import build_impact, split_rows
+from notifications.renumbering import Run, version_runs
 from notifications.subscriptions import addresses
 from pipeline.schema import DOCUMENT_EVENTS, KIND_ORDER, field_label, kind_label
 from storage.change_record import change_json, change_query
 from storage.models import ChangeRow, Document, MeasureRow, Site, Subscription, Version
 
-CONTEXT = 30
-"""Unchanged characters kept on each side of an edit; longer unchanged runs are elided."""
+__all__ = ["CONTEXT", "Digest", "DigestContext", "DocumentView", "Span", "ViewCache", "build_context", "make_digest"]
 
 
 def digest_key(subscription_id: int, outbox_ids: Iterable[int]) -> str:
@@ -41,12 +42,6 @@ def message_id(key: str, domain: str) -> str:
     return f"<digest.{key}@{domain}>"
 
 
-@dataclass(frozen=True)
-class Span:
-    op: str  # equal | insert | delete | gap (elided unchanged text)
-    text: str
-
-
 @dataclass
 class ChangeView:
     id: int
@@ -56,10 +51,14 @@ class ChangeView:
     new_label: str = ""
     heading: str = ""
     spans: list[Span] = field(default_factory=list)
+    attachments: list[AttachmentNote] = field(default_factory=list)  # an attachment change, in words
     field: str = ""
     field_label: str = ""
     similarity: float | None = None
     moved: bool = False
+    old_seq: int | None = None  # the numbers of the two versions compared (the diff page's from/to)
+    new_seq: int | None = None
+    new_seen: datetime | None = None  # when the version this change is in was first fetched
 
     @property
     def label_change(self) -> str:
@@ -72,17 +71,21 @@ class ChangeView:
 @dataclass
 class DocumentView:
     id: int
-    site: str
+    site: str  # the config id; `site_title` is what a person reads
     title: str
     doc_number: str
     publisher: str
     url: str
     published_date: str = ""
-    old_seen: str = ""  # date the previous version was first seen
-    new_seen: str = ""
+    old_seen: datetime | None = None  # when the previous version was fetched first (naive UTC)
+    new_seen: datetime | None = None  # and the newest version in this digest; None: no new version
     status: str = "active"
     event: str = ""  # one of DOCUMENT_EVENTS, when the document itself is the news
     changes: list[ChangeView] = field(default_factory=list)
+    site_title: str = ""
+    events: list[ChangeView] = field(default_factory=list)  # its document events in this digest
+    version_id: int | None = None  # the newest version in this digest
+    renumbered: list[Run] = field(default_factory=list)  # 条 renumbered by that version
 
     @property
     def safe_url(self) -> str:
@@ -92,15 +95,16 @@ class DocumentView:
 
 @dataclass
 class SiteView:
-    name: str
+    name: str  # the config id
     documents: list[DocumentView]
+    title: str = ""  # its display name (storage.sites.display_name): `title` in [[sites]], else the id
 
 
 @dataclass
 class DigestContext:
     subscription: str
-    generated_at: str
-    counts: list[tuple[str, str, int]]  # (kind, label, n), in KIND_ORDER
+    generated_at: datetime  # naive UTC; shown in [digest] timezone
+    counts: list[tuple[str, str, int]]  # (kind, label, n), in KIND_ORDER: n is what is listed
     added: list[DocumentView]
     withdrawn: list[DocumentView]
     sites: list[SiteView]
@@ -121,35 +125,6 @@ class Digest:
     context: DigestContext
 
 
-def _spans(diff: Sequence[Sequence[str]] | None, context: int = CONTEXT) -> list[Span]:
-    out: list[Span] = []
-    spans = list(diff or [])
-    for k, (op, text) in enumerate(spans):
-        if op != "equal" or len(text) <= 2 * context + 1:
-            out.append(Span(op, text))
-            continue
-        head = "" if k == 0 else text[:context]
-        tail = "" if k == len(spans) - 1 else text[-context:]
-        if head:
-            out.append(Span("equal", head))
-        out.append(Span("gap", "…"))
-        if tail:
-            out.append(Span("equal", tail))
-    return out
-
-
-def _value(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, dict) and "sha256" in v:  # a fetched attachment: which file, and which content
-        return f"{v.get('name') or v.get('url', '')}（{v.get('size', 0):,} 字节，SHA-256 {str(v['sha256'])[:12]}）"
-    if isinstance(v, list):
-        return "；".join(
-            _value(x.get("name") or x.get("title") or x) if isinstance(x, dict) else str(x) for x in v
-        )
-    return str(v)
-
-
 def _side(change: dict[str, Any], name: str) -> tuple[str, str]:
     """(label, text) of one side of a decoded change (storage.change_record) as a reader names it.
 
@@ -168,21 +143,25 @@ def _side(change: dict[str, Any], name: str) -> tuple[str, str]:
     return label, text
 
 
-def _date(d: datetime | None) -> str:
-    return d.strftime("%Y-%m-%d") if d else ""
-
-
 class ViewCache:
     """Change and document views by id, loaded in batches and shared by every digest of a run."""
 
     def __init__(self) -> None:
         self.changes: dict[int, tuple[int, ChangeView]] = {}
         self.documents: dict[int, DocumentView] = {}
+        self.runs: dict[int, list[Run]] = {}  # version id -> its renumbered 条 (notifications.renumbering)
+        # version id -> (first seen, seq); the dates a change's document view takes
+        self._versions: dict[int, tuple[datetime, int]] = {}
 
     def load(self, session: Session, change_ids: Iterable[int]) -> None:
         missing = sorted({i for i in change_ids if i not in self.changes})
         for start in range(0, len(missing), 500):
             self._load(session, missing[start : start + 500])
+
+    def renumbering(self, session: Session, version_id: int) -> list[Run]:
+        if version_id not in self.runs:
+            self.runs[version_id] = version_runs(session, version_id)
+        return self.runs[version_id]
 
     def _load(self, session: Session, ids: list[int]) -> None:
         new_v = aliased(Version)
@@ -190,40 +169,45 @@ class ViewCache:
             change_query(
                 new_v.first_seen,
                 new_v.published_date,
+                new_v.seq,
                 joins=lambda stmt: stmt.outerjoin(new_v, new_v.id == ChangeRow.version_id),
             ).where(ChangeRow.id.in_(ids))
         ).all()
         doc_ids = {c.document_id for c, *_ in rows} - set(self.documents)
         if doc_ids:
-            for d, site in session.execute(
-                select(Document, Site.name)
+            for d, site, site_title in session.execute(
+                select(Document, Site.name, Site.title)
                 .join(Site, Site.id == Document.site_id)
                 .where(Document.id.in_(doc_ids))
             ):
                 self.documents[d.id] = DocumentView(
                     id=d.id,
                     site=site,
+                    site_title=site_title or site,
                     title=d.title or "(无标题)",
                     doc_number=d.doc_number or "",
                     publisher=d.publisher or "",
                     url=d.canonical_url or "",
                     status=d.status,
                 )
-        prev_ids = {c.prev_version_id for c, *_ in rows if c.prev_version_id}
-        prev_seen = (
-            dict(
-                session.execute(select(Version.id, Version.first_seen).where(Version.id.in_(prev_ids))).all()
-            )
-            if prev_ids
-            else {}
-        )
-        for c, old, new, new_seen, published in rows:
+        prev_ids = {c.prev_version_id for c, *_ in rows if c.prev_version_id} - set(self._versions)
+        if prev_ids:
+            for vid, seen, seq in session.execute(
+                select(Version.id, Version.first_seen, Version.seq).where(Version.id.in_(prev_ids))
+            ):
+                self._versions[vid] = (seen, seq)
+        for c, old, new, new_seen, published, new_seq in rows:
             doc = self.documents[c.document_id]
-            # a document's dates: the newest version any of its changes reports
-            if new_seen and _date(new_seen) >= doc.new_seen:
-                doc.new_seen, doc.published_date = _date(new_seen), published or doc.published_date
-                doc.old_seen = _date(prev_seen.get(c.prev_version_id)) or doc.old_seen
-            self.changes[c.id] = (c.document_id, self._view(c, old, new))
+            prev = self._versions.get(c.prev_version_id) if c.prev_version_id else None
+            # a document's dates: from the oldest version its changes start from to the newest
+            if new_seen is not None and (doc.new_seen is None or new_seen >= doc.new_seen):
+                doc.new_seen, doc.version_id = new_seen, c.version_id
+                doc.published_date = published or doc.published_date
+            if prev is not None and new_seen is not None and (doc.old_seen is None or prev[0] < doc.old_seen):
+                doc.old_seen = prev[0]
+            view = self._view(c, old, new)
+            view.old_seq, view.new_seq, view.new_seen = (prev[1] if prev else None), new_seq, new_seen
+            self.changes[c.id] = (c.document_id, view)
 
     @staticmethod
     def _view(c: ChangeRow, old: MeasureRow | None, new: MeasureRow | None) -> ChangeView:
@@ -243,65 +227,84 @@ class ViewCache:
         if c.kind == "metadata":
             view.field = c.field or ""
             view.field_label = field_label(view.field)
-            view.spans = [
-                s
-                for s in (Span("delete", _value(c.old_value)), Span("insert", _value(c.new_value)))
-                if s.text
-            ]
+            view.attachments = attachment_notes(view.field, c.old_value, c.new_value)
+            if not view.attachments:  # an attachment change is told in words, never as values
+                view.spans = [
+                    s
+                    for s in (Span("delete", value_text(c.old_value)), Span("insert", value_text(c.new_value)))
+                    if s.text
+                ]
         elif c.kind in ("modified", "split", "merged") and c.diff:
-            view.spans = _spans(c.diff)
+            view.spans = spans(c.diff)
         elif c.kind == "removed" and old_text:
             view.spans = [Span("delete", old_text)]
         elif c.kind == "added" and new_text:
             view.spans = [Span("insert", new_text)]
         elif c.kind in ("moved", "cosmetic") and (new_text or old_text):
-            view.spans = _spans([["equal", new_text or old_text]], context=CONTEXT)
+            view.spans = spans([["equal", new_text or old_text]], context=CONTEXT)
         elif c.kind in ("withdrawn", "republished") and c.field:
             # why it went (new_value), or when it had gone (old_value)
             view.field, view.field_label = c.field, field_label(c.field)
-            view.spans = [Span("equal", _value(c.new_value if c.kind == "withdrawn" else c.old_value))]
+            view.spans = [Span("equal", value_text(c.new_value if c.kind == "withdrawn" else c.old_value))]
         return view
+
+
+SHIFTING = ("added", "removed", "split", "merged", "moved")
+"""Kinds of change after which the 条 that follow can take new numbers."""
 
 
 def build_context(
     subscription: str, change_ids: Sequence[int], cache: ViewCache, generated_at: datetime
 ) -> DigestContext:
-    """Group the changes: document events on top, then site -> document -> changes in order."""
+    """Group the changes: document events on top, then site -> document -> changes in order.
+
+    Every count is the length of what is listed under it: a document event counts the
+    documents in its list (a document withdrawn and back again within one digest is listed,
+    and counted, as republished only), a change kind the changes shown under the sites.
+    """
     docs: dict[int, DocumentView] = {}
-    counts: Counter[str] = Counter()
+    added_ids: set[int] = set()
     for cid in sorted(change_ids):
         if cid not in cache.changes:
             continue  # the change was deleted (reprocess): nothing left to tell
         doc_id, view = cache.changes[cid]
-        counts[view.kind] += 1
         base = cache.documents[doc_id]
         doc = docs.get(doc_id)
         if doc is None:
-            doc = docs[doc_id] = DocumentView(**{**base.__dict__, "changes": [], "event": ""})
+            doc = docs[doc_id] = DocumentView(**{**base.__dict__, "changes": [], "events": [], "event": ""})
         if view.kind in DOCUMENT_EVENTS:
-            doc.event = view.kind
-            if view.spans:
-                doc.changes.append(view)
+            doc.event = view.kind  # the latest event is the document's state
+            added_ids.update([doc_id] if view.kind == "document_added" else [])
+            doc.events.append(view)
         else:
             doc.changes.append(view)
-    added = sorted((d for d in docs.values() if d.event == "document_added"), key=lambda d: (d.site, d.title))
-    withdrawn = sorted((d for d in docs.values() if d.event == "withdrawn"), key=lambda d: (d.site, d.title))
-    republished = sorted((d for d in docs.values() if d.event == "republished"), key=lambda d: (d.site, d.title))
+
+    def listed(ds: Iterable[DocumentView]) -> list[DocumentView]:
+        return sorted(ds, key=lambda d: (d.site_title, d.site, d.title, d.id))
+
+    added = listed(d for d in docs.values() if d.id in added_ids)
+    withdrawn = listed(d for d in docs.values() if d.event == "withdrawn")
+    republished = listed(d for d in docs.values() if d.event == "republished")
     by_site: dict[str, list[DocumentView]] = {}
-    for d in sorted(docs.values(), key=lambda d: (d.site, d.title, d.id)):
-        if not d.changes or all(c.kind == d.event and d.event in DOCUMENT_EVENTS for c in d.changes):
-            continue  # listed on top only (a new document edited again before the digest is in both)
-        by_site.setdefault(d.site, []).append(d)
+    for d in listed(docs.values()):
+        if d.changes:
+            by_site.setdefault(d.site, []).append(d)
+    sites = sorted(
+        (SiteView(name, ds, ds[0].site_title or name) for name, ds in by_site.items()), key=lambda v: (v.title, v.name)
+    )
+    counts: Counter[str] = Counter(c.kind for v in sites for d in v.documents for c in d.changes)
+    counts.update({"document_added": len(added), "withdrawn": len(withdrawn), "republished": len(republished)})
+    shown = {d.id for d in (*added, *withdrawn, *republished)} | {d.id for v in sites for d in v.documents}
     return DigestContext(
         subscription=subscription,
-        generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+        generated_at=generated_at,
         counts=[(k, kind_label(k), counts[k]) for k in KIND_ORDER if counts[k]],
         added=added,
         withdrawn=withdrawn,
         republished=republished,
-        sites=[SiteView(name, ds) for name, ds in sorted(by_site.items())],
+        sites=sites,
         total=sum(counts.values()),
-        documents=len(docs),
+        documents=len(shown),
     )
 
 
@@ -322,6 +325,10 @@ def make_digest(
     cache.load(session, change_ids)
     key = key or digest_key(sub.id, outbox_ids)
     context = build_context(sub.name, change_ids, cache, now)
+    for site in context.sites:
+        for doc in site.documents:
+            if doc.version_id and any(c.kind in SHIFTING for c in doc.changes):
+                doc.renumbered = cache.renumbering(session, doc.version_id)
     context.impact = build_impact(session, impact_rows, cache)
     return Digest(
         subscription_id=sub.id,

@@ -11,14 +11,22 @@ max_attempts = 8                 # transient failures before a digest is dead-le
 retry_seconds = 60               # first retry delay; doubles per attempt, with jitter
 retry_max_seconds = 3600
 claim_timeout_minutes = 15       # a claim older than this (another host's crashed sender) is taken over
+
+[web]
+base_url = "https://policywatch.example.gov.cn/pw"   # where `policywatch serve` is reached: the digest
+                                                     # links every change to its diff page there
 ```
+
+The digest's language and its catalogue come from the caller (policywatch: `--lang`, `[ui]
+language`), not from a table here: notifications/ does not know where the catalogue lives.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from notifications.cadence import DEFAULT_TZ
@@ -45,6 +53,10 @@ class DigestSettings:
     retry_max_seconds: float = 3600.0
     claim_timeout_minutes: float = 15.0
     expiry_days: int = 30  # 即将到期 notices this many days before the last day (notifications/expiry.py)
+    base_url: str = ""  # [web] base_url, no trailing slash: "" means no links to the web UI
+    language: str = "en"  # the catalogue's language code of `translations` ("zh_CN" or "en")
+    # a gettext/ngettext object (babel Translations) from the caller; None: the msgids (English)
+    translations: Any = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_config(cls, table: Mapping[str, Any] | None, where: str = "policywatch.toml") -> DigestSettings:
@@ -108,12 +120,16 @@ class NotifySettings:
         except SmtpConfigError as e:
             raise ValueError(str(e)) from None
         subscriptions = parse_subscriptions(tables.get("subscriptions"), where)
+        digest = DigestSettings.from_config(tables.get("digest"), where)
+        base = web_base_url(tables.get("web"), where)
+        if base:
+            digest = replace(digest, base_url=base)
         if sites is not None:
             check_sites(subscriptions, set(sites), where)
         return cls(
             subscriptions=subscriptions,
             smtp=smtp,
-            digest=DigestSettings.from_config(tables.get("digest"), where),
+            digest=digest,
             where=where,
             site_titles=dict(site_titles or {}),
         )
@@ -125,3 +141,28 @@ def check_sites(subscriptions: Iterable[SubscriptionSpec], known: set[str], wher
             if name not in known:
                 sites = ", ".join(sorted(known)) or "none"
                 raise ValueError(f"{where}: subscription {spec.name!r}: sites: no site named {name!r} (sites: {sites})")
+
+
+WEB_KEYS = {"base_url"}
+
+
+def web_base_url(table: Any, where: str = "policywatch.toml") -> str:
+    """`[web] base_url`, checked: an absolute http(s) URL with a host and no query or fragment
+    (links are built by appending /documents/N to it); returned without its trailing slash."""
+    if table is None:
+        return ""
+    if not isinstance(table, dict):
+        raise ValueError(f"{where}: [web] must be a table")
+    unknown = sorted(set(table) - WEB_KEYS)
+    if unknown:
+        raise ValueError(f"{where}: web: {unknown[0]}: unknown key (known: {', '.join(sorted(WEB_KEYS))})")
+    raw = table.get("base_url")
+    if raw is None:
+        return ""
+    bad = f"{where}: web: base_url: {raw!r} is not an http(s) URL with a host and no query"
+    if not isinstance(raw, str) or any(ch.isspace() or ord(ch) < 32 for ch in raw):
+        raise ValueError(bad)
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(bad)
+    return raw.rstrip("/")

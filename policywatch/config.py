@@ -114,10 +114,10 @@ class SiteConfig:
 
 # Top-level tables. [database] and [[sites]] are parsed here; the others belong to the package
 # that uses them and are parsed there from `Config.tables` (notifications: subscriptions, smtp,
-# digest; scheduler: crawl, scheduler, operator; policywatch.i18n: ui), so each section's rules
+# digest, web; scheduler: crawl, scheduler, operator; policywatch.i18n: ui), so each section's rules
 # live beside its code.
 DATABASE_KEYS = {"url"}
-TOP_KEYS = ("database", "sites", "subscriptions", "smtp", "digest", "crawl", "scheduler", "operator", "ui")
+TOP_KEYS = ("database", "sites", "subscriptions", "smtp", "digest", "crawl", "scheduler", "operator", "ui", "web")
 
 
 @dataclass(frozen=True)

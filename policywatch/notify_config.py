@@ -34,19 +34,35 @@ def optional_config(value: str | None) -> tuple[Config | None, str]:
     return cfg, str(path)
 
 
-def notify_settings(cfg: Config | None, where: str = "", env: Mapping[str, str] | None = None) -> NotifySettings:
-    """[[subscriptions]], [smtp], [digest] of `cfg` (none: defaults); UsageError names file and key."""
+def notify_settings(
+    cfg: Config | None, where: str = "", env: Mapping[str, str] | None = None, lang: str | None = None
+) -> NotifySettings:
+    """[[subscriptions]], [smtp], [digest], [web] of `cfg` (none: defaults), with the digest in
+    `lang` (`--lang`), else `[ui] language`, else zh_CN; UsageError names file and key."""
     from notifications.settings import NotifySettings
 
     tables: dict[str, Any] = cfg.tables if cfg is not None else {}
     sites = [s.name for s in cfg.sites] if cfg is not None else None
     titles = {s.name: s.title for s in cfg.sites} if cfg is not None else None
     try:
-        return NotifySettings.from_tables(
+        notify = NotifySettings.from_tables(
             tables, str(cfg.path) if cfg else where, env=env, sites=sites, site_titles=titles
         )
     except ValueError as e:
         raise UsageError(str(e)) from None
+    return localized(notify, lang, cfg.ui_language if cfg is not None else None)
+
+
+def localized(notify: NotifySettings, lang: str | None = None, configured: str | None = None) -> NotifySettings:
+    """`notify` with its digest in the language policywatch.i18n.pick chooses, and that
+    language's catalogue: notifications/ takes both from here (it does not import policywatch)."""
+    from dataclasses import replace
+
+    from policywatch import i18n
+
+    language = i18n.pick(lang, configured)
+    digest = replace(notify.digest, language=language, translations=i18n.translations(language))
+    return replace(notify, digest=digest)
 
 
 def sync_config(db: Any, notify: NotifySettings) -> SyncReport:

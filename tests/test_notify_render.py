@@ -16,10 +16,12 @@ from notifications.settings import NotifySettings
 from notifications.smtp import SmtpSettings
 from policywatch.demo.story import demo_digests
 from policywatch.flow import record_page
+from policywatch.notify_config import localized
 from storage.models import Document, MeasureRow, Subscription, utcnow
 from tests.browser import ARGS, CHROMIUM, needs_chromium, shot_path
 from tests.test_notify_sender import SEEDS, ZQ, fixture, parts, revised_zhaoqing
 
+ZH = localized(NotifySettings(smtp=SmtpSettings(sender="pw@example.org")))  # the digest as sent by default
 HOSTILE = 'Evil <script>alert("x")</script> "quoted" \'single\'\r\nBcc: victim@example.org\r\n\r\n<b>body</b>'
 
 
@@ -44,7 +46,7 @@ def test_script_quotes_and_crlf_are_escaped_in_body_and_subject(sqlite_db):
         s.execute(update(Document).values(title=HOSTILE, canonical_url='javascript:alert("x")'))
         s.execute(update(MeasureRow).values(text='<img src=x onerror="alert(1)">&amp;'))
     (p,) = preview_due(
-        db, NotifySettings(smtp=SmtpSettings(sender="pw@example.org")), utcnow() + timedelta(seconds=1)
+        db, ZH, utcnow() + timedelta(seconds=1)
     )
     raw = p.message.as_bytes()
     msg = email.message_from_bytes(raw, policy=email.policy.default)
@@ -88,21 +90,6 @@ def test_demo_digest_renders_in_headless_chromium(tmp_path):
     shot_path("digest.png").write_bytes(data)  # the README's picture with `make screenshots`
 
 
-def test_a_replaced_attachment_reads_as_which_file_and_which_content():
-    from notifications.digest import ViewCache
-    from storage.models import ChangeRow
-
-    old = {"name": "资金表.xlsx", "url": "http://e.gov.cn/f.xlsx", "size": 1234, "sha256": "a" * 64}
-    change = ChangeRow(id=1, document_id=1, kind="metadata", field="attachment_content", old_value=old,
-                       new_value={**old, "size": 56789, "sha256": "b" * 64})
-    view = ViewCache._view(change, None, None)
-    assert view.field_label == "附件内容"
-    assert [(s.op, s.text) for s in view.spans] == [
-        ("delete", "资金表.xlsx（1,234 字节，SHA-256 aaaaaaaaaaaa）"),
-        ("insert", "资金表.xlsx（56,789 字节，SHA-256 bbbbbbbbbbbb）"),
-    ]
-
-
 def test_a_republished_document_is_told_like_its_withdrawal(sqlite_db):
     """A document back after a withdrawal is a document event of its own, on top of the digest
     with the other events, in both parts (the office was told it was gone)."""
@@ -117,12 +104,12 @@ def test_a_republished_document_is_told_like_its_withdrawal(sqlite_db):
     record(db, Page(url=ZQ, body=fixture(SEEDS[0]), site="zhaoqing", fetched_at=datetime(2026, 11, 1)))
     withdraw_unlisted(db, "zhaoqing", set(), at=datetime(2026, 11, 2, 6, 0))
     record(db, Page(url=ZQ, body=fixture(SEEDS[0]), site="zhaoqing", fetched_at=datetime(2026, 11, 3)))
-    (p,) = preview_due(db, NotifySettings(smtp=SmtpSettings(sender="pw@example.org")), utcnow() + timedelta(seconds=1))
+    (p,) = preview_due(db, ZH, utcnow() + timedelta(seconds=1))
     msg = email.message_from_bytes(p.message.as_bytes(), policy=email.policy.default)
     text, html = parts(msg)["text/plain"], parts(msg)["text/html"]
-    assert "重新发布 1" in text and "== 重新发布文件 ==" in text and "撤下时间 2026-11-02 06:00" in text
+    assert "重新发布 1" in text and "== 重新发布文件 ==" in text and "撤下时间 2026-11-02 14:00" in text  # 06:00 UTC, shown in Asia/Shanghai
     assert re.search(r"<h2[^>]*>重新发布文件</h2>", html) and re.search(r"k-republished[^>]*>重新发布</span>", html)
-    assert "撤下时间 2026-11-02 06:00" in html
+    assert "撤下时间 2026-11-02 14:00" in html
     assert "== 撤下文件 ==" not in text  # the withdrawal is superseded within this digest
 
 
@@ -137,7 +124,7 @@ def test_a_law_digest_speaks_in_articles(sqlite_db):
     for name in ("old.md", "new.md"):
         record_page(db, Page(url=ZQ, body=(LAWREF / name).read_bytes(), filename=name, site="zhaoqing"))
     (p,) = preview_due(
-        db, NotifySettings(smtp=SmtpSettings(sender="pw@example.org")), utcnow() + timedelta(seconds=1)
+        db, ZH, utcnow() + timedelta(seconds=1)
     )
     msg = email.message_from_bytes(p.message.as_bytes(), policy=email.policy.default)
     text, html = (parts(msg)[t].replace("\r\n", "\n") for t in ("text/plain", "text/html"))

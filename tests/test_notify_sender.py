@@ -19,6 +19,7 @@ from notifications.settings import DigestSettings, NotifySettings
 from notifications.smtp import SmtpSettings
 from policywatch.demo.story import DEMO_URLS, SEEDS, fixture, revised_zhaoqing
 from policywatch.flow import record_page
+from policywatch.notify_config import localized
 from storage.models import Outbox, Subscription, utcnow
 from tests.test_notify_support import free_port, parts, smtp_server
 
@@ -27,8 +28,9 @@ ZQ, YL = DEMO_URLS
 
 
 def settings(port: int) -> NotifySettings:
+    """The digest in Chinese, as `policywatch digest` sends it by default."""
     smtp = SmtpSettings(host="127.0.0.1", port=port, security="none", sender="pw@example.org", timeout=5)
-    return NotifySettings(smtp=smtp, digest=DigestSettings(retry_seconds=60))
+    return localized(NotifySettings(smtp=smtp, digest=DigestSettings(retry_seconds=60)))
 
 
 def subscribe(db, name="office", cadence="immediate", **filters) -> None:

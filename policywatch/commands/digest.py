@@ -1,8 +1,9 @@
-"""`policywatch digest [--subscriber S] [--dry-run --out DIR] [--all] | --status`: email digests.
+"""`policywatch digest [--subscriber S] [--dry-run --out DIR] [--all] [--lang en] | --status`: email digests.
 
 Sends every digest that is due now (cadences in [digest] timezone) through [smtp]; the
 password comes from $POLICYWATCH_SMTP_PASSWORD. --dry-run writes `.eml` and `.html` files
-instead and changes nothing. Exit 1 when a digest was not delivered (retry scheduled or
+instead and changes nothing. The digest is in Chinese unless `--lang en` or `[ui] language`
+says English; with `[web] base_url` it links every change to its diff page. Exit 1 when a digest was not delivered (retry scheduled or
 dead-lettered), with one line per problem; `--status` exits 1 while a dead-lettered digest
 is listed (nothing will retry it: a person has to look).
 """
@@ -25,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--status", action="store_true", help="list pending, delivered and dead-letter digests")
     p.add_argument("--json", action="store_true", help="with --status: print JSON")
     p.add_argument(
+        "--lang", metavar="LANG", help="language of the digest: zh-CN (default) or en (else [ui] language)"
+    )
+    p.add_argument(
         "--config", metavar="PATH", help="policywatch.toml (default: $POLICYWATCH_CONFIG, else ./)"
     )
     add_db_argument(p)
@@ -42,7 +46,7 @@ def notify_setup(args: argparse.Namespace, *, create: bool = True):
     from policywatch.notify_config import notify_settings, optional_config, sync_config
 
     cfg, where = optional_config(args.config)
-    notify = notify_settings(cfg, where)
+    notify = notify_settings(cfg, where, lang=getattr(args, "lang", None))
     if cfg is not None:
         args.db = database_url(args.db, cfg.database_url)  # --db, then $POLICYWATCH_DATABASE_URL, then [database]
     db = open_db(args, create=create)

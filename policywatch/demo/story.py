@@ -69,11 +69,12 @@ def demo_digests(out: Path) -> list[Path]:
     from notifications.settings import NotifySettings
     from notifications.smtp import SmtpSettings
     from policywatch.flow import record_page
+    from policywatch.notify_config import localized
     from storage import migrate
     from storage.db import connect
     from storage.models import Subscription, utcnow
 
-    notify = NotifySettings(smtp=SmtpSettings(sender="policywatch@demo.example"))
+    notify = localized(NotifySettings(smtp=SmtpSettings(sender="policywatch@demo.example")))
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="policywatch-demo-") as tmp:
         db = connect(f"sqlite:///{tmp}/demo.db")
