@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from tests.test_storage_support import DATA
 from tests.test_web_i18n import _appears, _foreign_strings
 
 PAIR = DATA / "pairs" / "lawref-22"
+PAGE = Path(__file__).resolve().parent.parent / "policywatch" / "demo" / "pages" / "zhaoqing-gkmlpt.html"
 URL = "http://www.gov.cn/zhengce/a.html"
 TITLE = "中华人民共和国中央人民政府"
 LANGS = {"zh_CN": "zh-CN", "en": "en"}
@@ -71,6 +73,8 @@ COMMANDS = [
     (["cites", "1"], "matched by"),
     (["expiring", "--within", "30"], "no document expires within %(num)d day"),
     (["history", "999"], "DOC %(ref)s: no document with this id"),
+    (["normalize", str(PAGE)], "%(num)d measure"),
+    (["compare", str(PAIR / "old.md"), str(PAIR / "new.md")], "%(summary)s; %(unchanged)s unchanged (%(renumbered)s renumbered only)"),
 ]
 
 

@@ -65,7 +65,7 @@ def test_try_prints_links_pagination_and_the_first_document(portal, tmp_path, ca
     assert out.startswith("gd (gkmlpt): 100 of 100 links matched, the column says 205\n")
     assert "document_number=粤办函〔2025〕1号" in out and "… and 90 more" in out
     assert f"GET {portal.url('/gd/gkmlpt/api/all/1411?page=2&sid=758123')}" in out
-    assert "广东省人民政府办公厅关于做好第1项重点工作的通知\n  文号: 粤办函〔2025〕1号" in out
+    assert "广东省人民政府办公厅关于做好第1项重点工作的通知\n  document number: 粤办函〔2025〕1号" in out
     # one shell, one API page, one document: nothing more fetched
     assert [h.path for h in portal.hits[before:]] == [
         F.GD_INDEX, "/gd/gkmlpt/api/all/1411?page=1&sid=758123", "/gd/gkmlpt/content/2/0/post_1.html"

@@ -49,7 +49,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 def test_history(filled, capsys):
     code, out, _ = run(capsys, "history", URL, "--db", filled)
-    assert code == 0 and "document_added 1" in out
+    assert code == 0 and "document added 1" in out  # the vocabulary's English label
     code, out, _ = run(capsys, "history", "1", "--json", "--db", filled)
     data = json.loads(out)
     assert [v["seq"] for v in data["versions"]] == [1, 2]

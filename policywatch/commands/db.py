@@ -74,6 +74,15 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+display_width = _width
+
+
+def pad(text: str, width: int, *, right: bool = False) -> str:
+    """`text` padded to `width` display columns (CJK characters count two)."""
+    fill = " " * max(0, width - _width(text))
+    return fill + text if right else text + fill
+
+
 def clip(text: Any, limit: int) -> str:
     """One line of at most `limit` display columns (CJK characters count two)."""
     text = " ".join(str("" if text is None else text).split())

@@ -112,7 +112,7 @@ def run_detect(args: argparse.Namespace) -> int:
     if name == "html":
         raw["detail_pattern"] = "."
     site = parse({"sites": [raw]}, urlsplit(args.url).path or "detect").sites[0]  # type: ignore[arg-type]
-    page, _, _ = first_documents(family(name)(site), args.url)
+    page, _follow, _fetches = first_documents(family(name)(site), args.url)
     if page is None:
         raise ProblemFound(_("%(url)s: family %(family)s, but no list page could be fetched", url=args.url, family=name))
     if name == "html":  # which links are documents is for detail_pattern to say
