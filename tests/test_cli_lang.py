@@ -138,3 +138,12 @@ def test_machine_output_is_the_same_in_both_languages(world, capsys):
         assert zh == en
     rows = json.loads(_run(capsys, ["changes", "--json"])[1])
     assert rows[0]["detected_at"] == "2024-02-01 09:00:00" and rows[0]["kind"] in ("modified", "added")
+
+
+def test_commands_without_config_take_the_language_of_the_default_config(world, capsys, tmp_path):
+    """history has no --config: ./policywatch.toml (or $POLICYWATCH_CONFIG) still names the language and zone."""
+    (tmp_path / "policywatch.toml").write_text('[ui]\nlanguage = "en"\ntimezone = "UTC"\n', encoding="utf-8")
+    code, out = _run(capsys, ["history", URL])
+    assert code == 0 and "fetches" in out and "first seen (UTC)" in out and "2024-02-01 09:00" in out
+    code, out = _run(capsys, ["history", URL, "--lang", "zh"])
+    assert "抓取次数" in out
