@@ -11,8 +11,40 @@ from typing import Any
 from policywatch import __version__, commands
 from policywatch.errors import ProblemFound, UsageError
 
+LANG_HELP = (
+    "language of tables and messages: zh-CN (the default) or en; before or after the command "
+    "(policywatch --lang en status, policywatch status --lang en); default: the config's [ui] language. "
+    "Times in tables are in the config's [ui] timezone (default Asia/Shanghai); --json and export "
+    "stay ISO 8601 in UTC"
+)
+
+
+def _lang_arg(raw: str) -> str:
+    from policywatch.i18n import normalize
+
+    lang = normalize(raw)
+    if lang is None:
+        raise argparse.ArgumentTypeError(f"{raw[:20]!r} is not one of zh-CN, en")
+    return lang
+
 
 class _Parser(argparse.ArgumentParser):
+    """Every parser, the sub-commands' too, takes --lang: it is read wherever it is written.
+    SUPPRESS keeps a sub-command's parser from resetting one given before the command."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._own_lang: argparse.Action | None = self.add_argument(
+            "--lang", metavar="LANG", type=_lang_arg, default=argparse.SUPPRESS, help=LANG_HELP
+        )
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        # a command that declares its own --lang (serve: the web UI's fallback) keeps it
+        if "--lang" in args and getattr(self, "_own_lang", None) is not None:
+            self._handle_conflict_resolve(None, [("--lang", self._own_lang)])
+            self._own_lang = None
+        return super().add_argument(*args, **kwargs)
+
     def error(self, message: str):  # argparse prints usage + exits 2; we want one line
         raise UsageError(f"{self.prog}: {message}")
 
@@ -45,10 +77,18 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
 
 
 def _command_named(argv: list[str]) -> str | None:
-    """The first argument that is not an option: the command (the top-level options take no value)."""
+    """The first argument that is not an option: the command (of the top-level options only
+    --lang takes a value)."""
+    skip = False
     for arg in argv:
+        if skip:
+            skip = False
+            continue
         if arg == "--":
             return None
+        if arg == "--lang":
+            skip = True
+            continue
         if not arg.startswith("-"):
             return arg
     return None
@@ -88,20 +128,27 @@ def _guard_terminal() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from policywatch import cli_text
+    from policywatch.cli_text import _
+
     _guard_terminal()
+    cli_text.begin(None, None)
     try:
         argv = sys.argv[1:] if argv is None else argv
         parser = build_parser(argv)
         args = parser.parse_args(argv)
+        cli_text.begin(getattr(args, "lang", None), getattr(args, "config", None))
         if not getattr(args, "func", None):
             parser.print_help()
             return 2
         return int(args.func(args) or 0)
     except (UsageError, ProblemFound) as exc:
-        print(f"policywatch: {exc}", file=sys.stderr)
+        from policywatch.cli_errors import translated
+
+        print(f"policywatch: {translated(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("policywatch: interrupted", file=sys.stderr)
+        print("policywatch:", _("interrupted"), file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

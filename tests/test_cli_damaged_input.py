@@ -93,7 +93,7 @@ def test_not_a_database(tmp_path):
 def test_intact_file_still_passes_the_health_check(tmp_path):
     path = tmp_path / "pw.db"
     assert pw("db", "upgrade", "--db", str(path)).returncode == 0
-    r = pw("db", "status", "--db", str(path))
+    r = pw("--lang", "en", "db", "status", "--db", str(path))
     assert r.returncode == 0 and "schema" in r.stdout
 
 

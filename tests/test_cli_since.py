@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -72,7 +74,7 @@ def test_diff_since_after_the_first_crawl_is_the_revision(story, capsys):
     assert INSERTED in by_kind["added"]["new"]["text"]
     assert by_kind["removed"]["new"] is None and DELETED in by_kind["removed"]["old"]["text"]
     # the table says the same, newest version last
-    assert main(["diff", story.revised, "--since", story.cuts[0], "--db", story.db_url]) == 0
+    assert main(["--lang", "en", "diff", story.revised, "--since", story.cuts[0], "--db", story.db_url]) == 0
     out = capsys.readouterr().out
     assert ": version 1 -> 2 (stored)" in out.splitlines()[0]
     assert [line.split()[0] for line in out.splitlines()[3:]] == ["modified", "added", "removed"]
@@ -82,8 +84,10 @@ def test_diff_since_the_last_revision_finds_nothing(story, capsys):
     # state 3 changed only the page's chrome, which records no version
     data = _json(capsys, "diff", story.revised, "--since", story.cuts[1], "--db", story.db_url)
     assert (data["from"], data["to"], data["changes"], data["metadata_changes"]) == (2, 2, [], [])
-    assert main(["diff", story.revised, "--since", story.cuts[1], "--db", story.db_url]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == f"no changes since {story.cuts[1][:19].replace('T', ' ')}"
+    assert main(["--lang", "en", "diff", story.revised, "--since", story.cuts[1], "--db", story.db_url]) == 0
+    # the table's times are in the config's zone (none here: Asia/Shanghai), the cut is UTC
+    cut = datetime.fromisoformat(story.cuts[1]).replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert capsys.readouterr().out.splitlines()[-1] == f"no changes since {cut:%Y-%m-%d %H:%M}"
 
 
 def test_diff_since_before_the_document_existed(story, capsys):
@@ -91,16 +95,16 @@ def test_diff_since_before_the_document_existed(story, capsys):
     assert (data["from"], data["to"], data["first_seen_after"]) == (1, 2, True)
     assert sorted(c["kind"] for c in data["changes"]) == ["added", "modified", "removed"]
     # the notice first listed in state 2 has one version: new since then, nothing changed after it
-    assert main(["diff", story.added, "--since", story.cuts[0], "--db", story.db_url]) == 0
+    assert main(["--lang", "en", "diff", story.added, "--since", story.cuts[0], "--db", story.db_url]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].startswith("(first seen ") and "new since then" in lines[1]
     assert lines[-1] == "no changes since its first version"
 
 
 def test_diff_since_is_not_given_with_from(story, capsys):
-    assert main(["diff", story.revised, "--since", "2020-01-01", "--from", "1", "--db", story.db_url]) == 2
+    assert main(["--lang", "en", "diff", story.revised, "--since", "2020-01-01", "--from", "1", "--db", story.db_url]) == 2
     assert "--since" in capsys.readouterr().err
-    assert main(["diff", story.revised, "--since", "March", "--db", story.db_url]) == 2
+    assert main(["--lang", "en", "diff", story.revised, "--since", "March", "--db", story.db_url]) == 2
     assert "--since: 'March' is not a date" in capsys.readouterr().err
 
 
@@ -126,6 +130,6 @@ def test_changes_of_one_document_by_doc_number_and_id(story, capsys):
 
 
 def test_changes_of_an_unknown_document_is_exit_2(story, capsys):
-    assert main(["changes", "--document", "http://127.0.0.1:9/none.html", "--db", story.db_url]) == 2
+    assert main(["--lang", "en", "changes", "--document", "http://127.0.0.1:9/none.html", "--db", story.db_url]) == 2
     err = capsys.readouterr().err
     assert err.startswith("policywatch: DOC http://127.0.0.1:9/none.html: no document was recorded") and err.count("\n") == 1

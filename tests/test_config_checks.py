@@ -117,7 +117,7 @@ def test_serve_refuses_zero_threads(tmp_path, capsys):
 def test_db_upgrade_syncs_the_config_subscriptions(tmp_path, capsys):
     db_url = f"sqlite:///{tmp_path / 'pw.db'}"
     cfg = _write(tmp_path, f'[database]\nurl = "{db_url}"\n\n{SITE}\n{SUB}sites = ["zq"]\n')
-    assert main(["db", "upgrade", "--config", str(cfg)]) == 0
+    assert main(["--lang", "en", "db", "upgrade", "--config", str(cfg)]) == 0
     assert "subscriptions from" in capsys.readouterr().out
     db = connect(db_url)
     try:

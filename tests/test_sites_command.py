@@ -28,7 +28,7 @@ def portal():
     ],
 )
 def test_detect_names_the_family_and_counts_the_first_list(portal, capsys, path, family, shown):
-    assert main(["sites", "detect", portal.url(path), "--name", "x"]) == 0
+    assert main(["--lang", "en", "sites", "detect", portal.url(path), "--name", "x"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f'[[sites]]\nname = "x"\nstart_urls = ["{portal.url(path)}"]\n')
     assert (f'family = "{family}"' in out) == (family != "html")
@@ -60,12 +60,12 @@ detail_pattern = "/gkmlpt/content/post_\\\\d+\\\\.html$"
 
 def test_try_prints_links_pagination_and_the_first_document(portal, tmp_path, capsys):
     before = len(portal.hits)
-    assert main(["sites", "try", "gd", "--config", str(_config(portal, tmp_path))]) == 0
+    assert main(["--lang", "en", "sites", "try", "gd", "--config", str(_config(portal, tmp_path))]) == 0
     out = capsys.readouterr().out
     assert out.startswith("gd (gkmlpt): 100 of 100 links matched, the column says 205\n")
     assert "document_number=粤办函〔2025〕1号" in out and "… and 90 more" in out
     assert f"GET {portal.url('/gd/gkmlpt/api/all/1411?page=2&sid=758123')}" in out
-    assert "广东省人民政府办公厅关于做好第1项重点工作的通知\n  文号: 粤办函〔2025〕1号" in out
+    assert "广东省人民政府办公厅关于做好第1项重点工作的通知\n  document number: 粤办函〔2025〕1号" in out
     # one shell, one API page, one document: nothing more fetched
     assert [h.path for h in portal.hits[before:]] == [
         F.GD_INDEX, "/gd/gkmlpt/api/all/1411?page=1&sid=758123", "/gd/gkmlpt/content/2/0/post_1.html"
@@ -73,11 +73,11 @@ def test_try_prints_links_pagination_and_the_first_document(portal, tmp_path, ca
 
 
 def test_try_with_a_wrong_pattern_exits_1_with_the_counts(portal, tmp_path, capsys):
-    assert main(["sites", "try", "wrong", "--config", str(_config(portal, tmp_path))]) == 1
+    assert main(["--lang", "en", "sites", "try", "wrong", "--config", str(_config(portal, tmp_path))]) == 1
     err = capsys.readouterr().err.strip()
     assert err == "policywatch: site 'wrong' (html): 0 of 2 links matched on 1 list pages"
 
 
 def test_detect_of_a_bad_url_is_a_usage_error(capsys):
-    assert main(["sites", "detect", "ftp://x"]) == 2
+    assert main(["--lang", "en", "sites", "detect", "ftp://x"]) == 2
     assert capsys.readouterr().err.strip() == "policywatch: ftp://x: not an http(s) URL"

@@ -40,14 +40,14 @@ def test_status_table_json_and_exit_code(db, db_url, tmp_path, capsys):
     _seed(db)
     cfg = tmp_path / "policywatch.toml"
     cfg.write_text(SITES, encoding="utf-8")
-    assert main(["status", "--config", str(cfg), "--db", db_url]) == 1
+    assert main(["--lang", "en", "status", "--config", str(cfg), "--db", db_url]) == 1
     captured = capsys.readouterr()
     lines = captured.out.splitlines()
     assert lines[0] == "scheduler: not running"
-    assert lines[1].split()[:3] == ["site", "last", "run"]
-    good = lines[3].split()
-    assert good[:3] == ["good", "2026-11-23", "06:00:00"]
-    assert good[4:10] == ["41", "3", "5", "0", "ok", "0"] and good[-2:] == ["2030-01-01", "12:00:00"]
+    assert lines[1].split()[:5] == ["site", "title", "last", "run", "(Asia/Shanghai)"]
+    good = lines[3].split()  # 06:00 and 12:00 UTC read in Asia/Shanghai (UTC+8), the config's default zone
+    assert good[:3] == ["good", "2026-11-23", "14:00:00"]
+    assert good[4:10] == ["41", "3", "5", "0", "ok", "0"] and good[-2:] == ["2030-01-01", "20:00:00"]
     assert lines[4].split()[0] == "bad" and lines[4].split()[-4:] == ["failed", "3", "not", "scheduled"]
     assert lines[5].split() == ["idle", "never", "0", "not", "scheduled"]
     assert captured.err.strip() == (

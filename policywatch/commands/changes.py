@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("changes", help="recent changes across documents, newest first")
     p.add_argument(
         "--since", metavar="DATE", help="only changes detected on or after this day (YYYY-MM-DD, UTC)"
-    )
+    )  # a day in UTC as --json and export show it; the table shows times in [ui] timezone
     p.add_argument("--site", metavar="S", help="only this site")
     p.add_argument("--document", metavar="DOC", help=f"only this document: {DOC_HELP}")
     p.add_argument(
@@ -41,6 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from policywatch.cli_text import _, field, kind, when, zone
     from storage.read import common as common_read
     from storage.read import feed as feed_read
     from storage.read import history as history_read
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     with usage_errors():
         for k in kinds:
             if k not in KINDS:
-                raise ValueError(f"--kind: unknown kind {k!r} (one of {', '.join(KINDS)})")
+                raise ValueError(_("--kind: unknown kind %(kind)s (one of %(kinds)s)", kind=repr(k), kinds=", ".join(KINDS)))
         since = common_read.parse_date(args.since, "--since") if args.since else None
     db = open_db(args)
     with usage_errors(), db.reader() as s:
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         print_json(rows)
         return 0
     if not rows:
-        print("no changes")
+        print(_("no changes"))
         return 0
     table = []
     for c in rows:
@@ -69,7 +70,9 @@ def run(args: argparse.Namespace) -> int:
         what = change_summary(c)
         where = (side["label"] or side["path"]) if side else ""
         table.append(
-            (c["detected_at"], c["document_id"], c["version"] or "", c["kind"], where, c["title"], what)
+            (when(c["detected_at"]), c["document_id"], c["version"] or "", kind(c["kind"]), where, c["title"], what)
         )
-    print_table(["detected", "doc", "v", "kind", "where", "title", "what"], table, {"title": 30, "what": 60})
+    headers = [_("detected (%(zone)s)", zone=zone()), _("doc"), _("v"), _("kind"), _("where"), field("title"), _("what")]
+    print_table(headers, table, {5: 30, 6: 60})
     return 0
+

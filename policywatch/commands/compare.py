@@ -62,32 +62,42 @@ def _units(c) -> str:
 def _article_summary(cs) -> str:
     """The 条 events of a law, as a 修正决定 lists them; "" for a 公文."""
     from pipeline.articles import article_events
+    from policywatch.cli_text import _, ngettext
 
     events = article_events(cs)
     if not events:
         return ""
-    names = {"added": "新增", "removed": "删去", "modified": "修改", "moved": "移动"}
+    names = {
+        "added": lambda n: ngettext("%(num)d article added", "%(num)d articles added", n),
+        "removed": lambda n: ngettext("%(num)d article removed", "%(num)d articles removed", n),
+        "modified": lambda n: ngettext("%(num)d article modified", "%(num)d articles modified", n),
+        "moved": lambda n: ngettext("%(num)d article moved", "%(num)d articles moved", n),
+    }
     parts = []
     for kind in ("added", "removed", "modified", "moved"):
         these = [e for e in events if e[0] == kind]
         if not these:
             continue
         shown = [(new if kind == "added" else old) for _k, old, new in these]
-        parts.append(f"{names[kind]}{len(these)}条（{'、'.join(shown[:8])}{'…' if len(shown) > 8 else ''}）")
-    return "条: " + "；".join(parts)
+        parts.append(_("%(what)s (%(which)s)", what=names[kind](len(these)),
+                       which="、".join(shown[:8]) + ("…" if len(shown) > 8 else "")))
+    return _("articles: %(parts)s", parts=_("; ").join(parts))
 
 
 def render_changes(cs) -> str:
-    """The ChangeSet as a table for people: kind, old label → new label, similarity, the change."""
+    """The ChangeSet as a table for people: kind, old label → new label, similarity, the change
+    (in the run's language, policywatch.cli_text; the warnings and notes are the comparer's)."""
+    from policywatch.cli_text import _, field, kind
+
     lines = []
     for w in cs.warnings:
-        lines.append(f"warning: {w}")
+        lines.append(_("warning: %(text)s", text=w))
     if cs.warnings:
         lines.append("")
     for note in cs.notes:
-        lines.append(f"note: {note}")
+        lines.append(_("note: %(text)s", text=note))
     for m in cs.metadata_changes:
-        lines.append(f"metadata  {m.field}: {m.old!r} → {m.new!r}")
+        lines.append(f"{kind('metadata')}  {field(m.field)}: {m.old!r} → {m.new!r}")
     rows = []
     for c in cs.changes:
         arrow = f"{_label(c.old)} → {_label(c.new)}{_units(c)}"
@@ -99,27 +109,31 @@ def render_changes(cs) -> str:
                 else f"{_label(c.old)} + {extra} → {_label(c.new)}"
             )
         if c.renumbered and c.kind not in ("added", "removed"):
-            arrow += " (renumbered)"
+            arrow += _(" (renumbered)")
         sim = "" if c.similarity is None else f"{c.similarity:5.1f}"
         if c.kind in ("added", "removed"):
             text = (c.new or c.old).text
             change = text if len(text) <= TEXT_WIDTH else text[:TEXT_WIDTH] + "…"
         elif c.kind == "moved":
-            change = f"moved from {c.old.path} to {c.new.path}"
+            change = _("moved from %(old)s to %(new)s", old=c.old.path, new=c.new.path)
         else:
             change = _shorten(c.diff)
-        rows.append((c.kind, arrow, sim, change.replace("\n", " ⏎ ")))
+        rows.append((kind(c.kind), arrow, sim, change.replace("\n", " ⏎ ")))
     if rows:
-        w_kind = max(len(r[0]) for r in rows)
-        w_arrow = max(len(r[1]) for r in rows)
-        lines.append(f"{'kind':<{w_kind}}  {'old → new':<{w_arrow}}  {'sim':>5}  change")
-        for kind, arrow, sim, change in rows:
-            lines.append(f"{kind:<{w_kind}}  {arrow:<{w_arrow}}  {sim:>5}  {change}")
+        from policywatch.commands.db import display_width, pad
+
+        head = (_("kind"), _("old → new"), _("sim"), _("change"))
+        w_kind = max(display_width(r[0]) for r in [head, *rows])
+        w_arrow = max(display_width(r[1]) for r in [head, *rows])
+        w_sim = max(5, display_width(head[2]))
+        for k, arrow, sim, change in [head, *rows]:
+            lines.append(f"{pad(k, w_kind)}  {pad(arrow, w_arrow)}  {pad(sim, w_sim, right=True)}  {change}")
     counts: dict[str, int] = {}
     for c in cs.changes:
         counts[c.kind] = counts.get(c.kind, 0) + 1
-    summary = ", ".join(f"{n} {k}" for k, n in counts.items()) or "no measure changed"
-    lines.append(f"\n{summary}; {cs.unchanged} unchanged ({cs.renumbered} renumbered only)")
+    summary = ", ".join(f"{kind(k)} {n}" for k, n in counts.items()) or _("no measure changed")
+    lines.append("\n" + _("%(summary)s; %(unchanged)s unchanged (%(renumbered)s renumbered only)", summary=summary,
+                          unchanged=cs.unchanged, renumbered=cs.renumbered))
     articles = _article_summary(cs)
     if articles:
         lines.append(articles)

@@ -74,6 +74,15 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+display_width = _width
+
+
+def pad(text: str, width: int, *, right: bool = False) -> str:
+    """`text` padded to `width` display columns (CJK characters count two)."""
+    fill = " " * max(0, width - _width(text))
+    return fill + text if right else text + fill
+
+
 def clip(text: Any, limit: int) -> str:
     """One line of at most `limit` display columns (CJK characters count two)."""
     text = " ".join(str("" if text is None else text).split())
@@ -90,11 +99,15 @@ def clip(text: Any, limit: int) -> str:
 
 
 def print_table(
-    headers: Sequence[str], rows: Sequence[Sequence[Any]], limits: dict[str, int] | None = None
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], limits: dict[Any, int] | None = None
 ) -> None:
-    """A plain aligned table for people; --json is for programs."""
+    """A plain aligned table for people; --json is for programs. `limits`: display columns of a
+    column, by header or by index (headers in the run's language are not stable keys)."""
     limits = limits or {}
-    cells = [[clip(v, limits.get(h, 40)) for h, v in zip(headers, row, strict=True)] for row in rows]
+    cells = [
+        [clip(v, limits.get(h, limits.get(i, 40))) for i, (h, v) in enumerate(zip(headers, row, strict=True))]
+        for row in rows
+    ]
     widths = [max([_width(h)] + [_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
 
     def line(values: Sequence[str]) -> str:
@@ -108,13 +121,15 @@ def print_table(
 
 def change_summary(c: dict[str, Any]) -> str:
     """One line for a change row of feed_read.changes: the diff, the text, or the field's old -> new."""
+    from policywatch.cli_text import _, field, when
+
     side = c["new"] or c["old"]
     if c["kind"] == "metadata":
-        return f"{c['field']}: {plain_value(c['old_value'])} -> {plain_value(c['new_value'])}"
+        return f"{field(c['field'])}: {plain_value(c['old_value'])} -> {plain_value(c['new_value'])}"
     if c["kind"] == "withdrawn":
-        return c["new_value"] or ""  # why: "http 404", "gone from its listing"
+        return c["new_value"] or ""  # why, as the crawler recorded it: "http 404", "gone from its listing"
     if c["kind"] == "republished":
-        return f"withdrawn {c['old_value']}" if c["old_value"] else ""
+        return _("withdrawn %(when)s", when=when(c["old_value"])) if c["old_value"] else ""
     if c["diff"]:
         return inline_diff(c["diff"])
     return side["text"] if side else ""
@@ -122,8 +137,11 @@ def change_summary(c: dict[str, Any]) -> str:
 
 def plain_value(value: Any) -> str:
     """A metadata value for a terminal: attachments by name, a fetched file by name, size and hash."""
+    from policywatch.cli_text import _
+
     if isinstance(value, dict) and "sha256" in value:
-        return f"{value.get('name') or value.get('url', '')} ({value.get('size', 0):,} bytes, sha256 {value['sha256'][:12]})"
+        size = _("%(n)s bytes", n=f"{value.get('size', 0):,}")
+        return f"{value.get('name') or value.get('url', '')} ({size}, sha256 {value['sha256'][:12]})"
     if isinstance(value, list):
         return "; ".join(plain_value(v.get("name") or v.get("title") or v) if isinstance(v, dict) else str(v) for v in value)
     return "" if value is None else str(value)
@@ -200,11 +218,15 @@ def upgrade(args: argparse.Namespace) -> int:
         before = migrate.state(db).current
         after = migrate.upgrade(db)
         report = sync_config(db, notify) if cfg is not None else None
-    print(f"{db.display_url}: schema {before or '(empty)'} -> {after.current}")
+    from policywatch.cli_text import _
+
+    print(_("%(db)s: schema %(before)s -> %(after)s", db=db.display_url, before=before or _("(empty)"), after=after.current))
     if report is not None and (report.added or report.updated or report.deactivated):
         print(
-            f"subscriptions from {where}: {len(report.added)} added, {len(report.updated)} updated, "
-            f"{len(report.deactivated)} deactivated"
+            _(
+                "subscriptions from %(where)s: %(added)s added, %(updated)s updated, %(deactivated)s deactivated",
+                where=where, added=len(report.added), updated=len(report.updated), deactivated=len(report.deactivated),
+            )
         )
     return 0
 
@@ -224,18 +246,21 @@ def status(args: argparse.Namespace) -> int:
     if args.json:
         print_json(data)
     else:
-        print(f"{data['database']}: schema {st.current} (head {st.head})")
-        print_table(["table", "rows"], list(counts.items()))
+        from policywatch.cli_text import _
+
+        print(_("%(db)s: schema %(current)s (head %(head)s)", db=data["database"], current=st.current, head=st.head))
+        print_table([_("table"), _("rows")], list(counts.items()))
     return 0
 
 
 def record(args: argparse.Namespace) -> int:
+    from policywatch.cli_text import _
     from policywatch.commands.normalize import read_page
     from policywatch.flow import Page, record_page
     from storage.read.common import parse_date
 
     if args.at and len(args.at) != len(args.files):
-        raise UsageError(f"--at: give one per FILE ({len(args.files)}), or none")
+        raise UsageError(_("--at: give one per FILE (%(n)s), or none", n=len(args.files)))
     with usage_errors():
         times = [parse_date(a, "--at") for a in args.at] or [None] * len(args.files)
     db = open_db(args, create=True)
@@ -247,5 +272,18 @@ def record(args: argparse.Namespace) -> int:
                 db,
                 Page(url=args.url, body=body, site=args.site, filename=path.name, fetched_at=at),
             )
-        print(f"{name}: {r.outcome} (document {r.document_id}, version {r.seq}, {r.changes} changes)")
+        print(
+            _(
+                "%(file)s: %(outcome)s (document %(doc)s, version %(seq)s, %(changes)s changes)",
+                file=name, outcome=_outcome(r.outcome), doc=r.document_id, seq=r.seq, changes=r.changes,
+            )
+        )
     return 0
+
+
+def _outcome(outcome: str) -> str:
+    """What recording a page did (flow.record_page's outcome) in the run's language."""
+    from policywatch.cli_text import _
+
+    names = {"new": _("new document"), "changed": _("new version"), "unchanged": _("unchanged")}
+    return names.get(outcome, outcome)

@@ -10,6 +10,7 @@ from policywatch.commands.db import (
     add_db_argument,
     inline_diff,
     open_db,
+    plain_value,
     print_json,
     print_table,
     usage_errors,
@@ -42,12 +43,13 @@ def _where(side: dict | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from policywatch.cli_text import _, field, kind, when
     from storage.read import common as common_read
     from storage.read import history as history_read
 
     with usage_errors():
         if args.since and (args.from_ or args.to):
-            raise ValueError("--since: compares with the latest version; give it without --from and --to")
+            raise ValueError(_("--since: compares with the latest version; give it without --from and --to"))
         since = common_read.parse_date(args.since, "--since") if args.since else None
     db = open_db(args)
     with usage_errors(), db.reader() as s:
@@ -60,10 +62,13 @@ def run(args: argparse.Namespace) -> int:
         print_json(data)
         return 0
     d = data["document"]
-    print(f"[{d['id']}] {d['title']}: version {data['from']} -> {data['to']} ({data['source']})")
+    source = {"stored": _("stored"), "same version": _("same version"), "compared": _("compared now from the stored versions")}.get(data["source"], data["source"])
+    print(_("[%(id)s] %(title)s: version %(a)s -> %(b)s (%(source)s)", id=d["id"], title=d["title"], a=data["from"],
+            b=data["to"], source=source))
     first_after = since is not None and data["first_seen_after"]
     if first_after:
-        print(f"(first seen {d['first_seen']}, after {data['since']}: new since then; changes after its first version)")
+        print(_("(first seen %(first)s, after %(since)s: new since then; changes after its first version)",
+                first=when(d["first_seen"]), since=when(data["since"])))
     shown = [c for c in data["changes"] if args.all or c["kind"] not in HIDDEN_KINDS]
     rows = []
     for c in shown:
@@ -72,20 +77,20 @@ def run(args: argparse.Namespace) -> int:
         else:
             what = ((c["new"] or c["old"]) or {}).get("text", "")
         sim = f"{c['similarity']:.0f}" if c.get("similarity") is not None else ""
-        rows.append((c["kind"], _where(c["old"]), _where(c["new"]), sim, what))
+        rows.append((kind(c["kind"]), _where(c["old"]), _where(c["new"]), sim, what))
     for m in data["metadata_changes"]:
-        rows.append(("metadata", m["field"], "", "", f"{m['old']} -> {m['new']}"))
+        rows.append((kind("metadata"), field(m["field"]), "", "", f"{plain_value(m['old'])} -> {plain_value(m['new'])}"))
     if not rows:
         print(
-            "no changes since its first version"
+            _("no changes since its first version")
             if first_after
-            else f"no changes since {data['since']}"
+            else _("no changes since %(since)s", since=when(data["since"]))
             if since is not None
-            else "no changes"
+            else _("no changes")
         )
         return 0
-    print_table(["kind", "old", "new", "sim", "text"], rows, {"text": 90, "old": 16, "new": 16})
+    print_table([_("kind"), _("old"), _("new"), _("sim"), _("text")], rows, {4: 90, 1: 16, 2: 16})
     hidden = len(data["changes"]) - len(shown)
     if hidden:
-        print(f"({hidden} cosmetic changes not shown; --all shows them)")
+        print(_("(%(n)s cosmetic changes not shown; --all shows them)", n=hidden))
     return 0

@@ -51,7 +51,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout  # noqa: SIM115
     except OSError as e:
-        raise UsageError(f"--out {args.out}: cannot write ({e.strerror})") from e
+        from policywatch.cli_text import _
+
+        raise UsageError(_("--out %(path)s: cannot write (%(why)s)", path=args.out, why=e.strerror)) from e
     n = 0
     try:
         with usage_errors(), db.reader() as s:
@@ -73,7 +75,9 @@ def run(args: argparse.Namespace) -> int:
         if args.out:
             out.close()
     if args.out:
-        print(f"{args.out}: {n} changes", file=sys.stderr)
+        from policywatch.cli_text import ngettext
+
+        print(ngettext("%(out)s: %(num)d change", "%(out)s: %(num)d changes", n, out=args.out), file=sys.stderr)
     return 0
 
 

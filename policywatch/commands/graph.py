@@ -1,5 +1,5 @@
 """`policywatch cites DOC`, `cited-by DOC`, `trace LOCAL_DOC [--source DOC]`, `expiring [--within 30d]`:
-the citation graph and validity. A Chinese table by default, --json for programs."""
+the citation graph and validity. A Chinese table by default (English with --lang en), --json for programs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,12 @@ from datetime import date
 from policywatch.commands.db import add_db_argument, open_db, print_json, print_table, usage_errors
 from policywatch.commands.history import DOC_HELP
 
-MATCHED = {"doc_number": "文号", "title": "标题", "": "未匹配"}
+
+def _matched(by: str) -> str:
+    """How a citation was matched: by a field (the vocabulary's label), or not at all."""
+    from policywatch.cli_text import _, field
+
+    return field(by) if by else _("not matched")
 
 
 def _days(raw: str) -> int:
@@ -63,21 +68,25 @@ def _edges(args: argparse.Namespace, direction: str):
 
 
 def cites_cmd(args: argparse.Namespace) -> int:
+    from policywatch.cli_text import _, field
+
     rows = _edges(args, "cites")
     if rows is not None:
-        print_table(["引用", "文号", "匹配", "对应文件"],
-                    [(r["title"] or "—", r["doc_number"] or "—", MATCHED[r["matched_by"]],
-                      f"[{r['cited']['id']}] {r['cited']['title']}" if r["cited"] else "（未收录）") for r in rows],
-                    {"引用": 50, "对应文件": 50})
+        print_table([_("cited"), field("doc_number"), _("matched by"), _("watched document")],
+                    [(r["title"] or "—", r["doc_number"] or "—", _matched(r["matched_by"]),
+                      f"[{r['cited']['id']}] {r['cited']['title']}" if r["cited"] else _("(not watched)")) for r in rows],
+                    {0: 50, 3: 50})
     return 0
 
 
 def cited_by_cmd(args: argparse.Namespace) -> int:
+    from policywatch.cli_text import _, field
+
     rows = _edges(args, "cited_by")
     if rows is not None:
-        print_table(["id", "引用它的文件", "文号", "站点", "匹配"],
-                    [(r["id"], r["title"], r["doc_number"] or "—", r["site"], MATCHED[r["matched_by"]]) for r in rows],
-                    {"引用它的文件": 60})
+        print_table(["id", _("citing document"), field("doc_number"), _("site"), _("matched by")],
+                    [(r["id"], r["title"], r["doc_number"] or "—", r["site"], _matched(r["matched_by"])) for r in rows],
+                    {1: 60})
     return 0
 
 
@@ -96,8 +105,11 @@ def trace_cmd(args: argparse.Namespace) -> int:
         print_json({"source": result.source.id, "local": result.local.id, "source_chosen_by": result.chosen_by,
                     **result.trace.to_dict()})
         return 0
-    print(f"上位文件：{heads[0]}" + ("（据引用推定）" if result.chosen_by == "implements" else ""))
-    print(f"本地文件：{heads[1]}")
+    from policywatch.cli_text import _
+
+    chosen = _(" (chosen from its citations)") if result.chosen_by == "implements" else ""
+    print(_("Implemented document:"), heads[0] + chosen)
+    print(_("Local document:"), heads[1])
     print()
     print(render_text(result.trace))
     return 0
@@ -114,11 +126,18 @@ def expiring_cmd(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"today": today.isoformat(), "within_days": args.within, "documents": rows})
         return 0
+    from policywatch.cli_text import _, field, ngettext
+
     if not rows:
-        print(f"{args.within} 天内没有到期的文件")
+        print(ngettext("no document expires within %(num)d day", "no document expires within %(num)d days", args.within))
         return 0
-    print_table(["id", "文件", "文号", "站点", "有效期至", "剩余"],
-                [(r["id"], r["title"], r["doc_number"] or "—", r["site"], r["expires"],
-                  f"{r['days_left']} 天" if r["days_left"] >= 0 else f"已过 {-r['days_left']} 天") for r in rows],
-                {"文件": 50})
+
+    def left(days: int) -> str:
+        if days >= 0:
+            return ngettext("%(num)d day", "%(num)d days", days)
+        return ngettext("ended %(num)d day ago", "ended %(num)d days ago", -days)
+
+    print_table(["id", _("document"), field("doc_number"), _("site"), _("In force until"), _("left")],
+                [(r["id"], r["title"], r["doc_number"] or "—", r["site"], r["expires"], left(r["days_left"])) for r in rows],
+                {1: 50})
     return 0

@@ -26,21 +26,30 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(data)
         return 0
+    print_history(data)
+    return 0
+
+
+def print_history(data: dict) -> None:
+    from policywatch.cli_text import _, kind, status, when, zone
+
     d = data["document"]
     print(f"[{d['id']}] {d['title']}  {d['doc_number']}".rstrip())
-    print(
-        f"{d['url']}  ({d['site']}, {d['status']}{', withdrawn ' + d['withdrawn_at'] if d['withdrawn_at'] else ''})"
-    )
+    state = status(d["status"])
+    if d["withdrawn_at"]:
+        state += _(", withdrawn %(when)s", when=when(d["withdrawn_at"]))
+    print(f"{d['url']}  ({d['site']}, {state})")
     rows = [
         (
             v["seq"],
-            v["first_seen"],
-            v["last_seen"],
+            when(v["first_seen"]),
+            when(v["last_seen"]),
             v["fetches"],
             v["measures"],
-            ", ".join(f"{k} {n}" for k, n in v["changes"].items()) or "-",
+            ", ".join(f"{kind(k)} {n}" for k, n in v["changes"].items()) or "-",
         )
         for v in data["versions"]
     ]
-    print_table(["v", "first seen", "last seen", "fetches", "measures", "changes"], rows, {"changes": 70})
-    return 0
+    headers = [_("v"), _("first seen (%(zone)s)", zone=zone()), _("last seen (%(zone)s)", zone=zone()),
+               _("fetches"), _("measures"), _("changes")]
+    print_table(headers, rows, {5: 70})

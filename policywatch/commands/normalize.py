@@ -10,7 +10,7 @@ from pathlib import Path
 
 from crawler.settings import DOWNLOAD_MAXSIZE
 from pipeline.normalize import is_usable, normalize
-from pipeline.schema import Document, Section, field_label
+from pipeline.schema import Document, Section
 from policywatch.errors import UsageError
 
 # The crawler's page limit: a file larger than any page it would fetch is not a page, and
@@ -83,8 +83,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def render_tree(doc: Document, width: int = 36) -> str:
-    """Metadata on top, then the tree: labels, headings and the first words of each measure."""
-    out = [f"{doc.title or '(untitled)'}"]
+    """Metadata on top, then the tree: labels, headings and the first words of each measure (the
+    words around them in the run's language, policywatch.cli_text)."""
+    from policywatch.cli_text import _, field, ngettext
+
+    out = [doc.title or _("(untitled)")]
     fields = (
         ("doc_number", doc.doc_number_raw),
         ("index_number", doc.index_number),
@@ -95,22 +98,27 @@ def render_tree(doc: Document, width: int = 36) -> str:
         ("status", doc.status),
         ("kind", doc.kind),
     )
-    out += [f"  {field_label(name)}: {value}" for name, value in fields if value]
+
+    def line(label: str, value: str) -> str:
+        return "  " + _("%(label)s: %(value)s", label=label, value=value)
+
+    out += [line(field(name), value) for name, value in fields if value]
     if doc.body_title:
-        out.append(f"  attached document: {doc.body_title}")
+        out.append(line(_("attached document"), doc.body_title))
     if doc.quality.flags:
-        out.append(f"  quality: {', '.join(doc.quality.flags)}")
+        out.append(line(_("quality"), ", ".join(doc.quality.flags)))
     if doc.cover_note:
-        out.append(f"  cover notice: {_short(doc.cover_note, width)}")
+        out.append(line(_("cover notice"), _short(doc.cover_note, width)))
     if doc.preamble:
-        out.append(f"  preamble: {_short(doc.preamble, width)}")
+        out.append(line(_("preamble"), _short(doc.preamble, width)))
     out.append("")
 
     def section(s: Section, depth: int) -> None:
         pad = "  " * depth
-        head = f"{s.label}{s.title}".strip() or "(body)"
-        extra = f"  [{len(s.tables)} table(s)]" if s.tables else ""
-        out.append(f"{pad}{s.path:<10} {head}{' (numeral inferred)' if s.inferred else ''}{extra}")
+        head = f"{s.label}{s.title}".strip() or _("(body)")
+        extra = "  [" + ngettext("%(num)d table", "%(num)d tables", len(s.tables)) + "]" if s.tables else ""
+        inferred = _(" (numeral inferred)") if s.inferred else ""
+        out.append(f"{pad}{s.path:<10} {head}{inferred}{extra}")
         if s.text:
             out.append(f"{pad}  {'':<10}  {_short(s.text, width)}")
         for item in s.items():  # the page's reading order, measures and sub-sections interleaved
@@ -125,14 +133,14 @@ def render_tree(doc: Document, width: int = 36) -> str:
     for s in doc.sections:
         section(s, 0)
     if doc.closing:
-        out.append(f"closing: {_short(doc.closing, width)}")
+        out.append(_("%(label)s: %(value)s", label=_("closing"), value=_short(doc.closing, width)))
     if doc.attachments:
-        out.append("attachments:")
+        out.append(_("%(label)s: %(value)s", label=field("attachments"), value="").rstrip())
         out += [f"  {a.name}{'  ' + a.url if a.url else ''}" for a in doc.attachments]
     if doc.references:
-        out.append("references:")
+        out.append(_("%(label)s: %(value)s", label=field("references"), value="").rstrip())
         out += [f"  {('《' + r.title + '》') if r.title else ''}{r.doc_number}" for r in doc.references]
-    out.append(f"{sum(1 for _ in doc.iter_measures())} measures")
+    out.append(ngettext("%(num)d measure", "%(num)d measures", sum(1 for _m in doc.iter_measures())))
     return "\n".join(out)
 
 

@@ -21,6 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
+    from policywatch.cli_text import _
     from policywatch.flow import reprocess
 
     db = open_db(args, create=True)
@@ -30,13 +31,16 @@ def run(args: argparse.Namespace) -> int:
         print_json(asdict(report))
     else:
         print(
-            f"{report.documents} documents, {report.versions} versions re-normalized "
-            f"({report.changed_schema} with a different schema); "
-            f"changes {report.changes_before} -> {report.changes_after} "
-            f"({report.changes_kept} kept, {report.changes_replaced} replaced, {report.changes_new} new)"
+            _(
+                "%(documents)s documents, %(versions)s versions re-normalized (%(changed)s with a different schema); "
+                "changes %(before)s -> %(after)s (%(kept)s kept, %(replaced)s replaced, %(new)s new)",
+                documents=report.documents, versions=report.versions, changed=report.changed_schema,
+                before=report.changes_before, after=report.changes_after, kept=report.changes_kept,
+                replaced=report.changes_replaced, new=report.changes_new,
+            )
         )
     if report.errors:
         raise ProblemFound(
-            f"{len(report.errors)} documents could not be reprocessed; first: {report.errors[0]}"
+            _("%(n)s documents could not be reprocessed; first: %(first)s", n=len(report.errors), first=report.errors[0])
         )
     return 0

@@ -31,9 +31,11 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
         return 0
+    from policywatch.cli_text import _, field
+
     if not rows:
-        print("no measure contains this phrase")
+        print(_("no measure contains this phrase"))
         return 0
     table = [(r["document_id"], r["version"], r["label"] or r["path"], r["title"], r["text"]) for r in rows]
-    print_table(["doc", "v", "measure", "title", "text"], table, {"title": 30, "text": 80})
+    print_table([_("doc"), _("v"), _("measure"), field("title"), _("text")], table, {3: 30, 4: 80})
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from pipeline.schema import field_label, section_items
+from pipeline.schema import section_items
 from policywatch.commands.db import add_db_argument, open_db, print_json, usage_errors
 from policywatch.commands.history import DOC_HELP
 
@@ -36,10 +36,12 @@ def _section(s: dict[str, Any], depth: int, out: list[str]) -> None:
 
 
 def render(schema: dict[str, Any]) -> str:
+    from policywatch.cli_text import _, field
+
     out = [schema.get("title", "")]
     for name in ("doc_number", "publisher", "published_date"):
         if schema.get(name):
-            out.append(f"{field_label(name)}：{schema[name]}")
+            out.append(_("%(label)s: %(value)s", label=field(name), value=schema[name]))
     if schema.get("preamble"):
         out += ["", schema["preamble"]]
     out.append("")
@@ -62,9 +64,13 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(data)
         return 0
+    from policywatch.cli_text import _, when
+
     v, d = data["version"], data["document"]
-    note = f"; withdrawn {d['withdrawn_at']}" if data["withdrawn"] else ""
-    print(f"# document {d['id']}, version {v['seq']} (seen {v['first_seen']} .. {v['last_seen']}{note})")
+    note = _("; withdrawn %(when)s", when=when(d["withdrawn_at"])) if data["withdrawn"] else ""
+    seen = _("document %(id)s, version %(seq)s (seen %(first)s .. %(last)s%(note)s)", id=d["id"], seq=v["seq"],
+             first=when(v["first_seen"]), last=when(v["last_seen"]), note=note)
+    print(f"# {seen}")
     print(f"# {d['url']}")
     print(render(data["schema"]), end="")
     return 0

@@ -88,10 +88,11 @@ def first_documents(listing: Any, url: str) -> tuple[Any, list[Any], int]:
 
 def run_detect(args: argparse.Namespace) -> int:
     from crawler.listings import detect, family
+    from policywatch.cli_text import _
     from policywatch.config import parse
 
     if not args.url.startswith(("http://", "https://")):
-        raise UsageError(f"{args.url}: not an http(s) URL")
+        raise UsageError(_("%(url)s: not an http(s) URL", url=args.url))
     response = fetch(_get(args.url))
     name, params = detect(response.url, response.text)
     labels = (urlsplit(args.url).hostname or "site").split(".")
@@ -103,7 +104,7 @@ def run_detect(args: argparse.Namespace) -> int:
     if family_params:
         lines.append("family_params = { " + ", ".join(f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in family_params.items()) + " }")
     if name == "html":
-        lines.append("# detail_pattern = a regex matching this site's document URLs (required for html)")
+        lines.append("# detail_pattern = " + _("a regex matching this site's document URLs (required for html)"))
     if "next_page" in params:
         lines.append('next_page = { script = "createPageHTML" }')
     print("\n".join(lines))
@@ -111,19 +112,21 @@ def run_detect(args: argparse.Namespace) -> int:
     if name == "html":
         raw["detail_pattern"] = "."
     site = parse({"sites": [raw]}, urlsplit(args.url).path or "detect").sites[0]  # type: ignore[arg-type]
-    page, _, _ = first_documents(family(name)(site), args.url)
+    page, _follow, _fetches = first_documents(family(name)(site), args.url)
     if page is None:
-        raise ProblemFound(f"{args.url}: family {name}, but no list page could be fetched")
+        raise ProblemFound(_("%(url)s: family %(family)s, but no list page could be fetched", url=args.url, family=name))
     if name == "html":  # which links are documents is for detail_pattern to say
-        print(f"# family html: the first list page has {page.links} links; detail_pattern picks the documents")
+        print("# " + _("family html: the first list page has %(n)s links; detail_pattern picks the documents", n=page.links))
     else:
-        print(f"# family {name}: the first list shows {page.matched} documents ({page.reason()})")
+        print("# " + _("family %(family)s: the first list shows %(n)s documents (%(reason)s)", family=name,
+                       n=page.matched, reason=_reason(page)))
     return 0
 
 
 def run_try(args: argparse.Namespace) -> int:
     from crawler.listings import family
     from pipeline.normalize import normalize
+    from policywatch.cli_text import _
     from policywatch.commands.normalize import render_tree
     from policywatch.config import load
 
@@ -131,15 +134,17 @@ def run_try(args: argparse.Namespace) -> int:
     listing = family(site.family)(site)
     page, follow, fetches = first_documents(listing, site.start_urls[0])
     if page is None or not page.documents:
-        reason = page.reason() if page is not None else "no list page fetched"
-        raise ProblemFound(f"site {site.name!r} ({site.family}): {reason} on {fetches} list pages")
-    print(f"{site.name} ({site.family}): {page.reason()}" + (f", the column says {page.total}" if page.total else ""))
+        reason = _reason(page) if page is not None else _("no list page fetched")
+        raise ProblemFound(_("site %(name)s (%(family)s): %(reason)s on %(n)s list pages", name=repr(site.name),
+                             family=site.family, reason=reason, n=fetches))
+    name = f"{site.name} {site.title}" if site.title else site.name
+    print(f"{name} ({site.family}): {_reason(page)}" + (_(", the column says %(n)s", n=page.total) if page.total else ""))
     for doc in page.documents[:SHOWN]:
         facts = " ".join(f"{k}={v}" for k, v in doc.facts().items() if k != "attachments")
         print(f"  {doc.url}  {facts}".rstrip())
     if page.matched > SHOWN:
-        print(f"  … and {page.matched - SHOWN} more")
-    print("would follow:" if follow else "would follow: nothing (the last list page)")
+        print("  " + _("… and %(n)s more", n=page.matched - SHOWN))
+    print(_("would follow:") if follow else _("would follow: nothing (the last list page)"))
     for request in follow[:10]:
         print(f"  {request.method} {request.url}")
     first = fetch(_get(page.documents[0].url))
@@ -152,3 +157,10 @@ def _get(url: str) -> Any:
     import scrapy
 
     return scrapy.Request(url)
+
+
+def _reason(page: Any) -> str:
+    """ListPage.reason() in the run's language."""
+    from policywatch.cli_text import _
+
+    return _("%(matched)s of %(links)s links matched", matched=page.matched, links=page.links)

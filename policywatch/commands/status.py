@@ -1,7 +1,9 @@
 """`policywatch status [--json]`: per site the last run, the next run, and failures in a row.
 
-    site      last run             took   pages  new  changes  errors  status  failing  next run
-    zhaoqing  2026-11-23 06:00:02  12.3s  41     2    5        0       ok      0        2026-11-23 12:00:00
+    site      title           last run (Asia/Shanghai)  took   pages  new  changes  errors  status  failing  next run (Asia/Shanghai)
+    zhaoqing  肇庆市人民政府  2026-11-23 14:00:02       12.3s  41     2    5        0       ok      0        2026-11-23 20:00:00
+
+(in Chinese by default, English with --lang en; times in the config's [ui] timezone, --json in UTC.)
 
 Next run times come from the scheduler's job store in the database (what `policywatch run`
 will do), so status works from any machine that reaches the database. The scheduler line says
@@ -46,14 +48,18 @@ def run(args: argparse.Namespace) -> int:
         json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
         print()
     else:
-        print_report(report)
+        print_report(report, {s.name: s.title or "" for s in cfg.sites})
     failing = [
         s["site"] + (f" ({s['last_run']['reason']})" if (s["last_run"] or {}).get("reason") else "")
         for s in report["sites"]
         if s["consecutive_failures"]
     ]
     if failing:
-        raise ProblemFound(f"failing: {', '.join(failing)} (see the crawl logs; `policywatch crawl SITE` to retry)")
+        from policywatch.cli_text import _
+
+        raise ProblemFound(
+            _("failing: %(sites)s (see the crawl logs; `policywatch crawl SITE` to retry)", sites=", ".join(failing))
+        )
     return 0
 
 
@@ -132,32 +138,36 @@ def _leader(db: Any) -> str:
         return "unknown"
 
 
-def print_report(report: dict[str, Any]) -> None:
+def print_report(report: dict[str, Any], titles: dict[str, str] | None = None) -> None:
+    from policywatch.cli_text import _, field, status, when, zone
     from policywatch.commands.db import print_table
 
+    titles = titles or {}
     rows = []
     for s in report["sites"]:
         r = s["last_run"] or {}
+        state = status(r.get("status")) if r.get("status") else ""
+        if s["running_since"]:
+            state = f"{state} ({status('running')})".strip()
         rows.append(
             [
                 s["site"],
-                _short(r.get("started")) or "never",
-                f"{r['seconds']:.1f}s" if r.get("seconds") is not None else "",
+                titles.get(s["site"], ""),
+                when(r.get("started"), seconds=True) or _("never"),
+                _("%(s)ss", s=f"{r['seconds']:.1f}") if r.get("seconds") is not None else "",
                 r.get("pages", ""),
                 r.get("new_versions", ""),
                 r.get("changes", ""),
                 r.get("errors", ""),
-                (r.get("status", "") + (" (running)" if s["running_since"] else "")).strip(),
+                state,
                 s["consecutive_failures"],
-                _short(s["next_run"]) or ("not scheduled" if not s["scheduled"] else "paused"),
+                when(s["next_run"], seconds=True) or (_("not scheduled") if not s["scheduled"] else _("paused")),
             ]
         )
-    print(f"scheduler: {report['scheduler']}")
+    leader = {"running": _("running"), "not running": _("not running"), "unknown": _("unknown")}
+    print(_("scheduler: %(state)s", state=leader.get(report["scheduler"], report["scheduler"])))
     print_table(
-        ["site", "last run (UTC)", "took", "pages", "new", "changes", "errors", "status", "failing", "next run (UTC)"],
+        [_("site"), field("title"), _("last run (%(zone)s)", zone=zone()), _("took"), _("pages"), _("new versions"), _("changes"),
+         _("errors"), _("status"), _("failing"), _("next run (%(zone)s)", zone=zone())],
         rows,
     )
-
-
-def _short(iso: str | None) -> str:
-    return iso.replace("T", " ").removesuffix("Z")[:19] if iso else ""

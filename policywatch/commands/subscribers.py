@@ -77,11 +77,14 @@ def _add(args: argparse.Namespace) -> int:
         key, _, why = str(e).partition(": ")
         option = {"email": "--email", "cadence": "--cadence", "sites": "--site", "publishers": "--publisher",
                   "doc_kinds": "--doc-kind", "keywords": "--keyword", "kinds": "--kind"}.get(key, key)  # fmt: skip
-        raise UsageError(f"subscribers add {args.name}: {option}: {why}") from None
+        raise UsageError(f"subscribers add {args.name}: {option}: {why}") from None  # the checker's words, verbatim
     db, _ = notify_setup(args)
     with usage_errors(), db.writer() as s:
         add(s, spec)
-    print(f"added {spec.name}: {', '.join(spec.addresses)}, {spec.cadence}, {spec.filters.describe()}")
+    from policywatch.cli_text import _
+
+    print(_("added %(name)s: %(addresses)s, %(cadence)s, %(receives)s", name=spec.name,
+            addresses=", ".join(spec.addresses), cadence=spec.cadence, receives=receives(spec.filters.to_json())))
     return 0
 
 
@@ -135,26 +138,28 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         print_json(data)
         return 0
+    from policywatch.cli_text import _, when, zone
+
     if not data:
-        print(
-            "no subscriptions (add one with `policywatch subscribers add` or [[subscriptions]] in policywatch.toml)"
-        )
+        print(_("no subscriptions (add one with `policywatch subscribers add` or [[subscriptions]] in policywatch.toml)"))
         return 0
+    origins = {"config": _("config"), "cli": _("added by hand")}
     print_table(
-        ["name", "addresses", "cadence", "receives", "state", "queued", "last sent"],
+        [_("name"), _("addresses"), _("cadence"), _("receives"), _("state"), _("queued"),
+         _("last sent (%(zone)s)", zone=zone())],
         [
             (
                 d["name"],
                 ", ".join(d["addresses"]),
                 d["cadence"],
-                d["receives"],
-                ("active" if d["active"] else "removed") + f" ({d['origin']})",
+                receives(d["filters"]),
+                (_("active") if d["active"] else _("removed")) + f" ({origins.get(d['origin'], d['origin'])})",
                 d["queued"],
-                d["last_sent"] or "",
+                when(d["last_sent"]),
             )
             for d in data
         ],
-        {"receives": 40},
+        {3: 40},
     )
     return 0
 
@@ -178,5 +183,20 @@ def _remove(args: argparse.Namespace) -> int:
     db, notify = notify_setup(args)
     with usage_errors(), db.writer() as s:
         remove(s, args.name, config_path=notify.where)
-    print(f"removed {args.name} (no further digests; history kept)")
+    from policywatch.cli_text import _
+
+    print(_("removed %(name)s (no further digests; history kept)", name=args.name))
     return 0
+
+
+def receives(filters: dict) -> str:
+    """What a subscription receives, in the run's language (`receives` of --json stays English):
+    its filters by key, kinds by their vocabulary labels."""
+    from policywatch.cli_text import _, kind
+
+    names = {"sites": _("sites"), "publishers": _("publishers"), "doc_kinds": _("document kinds"),
+             "keywords": _("keywords"), "kinds": _("change kinds"), "documents": _("documents")}
+    parts = [
+        f"{names.get(k, k)}={','.join(kind(x) if k == 'kinds' else str(x) for x in v)}" for k, v in (filters or {}).items() if v
+    ]
+    return "; ".join(parts) or _("everything but cosmetic")
