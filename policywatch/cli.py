@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ProblemFound) as exc:
         from policywatch.cli_errors import translated
 
-        print(f"policywatch: {translated(str(exc))}", file=sys.stderr)
+        print(f"policywatch: {translated(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("policywatch:", _("interrupted"), file=sys.stderr)

@@ -1,10 +1,11 @@
 """One-line errors of the layers below the CLI, translated where the CLI prints them.
 
-storage/, notifications/ and policywatch.tracing raise their errors in English from fixed
-templates (they know no language, and their messages are tested as such). Each template below
-is a catalogue message; an error that matches one is printed in the run's language with the
-values it carried (a DOC, a site, a version) kept verbatim. Anything else (a config check's
-"FILE: site 'x': key: why", a database's own words) is printed as raised.
+storage's read side raises a ReadError that carries its catalogue msgid and values
+(storage/read/common.py); it is translated from those. notifications/ and policywatch.tracing
+raise plain English from fixed templates: each template below is a catalogue message, and an
+error that matches one is printed in the run's language with the values it carried (a DOC, a
+site, a version) kept verbatim. Anything else (a config check's "FILE: site 'x': key: why", a
+database's own words) is printed as raised.
 """
 
 from __future__ import annotations
@@ -18,15 +19,8 @@ def N_(message: str) -> str:
 
 
 TEMPLATES = (
-    N_("DOC %(ref)s: no document with this id"),
-    N_("DOC %(ref)s: no document was recorded from this URL"),
-    N_("DOC %(ref)s: not an id, a URL or a known 文号"),
-    N_("DOC %(ref)s: 文号 matches %(n)s documents (ids %(ids)s); give an id"),
-    N_("DOC %(ref)s: no stored version"),
-    N_("version %(spec)s: DOC %(ref)s has versions 1..%(count)s"),
-    N_("DOC %(ref)s: no version on %(day)s (first seen %(first)s)"),
     N_("DOC %(ref)s: cites no watched document; give --source DOC"),
-    N_("%(name)s: %(raw)s is not a date (YYYY-MM-DD)"),
+    N_("DOC %(ref)s: no stored version"),
     N_("TEXT: empty search phrase"),
     N_("site %(name)s: no such site"),
     N_("no subscription named %(name)s (subscriptions: %(known)s)"),
@@ -46,10 +40,18 @@ def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
     return tuple(out)
 
 
-def translated(message: str) -> str:
-    """`message` in the run's language if it is one of TEMPLATES, else as it is."""
+def translated(exc: BaseException) -> str:
+    """`exc`'s one line in the run's language: from the ReadError it was raised from, else from
+    the TEMPLATES its text matches, else as it is."""
     from policywatch.cli_text import _
+    from storage.read.common import ReadError
 
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ReadError):
+            return _(cause.message, **cause.values)
+        cause = cause.__cause__
+    message = str(exc)
     for pattern, template in _patterns():
         m = pattern.match(message)
         if m:
