@@ -116,3 +116,50 @@ def growth_markdown(small: dict[str, object], large: dict[str, object], small_do
         a = small["search"]["queries"][name]["index"]  # type: ignore[index]
         lines.append(f"| search through the index ms: {name} | {a:.1f} | {v['index']:.1f} | {v['index'] / a:.2f}x |")
     return "\n".join(lines)
+
+
+def kept_table(sizes: list[tuple[str, str, int]]) -> str:
+    """Search figures alone, on kept fills (benchmarks.search_fill): per query kind, the median
+    through the index at each (label, url, docs), and the growth from the first PostgreSQL size
+    to the last."""
+    from benchmarks import search_fill
+
+    found: dict[str, dict[str, object]] = {}
+    for label, url, docs in sizes:
+        db = search_fill.kept(url, docs)
+        try:
+            found[label] = latencies(db, docs)
+        finally:
+            db.dispose()
+    pg = [label for label, url, _ in sizes if url.startswith("postgresql")]
+    head = [f"{label} ms" for label, _, _ in sizes]
+    growth = len(pg) > 1
+    lines = [
+        "| query | " + " | ".join(head) + (f" | growth {pg[0]} -> {pg[-1]} |" if growth else " |"),
+        "|---|" + "---|" * (len(head) + growth),
+    ]
+    for name, _, _ in QUERIES:
+        cells = [f"{found[label]['queries'][name]['index']:.1f}" for label, _, _ in sizes]  # type: ignore[index]
+        if growth:
+            a = found[pg[0]]["queries"][name]["index"]  # type: ignore[index]
+            b = found[pg[-1]]["queries"][name]["index"]  # type: ignore[index]
+            cells.append(f"{b / a:.2f}x")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    # python -m benchmarks.storage_search LABEL=URL=DOCS ...  (each database kept, filled on first use)
+    import sys
+
+    args = sys.argv[1:] or [
+        "SQLite 10k=sqlite:////tmp/pwbench_search_10k.db=10000",
+        "PG 10k=postgresql://postgres@127.0.0.1:5432/pwbench_search_10k=10000",
+        "PG 100k=postgresql://postgres@127.0.0.1:5432/pwbench_search_100k=100000",
+    ]
+    sizes = []
+    for arg in args:
+        label, rest = arg.split("=", 1)
+        url, docs = rest.rsplit("=", 1)
+        sizes.append((label, url, int(docs)))
+    print(kept_table(sizes))
