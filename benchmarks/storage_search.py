@@ -38,9 +38,10 @@ def _median_ms(fn: Callable[[int], object], picks: list[int]) -> float:
     return statistics.median(times) * 1000
 
 
-def latencies(db, docs: int) -> dict[str, object]:
-    """The index in use, and per query kind: median ms through the index and by the scan, and
-    the rows found; the two must return the same rows (checked on one document per kind)."""
+def latencies(db, docs: int, *, scan: bool = True) -> dict[str, object]:
+    """The index in use, and per query kind: median ms through the index and by the scan (not
+    timed if not `scan`), and the rows found; the two must return the same rows (checked on one
+    document per kind)."""
     rng = random.Random(14)
     queries: dict[str, dict[str, float]] = {}
     with db.reader() as s:
@@ -56,7 +57,11 @@ def latencies(db, docs: int) -> dict[str, object]:
 
             rows = indexed(picks[0])
             assert rows == scanned(picks[0]), phrase_of(picks[0])
-            queries[name] = {"index": _median_ms(indexed, picks), "scan": _median_ms(scanned, picks), "rows": len(rows)}
+            queries[name] = {
+                "index": _median_ms(indexed, picks),
+                "scan": _median_ms(scanned, picks) if scan else float("nan"),
+                "rows": len(rows),
+            }
     return {"kind": kind or "none", "queries": queries}
 
 
@@ -116,3 +121,50 @@ def growth_markdown(small: dict[str, object], large: dict[str, object], small_do
         a = small["search"]["queries"][name]["index"]  # type: ignore[index]
         lines.append(f"| search through the index ms: {name} | {a:.1f} | {v['index']:.1f} | {v['index'] / a:.2f}x |")
     return "\n".join(lines)
+
+
+def kept_table(sizes: list[tuple[str, str, int]]) -> str:
+    """Search figures alone, on kept fills (benchmarks.search_fill): per query kind, the median
+    through the index at each (label, url, docs), and the growth from the first PostgreSQL size
+    to the last (the scan is run once per kind, for the check of identical rows, not timed)."""
+    from benchmarks import search_fill
+
+    found: dict[str, dict[str, object]] = {}
+    for label, url, docs in sizes:
+        db = search_fill.kept(url, docs)
+        try:
+            found[label] = latencies(db, docs, scan=False)
+        finally:
+            db.dispose()
+    pg = [label for label, url, _ in sizes if url.startswith("postgresql")]
+    head = [f"{label} ms" for label, _, _ in sizes]
+    growth = len(pg) > 1
+    lines = [
+        "| query | " + " | ".join(head) + (f" | growth {pg[0]} -> {pg[-1]} |" if growth else " |"),
+        "|---|" + "---|" * (len(head) + growth),
+    ]
+    for name, _, _ in QUERIES:
+        cells = [f"{found[label]['queries'][name]['index']:.1f}" for label, _, _ in sizes]  # type: ignore[index]
+        if growth:
+            a = found[pg[0]]["queries"][name]["index"]  # type: ignore[index]
+            b = found[pg[-1]]["queries"][name]["index"]  # type: ignore[index]
+            cells.append(f"{b / a:.2f}x")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    # python -m benchmarks.storage_search LABEL=URL=DOCS ...  (each database kept, filled on first use)
+    import sys
+
+    args = sys.argv[1:] or [
+        "SQLite 10k=sqlite:////tmp/pwbench_search_10k.db=10000",
+        "PG 10k=postgresql://postgres@127.0.0.1:5432/pwbench_search_10k=10000",
+        "PG 100k=postgresql://postgres@127.0.0.1:5432/pwbench_search_100k=100000",
+    ]
+    sizes = []
+    for arg in args:
+        label, rest = arg.split("=", 1)
+        url, docs = rest.rsplit("=", 1)
+        sizes.append((label, url, int(docs)))
+    print(kept_table(sizes))

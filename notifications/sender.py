@@ -139,31 +139,36 @@ def _due_work(
     s: Session, now: datetime, settings: DigestSettings, subscriber: str | None, everything: bool
 ) -> list[tuple[Subscription, str | None, list[tuple[int, int | None]]]]:
     """(subscription, digest key or None for new, [(outbox id, change id)]) for what is due now."""
+    subs = _subscriptions(s, subscriber)
+    # one query per status for every subscription at once, not two per subscription
+    ids = [sub.id for sub in subs] if subscriber else None
+    retry = select(Outbox.subscription_id, Outbox.digest_key, Outbox.id, Outbox.change_id).where(
+        Outbox.status == "retry"
+    )
+    if not everything:
+        retry = retry.where(Outbox.next_attempt_at <= now)
+    pending = select(Outbox.subscription_id, Outbox.id, Outbox.change_id, Outbox.created_at).where(
+        Outbox.status == "pending", Outbox.created_at <= now
+    )
+    if ids is not None:
+        retry, pending = retry.where(Outbox.subscription_id.in_(ids)), pending.where(Outbox.subscription_id.in_(ids))
+    retried: dict[int, dict[str, list[tuple[int, int | None]]]] = {}
+    for sid, key, oid, cid in s.execute(retry.order_by(Outbox.id)).tuples():
+        retried.setdefault(sid, {}).setdefault(key, []).append((oid, cid))
+    waiting: dict[int, list[tuple[int, int | None]]] = {}
+    oldest: dict[int, datetime] = {}
+    for sid, oid, cid, created in s.execute(pending.order_by(Outbox.id)).tuples():
+        waiting.setdefault(sid, []).append((oid, cid))
+        if sid not in oldest or created < oldest[sid]:
+            oldest[sid] = created
     work = []
-    for sub in _subscriptions(s, subscriber):
-        retry = (
-            select(Outbox.digest_key, Outbox.id, Outbox.change_id)
-            .where(Outbox.subscription_id == sub.id, Outbox.status == "retry")
-            .order_by(Outbox.id)
-        )
-        if not everything:
-            retry = retry.where(Outbox.next_attempt_at <= now)
-        groups: dict[str, list[tuple[int, int | None]]] = {}
-        for key, oid, cid in s.execute(retry):
-            groups.setdefault(key, []).append((oid, cid))
-        work += [(sub, key, rows) for key, rows in groups.items()]
-        if not sub.active:
+    for sub in subs:
+        work += [(sub, key, rows) for key, rows in retried.get(sub.id, {}).items()]
+        rows = waiting.get(sub.id)
+        if not sub.active or not rows:
             continue
-        pending = s.execute(
-            select(Outbox.id, Outbox.change_id, Outbox.created_at)
-            .where(Outbox.subscription_id == sub.id, Outbox.status == "pending", Outbox.created_at <= now)
-            .order_by(Outbox.id)
-        ).all()
-        if not pending:
-            continue
-        oldest = min(r.created_at for r in pending)
-        if everything or Cadence.parse(sub.cadence).is_due(oldest, now, settings.timezone):
-            work.append((sub, None, [(r.id, r.change_id) for r in pending]))
+        if everything or Cadence.parse(sub.cadence).is_due(oldest[sub.id], now, settings.timezone):
+            work.append((sub, None, rows))
     return work
 
 

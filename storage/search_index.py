@@ -21,7 +21,7 @@ from storage.models import Document, MeasureRow, Site, Version
 FTS_TABLE = "measure_fts"
 PG_INDEX = "ix_measure_norm_text_trgm"
 MIN_INDEXED = 3  # characters: a trigram index finds nothing shorter
-FEW = 500  # candidates up to which the index's ids drive an SQLite search (see _fts_candidates)
+FEW = 200  # candidates below which the index's ids drive the search (see find)
 
 
 def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
@@ -56,32 +56,55 @@ def search_page(
 ) -> list[dict[str, Any]]:
     """Measures whose normalized text contains the phrase (normalized the same way), in
     document, version and reading order; what `scan_page` returns, found through the index."""
-    needle = norm_text(phrase)
+    return find(session, norm_text(phrase), all_versions=all_versions, site=site, offset=offset, limit=limit)
+
+
+def find(
+    session: Session,
+    needle: str,
+    *,
+    all_versions: bool = False,
+    site: str | None = None,
+    offset: int = 0,
+    limit: int | None = 50,
+) -> list[dict[str, Any]]:
+    """`search_page` for a phrase already normalized (storage.read.search normalizes it once).
+
+    Two ways, chosen by how many measures have the phrase. When the index finds few (< FEW),
+    their ids drive the query: a lookup each by key, then the sort of these few. When it finds
+    more, a walk from the documents in order stops at the limit after reading about
+    limit / density measures, whatever the size of the history. Collecting every id of a common
+    phrase would cost in proportion to the history, and a walk for a rare one would read every
+    document."""
     if not needle:
         return []
-    kind = index_kind(session) if len(needle) >= MIN_INDEXED else None
-    candidates = _fts_candidates(session, needle) if kind == "fts5" else None
-    # SQLite walking the documents: keep it from starting at the measures (see _statement)
-    walk = session.get_bind().dialect.name == "sqlite" and candidates is None
-    stmt = _statement(needle, all_versions=all_versions, site=site, offset=offset, limit=limit, walk=walk)
-    if kind == "fts5" and candidates is not None:
-        stmt = stmt.where(MeasureRow.id.in_(candidates))
-        if not all_versions:
-            # an invariant said out loud (the latest version is one of the document's): from
-            # a candidate measure, its version reaches the document by key, not by a scan
-            stmt = stmt.where(Version.document_id == Document.id)
-    # pg_trgm: the GIN index serves the LIKE of _statement as it stands
-    return _rows(session, stmt)
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    # PostgreSQL's probe is right with or without the GIN index (migrate.upgrade makes it):
+    # no question asked first
+    kind = ("pg_trgm" if postgresql else index_kind(session)) if len(needle) >= MIN_INDEXED else None
+    page = {"all_versions": all_versions, "site": site, "offset": offset, "limit": limit}
+    candidates = _candidates(session, needle, kind) if kind else None
+    if candidates == []:
+        return []
+    if candidates is not None:
+        return _rows(session, _by_ids(needle, candidates, **page))
+    if postgresql:
+        return _rows(session, _pg_walk(needle, **page))
+    return _rows(session, _statement(needle, **page, walk=True))
 
 
-def _fts_candidates(session: Session, needle: str) -> list[int] | None:
-    """The ids of the measures whose text has the phrase, as FTS5 finds them, when there are
-    few: they drive the query (a lookup each, then the sort). None when there are many: then
-    the walk from the documents reaches the limit soon, and collecting every id first costs
-    more than the LIKE on the way."""
-    match = '"' + needle.replace('"', '""') + '"'  # a quoted FTS5 string is one phrase, all literal
-    found = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_phrase LIMIT :cap")
-    ids = list(session.scalars(found, {"fts_phrase": match, "cap": FEW}))
+def _candidates(session: Session, needle: str, kind: str) -> list[int] | None:
+    """The ids of the measures whose text has the phrase, as the index finds them, when there
+    are fewer than FEW; None when there are more."""
+    if kind == "fts5":
+        match = '"' + needle.replace('"', '""') + '"'  # a quoted FTS5 string is one phrase, all literal
+        found = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_phrase LIMIT :cap")
+        ids = list(session.scalars(found, {"fts_phrase": match, "cap": FEW}))
+    else:
+        # the GIN index serves the LIKE (or, for a phrase the planner expects everywhere, a
+        # sequential scan stops at the FEW-th match: cheap for exactly those phrases)
+        probe = select(MeasureRow.id).where(_like(MeasureRow.norm_text, needle)).limit(FEW)
+        ids = list(session.scalars(probe))
     return ids if len(ids) < FEW else None
 
 
@@ -107,6 +130,71 @@ def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _like(column: Any, needle: str) -> Any:
+    return column.like(f"%{_like_escape(needle)}%", escape="\\")
+
+
+# what a result row reads: no ORM entities (their identity map cost more than the query)
+_COLUMNS = (
+    Document.id, Site.name, Document.doc_number, Document.title, Document.canonical_url,
+    Version.seq, Version.first_seen, MeasureRow.path, MeasureRow.label, MeasureRow.text,
+)
+
+
+def _page(stmt: Select, *, site: str | None, offset: int, limit: int | None) -> Select:
+    stmt = stmt.offset(offset)
+    if limit:
+        stmt = stmt.limit(limit)
+    if site:
+        stmt = stmt.where(Site.name == site)
+    return stmt
+
+
+def _by_ids(
+    needle: str, ids: list[int], *, all_versions: bool, site: str | None, offset: int, limit: int | None
+) -> Select:
+    """From the candidate measures by key: measure -> version -> document -> site, then the sort
+    of these few rows. The LIKE decides (FTS5's trigram match folds case; the scan's does not)."""
+    stmt: Select = (
+        select(*_COLUMNS)
+        .select_from(MeasureRow)
+        .join(Version, Version.id == MeasureRow.version_id)
+        .join(Document, Document.id == Version.document_id)
+        .join(Site, Site.id == Document.site_id)
+        .where(MeasureRow.id.in_(ids), _like(MeasureRow.norm_text, needle))
+        .order_by(Document.id, Version.seq, MeasureRow.ordinal)
+    )
+    if not all_versions:
+        stmt = stmt.where(Document.latest_version_id == Version.id)
+    return _page(stmt, site=site, offset=offset, limit=limit)
+
+
+def _pg_walk(needle: str, *, all_versions: bool, site: str | None, offset: int, limit: int | None) -> Select:
+    """PostgreSQL's walk: documents in order, and for each (a LATERAL subquery, kept apart by
+    OFFSET 0 so that the planner cannot flatten it into one join it would drive from a scan of
+    every measure) its versions' measures by key with the LIKE. The LIKE is on `norm_text || ''`,
+    which no index serves: GIN is for the few-candidates way."""
+    version_on = Version.document_id == Document.id if all_versions else Version.id == Document.latest_version_id
+    inner = (
+        select(Version.seq, Version.first_seen, MeasureRow.ordinal, MeasureRow.path, MeasureRow.label, MeasureRow.text)
+        .join(MeasureRow, MeasureRow.version_id == Version.id)
+        .where(version_on, _like(MeasureRow.norm_text.concat(""), needle))
+        .offset(0)
+        .lateral("hit")
+    )
+    stmt: Select = (
+        select(
+            Document.id, Site.name, Document.doc_number, Document.title, Document.canonical_url,
+            inner.c.seq, inner.c.first_seen, inner.c.path, inner.c.label, inner.c.text,
+        )
+        .select_from(Document)
+        .join(Site, Site.id == Document.site_id)
+        .join(inner, text("true"))
+        .order_by(Document.id, inner.c.seq, inner.c.ordinal)
+    )
+    return _page(stmt, site=site, offset=offset, limit=limit)
+
+
 def _statement(
     needle: str,
     *,
@@ -118,29 +206,25 @@ def _statement(
     walk: bool = False,
 ) -> Select:
     """Driven from the documents: document -> its latest version -> that version's measures
-    (indexes all the way) reads only the latest versions' measures. `walk`: the measure finds
-    its version by `version.id + 0`, which no index serves, so SQLite's planner cannot start at
-    the measure table (it does for every version: a LIKE on every measure, then a sort of all
-    matches, where the walk in document order stops at the limit)."""
+    (indexes all the way) reads only the latest versions' measures. `walk` (SQLite's walk): the
+    measure finds its version by `version.id + 0`, which no index serves, so SQLite's planner
+    cannot start at the measure table (it does for every version: a LIKE on every measure, then
+    a sort of all matches, where the walk in document order stops at the limit). SQLite does not
+    use the FTS5 table for a LIKE: the walk reads the measures themselves."""
     version_on = Version.document_id == Document.id if all_versions else Version.id == Document.latest_version_id
     searched = MeasureRow.norm_text.concat("") if unindexed else MeasureRow.norm_text
     stmt: Select = (
-        select(MeasureRow, Version.seq, Version.first_seen, Document, Site.name)
+        select(*_COLUMNS)
         .select_from(Document)
         .join(Site, Site.id == Document.site_id)
         .join(Version, version_on)
         .join(MeasureRow, MeasureRow.version_id == (Version.id + 0 if walk else Version.id))
-        .where(searched.like(f"%{_like_escape(needle)}%", escape="\\"))
+        .where(_like(searched, needle))
         # the same order; for every version, named by the version's column so that a walk along
         # the versions' (document_id, seq) index needs no sort but of each version's measures
         .order_by(Version.document_id if walk and all_versions else Document.id, Version.seq, MeasureRow.ordinal)
-        .offset(offset)
     )
-    if limit:
-        stmt = stmt.limit(limit)
-    if site:
-        stmt = stmt.where(Site.name == site)
-    return stmt
+    return _page(stmt, site=site, offset=offset, limit=limit)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -150,16 +234,16 @@ def _iso(value: datetime | None) -> str | None:
 def _rows(session: Session, stmt: Select) -> list[dict[str, Any]]:
     return [
         {
-            "document_id": d.id,
+            "document_id": doc_id,
             "site": site_name,
-            "doc_number": d.doc_number,
-            "title": d.title,
-            "url": d.canonical_url,
+            "doc_number": doc_number,
+            "title": title,
+            "url": url,
             "version": seq,
             "version_first_seen": _iso(first_seen),
-            "path": m.path,
-            "label": m.label,
-            "text": m.text,
+            "path": path,
+            "label": label,
+            "text": text_,
         }
-        for m, seq, first_seen, d, site_name in session.execute(stmt)
+        for doc_id, site_name, doc_number, title, url, seq, first_seen, path, label, text_ in session.execute(stmt)
     ]

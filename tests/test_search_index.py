@@ -11,13 +11,14 @@ import random
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from pipeline.schema import Document, Measure, Section
 from pipeline.text import norm_text, text_hash
 from policywatch.flow import Page, record_pages
 from storage import migrate, search_index
 from storage.db import connect
+from storage.models import MeasureRow
 from storage.read import search as search_read
 
 T0 = datetime(2026, 3, 1, 9, 0)
@@ -119,8 +120,9 @@ def test_all_versions_site_and_paging(corpus):
 
 @pytest.mark.parametrize("few", [search_index.FEW, 2], ids=["few-candidates", "many-candidates"])
 def test_random_phrases_agree_with_the_scan(db, few, monkeypatch):
-    """150 phrases cut from the stored texts, and across their measure boundaries; with FEW at 2
-    nearly every phrase takes SQLite's other way (the walk from the documents)."""
+    """150 phrases cut from the stored texts, and across their measure boundaries, whole and a
+    page of 3 at a time; with FEW at 2 nearly every phrase takes the other way (the walk from the
+    documents)."""
     monkeypatch.setattr(search_index, "FEW", few)
     rng = random.Random(19)
     words = ["加强", "统筹", "数字", "经济", "营商", "环境", "乡村", "振兴", "人才", "10%", "a_b", "保障"]
@@ -138,6 +140,11 @@ def test_random_phrases_agree_with_the_scan(db, few, monkeypatch):
             phrase = whole[start : start + n]
             for all_versions in (False, True):
                 _both(s, phrase, all_versions=all_versions)
+                for offset in (0, 3):
+                    paged = search_index.search_page(s, phrase, all_versions=all_versions, offset=offset, limit=3)
+                    assert paged == search_index.scan_page(
+                        s, phrase, all_versions=all_versions, offset=offset, limit=3
+                    ), phrase
 
 
 def _downgrade(db, revision: str) -> None:
@@ -211,7 +218,7 @@ def test_postgresql_trigrams_of_chinese_and_the_plan(corpus):
         trigrams = s.execute(text(f'SELECT "{schema}".show_trgm(:t)'), {"t": "科技创新"}).scalar()
         assert len(trigrams) == 5
         s.execute(text("SET LOCAL enable_seqscan = off"))  # a tiny table: make the planner show it can
-        stmt = search_index._statement("营商环境", all_versions=True, site=None, offset=0, limit=None)
+        stmt = select(MeasureRow.id).where(search_index._like(MeasureRow.norm_text, "营商环境"))  # the probe of find
         compiled = stmt.compile(dialect=s.get_bind().dialect, compile_kwargs={"literal_binds": True})
         plan = "\n".join(r[0] for r in s.execute(text(f"EXPLAIN {compiled}")))
         assert search_index.PG_INDEX in plan, plan

@@ -28,6 +28,7 @@ def search(
     shorter than three characters are scanned). A phrase with nothing left once normalized
     (spaces, punctuation) is a ValueError: it would match everything.
     """
-    if not norm_text(phrase):
+    needle = norm_text(phrase)  # once: search_index.find takes it as it is
+    if not needle:
         raise ValueError("TEXT: empty search phrase")
-    return search_index.search_page(session, phrase, all_versions=all_versions, site=site, offset=offset, limit=limit)
+    return search_index.find(session, needle, all_versions=all_versions, site=site, offset=offset, limit=limit)
