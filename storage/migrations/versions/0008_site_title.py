@@ -17,11 +17,11 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE, not batch mode: batch mode rebuilds `site` on SQLite, which the documents'
+# foreign keys refuse once rows exist; SQLite adds and (3.35+) drops a column in place.
 def upgrade() -> None:
-    with op.batch_alter_table("site") as batch:
-        batch.add_column(sa.Column("title", sa.String(200), nullable=True))
+    op.add_column("site", sa.Column("title", sa.String(200), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("site") as batch:
-        batch.drop_column("title")
+    op.drop_column("site", "title")
