@@ -75,11 +75,13 @@ def _history(db) -> None:
 
 
 def run() -> str:
-    from jinja2 import Environment, PackageLoader, select_autoescape
+    from markupsafe import Markup
 
     from notifications.outbox import enqueue_changes
+    from notifications.render import Words, _css, environment
     from notifications.sender import preview_due
     from notifications.settings import NotifySettings
+    from policywatch.notify_config import localized
     from storage import migrate
     from storage.db import connect
     from storage.models import ChangeRow, Document, Outbox, utcnow
@@ -97,18 +99,25 @@ def run() -> str:
         with db.reader() as s:
             queued = s.query(Outbox).count()
         t0 = time.perf_counter()
-        prepared = preview_due(db, NotifySettings(), utcnow() + timedelta(seconds=1), everything=True)
+        notify = localized(NotifySettings())  # the Chinese digest, with its catalogue
+        prepared = preview_due(db, notify, utcnow() + timedelta(seconds=1), everything=True)
         full_s = time.perf_counter() - t0
-        # baseline: the same contexts through bare Jinja2 (no DB, no CSS inlining, no MIME)
-        env = Environment(
-            loader=PackageLoader("notifications", "templates"), autoescape=select_autoescape(["html.j2"])
-        )
+        # baseline: the same contexts through bare Jinja2: the same templates, words and
+        # catalogue, every change block rendered where it stands (no DB, no CSS inlining, no
+        # block reuse, no MIME)
+        settings = notify.digest
+        env = environment(settings.translations)
+        names = Words(settings).names()
         html_t, text_t = env.get_template("digest.html.j2"), env.get_template("digest.txt.j2")
+
+        def where_it_stands(doc, c, caller):
+            return caller()
+
         contexts = [p.digest.context for p in prepared]
         t0 = time.perf_counter()
         for ctx in contexts:
-            html_t.render(ctx=ctx, subject="", css="")
-            text_t.render(ctx=ctx, subject="")
+            html_t.render(ctx=ctx, subject="", css=Markup(_css()), piece=where_it_stands, **names)
+            text_t.render(ctx=ctx, subject="", piece=where_it_stands, **names)
         bare_s = time.perf_counter() - t0
         changes = sum(c.total for c in contexts)
         size = sum(len(p.message.as_bytes()) for p in prepared[:50]) / min(50, len(prepared))

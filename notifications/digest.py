@@ -12,6 +12,7 @@ duplicate.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -59,6 +60,8 @@ class ChangeView:
     old_seq: int | None = None  # the numbers of the two versions compared (the diff page's from/to)
     new_seq: int | None = None
     new_seen: datetime | None = None  # when the version this change is in was first fetched
+    # its blocks as rendered in this run (notifications/render.py Pieces), by language and base_url
+    rendered: dict[tuple, str] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     @property
     def label_change(self) -> str:

@@ -153,11 +153,11 @@ def _due_work(
     if ids is not None:
         retry, pending = retry.where(Outbox.subscription_id.in_(ids)), pending.where(Outbox.subscription_id.in_(ids))
     retried: dict[int, dict[str, list[tuple[int, int | None]]]] = {}
-    for sid, key, oid, cid in s.execute(retry.order_by(Outbox.id)).tuples():
+    for sid, key, oid, cid in s.execute(retry.order_by(Outbox.id)):
         retried.setdefault(sid, {}).setdefault(key, []).append((oid, cid))
     waiting: dict[int, list[tuple[int, int | None]]] = {}
     oldest: dict[int, datetime] = {}
-    for sid, oid, cid, created in s.execute(pending.order_by(Outbox.id)).tuples():
+    for sid, oid, cid, created in s.execute(pending.order_by(Outbox.id)):
         waiting.setdefault(sid, []).append((oid, cid))
         if sid not in oldest or created < oldest[sid]:
             oldest[sid] = created
