@@ -138,6 +138,10 @@ def precheck(
     found, why = plan(cache_dir, site, site_table, db_url, settings)
     if found is None:
         return Outcome("crawl", why)
+    # The database is needed only once every page answered: its modules (SQLAlchemy, the ORM:
+    # a few tenths of a second) load on a thread while the requests wait on the server.
+    loading = threading.Thread(target=_load_storage, name="revalidate-import", daemon=True)
+    loading.start()
     stop = threading.Event()
     asker = Asker(politeness_of(settings), stop, deadline)
     if stopping is not None:  # the scheduler stopping ends the asking too
@@ -159,6 +163,7 @@ def precheck(
     out = Outcome("crawl", why, listed, len(details) if not why else 0, asker.requests)
     if why:
         return _done(out, started)
+    loading.join()
     return _done(_record(out, found, site, slot, db_url, details, at, started), started)
 
 
@@ -195,6 +200,11 @@ def _record(
     if why:
         return Outcome("crawl", why, out.lists, 0, out.requests)
     return Outcome("revalidated", stats["finish_reason"], out.lists, len(details), out.requests, run_id)
+
+
+def _load_storage() -> None:
+    import storage.crawl_runs
+    import storage.db  # noqa: F401
 
 
 def _done(out: Outcome, started: float) -> Outcome:

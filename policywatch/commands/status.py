@@ -157,6 +157,10 @@ def print_report(report: dict[str, Any]) -> None:
         ["site", "last run (UTC)", "took", "pages", "new", "changes", "errors", "status", "failing", "next run (UTC)"],
         rows,
     )
+    for s in report["sites"]:  # a run the revalidation pre-check recorded without Scrapy says so
+        reason = (s["last_run"] or {}).get("reason") or ""
+        if reason.startswith("revalidated without a crawl"):
+            print(f"{s['site']}: {reason}")
 
 
 def _short(iso: str | None) -> str:
