@@ -222,7 +222,7 @@ def record_revalidated_run(
             documents.append({"did": found[0], "at": at})
         run = CrawlRun(
             site_id=site_row.id, slot=slot, started_at=started_at, status="ok", pages=len(seen), changed=0,
-            errors=0, stats={**stats, REVALIDATED_FROM: based_on}, finished_at=utcnow(),
+            errors=0, stats={**stats, **_listed(last.stats), REVALIDATED_FROM: based_on}, finished_at=utcnow(),
         )  # fmt: skip
         session.add(run)
         try:
@@ -237,3 +237,10 @@ def record_revalidated_run(
 
 
 REVALIDATED_FROM = "policywatch/revalidated_from"  # stats: the crawl a revalidation replayed
+
+
+def _listed(stats: dict[str, Any] | None) -> dict[str, Any]:
+    """The replayed run's count of listed documents: its list pages answered 304, so the listing
+    shows the same links (the scheduler's empty-listing alert reads it)."""
+    value = (stats or {}).get("policywatch/listed")
+    return {"policywatch/listed": value} if value is not None else {}

@@ -85,6 +85,8 @@ def test_unchanged_site_is_revalidated_without_scrapy(site, capsys):
     first, second, third = _runs(db_url)
     assert [(r.status, r.pages, r.changed, r.errors) for r in (second, third)] == [("ok", 4, 0, 0)] * 2
     assert second.stats["policywatch/not_modified"] == 4
+    # the same listing: the empty-listing alert reads the count of the crawl replayed
+    assert second.stats["policywatch/listed"] == first.stats["policywatch/listed"] == 5
     assert second.stats["policywatch/revalidated_from"] == third.stats["policywatch/revalidated_from"] == first.id
     db = connect(db_url)
     try:
