@@ -144,8 +144,9 @@ def precheck(
     loading.start()
     stop = threading.Event()
     asker = Asker(politeness_of(settings), stop, deadline)
+    asked = threading.Event()
     if stopping is not None:  # the scheduler stopping ends the asking too
-        threading.Thread(target=lambda: (stopping.wait(), stop.set()), daemon=True).start()
+        threading.Thread(target=_relay, args=(stopping, stop, asked), daemon=True).start()
     lists = [a for a in found.answers if a.kind == manifest.LIST]
     details = [a for a in found.answers if a.kind == manifest.DETAIL]
     skipped = [a.url for a in found.answers if a.kind == manifest.SKIPPED]
@@ -158,6 +159,7 @@ def precheck(
         why = next((f"robots.txt now allows {url}" for url in skipped if asker.allowed(url)), "")
         why = why or asker.ask(lists) or asker.ask(details)  # the listing first: a change there ends it soonest
     finally:
+        asked.set()
         asker.close()
     listed = sum(a.status == 200 for a in lists)  # the 404 after a static listing is no list page
     out = Outcome("crawl", why, listed, len(details) if not why else 0, asker.requests)
@@ -200,6 +202,14 @@ def _record(
     if why:
         return Outcome("crawl", why, out.lists, 0, out.requests)
     return Outcome("revalidated", stats["finish_reason"], out.lists, len(details), out.requests, run_id)
+
+
+def _relay(stopping: threading.Event, stop: threading.Event, asked: threading.Event) -> None:
+    """Until the asking is over (a daemon runs many: this thread must end with it)."""
+    while not asked.is_set():
+        if stopping.wait(0.25):
+            stop.set()
+            return
 
 
 def _load_storage() -> None:
