@@ -7,6 +7,7 @@ server the same way without starting Scrapy, reads the very same values.
 
 USER_AGENT = "policywatch/0.1 (+policy change monitoring; polite crawler)"
 ROBOTSTXT_OBEY = True
+ROBOTSTXT_USER_AGENT = None  # Scrapy's default: robots.txt is read for USER_AGENT
 
 # One request at a time per site, a second apart, slower when the server slows down.
 CONCURRENT_REQUESTS = 16

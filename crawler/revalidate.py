@@ -87,7 +87,7 @@ def politeness_of(s: dict[str, Any]) -> Politeness:
         user_agent=ua,
         headers=_dict(s["DEFAULT_REQUEST_HEADERS"]),
         obey_robots=_bool(s["ROBOTSTXT_OBEY"]),
-        robots_agent=str(s.get("ROBOTSTXT_USER_AGENT") or ua),
+        robots_agent=str(s["ROBOTSTXT_USER_AGENT"] or ua),
         concurrency=int(s["CONCURRENT_REQUESTS"]),
         per_host=int(s["CONCURRENT_REQUESTS_PER_DOMAIN"]),
         delay=float(s["DOWNLOAD_DELAY"]),
@@ -105,7 +105,7 @@ def plan(
     cache_dir: Path, site: str, site_table: dict[str, Any], db_url: str, settings: dict[str, Any]
 ) -> tuple[manifest.Manifest | None, str]:
     """The pages to ask, or why the full crawl must run — without a request or the database."""
-    if not _bool(settings.get("POLICYWATCH_REVALIDATE", True)):
+    if not _bool(settings["POLICYWATCH_REVALIDATE"]):
         return None, "the pre-check is off (POLICYWATCH_REVALIDATE=False)"
     found = manifest.read(manifest.path_for(cache_dir, site))
     if found is None:
