@@ -8,7 +8,12 @@ serving N generated gkmlpt notices, politeness off:
 
 - urlwatch: one `url` job per page policywatch fetches (the list pages and every notice), its
   own cache database, every reporter off;
-- policywatch: `policywatch crawl bulk` with the bench_crawl config and settings.
+- policywatch: `policywatch crawl bulk` with the bench_crawl config and settings;
+- bare Scrapy (benchmarks/bare_spider.py, Scrapy's defaults, the same politeness settings): the
+  floor of anything that runs Scrapy. Its first check is the spider as bench_crawl runs it (no
+  HTTP cache); its recheck is the second of two runs with Scrapy's own HTTP cache on
+  (RFC2616Policy: the portal's `Cache-Control: no-cache` makes every page a conditional GET),
+  the first of the two not timed.
 
 Each round runs one tool's first check and recheck, then the other's, in a fresh directory;
 the order alternates from round to round. Measured per run: wall time, CPU time (user + system
@@ -34,6 +39,7 @@ from pathlib import Path
 
 from benchmarks.bench_crawl import SETTINGS, _children, _config
 from policywatch.demo.portal import Portal
+from policywatch.demo.portal import content as C
 
 ROOT = Path(__file__).resolve().parent.parent
 URLWATCH_VERSION = "2.29"
@@ -160,25 +166,46 @@ def _policywatch_cmd(portal: Portal, work: Path) -> list[str]:
     return cmd
 
 
+def _bare_cmd(portal: Portal, *, cache: bool) -> list[str]:
+    spider = Path(__file__).with_name("bare_spider.py")
+    cmd = [sys.executable, "-m", "scrapy", "runspider", str(spider), "-a", f"start={portal.url(C.BULK_LIST)}"]
+    extra = ("HTTPCACHE_ENABLED=True", "HTTPCACHE_POLICY=scrapy.extensions.httpcache.RFC2616Policy") if cache else ()
+    for item in (*SETTINGS, *extra):
+        if not item.startswith("POLICYWATCH_"):
+            cmd += ["-s", item]
+    return cmd
+
+
+def _counted(portal: Portal, cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> dict[str, float]:
+    mark = len(portal.hits)
+    result = measured(cmd, env=env, cwd=cwd)
+    hits = portal.hits[mark:]
+    result["requests"] = len(hits)
+    result["not_modified"] = sum(h.status == 304 for h in hits)
+    return result
+
+
+def _bare_runs(portal: Portal, work: Path) -> dict[str, dict[str, float]]:
+    """The bare spider outside the project (no scrapy.cfg: none of crawler/settings.py applies)."""
+    work.mkdir()
+    first = _counted(portal, _bare_cmd(portal, cache=False), work)
+    measured(_bare_cmd(portal, cache=True), cwd=work)  # fills Scrapy's cache: not timed
+    return {"first": first, "recheck": _counted(portal, _bare_cmd(portal, cache=True), work)}
+
+
 def _tool_runs(tool: str, portal: Portal, work: Path) -> dict[str, dict[str, float]]:
     """The tool's first check and recheck of the unchanged site, with the portal's answers."""
+    if tool == "bare":
+        return _bare_runs(portal, work)
     if tool == "urlwatch":
         cmd, cwd = _urlwatch_files(portal, work), work
     else:
         cmd, cwd = _policywatch_cmd(portal, work), work
     env = _isolated_env(work) if tool == "urlwatch" else None
-    out = {}
-    for check in ("first", "recheck"):
-        mark = len(portal.hits)
-        result = measured(cmd, env=env, cwd=cwd)
-        hits = portal.hits[mark:]
-        result["requests"] = len(hits)
-        result["not_modified"] = sum(h.status == 304 for h in hits)
-        out[check] = result
-    return out
+    return {check: _counted(portal, cmd, cwd, env) for check in ("first", "recheck")}
 
 
-TOOLS = ("urlwatch", "policywatch")
+TOOLS = ("urlwatch", "policywatch", "bare")
 
 
 def rounds_for(pages: int) -> list[dict[str, dict[str, dict[str, float]]]]:
@@ -212,7 +239,8 @@ def markdown(results: dict[int, list[dict[str, dict[str, dict[str, float]]]]]) -
         "order alternating; medians over the rounds. *wall s*: the command start to exit; *CPU s*: user + "
         "system time of its whole process tree; *peak MB*: the largest summed RSS of the tree, sampled every "
         f"{SAMPLE_S * 1000:.0f} ms from /proc; *304s*: the portal's answers to the run. Ratios: policywatch "
-        "over urlwatch (range over the rounds).",
+        "and the bare Scrapy spider (benchmarks/bare_spider.py: its first check with Scrapy's defaults, its "
+        "recheck the second run with Scrapy's HTTP cache on) over urlwatch (range over the rounds).",
         "",
         "| pages | check | tool | requests | 304s | wall s | CPU s | peak MB | wall x | CPU x | memory x |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
@@ -225,15 +253,13 @@ def markdown(results: dict[int, list[dict[str, dict[str, dict[str, float]]]]]) -
                 def med(key: str, runs: list[dict[str, float]] = runs) -> float:
                     return statistics.median(r[key] for r in runs)
 
-                ratios = ""
-                if tool == "policywatch":
+                ratios = "- | - | -"
+                if tool != "urlwatch":
                     cells = []
                     for key in ("wall", "cpu", "memory"):
-                        rs = [rnd["policywatch"][check][key] / rnd["urlwatch"][check][key] for rnd in rounds]
+                        rs = [rnd[tool][check][key] / rnd["urlwatch"][check][key] for rnd in rounds]
                         cells.append(f"{statistics.median(rs):.2f}x ({min(rs):.2f}-{max(rs):.2f})")
                     ratios = " | ".join(cells)
-                else:
-                    ratios = "- | - | -"
                 lines.append(
                     f"| {pages:,} | {check} | {tool} | {med('requests'):,.0f} | {med('not_modified'):,.0f} | "
                     f"{med('wall'):.2f} | {med('cpu'):.2f} | {med('memory'):.0f} | {ratios} |"

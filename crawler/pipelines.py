@@ -240,12 +240,13 @@ class StoragePipeline:
         if errors:  # after the listing's own problems (which name the failed list pages): how many failed, and why
             told = bool(getattr(spider, "list_failures", None))
             problems.append(_failure_reason(stats.get_stats(), self.record_errors, self.write_error, lists_told=told))
+        status = "interrupted" if reason == "shutdown" else "failed" if failed else "ok"
         try:
             finish_run(
                 self.db,
                 self.run_id,
                 # "shutdown": stopped by a signal (the scheduler stopping, Ctrl-C), not a site failure
-                status="interrupted" if reason == "shutdown" else "failed" if failed else "ok",
+                status=status,
                 pages=pages,
                 changed=sum(self.outcomes.get(k, 0) for k in CHANGED) + self.attachment_changes,
                 errors=errors,
@@ -256,10 +257,37 @@ class StoragePipeline:
                     "problems": [p for p in problems if p],  # one line each: why the run failed
                 },
             )
+            self._write_manifest(spider, status)
         except Exception as e:  # the row stays "running": the runner reports the crawl crashed
             log.error("could not close crawl run %s: %s: %s", self.run_id, type(e).__name__, _first_line(e))
         finally:
             self.db.dispose()
+
+    def _write_manifest(self, spider: Any, status: str) -> None:
+        """What this run fetched, for the next run's revalidation pre-check (crawler.manifest),
+        written only for a run that ended ok and could be replayed; any other run removes it."""
+        from scrapy.utils.project import data_path
+
+        from crawler import manifest
+
+        settings = self.crawler.settings
+        replay = getattr(spider, "replay", None)
+        if replay is None or not settings.getbool("HTTPCACHE_ENABLED"):
+            return
+        path = manifest.path_for(data_path(settings["HTTPCACHE_DIR"], createdir=True), spider.site_name)
+        if status != "ok" or replay.unfit or not replay.answers:
+            manifest.remove(path)
+            if status == "ok":
+                log.info("the next run is a full crawl: %s", replay.unfit or "nothing fetched")
+            return
+        try:
+            manifest.write(path, manifest.Manifest(
+                spider.site_name, self.run_id, manifest.db_key(spider.database_url), spider.site_table,
+                list(replay.answers.values()),
+            ))  # fmt: skip
+        except OSError as e:  # the next run is a full crawl, which is always right
+            log.warning("could not write %s: %s", path, e)
+            manifest.remove(path)
 
 
 def _failure_reason(stats: dict[str, Any], write_errors: int, write_error: str, *, lists_told: bool = False) -> str:

@@ -6,29 +6,14 @@ Per-site overrides come from `settings = {...}` in policywatch.toml (applied by 
 
 from scrapy.settings.default_settings import EXTENSIONS_BASE as _SCRAPY_EXTENSIONS_BASE
 
+# how the crawl asks (user agent, concurrency, delays, robots.txt, headers): also read by the
+# revalidation pre-check, which must ask the same way without importing Scrapy
+from crawler.politeness import *  # noqa: F403
+
 BOT_NAME = "policywatch"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-USER_AGENT = "policywatch/0.1 (+policy change monitoring; polite crawler)"
-ROBOTSTXT_OBEY = True
-
-# One request at a time per site, a second apart, slower when the server slows down.
-CONCURRENT_REQUESTS = 16
-CONCURRENT_REQUESTS_PER_DOMAIN = 2
-# Scrapy 2.19 starts CONCURRENT_ITEMS asyncio tasks for every callback's output, whatever its
-# size; a detail page yields one item and a list page a few dozen requests, and the default
-# of 100 made task creation the spider's largest cost after the HTTP cache.
-CONCURRENT_ITEMS = 8
-DOWNLOAD_DELAY = 1.0
-DOWNLOAD_DELAY_JITTER = 0.5
-AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 1.0
-AUTOTHROTTLE_MAX_DELAY = 30.0
-AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
-
-# A hung server must not stall the run; a 10 MB "page" is an attachment or an attack.
-DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 CLOSESPIDER_TIMEOUT = 3600
@@ -51,11 +36,6 @@ HTTPCACHE_IGNORE_RESPONSE_CACHE_CONTROLS = ["no-cache"]
 HTTPCACHE_EXPIRATION_SECS = 0
 HTTPCACHE_DIR = "httpcache"
 HTTPCACHE_STORAGE = "crawler.cache.SqliteCacheStorage"  # one file per site, not six per page
-DEFAULT_REQUEST_HEADERS = {
-    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-    "Accept-Language": "zh-CN,zh;q=0.9",
-    "Cache-Control": "max-age=0",
-}
 
 DOWNLOADER_MIDDLEWARES = {
     # robots.txt known before a host's first request, and its Crawl-delay obeyed
@@ -95,7 +75,6 @@ POLICYWATCH_WRITERS = 2  # writer processes at most; the second only when the fi
 # the share of a site's active documents one run may withdraw; more is taken for a broken
 # listing, not a purge (storage.withdrawals.MAX_WITHDRAW_SHARE is the same rule's default)
 POLICYWATCH_MAX_WITHDRAW_SHARE = 0.2
-POLICYWATCH_MAX_CRAWL_DELAY = 60.0  # the longest robots.txt Crawl-delay obeyed (crawler.middlewares)
 POLICYWATCH_ATTACHMENT_MAXSIZE = 50 * 1024 * 1024  # a PDF may pass DOWNLOAD_MAXSIZE (crawler.spiders.site)
 POLICYWATCH_BROWSER_PAGES = 2  # pages open at once in the browser of a render = "browser" site
 POLICYWATCH_PROGRESS_FILE = ""  # where crawler.progress writes the running counts ("": not at all)

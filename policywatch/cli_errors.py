@@ -27,6 +27,8 @@ TEMPLATES = (
     N_("subscription %(name)s already exists"),
     N_("subscription %(name)s is declared in %(path)s; remove it there"),
     N_("database error: %(why)s"),
+    # a crawl run's reason (crawler/revalidate.py REASON), shown by `crawl` and `status`
+    N_("revalidated without a crawl: %(pages)s pages and %(lists)s list pages answered 304"),
 )
 
 
@@ -51,7 +53,14 @@ def translated(exc: BaseException) -> str:
         if isinstance(cause, ReadError):
             return _(cause.message, **cause.values)
         cause = cause.__cause__
-    message = str(exc)
+    return message_text(str(exc))
+
+
+def message_text(message: str) -> str:
+    """A one-line message of a lower layer (an error, a crawl run's reason) in the run's
+    language if it is one of TEMPLATES, else as it is."""
+    from policywatch.cli_text import _
+
     for pattern, template in _patterns():
         m = pattern.match(message)
         if m:

@@ -40,7 +40,9 @@ def test_disallow_all_means_no_page_is_fetched(tmp_path):
         portal.hits.clear()
         run = crawl_site(cfg, "bulk", db_url, settings=FAST)
         paths = [h.path for h in portal.hits]
-    assert paths == ["/robots.txt"]
+    # robots.txt, read by the revalidation pre-check (which then hands the site over: it
+    # forbids the listing now) and by the crawl; no page
+    assert paths == ["/robots.txt", "/robots.txt"]
     assert run.status == "failed"  # its listing is off limits: nothing is watched
     assert run.reason == (
         f"list page failed: {portal.url(C.BULK_LIST)}: IgnoreRequest: Forbidden by robots.txt; the listing is incomplete"

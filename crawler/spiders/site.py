@@ -36,7 +36,7 @@ from scrapy.http import Response, TextResponse
 from sqlalchemy.exc import SQLAlchemyError
 from twisted.python.failure import Failure
 
-from crawler import browser, listings
+from crawler import browser, listings, manifest
 from crawler.antibot import Blocked
 from crawler.items import AttachmentItem, PageItem
 from pipeline.attachment_links import attachment_ext
@@ -73,6 +73,7 @@ class SiteSpider(scrapy.Spider):
             cfg = parse({"sites": [raw]}, Path(f"<site_config of {site}>"))
         else:
             cfg = load(config)
+            raw = _site_table(cfg.path, site)
         self.site: SiteConfig = cfg.site(site)
         self.site_name = site
         self.slot = slot or None
@@ -93,6 +94,11 @@ class SiteSpider(scrapy.Spider):
         self._known: list[str] = []  # active documents of the site, revisited when the listing is done
         self.browser_problem: str | None = None  # render = "browser" on a machine that cannot
         self.gate: str | None = None  # the first anti-bot answer to a list or detail page (crawler/antibot.py)
+        # every page's answer, for the next run's revalidation pre-check (crawler.manifest)
+        self.replay = manifest.Recorder()
+        self.site_table = manifest.site_fingerprint(raw)
+        if self.site.attachments or self.site.render == "browser" or site_config:
+            self.replay.refuse("attachments, a browser or a Scrapyd node: not replayable without Scrapy")
 
     def listing_complete(self, reason: str) -> bool:
         """Did this run see the whole listing? Only then may absence from it mean anything."""
@@ -206,6 +212,7 @@ class SiteSpider(scrapy.Spider):
             self._list_page_failed(response.url, f"{type(e).__name__}: {e}")
 
     def _parse_list(self, response: TextResponse) -> Iterator[scrapy.Request]:
+        self._note(manifest.LIST, response)
         page = self.listing.parse(response)
         self.links_seen += page.links
         for bad in page.bad_links:  # one malformed href must not end the page, and with it the listing
@@ -226,6 +233,7 @@ class SiteSpider(scrapy.Spider):
         asked = (response.meta.get("redirect_urls") or [response.request.url])[0]
         if asked in self.listed:
             self.listed.add(response.url)  # the document is stored under where it redirected
+        self._note(manifest.DETAIL, response)
         if response.status in GONE:
             # Withdrawn, if at all, when the run ends and it is known how much of the site went:
             # a site answering 404 to everything for one run must not withdraw every document.
@@ -276,6 +284,20 @@ class SiteSpider(scrapy.Spider):
             content_type=(response.headers.get("Content-Type") or b"").decode("latin-1") or None,
         )
 
+    def _note(self, kind: str, response: Response, status: int | None = None) -> None:
+        """The answer, for the next run's pre-check: a 404/410 of a detail page is not replayable
+        (its withdrawal is decided by this run's end), a cached page counts as its 200."""
+        if kind == manifest.DETAIL and response.status in GONE:
+            self.replay.refuse(f"a detail page answered {response.status}: {response.url}")
+        self.replay.add(
+            kind,
+            response.url,
+            status or 200,
+            response.headers,
+            method=response.request.method if response.request is not None else "GET",
+            redirected=bool(response.meta.get("redirect_urls")) or bool(response.request and response.request.body),
+        )
+
     def _check_decoding(self, response: TextResponse) -> None:
         """Count pages that still decode to U+FFFD: a charset lie the middleware did not catch."""
         text = response.text
@@ -291,11 +313,13 @@ class SiteSpider(scrapy.Spider):
         status = getattr(getattr(failure.value, "response", None), "status", None)
         state = failure.request.meta.get(listings.STATE) or {}
         if status == 404 and state.get("page", 0) > 0 and self.site.family == "html":
+            self._note(manifest.LIST, failure.value.response, status=manifest.END_OF_LISTING)
             return
         fallback = self.listing.on_error(failure.request)
         if fallback:
             # the family has another way to the same list (channel-search: the static copies)
             self.crawler.stats.inc_value("policywatch/list_fallbacks")
+            self.replay.refuse("a list fallback was taken")
             log.warning("list request failed, listing by the fallback: %s: %s", failure.request.url, _reason(failure))
             for request in fallback:
                 yield self._list_request(request)
@@ -322,6 +346,8 @@ class SiteSpider(scrapy.Spider):
         if failure.check(IgnoreRequest) and not getattr(failure.value, "response", None):
             # robots.txt or offsite: the site's wish or our scope, not a failure of the run
             self.crawler.stats.inc_value("policywatch/skipped")
+            if "robots.txt" in reason:
+                self.replay.skip(failure.request.url)
             log.info("%s page skipped: %s: %s", kind, failure.request.url, reason)
             return
         if isinstance(failure.value, Blocked) and self.gate is None:
@@ -332,6 +358,15 @@ class SiteSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"policywatch/{kind}_errors")
         self.crawler.stats.inc_value(f"policywatch/errors/{reason.split(':')[0]}")
         log.warning("%s page failed: %s: %s", kind, failure.request.url, reason)
+
+
+def _site_table(path: Path, site: str) -> dict[str, Any]:
+    import tomllib
+
+    for raw in tomllib.loads(path.read_text(encoding="utf-8")).get("sites", []):
+        if raw.get("name") == site:
+            return raw
+    return {}
 
 
 def _reason(failure: Failure) -> str:

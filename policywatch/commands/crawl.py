@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from policywatch.cli_errors import message_text
 from policywatch.commands.db import database_url
 from policywatch.errors import ProblemFound, UsageError
 from policywatch.scheduler.runners import SiteRun, SubprocessRunner, state_dir
@@ -24,6 +25,7 @@ from policywatch.scheduler.settings import CRAWL_TIMEOUT_S, CrawlSettings
 __all__ = ["SiteRun", "crawl_site", "database_url", "state_dir"]
 
 DEFAULT_TIMEOUT_S = CRAWL_TIMEOUT_S
+REVALIDATED = "revalidated without a crawl"  # crawler.revalidate.REASON: the run's reason begins so
 PLAIN_EVERY_S = 10.0
 
 
@@ -79,8 +81,7 @@ def run(args: argparse.Namespace) -> int:
         if "=" not in item or not item.split("=", 1)[0].isupper():
             raise UsageError(f"--set {item!r}: expected KEY=VALUE with an UPPER_CASE Scrapy setting")
     db_url = database_url(args.db, cfg.database_url)
-    sync_config_subscriptions(cfg, db_url)
-    runs = crawl_with_progress(cfg.path, names, db_url, args)
+    runs = crawl_with_progress(cfg.path, names, db_url, args, before_crawl=_once(lambda: sync_config_subscriptions(cfg, db_url)))
     print_summary(runs)
     bad = [r for r in runs if r.status != "ok"]
     if bad:
@@ -90,10 +91,29 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _once(fn: Callable[[], None]) -> Callable[[], None]:
+    done: list[bool] = []
+
+    def call() -> None:
+        if not done:
+            fn()
+            done.append(True)
+
+    return call
+
+
 def crawl_with_progress(
-    config_path: Path, names: list[str], db_url: str, args: argparse.Namespace
+    config_path: Path,
+    names: list[str],
+    db_url: str,
+    args: argparse.Namespace,
+    before_crawl: Callable[[], None] | None = None,
 ) -> list[SiteRun]:
-    """Each site in turn, its counts shown while it runs (policywatch.crawl_progress)."""
+    """Each site in turn, its counts shown while it runs (policywatch.crawl_progress).
+
+    `before_crawl` runs before the first Scrapy process: the subscription sync, which a run
+    the revalidation pre-check records without a crawl does not need (it records no change,
+    so no outbox row), and which costs the SQLAlchemy import and a transaction."""
     from policywatch import crawl_progress
 
     runs = []
@@ -104,8 +124,9 @@ def crawl_with_progress(
             display.start(name, path)
             settings = [*args.settings, f"POLICYWATCH_PROGRESS_FILE={path}"]
             result = crawl_site(
-                config_path, name, db_url, settings=settings, timeout=args.timeout, on_wait=display.tick
-            )
+                config_path, name, db_url, settings=settings, timeout=args.timeout, on_wait=display.tick,
+                before_crawl=before_crawl,
+            )  # fmt: skip
             display.finish(result.status)
             runs.append(result)
     return runs
@@ -151,11 +172,14 @@ def crawl_site(
     settings: list[str] | tuple[str, ...] = (),
     timeout: float = DEFAULT_TIMEOUT_S,
     on_wait: Callable[[], None] | None = None,
+    before_crawl: Callable[[], None] | None = None,
 ) -> SiteRun:
     """One manual crawl of a site: the scheduler's subprocess runner with a slot made up here."""
     slot = f"manual-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{secrets.token_hex(4)}"
     crawl = CrawlSettings(timeout_seconds=timeout)
-    runner = SubprocessRunner(crawl, config_path, db_url, extra=list(settings), on_wait=on_wait)
+    runner = SubprocessRunner(
+        crawl, config_path, db_url, extra=list(settings), on_wait=on_wait, before_crawl=before_crawl
+    )
     return runner.run(site, slot, timeout=timeout)
 
 
@@ -183,5 +207,5 @@ def print_summary(runs: list[SiteRun]) -> None:
         ["site", "status", "pages", "new", "changed", "unchanged", "304", "withdrawn", "errors", "time"], rows
     )
     for r in runs:
-        if r.status != "ok" and r.reason:
-            print(f"{r.site}: {r.status}: {r.reason}")
+        if (r.status != "ok" or r.reason.startswith(REVALIDATED)) and r.reason:
+            print(f"{r.site}: {r.status}: {message_text(r.reason)}")

@@ -19,6 +19,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from policywatch.cli_errors import message_text
 from policywatch.errors import ProblemFound
 
 
@@ -86,7 +87,7 @@ def collect(db: Any, configured: list[str]) -> dict[str, Any]:
 
 
 def _run(row: Any) -> dict[str, Any] | None:
-    from storage.crawl_runs import run_reason
+    from storage.crawl_runs import message_text
 
     if row is None:
         return None
@@ -102,7 +103,7 @@ def _run(row: Any) -> dict[str, Any] | None:
         "new_versions": int(outcomes.get("new", 0)) + int(outcomes.get("changed", 0)),
         "changes": row.changed,
         "errors": row.errors,
-        "reason": run_reason(stats) or None,
+        "reason": message_text(stats) or None,
     }
 
 
@@ -171,3 +172,8 @@ def print_report(report: dict[str, Any], titles: dict[str, str] | None = None) -
          _("errors"), _("status"), _("failing"), _("next run (%(zone)s)", zone=zone())],
         rows,
     )
+    for s in report["sites"]:  # a run the revalidation pre-check recorded without Scrapy says so
+        reason = (s["last_run"] or {}).get("reason") or ""
+        if reason.startswith("revalidated without a crawl"):
+            print(f"{s['site']}: {message_text(reason)}")
+

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING
 from policywatch.scheduler import procs
 from policywatch.scheduler.crawl_signals import EXTENSION
 from policywatch.scheduler.run_rows import RunMark, close_killed_run, read_run
-from policywatch.scheduler.runner_base import SLOT_TAKEN_MARK, Runner, SiteRun, site_extensions, state_dir
+from policywatch.scheduler.runner_base import (
+    SLOT_TAKEN_MARK,
+    Runner,
+    SiteRun,
+    site_extensions,
+    site_table,
+    state_dir,
+)
 
 if TYPE_CHECKING:
     from policywatch.scheduler.settings import CrawlSettings
@@ -50,11 +57,15 @@ class SubprocessRunner(Runner):
         *,
         extra: list[str] | None = None,
         on_wait: Callable[[], None] | None = None,
+        before_crawl: Callable[[], None] | None = None,
     ):
-        """`on_wait`: called about four times a second while a crawl runs (a progress display)."""
+        """`on_wait`: called about four times a second while a crawl runs (a progress display);
+        `before_crawl`: called before each Scrapy process starts (not when the revalidation
+        pre-check recorded the run without one)."""
         super().__init__(crawl, config_path, db_url)
         self.extra = list(extra or [])
         self.on_wait = on_wait
+        self.before_crawl = before_crawl
         self._procs: set[subprocess.Popen[bytes]] = set()
         self._lock = threading.Lock()
 
@@ -64,6 +75,14 @@ class SubprocessRunner(Runner):
         # one file per attempt: two schedulers may fire the same slot on one machine
         logfile = state / "logs" / f"{site}-{slot.replace(':', '')}-{secrets.token_hex(3)}.log"
         logfile.parent.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        checked, note = self._precheck(site, slot, started + timeout)
+        if checked is not None:
+            logfile.write_text(note, encoding="utf-8")
+            checked.seconds, checked.log = time.monotonic() - started, logfile
+            return checked
+        if self.before_crawl is not None:
+            self.before_crawl()
         cmd = [sys.executable, "-m", "scrapy", "crawl", "site", "-a", f"site={site}"]
         cmd += ["-a", f"config={self.config_path}", "-a", f"slot={slot}"]
         # the validators of the last fetch must outlive this process: that is what makes 304s
@@ -74,9 +93,10 @@ class SubprocessRunner(Runner):
             cmd += ["-s", item]
         # The URL travels in the environment, not argv, so a password never shows in `ps`.
         env = {**os.environ, "POLICYWATCH_DATABASE_URL": self.db_url, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
-        started = time.monotonic()
         killed = ""
         with logfile.open("wb") as out:
+            out.write(note.encode())  # why the pre-check handed the site over, first in its log
+            out.flush()
             proc = subprocess.Popen(
                 cmd, stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=_die_with_parent
             )
@@ -109,6 +129,38 @@ class SubprocessRunner(Runner):
         elif proc.returncode != 0 and result.status == "ok":
             result.status = "crashed"
         return result
+
+    def _precheck(self, site: str, slot: str, deadline: float) -> tuple[SiteRun | None, str]:
+        """The revalidation pre-check (crawler.revalidate): the run when it recorded one without
+        Scrapy (or found the slot taken), else None; and a line for the log saying which."""
+        from crawler.revalidate import precheck
+
+        try:
+            table = site_table(self.config_path, site)
+        except (OSError, KeyError, ValueError):
+            return None, ""  # the crawl itself reports a config it cannot read
+        args = [*self.crawl.setting_args(), *self.extra]
+        try:
+            out = precheck(
+                state_dir(self.config_path) / "httpcache", site, table, self.db_url, slot, args,
+                deadline=deadline, stopping=self.stopping,
+            )  # fmt: skip
+        except Exception as e:  # never the end of the run: the full crawl follows, and the log says why
+            log.exception("revalidation pre-check of %s failed", site)
+            return None, f"revalidation pre-check failed ({type(e).__name__}: {e}); full crawl\n"
+        line = (
+            f"revalidation pre-check: {out.verdict}: {out.reason} "
+            f"({out.requests} requests, {out.seconds:.2f}s)\n"
+        )
+        log.info("%s: %s", site, line.strip())
+        if out.verdict == "revalidated":
+            outcomes = {"unchanged": out.pages} if out.pages else {}
+            run = SiteRun(site, "ok", pages=out.pages, outcomes=outcomes, not_modified=out.pages, run_id=out.run_id)
+            run.reason = out.reason
+            return run, line
+        if out.verdict == "skipped":
+            return SiteRun(site, "skipped", reason="slot taken"), line
+        return None, line if "no earlier crawl" not in out.reason else ""
 
     def _wait(self, proc: subprocess.Popen[bytes], deadline: float, mark: RunMark) -> str:
         """'' when it ended by itself, 'interrupted' when it ended after the scheduler asked it
