@@ -87,7 +87,7 @@ def collect(db: Any, configured: list[str]) -> dict[str, Any]:
 
 
 def _run(row: Any) -> dict[str, Any] | None:
-    from storage.crawl_runs import message_text
+    from storage.crawl_runs import run_reason
 
     if row is None:
         return None
@@ -103,7 +103,7 @@ def _run(row: Any) -> dict[str, Any] | None:
         "new_versions": int(outcomes.get("new", 0)) + int(outcomes.get("changed", 0)),
         "changes": row.changed,
         "errors": row.errors,
-        "reason": message_text(stats) or None,
+        "reason": run_reason(stats) or None,
     }
 
 
