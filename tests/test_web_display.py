@@ -86,7 +86,7 @@ def test_pages_show_the_sites_title_and_link_by_name(client) -> None:
 def test_feeds_show_the_sites_title(client) -> None:
     for url in ("/feeds/sites/zhaoqing.atom", "/feeds/changes.atom?site=zhaoqing"):
         feed = ET.fromstring(client.get(url, headers={"Accept-Language": "zh-CN"}).data)
-        assert feed.find(f"{ATOM}title").text == f"policywatch：{TITLE} 的变更", url
+        assert feed.find(f"{ATOM}title").text == f"policywatch：{TITLE}的变更", url
         entries = feed.findall(f"{ATOM}entry")
         assert entries and {e.find(f"{ATOM}author/{ATOM}name").text for e in entries} == {TITLE}
         assert all(e.find(f"{ATOM}content").text.startswith(f"<p>{TITLE} · ") for e in entries)
