@@ -169,3 +169,20 @@ def test_lookup_errors_in_the_readers_language(client) -> None:
         page = _text(client, f"/documents/{doc_id}/diff?to=9", lang, status=404)
         assert f'<p class="error">{want}</p>' in page, lang
         assert ('<html lang="zh-Hans">' if lang == "zh-CN" else '<html lang="en">') in page
+
+
+# -- error messages from the trace page and the diff view --------------------------------------
+
+
+def test_trace_and_view_errors_in_the_readers_language(client) -> None:
+    """policywatch.tracing's refusals and the diff page's `view` check are worded in the page's
+    language (the catalogue), like every other error."""
+    doc_id = client.get("/api/changes?site=zhaoqing&kind=modified").get_json()["items"][0]["document_id"]
+    zh = _text(client, f"/documents/{doc_id}/trace", status=404)  # the notice cites nothing watched
+    assert f"文件 {doc_id}：未引用任何已监测的文件" in zh and "cites" not in zh
+    en = _text(client, f"/documents/{doc_id}/trace", lang="en", status=404)
+    assert f"DOC {doc_id}: cites no watched document" in en
+    zh = _text(client, f"/documents/{doc_id}/diff?view=wide", status=400)
+    assert "不是 side 或 inline" in zh
+    en = _text(client, f"/documents/{doc_id}/diff?view=wide", lang="en", status=400)
+    assert "is not side or inline" in en
