@@ -186,3 +186,24 @@ def test_trace_and_view_errors_in_the_readers_language(client) -> None:
     assert "不是 side 或 inline" in zh
     en = _text(client, f"/documents/{doc_id}/diff?view=wide", lang="en", status=400)
     assert "is not side or inline" in en
+
+
+def test_the_validity_status_in_the_readers_language(tmp_path) -> None:
+    """The document page's 有效性 block names the status in the page's language."""
+    path = tmp_path / "pw.db"
+    db = connect(str(path))
+    migrate.upgrade(db)
+    body = _page("完善统筹协调机制。").replace(
+        b"<div class=\"article\">", "<p>有效性：现行有效</p><p>发布机构：肇庆市人民政府</p><div class=\"article\">".encode()
+    )
+    doc_id = record_page(db, Page(url=URL, body=body, site="zhaoqing", fetched_at=FIRST)).document_id
+    db.dispose()
+    app = create_app(str(path))
+    try:
+        client = app.test_client()
+        zh = _text(client, f"/documents/{doc_id}")
+        assert "<dt>状态</dt><dd>现行有效</dd>" in zh
+        en = _text(client, f"/documents/{doc_id}", lang="en")
+        assert "<dt>Status</dt><dd>in force</dd>" in en  # (the page's own 有效性 field stays as printed)
+    finally:
+        app.extensions["policywatch_db"].dispose()
