@@ -18,6 +18,7 @@ from pipeline.schema import Reference
 from pipeline.trace import Trace, trace
 from storage.citations import cites
 from storage.models import Document, Version
+from storage.read.common import N_, NotFound
 
 
 @dataclass
@@ -31,13 +32,14 @@ class TraceResult:
 def _latest(session: Session, row: Document) -> Doc:
     v = session.get(Version, row.latest_version_id) if row.latest_version_id else None
     if v is None:
-        raise LookupError(f"DOC {row.id}: no stored version")
+        raise NotFound(N_("DOC %(id)s: no stored version"), id=row.id)
     return Doc.from_dict(v.normalized)
 
 
 def trace_stored(session: Session, local: Document, source: Document | None = None) -> TraceResult:
-    """Trace `local` against `source`, or the document it implements; LookupError when it cites
-    no watched document and none is given."""
+    """Trace `local` against `source`, or the document it implements; NotFound (a LookupError:
+    its English text for the CLI, its msgid for the web page's language) when it cites no
+    watched document and none is given."""
     local_doc = _latest(session, local)
     chosen = "given"
     if source is None:
@@ -45,6 +47,9 @@ def trace_stored(session: Session, local: Document, source: Document | None = No
                           c["matched_by"]) for c in cites(session, local.id) if c["cited"]]
         hit = implements(local_doc, edges)
         if hit is None:
-            raise LookupError(f"DOC {local.id}: cites no watched document; give --source DOC")
+            raise NotFound(
+                N_("DOC %(id)s: cites no watched document; name the one it implements (--source DOC; on the web ?source=DOC)"),
+                id=local.id,
+            )
         source, chosen = session.get(Document, int(hit.doc_id)), "implements"
     return TraceResult(local, source, trace(_latest(session, source), local_doc), chosen)

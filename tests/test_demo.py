@@ -32,6 +32,21 @@ def test_demo_writes_the_digests_of_its_changes(tmp_path, capsys) -> None:
     assert "修改条款 1，新增条款 1，删除条款 1" in text
     html = (tmp_path / "digest.html").read_text("utf-8")
     assert "的，市财政给予一次性奖励100万元，并</ins>" in html and "肇府函〔2019〕381号" in html
+    # the sites under their titles (the Zhaoqing page is 肇庆市人民政府's, the Yulin one 玉林市人民政府's),
+    # not their config ids: the changes digest heads its site so, the new-documents one names it
+    assert _texts(html, "h2") == {"肇庆市人民政府"}
+    named = _texts((tmp_path / "digest-new-documents.html").read_text("utf-8"), "span", "v")
+    assert "玉林市人民政府" in named and not {"zhaoqing", "yulin"} & named
+
+
+def _texts(html: str, tag: str, cls: str | None = None) -> set[str]:
+    from lxml import html as lxml_html
+
+    return {
+        " ".join(e.text_content().split())
+        for e in lxml_html.fromstring(html).iter(tag)
+        if cls is None or cls in (e.get("class") or "").split()
+    }
 
 
 def test_the_demo_serves_the_corpus_regulation_unchanged() -> None:

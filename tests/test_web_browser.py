@@ -56,7 +56,7 @@ def test_sites_to_document_to_diff(page, base_url) -> None:
     assert any("/charts/weekly.svg" in u and st == 200 for u, st in page.responses_seen)
     _shot(page, "sites")
 
-    page.click("table.sites a:text-is('zhaoqing')")
+    page.click("table.sites a:text-is('肇庆市人民政府')")  # the site's title (its config name stays in the URL)
     page.wait_for_load_state()
     assert page.url.endswith("/sites/zhaoqing")
     assert "已撤下" in page.locator("table.docs").inner_text()
@@ -143,5 +143,5 @@ def test_search_a_phrase(page, base_url) -> None:
 def test_chart_page(page, base_url) -> None:
     page.goto(base_url + "/chart?weeks=8")
     assert page.locator("figure.chart svg rect").count() >= 4
-    assert "zhaoqing" in page.locator("figure.chart svg").text_content()
+    assert "肇庆市人民政府" in page.locator("figure.chart svg").text_content()
     _shot(page, "chart")

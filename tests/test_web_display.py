@@ -86,7 +86,7 @@ def test_pages_show_the_sites_title_and_link_by_name(client) -> None:
 def test_feeds_show_the_sites_title(client) -> None:
     for url in ("/feeds/sites/zhaoqing.atom", "/feeds/changes.atom?site=zhaoqing"):
         feed = ET.fromstring(client.get(url, headers={"Accept-Language": "zh-CN"}).data)
-        assert feed.find(f"{ATOM}title").text == f"policywatch：{TITLE} 的变更", url
+        assert feed.find(f"{ATOM}title").text == f"policywatch：{TITLE}的变更", url
         entries = feed.findall(f"{ATOM}entry")
         assert entries and {e.find(f"{ATOM}author/{ATOM}name").text for e in entries} == {TITLE}
         assert all(e.find(f"{ATOM}content").text.startswith(f"<p>{TITLE} · ") for e in entries)
@@ -169,3 +169,41 @@ def test_lookup_errors_in_the_readers_language(client) -> None:
         page = _text(client, f"/documents/{doc_id}/diff?to=9", lang, status=404)
         assert f'<p class="error">{want}</p>' in page, lang
         assert ('<html lang="zh-Hans">' if lang == "zh-CN" else '<html lang="en">') in page
+
+
+# -- error messages from the trace page and the diff view --------------------------------------
+
+
+def test_trace_and_view_errors_in_the_readers_language(client) -> None:
+    """policywatch.tracing's refusals and the diff page's `view` check are worded in the page's
+    language (the catalogue), like every other error."""
+    doc_id = client.get("/api/changes?site=zhaoqing&kind=modified").get_json()["items"][0]["document_id"]
+    zh = _text(client, f"/documents/{doc_id}/trace", status=404)  # the notice cites nothing watched
+    assert f"文件 {doc_id}：未引用任何已监测的文件" in zh and "cites" not in zh
+    en = _text(client, f"/documents/{doc_id}/trace", lang="en", status=404)
+    assert f"DOC {doc_id}: cites no watched document" in en
+    zh = _text(client, f"/documents/{doc_id}/diff?view=wide", status=400)
+    assert "不是 side 或 inline" in zh
+    en = _text(client, f"/documents/{doc_id}/diff?view=wide", lang="en", status=400)
+    assert "is not side or inline" in en
+
+
+def test_the_validity_status_in_the_readers_language(tmp_path) -> None:
+    """The document page's 有效性 block names the status in the page's language."""
+    path = tmp_path / "pw.db"
+    db = connect(str(path))
+    migrate.upgrade(db)
+    body = _page("完善统筹协调机制。").replace(
+        b"<div class=\"article\">", "<p>有效性：现行有效</p><p>发布机构：肇庆市人民政府</p><div class=\"article\">".encode()
+    )
+    doc_id = record_page(db, Page(url=URL, body=body, site="zhaoqing", fetched_at=FIRST)).document_id
+    db.dispose()
+    app = create_app(str(path))
+    try:
+        client = app.test_client()
+        zh = _text(client, f"/documents/{doc_id}")
+        assert "<dt>状态</dt><dd>现行有效</dd>" in zh
+        en = _text(client, f"/documents/{doc_id}", lang="en")
+        assert "<dt>Status</dt><dd>in force</dd>" in en  # (the page's own 有效性 field stays as printed)
+    finally:
+        app.extensions["policywatch_db"].dispose()

@@ -47,7 +47,7 @@ def test_the_language_of_pages_feeds_and_errors(client, demo_db) -> None:
     asked = client.get("/changes?lang=zh-CN", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "<h1>变更</h1>" in asked
     feed = ET.fromstring(client.get("/feeds/sites/zhaoqing.atom").data)
-    assert feed.find(f"{ATOM}title").text == "policywatch：zhaoqing 的变更"
+    assert feed.find(f"{ATOM}title").text == "policywatch：肇庆市人民政府的变更"
     assert _message(client, "/api/changes?since=2026-13-40") == "since：'2026-13-40' 不是日期（应为 YYYY-MM-DD）"
     r = client.get("/api/changes?page=x", headers={"Accept-Language": "en"})
     assert r.get_json()["error"]["message"] == "page: 'x' is not a whole number"

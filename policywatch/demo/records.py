@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from policywatch.demo import SITE_TITLES
 from policywatch.demo.portal.content import ROBOTS_BLOCKED, site_pages
 from policywatch.flow import Page, record_page
 from storage.crawl_runs import finish_run, start_run
 from storage.db import Database
+from storage.sites import sync_titles
 
 HOSTS = {"zhaoqing": "https://www.zhaoqing.gov.cn", "yulin": "http://www.yulin.gov.cn"}
 PREFIXES = {"zhaoqing": "/zq/gkmlpt/content/", "yulin": "/yl/zcjd/t"}
@@ -26,6 +28,8 @@ def url_for(site: str, path: str) -> str:
 
 def fill(db: Database) -> dict[str, int]:
     """Record the story into a migrated database; returns {outcome: count}."""
+    with db.writer() as s:  # the sites with their titles, as `crawl` mirrors them from the config
+        sync_titles(s, {site: SITE_TITLES[site] for site in HOSTS})
     outcomes: dict[str, int] = {}
     seen: dict[str, set[str]] = {site: set() for site in HOSTS}
     for state, at in STEPS:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from policywatch.demo import PAGES
+from policywatch.demo import PAGES, SITE_TITLES
 
 FIXTURES = PAGES
 SEEDS = ("zhaoqing-gkmlpt.html", "yulin-jiedu.html")
@@ -73,6 +73,7 @@ def demo_digests(out: Path) -> list[Path]:
     from storage import migrate
     from storage.db import connect
     from storage.models import Subscription, utcnow
+    from storage.sites import sync_titles
 
     notify = localized(NotifySettings(smtp=SmtpSettings(sender="policywatch@demo.example")))
     written: list[Path] = []
@@ -83,6 +84,8 @@ def demo_digests(out: Path) -> list[Path]:
             with db.writer() as s:
                 office = "office@demo.example"
                 s.add(Subscription(name="demo-office", email=office, addresses=[office], filters={}))
+                # the sites as the portal's config names them (`crawl` mirrors its [[sites]] titles)
+                sync_titles(s, {site: SITE_TITLES[site] for site in ("zhaoqing", "yulin")})
             record_page(db, url=DEMO_URLS[0], body=fixture(SEEDS[0]), site="zhaoqing")
             record_page(db, url=DEMO_URLS[1], body=fixture(SEEDS[1]), site="yulin")
             for stem in ("digest-new-documents", "digest"):

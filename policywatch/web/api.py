@@ -162,6 +162,8 @@ def diff(doc_id: str):
 def weekly():
     """Changes per week per site, for the weeks up to the latest change.
 
-    Weeks start on Monday (UTC); each series names its site (`site`, with `site_title`).
+    Weeks start on Monday; a change counts on its day in the server's time zone (`[ui] timezone`,
+    default Asia/Shanghai), as the web UI's chart does. Each series names its site (`site`, with
+    `site_title`).
     """
     return _json(views.weekly(session(), weeks=params.WEEKS.get(), site=params.SITE.get()))

@@ -63,7 +63,7 @@ def _link(r: dict[str, Any]) -> str:
 
 @bp.get("/changes.atom")
 def all_changes():
-    f = params.feed_args(per_page_default=ENTRIES)
+    f = params.feed_args(per_page_default=ENTRIES, local=True)  # the changes page's days (its link)
     rows = feed_read.changes_feed(session(), **{**f.query(), "limit": f.per_page})
     title = (
         _("policywatch: changes on %(site)s", site=names.title(f.site)) if f.site else _("policywatch: changes on all sites")

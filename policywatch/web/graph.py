@@ -16,8 +16,12 @@ from storage.models import Document
 
 bp = Blueprint("graph", __name__)
 
-STATUS_NAMES = {"in_force": "现行有效", "not_yet": "尚未生效", "expired": "已失效", "repealed": "已废止",
-                "amended": "已修订", "partly_expired": "部分失效"}
+
+def _status_names() -> dict[str, str]:
+    """A document's validity status in the request's language (the page states it in Chinese:
+    `status_printed`, shown for a status not named here)."""
+    return {"in_force": _("in force"), "not_yet": _("not yet in force"), "expired": _("expired"),
+            "repealed": _("repealed"), "amended": _("amended"), "partly_expired": _("partly expired")}
 
 
 def document_graph(s: Session, doc: Document) -> dict[str, Any]:
@@ -27,7 +31,7 @@ def document_graph(s: Session, doc: Document) -> dict[str, Any]:
         "cites": citations.cites(s, doc.id),
         "cited_by": citations.cited_by(s, doc.id),
         "validity": None if v is None else {
-            "status": STATUS_NAMES.get(v.status, v.status_printed), "effective": v.effective, "expires": v.expires,
+            "status": _status_names().get(v.status, v.status_printed), "effective": v.effective, "expires": v.expires,
             "term_years": v.term_years, "notes": v.notes or [],
         },
     }

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
 
 from pipeline.schema import ALL_KINDS as KINDS
-from policywatch.web import params, views
+from policywatch.web import params, times, views
 from policywatch.web.charts import weekly_svg
 from policywatch.web.graph import document_graph
 from policywatch.web.session import session
@@ -47,7 +48,7 @@ def site(name: str):
 @bp.get("/changes")
 def changes():
     s = session()
-    f = params.feed_args()
+    f = params.feed_args(local=True)  # the days of the zone the page shows its times in
     rows = feed_read.changes_feed(s, **f.query())
     return render_template(
         "changes.html.j2",
@@ -99,7 +100,7 @@ def diff(doc_id: str):
     doc = views.document_or_404(s, params.doc_id(doc_id))
     view = request.args.get("view", "side")
     if view not in ("side", "inline"):
-        abort(400, "view: side or inline")
+        abort(400, _("view: %(raw)s is not side or inline", raw=repr(view[:20])))
     data = views.diff(s, doc, params.FROM.get(), params.TO.get())
     versions = history_read.history(s, doc)["versions"]
     return render_template("diff.html.j2", d=data, view=view, versions=versions)
@@ -111,4 +112,6 @@ def chart():
     weeks = params.WEEKS.get()
     site = params.SITE.get()
     data = views.weekly(s, weeks=weeks, site=site)
-    return render_template("chart.html.j2", chart=weekly_svg(data), data=data, weeks=weeks, site=site or "")
+    return render_template(
+        "chart.html.j2", chart=weekly_svg(data), data=data, weeks=weeks, site=site or "", zone=times.zone()
+    )

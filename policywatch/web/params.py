@@ -17,6 +17,7 @@ from flask import abort, request
 from flask_babel import gettext as _
 
 from pipeline.schema import ALL_KINDS as KINDS
+from policywatch.web import times
 from storage.read import common as common_read
 
 ID_DIGITS = 40  # more digits than any id column holds (the column's own bound: storage.bounds)
@@ -142,9 +143,16 @@ class Bool(Param):
 
 @dataclass(frozen=True)
 class Date(Param):
-    """YYYY-MM-DD or an ISO datetime (UTC). With `end`, a bare day means up to the end of it."""
+    """YYYY-MM-DD or an ISO datetime. With `end`, a bare day means up to the end of it.
+
+    The API's days are UTC days (its times are UTC, with the offset); with `local` (the pages and
+    the feeds, which show times in the configured zone) a day, and a datetime without an offset,
+    are the configured zone's: since=2026-12-02 in Asia/Shanghai starts at 2026-12-01 16:00 UTC.
+    A datetime with an offset is that instant either way.
+    """
 
     end: bool = False
+    local: bool = False
 
     def schema(self) -> dict[str, Any]:
         return {"type": "string", "format": "date"}
@@ -160,11 +168,13 @@ class Date(Param):
             when = common_read.parse_date(raw, self.name)
         except ValueError:
             abort(400, _("%(name)s: %(raw)s is not a date (YYYY-MM-DD)", name=self.name, raw=repr(raw)))
-        if self.end and len(raw) == 10:
-            try:
+        try:
+            if self.end and len(raw) == 10:
                 when += timedelta(days=1)
-            except OverflowError:
-                return None
+            if self.local and (len(raw) == 10 or datetime.fromisoformat(raw).tzinfo is None):
+                when = times.stored(when)  # the zone's wall-clock time, as the naive UTC storage keeps
+        except OverflowError:  # beyond the calendar: no bound at that end
+            return None if self.end else datetime.min
         return when
 
 
@@ -241,10 +251,14 @@ WEEKS = Int("weeks", "how many weeks, up to the week of the latest change", defa
 SITE = Text("site", "only this site (its config name, the `name` of /api/sites)", limit=200)
 PUBLISHER = Text("publisher", "only documents of this 发布机构 (publisher), as the page states it", limit=500)
 KIND = Kinds("kind", "only this change kind (repeat the parameter or comma-separate for several)")
-SINCE = Date("since", "detected on or after this day (YYYY-MM-DD, UTC; an ISO datetime works too)")
+# The API's days are UTC, like the times it answers with; the pages and the feeds (whose links
+# the changes page builds from its own form) take the configured zone's, like the times they show.
+SINCE = Date("since", "detected on or after this day (YYYY-MM-DD, a UTC day; an ISO datetime with its offset works too)")
 UNTIL = Date(
-    "until", "detected before the end of this day (YYYY-MM-DD, UTC; before `since`: no results)", end=True
+    "until", "detected before the end of this day (YYYY-MM-DD, a UTC day; before `since`: no results)", end=True
 )
+SINCE_LOCAL = Date("since", "detected on or after this day of the server's time zone (YYYY-MM-DD)", local=True)
+UNTIL_LOCAL = Date("until", "detected before the end of this day of the server's time zone (YYYY-MM-DD)", end=True, local=True)
 Q = Phrase("q", "the phrase (width, spaces and quote styles do not matter; nothing left once normalized: no results)")
 ALL_VERSIONS = Bool("all_versions", "search every stored version, not only the latest")
 FROM = Version("from", "the older version (default: the one before `to`; -1 is the latest)")
@@ -308,8 +322,10 @@ class Feed:
 FEED = (SITE, PUBLISHER, KIND, SINCE, UNTIL, PAGE, PER_PAGE_ARG)  # what feed_args reads
 
 
-def feed_args(per_page_default: int = PER_PAGE) -> Feed:
-    since, until = SINCE.get(), UNTIL.get()  # since >= until: an empty range
+def feed_args(per_page_default: int = PER_PAGE, *, local: bool = False) -> Feed:
+    """The filters of the changes feed; `local`: since/until are days of the configured zone."""
+    dates = (SINCE_LOCAL, UNTIL_LOCAL) if local else (SINCE, UNTIL)
+    since, until = dates[0].get(), dates[1].get()  # since >= until: an empty range
     return Feed(
         site=SITE.get(),
         publisher=PUBLISHER.get(),

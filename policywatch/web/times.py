@@ -8,8 +8,9 @@ where it becomes one or the other.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -58,3 +59,20 @@ def machine(value: Any) -> Any:
         return value
     when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
     return when.isoformat(timespec="seconds")
+
+
+def today_of(value: datetime | None) -> date | None:
+    """The configured zone's day of a stored (naive UTC) time."""
+    when = local(value, zone())
+    return when.date() if when is not None else None
+
+
+def day_start(day: date) -> datetime:
+    """The start of a local day (in the configured zone) as a stored time: naive UTC
+    (2026-12-02 in Asia/Shanghai starts at 2026-12-01 16:00 UTC)."""
+    return stored(datetime.combine(day, time()))
+
+
+def stored(wall: datetime) -> datetime:
+    """A naive wall-clock time of the configured zone as storage keeps times: naive UTC."""
+    return wall.replace(tzinfo=ZoneInfo(zone())).astimezone(UTC).replace(tzinfo=None)

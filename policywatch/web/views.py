@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import abort
@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from pipeline.schema import DOCUMENT_HEADER_FIELDS, HIDDEN_KINDS, UNCHANGED
-from policywatch.web import params
+from policywatch.web import params, times
 from storage.change_record import measure_json
 from storage.models import Document, Site, utcnow
 from storage.read import common as common_read
@@ -219,11 +219,11 @@ def monday(d: date) -> date:
 
 def weekly(s: Session, *, weeks: int = 12, site: str | None = None) -> dict[str, Any]:
     """Changes per ISO week per site, for at most `weeks` weeks up to the latest change, from the
-    first of them with a change."""
-    last = feed_read.latest_change_at(s)
-    end = monday((last or utcnow()).date())
+    first of them with a change. Days and weeks are the configured zone's (times.zone): a change
+    at 2026-12-06 16:30 UTC is on Monday 12-07 in Asia/Shanghai, and counts in that week."""
+    end = monday(times.today_of(feed_read.latest_change_at(s) or utcnow()))  # type: ignore[arg-type]
     start = end - timedelta(weeks=weeks - 1)
-    days = feed_read.changes_per_day(s, since=datetime.combine(start, datetime.min.time()), site=site)
+    days = feed_read.changes_per_day(s, since=times.day_start(start), site=site, zone=times.zone())
     series: dict[str, list[int]] = {}
     for name, day, n in days:
         k = (monday(date.fromisoformat(day)) - start).days // 7

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.orm import Session
 
+from pipeline.clock import local
 from pipeline.schema import HIDDEN_KINDS
 from storage.change_record import carried_texts, change_json, change_query
 from storage.models import ChangeRow, Document, Site, Version
@@ -200,24 +201,41 @@ def document_kind(session: Session, doc: Document) -> str:
 
 
 def changes_per_day(
-    session: Session, *, since: datetime | None = None, site: str | None = None
+    session: Session, *, since: datetime | None = None, site: str | None = None, zone: str = "UTC"
 ) -> list[tuple[str, str, int]]:
-    """(site, YYYY-MM-DD, count) of non-cosmetic changes, for weekly charts."""
-    # The day as the first 10 characters of the timestamp's text: the same on both backends, and
-    # on SQLite much cheaper than date(), which parses every value.
-    day = func.substr(cast(ChangeRow.detected_at, String), 1, 10)
+    """(site, YYYY-MM-DD, count) of non-cosmetic changes, for weekly charts; the day is the
+    change's day in `zone` (a change at 16:30 UTC is on the next day in Asia/Shanghai)."""
+    # Counted per hour of the stored UTC text (per minute where the zone's offset is not whole
+    # hours), then each bucket put on its local day here: the first 13 (16) characters of the
+    # timestamp's text are the same on both backends and, on SQLite, much cheaper than date()
+    # or datetime(x, '+8 hours'), which parse every value; and the zone's offset may change
+    # within the range (summer time), which one SQL shift would not follow.
+    whole_hours = _whole_hour_offsets(zone, since)
+    width = 13 if whole_hours else 16
+    bucket = func.substr(cast(ChangeRow.detected_at, String), 1, width)
     stmt = (
-        select(Document.site_id, day, func.count())
+        select(Document.site_id, bucket, func.count())
         .join(Document, Document.id == ChangeRow.document_id)
         .where(ChangeRow.kind.not_in(HIDDEN_KINDS))
-        .group_by(Document.site_id, day)
+        .group_by(Document.site_id, bucket)
     )
     if since is not None:
         stmt = stmt.where(ChangeRow.detected_at >= since)
     if site:
         stmt = stmt.where(Document.site_id == select(Site.id).where(Site.name == site).scalar_subquery())
     names = dict(session.execute(select(Site.id, Site.name)).all())
-    return [(names[sid], str(d), n) for sid, d, n in session.execute(stmt)]
+    days: dict[tuple[str, str], int] = {}
+    for sid, text, n in session.execute(stmt):
+        when = datetime.fromisoformat(str(text) + (":00" if whole_hours else ""))
+        day = local(when, zone).date().isoformat()  # type: ignore[union-attr]
+        days[(names[sid], day)] = days.get((names[sid], day), 0) + n
+    return [(name, day, n) for (name, day), n in days.items()]
+
+
+def _whole_hour_offsets(zone: str, since: datetime | None) -> bool:
+    """Whether `zone` is a whole number of hours off UTC at both ends of the range."""
+    ends = [since or datetime(2000, 1, 1), datetime.now(UTC).replace(tzinfo=None)]
+    return all(local(t, zone).utcoffset().total_seconds() % 3600 == 0 for t in ends)  # type: ignore[union-attr]
 
 
 def latest_change_at(session: Session) -> datetime | None:

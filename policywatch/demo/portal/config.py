@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from policywatch.demo import SITE_TITLES
 from policywatch.demo.portal.server import Portal
 
 
@@ -32,12 +33,14 @@ def config_text(
     lines += [
         "[[sites]]",
         'name = "zhaoqing"',
+        f'title = "{SITE_TITLES["zhaoqing"]}"',
         *zhaoqing,
         "schedule = { interval_minutes = 60 }",
         *(["attachments = true"] if attachments else []),
         "",
         "[[sites]]",
         'name = "yulin"',
+        f'title = "{SITE_TITLES["yulin"]}"',
         f'start_urls = ["{portal.url("/yl/zcjd/index.html")}"]',
         'link_selector = "ul.list-news a::attr(href)"',
         r'detail_pattern = "/zcjd/t\\d{8}_\\d+\\.html$"',
@@ -49,6 +52,7 @@ def config_text(
         lines += [
             "[[sites]]",
             'name = "traps"',
+            f'title = "{SITE_TITLES["traps"]}"',
             f'start_urls = ["{portal.url("/traps/index.html")}"]',
             'link_selector = "ul.list a::attr(href)"',
             r'detail_pattern = "/traps/(?!index)\\w+\\.html$"',
