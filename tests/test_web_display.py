@@ -15,35 +15,22 @@ from policywatch.web.app import create_app
 from storage import migrate
 from storage.db import connect
 from storage.sites import sync_titles
+from tests.notice_db import URL, notice, notice_db
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 TITLE = "肇庆市人民政府"
-URL = "https://www.zhaoqing.gov.cn/zwgk/post_1.html"
 # 2026-12-01 16:30 UTC is 2026-12-02 00:30 in Asia/Shanghai (UTC+8) and 17:30 in Berlin (UTC+1)
 FIRST, SECOND = datetime(2026, 11, 20, 2, 0), datetime(2026, 12, 1, 16, 30)
 
 
-def _page(measure: str) -> bytes:
-    return f"""<html><head><meta charset="utf-8"><title>关于加强统筹协调的通知</title></head><body>
-<div class="article"><h1>关于加强统筹协调的通知</h1>
-<p>一、总体要求</p>
-<p>1. {measure}</p>
-<p>2. 强化监督考核评价,对工作推进不力的单位予以通报。</p>
-</div></body></html>""".encode()
-
-
 @pytest.fixture(scope="module")
 def db_url(tmp_path_factory):
-    path = tmp_path_factory.mktemp("display") / "pw.db"
-    db = connect(str(path))
-    migrate.upgrade(db)
-    record_page(db, Page(url=URL, body=_page("完善统筹协调机制,建立健全工作责任制度。"), site="zhaoqing", fetched_at=FIRST))
-    record_page(db, Page(url=URL, body=_page("完善统筹协调机制,建立健全工作责任和考核制度。"), site="zhaoqing", fetched_at=SECOND))
-    record_page(db, Page(url=URL.replace("zhaoqing", "yulin"), body=_page("落实安全生产责任。"), site="yulin", fetched_at=FIRST))
+    path = notice_db(tmp_path_factory.mktemp("display") / "pw.db", FIRST, SECOND, FIRST)
+    db = connect(path)
     with db.writer() as s:
         sync_titles(s, {"zhaoqing": TITLE})  # yulin has no title: it reads as its name
     db.dispose()
-    return str(path)
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +180,7 @@ def test_the_validity_status_in_the_readers_language(tmp_path) -> None:
     path = tmp_path / "pw.db"
     db = connect(str(path))
     migrate.upgrade(db)
-    body = _page("完善统筹协调机制。").replace(
+    body = notice("完善统筹协调机制。").replace(
         b"<div class=\"article\">", "<p>有效性：现行有效</p><p>发布机构：肇庆市人民政府</p><div class=\"article\">".encode()
     )
     doc_id = record_page(db, Page(url=URL, body=body, site="zhaoqing", fetched_at=FIRST)).document_id

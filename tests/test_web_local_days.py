@@ -11,13 +11,11 @@ from datetime import datetime
 
 import pytest
 
-from policywatch.flow import Page, record_page
 from policywatch.web.app import create_app
-from storage import migrate
 from storage.db import connect
 from storage.read import feed as feed_read
+from tests.notice_db import notice_db
 
-URL = "https://www.zhaoqing.gov.cn/zwgk/post_1.html"
 # Monday 2026-11-30 02:00 UTC (10:00 in Shanghai) and Sunday 2026-12-06 16:30 UTC, which in
 # Shanghai (UTC+8) is Monday 2026-12-07 00:30: a new local day and a new local week
 FIRST, SECOND = datetime(2026, 11, 30, 2, 0), datetime(2026, 12, 6, 16, 30)
@@ -26,25 +24,9 @@ FIRST, SECOND = datetime(2026, 11, 30, 2, 0), datetime(2026, 12, 6, 16, 30)
 THIRD = datetime(2026, 12, 1, 18, 40)
 
 
-def _page(measure: str) -> bytes:
-    return f"""<html><head><meta charset="utf-8"><title>关于加强统筹协调的通知</title></head><body>
-<div class="article"><h1>关于加强统筹协调的通知</h1>
-<p>一、总体要求</p>
-<p>1. {measure}</p>
-<p>2. 强化监督考核评价,对工作推进不力的单位予以通报。</p>
-</div></body></html>""".encode()
-
-
 @pytest.fixture(scope="module")
 def db_url(tmp_path_factory):
-    path = tmp_path_factory.mktemp("days") / "pw.db"
-    db = connect(str(path))
-    migrate.upgrade(db)
-    record_page(db, Page(url=URL, body=_page("完善统筹协调机制,建立健全工作责任制度。"), site="zhaoqing", fetched_at=FIRST))
-    record_page(db, Page(url=URL, body=_page("完善统筹协调机制,建立健全工作责任和考核制度。"), site="zhaoqing", fetched_at=SECOND))
-    record_page(db, Page(url=URL.replace("zhaoqing", "yulin"), body=_page("落实安全生产责任。"), site="yulin", fetched_at=THIRD))
-    db.dispose()
-    return str(path)
+    return notice_db(tmp_path_factory.mktemp("days") / "pw.db", FIRST, SECOND, THIRD)
 
 
 @pytest.fixture
