@@ -153,6 +153,9 @@ STATUS_LABELS: dict[str, Label] = {
     "failed": Label("status.failed", "失败", "failed"),
     "interrupted": Label("status.interrupted", "已中断", "interrupted"),
     "crashed": Label("status.crashed", "异常退出", "crashed"),
+    "timeout": Label("status.timeout", "超时", "timed out"),
+    "stopped": Label("status.stopped", "已停止", "stopped"),
+    "skipped": Label("status.skipped", "跳过", "skipped"),
 }
 """Statuses a person reads: a document's (active | withdrawn) and a crawl run's."""
 

@@ -5,8 +5,8 @@ On an interactive terminal they drive a rich live display, one line per site; an
 (a pipe, a file, cron, TERM=dumb) a plain line every `every` seconds when they moved, and one
 when the site is done. Both go to standard error: standard output keeps the summary table.
 
-Every word a person reads here is in LABELS, keyed by message id (Chinese by default): the one
-table a message catalogue takes over when the CLI gets a language switch.
+Every word a person reads here is a catalogue message (LABELS; a crawl's status is the
+vocabulary's label), in the CLI run's language (policywatch.cli_text).
 """
 
 from __future__ import annotations
@@ -20,32 +20,32 @@ from typing import IO, Any
 
 from policywatch.crawl_log import LogExcerpt
 
+
+def N_(message: str) -> str:  # marks a msgid for the catalogue; label() translates it
+    return message
+
+
 LABELS: dict[str, str] = {
-    "fetched": "已抓取",
-    "queued": "排队",
-    "new_versions": "新版本",
-    "errors": "错误",
-    "progress": "进度",
-    "starting": "开始抓取",
-    "status.ok": "完成",
-    "status.failed": "失败",
-    "status.crashed": "崩溃",
-    "status.timeout": "超时",
-    "status.interrupted": "已中断",
-    "status.stopped": "已停止",
-    "status.skipped": "跳过",
-    "first_error": "首个错误",
-    "raised": "异常",
-    "no_error": "日志中没有 ERROR 记录",
-    "stats": "最终统计",
-    "no_stats": "日志中没有最终统计（爬取未正常结束）",
-    "log": "日志",
+    "fetched": N_("fetched"),
+    "queued": N_("in queue"),
+    "new_versions": N_("new versions"),
+    "errors": N_("errors"),
+    "progress": N_("progress"),
+    "starting": N_("starting"),
+    "first_error": N_("first error"),
+    "raised": N_("raised"),
+    "no_error": N_("no ERROR record in the log"),
+    "stats": N_("final stats"),
+    "no_stats": N_("no final stats in the log (the crawl did not end normally)"),
+    "log": N_("log"),
 }
 COUNTS = ("fetched", "queued", "new_versions", "errors")
 
 
 def label(message_id: str) -> str:
-    return LABELS.get(message_id, message_id)
+    from policywatch.cli_text import _
+
+    return _(LABELS[message_id])
 
 
 @dataclass
@@ -73,7 +73,9 @@ class Counts:
 
 
 def status_label(status: str) -> str:
-    return label(f"status.{status}")
+    from policywatch.cli_text import status as vocabulary_status
+
+    return vocabulary_status(status)
 
 
 class Display:

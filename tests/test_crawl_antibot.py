@@ -37,17 +37,17 @@ def test_plain_crawl_of_a_challenge_site_fails_naming_the_challenge(tmp_path, ca
         assert not portal.requested("/rs/9DhefwqGPrzG/challenge.js")  # no script ran
     # the summary: the table, then the reason; the error line carries it too
     lines = crawled.out.splitlines()
-    assert lines[2].split()[:2] == ["ruishu", "failed"]
+    assert lines[2].split()[:2] == ["ruishu", "失败"]
     # the gate first, then what it cost: the listing
     assert [line for line in lines[3:] if line.startswith("ruishu: ")] == [
-        f"ruishu: failed: {CHALLENGE}; list page failed: {portal.url('/rs/index.html')}: http 412; "
+        f"ruishu: 失败: {CHALLENGE}; list page failed: {portal.url('/rs/index.html')}: http 412; "
         "the listing is incomplete"
     ]
     last = crawled.err.strip().splitlines()[-1]  # after the log's reason lines (test_crawl_progress.py)
-    assert last.startswith("policywatch: 1 of 1 crawls did not finish cleanly: ") and f"ruishu: failed: {CHALLENGE}; " in last
+    assert last.startswith("policywatch: 1 个站点中有 1 个未正常完成爬取：") and f"ruishu：失败: {CHALLENGE}; " in last
 
     assert main(["status", "--config", str(cfg)]) == 1
-    assert f"failing: ruishu ({CHALLENGE}; " in capsys.readouterr().err
+    assert f"失败站点：ruishu ({CHALLENGE}; " in capsys.readouterr().err
     assert main(["status", "--config", str(cfg), "--json"]) == 1
     report = {s["site"]: s for s in json.loads(capsys.readouterr().out)["sites"]}
     assert report["ruishu"]["last_run"]["status"] == "failed"
@@ -73,11 +73,11 @@ def test_a_waf_block_and_a_cookie_loop_are_named(tmp_path, capsys):
         assert [h.status for h in loop] == [302, 302]
         assert "cookie" not in loop[0].headers and loop[1].headers.get("cookie") == "CT6T=0000"
     assert (
-        "\nwaf: failed: site's firewall refuses the request (HTTP 403, 安全狗); try render = \"browser\", "
+        "\nwaf: 失败: site's firewall refuses the request (HTTP 403, 安全狗); try render = \"browser\", "
         "slow down (DOWNLOAD_DELAY) or ask the site to allow the crawler; list page failed: "
     ) in out
     assert (
-        "\ncookieloop: failed: site answers a redirect to itself that sets a cookie (HTTP 302), "
+        "\ncookieloop: 失败: site answers a redirect to itself that sets a cookie (HTTP 302), "
         'again after the cookie was sent back; try render = "browser"; list page failed: '
     ) in out
 
@@ -88,4 +88,4 @@ def test_a_cookie_gate_that_takes_the_replayed_cookie_is_passed(tmp_path, capsys
         assert main(["crawl", "cookiegate", "--config", str(cfg), *FAST]) == 0
         assert portal.statuses("/ct/index.html") == [302, 200]
         assert portal.statuses("/ct/t1.html") == [200]  # the jar keeps the cookie for the site
-    assert capsys.readouterr().out.splitlines()[2].split()[:4] == ["cookiegate", "ok", "1", "1"]
+    assert capsys.readouterr().out.splitlines()[2].split()[:4] == ["cookiegate", "成功", "1", "1"]

@@ -34,10 +34,10 @@ def test_crawl_into_postgresql(db_url, tmp_path, capsys, monkeypatch):
         portal.state = 2
         assert main(["crawl", "zhaoqing", "--config", str(cfg), *FAST]) == 0
         second = capsys.readouterr().out
-    header = ["site", "status", "pages", "new", "changed", "unchanged", "304", "withdrawn", "errors", "time"]
+    header = ["站点", "状态", "页面", "新页面", "有变化", "未变", "304", "已撤下", "错误", "用时"]
     assert first.split("\n")[0].split() == header
-    assert first.split("\n")[2].split()[:9] == ["zhaoqing", "ok", "4", "4", "0", "0", "0", "0", "0"]
-    assert second.split("\n")[2].split()[:9] == ["zhaoqing", "ok", "5", "1", "1", "3", "3", "0", "0"]
+    assert first.split("\n")[2].split()[:9] == ["zhaoqing", "成功", "4", "4", "0", "0", "0", "0", "0"]
+    assert second.split("\n")[2].split()[:9] == ["zhaoqing", "成功", "5", "1", "1", "3", "3", "0", "0"]
     db = connect(db_url)
     try:
         with db.reader() as s:
@@ -58,7 +58,7 @@ def test_unreachable_site_fails_the_command_with_exit_1(tmp_path, capsys):
     )
     assert main(["crawl", "--config", str(cfg), *FAST, "--set", "RETRY_TIMES=0"]) == 1
     captured = capsys.readouterr()
-    assert captured.out.split("\n")[2].split()[:2] == ["dead", "failed"]
+    assert captured.out.split("\n")[2].split()[:2] == ["dead", "失败"]
     lines = captured.err.strip().splitlines()
     # the log's reason lines (test_crawl_progress.py), then the message of the exit code, in one line
     assert lines[-5:-1] == [
@@ -73,9 +73,9 @@ def test_unreachable_site_fails_the_command_with_exit_1(tmp_path, capsys):
     err = lines[-1]
     # the reason, in the same line: the start page could not be fetched
     assert err.startswith(
-        "policywatch: 1 of 1 crawls did not finish cleanly: dead: failed: list page failed: http://127.0.0.1:9/index.html: "
+        "policywatch: 1 个站点中有 1 个未正常完成爬取：dead：失败: list page failed: http://127.0.0.1:9/index.html: "
     )
-    assert "; the listing is incomplete (log " in err
+    assert "; the listing is incomplete（日志 " in err
 
 
 def test_hung_crawl_is_killed_at_the_timeout_and_its_run_closed(tmp_path, capsys):
@@ -91,7 +91,7 @@ def test_hung_crawl_is_killed_at_the_timeout_and_its_run_closed(tmp_path, capsys
         code = main(["crawl", "--config", str(cfg), *FAST, "--set", "DOWNLOAD_TIMEOUT=30", "--timeout", "4"])
     assert code == 1
     err = capsys.readouterr().err
-    assert "slow: timeout" in err
+    assert "slow：超时" in err
     # killed: Scrapy never dumped its stats, and the excerpt says so rather than showing none
     assert "slow: 超时\n" in err and "  日志中没有最终统计（爬取未正常结束）\n" in err
     db = connect(db_url)

@@ -53,16 +53,16 @@ def test_progress_is_live_on_a_terminal(tmp_path):
         fetched, details = _fetched(portal), _details(portal)
     assert ROBOTS_BLOCKED not in {h.path for h in portal.hits}
     assert details == 4  # the four documents the state-1 list links, less the one robots.txt forbids
-    table = shown.index("site ")
+    table = shown.index("站点 ")
     live = shown[:table]
     assert ESC + "[" in live  # redrawn in place, not printed line by line
     counts = [int(n) for n in re.findall(r"已抓取 (\d+)", live)]
     # redrawn many times while the crawl ran, the count growing: 0 at first, every response at the end
     assert _growing(counts), counts
     assert counts[-1] == fetched
-    assert re.search(rf"zhaoqing 完成 已抓取 {fetched} · 排队 0 · 新版本 {details} · 错误 0", live), live[-400:]
+    assert re.search(rf"zhaoqing 成功 已抓取 {fetched} · 排队 0 · 新版本 {details} · 错误 0", live), live[-400:]
     assert "[进度]" not in shown  # the plain lines are for pipes
-    assert shown[table:].split("\n")[2].split()[:4] == ["zhaoqing", "ok", str(details), str(details)]
+    assert shown[table:].split("\n")[2].split()[:4] == ["zhaoqing", "成功", str(details), str(details)]
 
 
 def test_plain_progress_lines_off_a_terminal(tmp_path):
@@ -81,11 +81,11 @@ def test_plain_progress_lines_off_a_terminal(tmp_path):
     during = [int(m[1]) for line in lines[1:-1] if (m := re.search(r": 已抓取 (\d+) ", line))]
     assert _growing(during), lines
     assert re.fullmatch(
-        rf"\[进度\] zhaoqing: 完成 已抓取 {fetched} · 排队 0 · 新版本 {details} · 错误 0 \(\d+s\)", lines[-1]
+        rf"\[进度\] zhaoqing: 成功 已抓取 {fetched} · 排队 0 · 新版本 {details} · 错误 0 \(\d+s\)", lines[-1]
     ), lines[-1]
     # standard output is the summary table alone
-    assert done.stdout.split("\n")[0].split()[:2] == ["site", "status"]
-    assert done.stdout.split("\n")[2].split()[:4] == ["zhaoqing", "ok", str(details), str(details)]
+    assert done.stdout.split("\n")[0].split()[:2] == ["站点", "状态"]
+    assert done.stdout.split("\n")[2].split()[:4] == ["zhaoqing", "成功", str(details), str(details)]
 
 
 def test_no_progress_prints_none(tmp_path, capsys):
@@ -94,7 +94,7 @@ def test_no_progress_prints_none(tmp_path, capsys):
         assert main(["crawl", "yulin", "--config", str(cfg), *FAST, "--no-progress"]) == 0
     captured = capsys.readouterr()
     assert captured.err == ""
-    assert captured.out.split("\n")[2].split()[:2] == ["yulin", "ok"]
+    assert captured.out.split("\n")[2].split()[:2] == ["yulin", "成功"]
 
 
 def _failure_block(err: str, site: str) -> list[str]:
@@ -125,7 +125,7 @@ def test_a_503_site_shows_the_first_error_and_the_final_stats(tmp_path, capsys):
     log = Path(block[3].removeprefix("  日志: "))
     assert log.is_file() and "Dumping Scrapy stats" in log.read_text("utf-8")
     # and the one-line message of the exit code still closes the output
-    assert block[4].startswith("policywatch: 1 of 1 crawls did not finish cleanly: zhaoqing: failed: ")
+    assert block[4].startswith("policywatch: 1 个站点中有 1 个未正常完成爬取：zhaoqing：失败: ")
     assert len(block) == 5
 
 

@@ -57,7 +57,7 @@ def site(tmp_path, capsys):
     with Portal() as portal:
         cfg = write_config(portal, tmp_path / "policywatch.toml", db_url=db_url)
         code, out = _crawl(cfg, capsys)
-        assert code == 0 and _row(out) == ["zhaoqing", "ok", "4", "4", "0", "0", "0", "0", "0"]
+        assert code == 0 and _row(out) == ["zhaoqing", "成功", "4", "4", "0", "0", "0", "0", "0"]
         assert (tmp_path / ".policywatch" / "httpcache" / "zhaoqing.revalidate.json").exists()
         yield portal, cfg, db_url
 
@@ -70,9 +70,9 @@ def test_unchanged_site_is_revalidated_without_scrapy(site, capsys):
     mark = len(portal.hits)
     code, out = _crawl(cfg, capsys)
     assert code == 0
-    assert _row(out) == ["zhaoqing", "ok", "4", "0", "0", "4", "4", "0", "0"]
+    assert _row(out) == ["zhaoqing", "成功", "4", "0", "0", "4", "4", "0", "0"]
     # the reason line in the CLI's default language (the catalogue's words for crawler.revalidate.REASON)
-    assert f"zhaoqing: ok: {REVALIDATED}：4 个页面和 3 个列表页均返回 304（未变化）" in out
+    assert f"zhaoqing: 成功: {REVALIDATED}：4 个页面和 3 个列表页均返回 304（未变化）" in out
     log = _latest_log(cfg)
     assert log.startswith("revalidation pre-check: revalidated") and SCRAPY_MARK not in log
     hits = portal.hits[mark:]
@@ -108,7 +108,7 @@ def test_a_changed_site_is_handed_to_the_crawl(site, capsys):
     portal.state = 2  # a notice revised, one added (state 2 of the portal)
     code, out = _crawl(cfg, capsys)
     assert code == 0
-    assert _row(out) == ["zhaoqing", "ok", "5", "1", "1", "3", "3", "0", "0"]
+    assert _row(out) == ["zhaoqing", "成功", "5", "1", "1", "3", "3", "0", "0"]
     assert REVALIDATED not in out and "revalidated without a crawl" not in out
     log = _latest_log(cfg)
     assert log.startswith("revalidation pre-check: crawl: http 200 for ") and SCRAPY_MARK in log
@@ -126,7 +126,7 @@ def test_a_404_is_handed_over_and_withdrawn(site, capsys):
     portal.gone.add(ZQ_DETAILS[2])  # still listed, but gone
     code, out = _crawl(cfg, capsys, "--set", "POLICYWATCH_MAX_WITHDRAW_SHARE=0.5")
     assert code == 0
-    assert _row(out) == ["zhaoqing", "ok", "4", "0", "0", "3", "3", "1", "0"]
+    assert _row(out) == ["zhaoqing", "成功", "4", "0", "0", "3", "3", "1", "0"]
     assert _latest_log(cfg).startswith(f"revalidation pre-check: crawl: http 404 for {portal.url(ZQ_DETAILS[2])}")
     db = connect(db_url)
     try:
@@ -144,8 +144,8 @@ def test_a_412_challenge_is_handed_over_and_reported(site, capsys):
     portal.errors[ZQ_DETAILS[0]] = 412
     code, out = _crawl(cfg, capsys, "--set", "RETRY_TIMES=0")
     assert code == 1
-    assert _row(out)[:2] == ["zhaoqing", "failed"]
-    assert "412" in out.split("zhaoqing: failed: ", 1)[1]
+    assert _row(out)[:2] == ["zhaoqing", "失败"]
+    assert "412" in out.split("zhaoqing: 失败: ", 1)[1]
     assert _latest_log(cfg).startswith(f"revalidation pre-check: crawl: http 412 for {portal.url(ZQ_DETAILS[0])}")
     assert _runs(db_url)[-1].status == "failed"
     # the failed run leaves nothing to replay: the next run is a full crawl again
@@ -166,7 +166,7 @@ def test_the_switch_turns_it_off(site, capsys):
     _portal, cfg, db_url = site
     code, out = _crawl(cfg, capsys, "--set", "POLICYWATCH_REVALIDATE=False")
     assert code == 0
-    assert _row(out) == ["zhaoqing", "ok", "4", "0", "0", "4", "4", "0", "0"]
+    assert _row(out) == ["zhaoqing", "成功", "4", "0", "0", "4", "4", "0", "0"]
     assert REVALIDATED not in out and "revalidated without a crawl" not in out
     log = _latest_log(cfg)
     assert log.startswith("revalidation pre-check: crawl: the pre-check is off (POLICYWATCH_REVALIDATE=False)")

@@ -86,8 +86,13 @@ def run(args: argparse.Namespace) -> int:
     bad = [r for r in runs if r.status != "ok"]
     if bad:
         print_failures(bad)
-        where = "; ".join(f"{r.site}: {r.status}{_why(r)} (log {r.log})" for r in bad)
-        raise ProblemFound(f"{len(bad)} of {len(runs)} crawls did not finish cleanly: {where}")
+        from policywatch.cli_text import _, status
+
+        where = "; ".join(
+            _("%(site)s: %(status)s%(why)s (log %(path)s)", site=r.site, status=status(r.status), why=_why(r), path=r.log)
+            for r in bad
+        )
+        raise ProblemFound(_("%(bad)s of %(all)s crawls did not finish cleanly: %(where)s", bad=len(bad), all=len(runs), where=where))
     return 0
 
 
@@ -143,7 +148,7 @@ def print_failures(bad: list[SiteRun]) -> None:
 
 def _why(run: SiteRun) -> str:
     """The run's one-line reason, when it says more than Scrapy's "finished"."""
-    return f": {run.reason}" if run.reason and run.reason != "finished" else ""
+    return f": {message_text(run.reason)}" if run.reason and run.reason != "finished" else ""
 
 
 def sync_config_subscriptions(cfg, db_url: str) -> None:
@@ -184,6 +189,7 @@ def crawl_site(
 
 
 def print_summary(runs: list[SiteRun]) -> None:
+    from policywatch.cli_text import _, status
     from policywatch.commands.db import print_table
 
     rows = []
@@ -192,7 +198,7 @@ def print_summary(runs: list[SiteRun]) -> None:
         rows.append(
             [
                 r.site,
-                r.status,
+                status(r.status),
                 r.pages,
                 o.get("new", 0),
                 o.get("changed", 0),
@@ -204,8 +210,10 @@ def print_summary(runs: list[SiteRun]) -> None:
             ]
         )
     print_table(
-        ["site", "status", "pages", "new", "changed", "unchanged", "304", "withdrawn", "errors", "time"], rows
-    )
+        [_("site"), _("status"), _("pages"), _("new pages"), _("changed"), _("unchanged"), "304", _("withdrawn"),
+         _("errors"), _("time")],
+        rows,
+    )  # fmt: skip
     for r in runs:
         if (r.status != "ok" or r.reason.startswith(REVALIDATED)) and r.reason:
-            print(f"{r.site}: {r.status}: {message_text(r.reason)}")
+            print(f"{r.site}: {status(r.status)}: {message_text(r.reason)}")
