@@ -87,7 +87,9 @@ def test_cli_table_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     old, new = PAIRS / "lawref-22" / "old.md", PAIRS / "lawref-22" / "new.md"
     assert main(["compare", str(old), str(new)]) == 0
     out = capsys.readouterr().out
-    assert "modified" in out and "→" in out
+    assert "修改条款" in out and "→" in out  # the vocabulary's Chinese label, the CLI's default
+    assert main(["--lang", "en", "compare", str(old), str(new)]) == 0
+    assert "modified" in capsys.readouterr().out
     assert main(["compare", str(old), str(new), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     change = data["changes"][0]
@@ -100,7 +102,7 @@ def test_cli_unrelated_files_warn(capsys: pytest.CaptureFixture[str]) -> None:
     corpus = Path(__file__).parent / "data" / "corpus"
     assert main(["compare", str(corpus / "gz-05.html"), str(corpus / "lawref-18.md")]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("warning: nothing aligns")
+    assert out.startswith("警告：nothing aligns")
 
 
 def test_cli_missing_file_is_a_usage_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

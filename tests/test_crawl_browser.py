@@ -125,7 +125,7 @@ def test_browser_crawl_passes_the_challenge_and_records_the_documents(tmp_path, 
         # render_details: the detail pages went through the browser too, with its cookie
         for doc_id, *_ in js_sites.RS_DOCS:
             assert portal.statuses(f"/rs/c100/content/{doc_id}.shtml") == [200]
-    assert out.splitlines()[2].split()[:4] == ["ruishu", "ok", "2", "2"]
+    assert out.splitlines()[2].split()[:4] == ["ruishu", "成功", "2", "2"]
     titles, runs = _documents(db_url, "ruishu")
     assert titles == expected
     assert runs[-1].status == "ok" and "policywatch/blocked" not in runs[-1].stats
@@ -154,7 +154,7 @@ def test_a_browser_site_on_a_machine_without_chromium_fails_saying_so(tmp_path, 
         assert code == 1
         assert not portal.requested("/js/index.html")
     reason = f'render = "browser" needs Chromium at {missing} (apt-get install chromium)'
-    assert any(line.startswith(f"jsonly: failed: {reason}") for line in capsys.readouterr().out.splitlines())
+    assert any(line.startswith(f"jsonly: 失败: {reason}") for line in capsys.readouterr().out.splitlines())
 
 
 @needs_chromium
@@ -165,4 +165,4 @@ def test_challenged_detail_pages_of_a_browser_site_ask_for_render_details(tmp_pa
         assert portal.statuses("/rs/index.html") == [412, 200]  # the list passed in the browser
         assert portal.statuses("/rs/c100/content/601.shtml") == [412]  # the detail page did not
     reason = "site answers a JavaScript cookie challenge (HTTP 412); try render_details = true"
-    assert any(line.startswith(f"ruishu: failed: {reason}; ") for line in capsys.readouterr().out.splitlines())
+    assert any(line.startswith(f"ruishu: 失败: {reason}; ") for line in capsys.readouterr().out.splitlines())

@@ -159,7 +159,7 @@ def test_details_gone_beyond_the_share_withdraw_nothing(tmp_path, db_url, capsys
         assert _state(db_url)[0] == {"active": N}
         capsys.readouterr()
         assert main(["status", "--config", str(cfg), "--db", db_url]) == 1
-        assert "failing: bulk (site 'bulk': 30 of 100 active documents would be withdrawn" in capsys.readouterr().err
+        assert "失败站点：bulk (site 'bulk': 30 of 100 active documents would be withdrawn" in capsys.readouterr().err
         # the operator says this is real: a larger share for this run
         again = crawl_site(cfg, "bulk", db_url, settings=(*FAST, "POLICYWATCH_MAX_WITHDRAW_SHARE=0.5"))
     assert again.status == "ok" and again.outcomes == {"unchanged": 70, "withdrawn": 30}
@@ -196,6 +196,6 @@ def test_a_new_site_whose_listing_matches_nothing_fails(tmp_path, db_url, capsys
         capsys.readouterr()
         assert main(["crawl", "bulk", "--config", str(cfg), "--db", db_url, *(f"--set={s}" for s in FAST)]) == 1
         out = capsys.readouterr()
-        assert "bulk: failed: 0 of 25 links on 1 list pages matched detail_pattern" in out.out
+        assert "bulk: 失败: 0 of 25 links on 1 list pages matched detail_pattern" in out.out
         assert main(["status", "--config", str(cfg), "--db", db_url]) == 1
         assert "0 of 25 links on 1 list pages matched detail_pattern" in capsys.readouterr().err
