@@ -11,7 +11,22 @@ from collections.abc import Iterator
 from typing import Any
 
 import scrapy
-from scrapy.http import Response
+from scrapy.extensions.httpcache import RFC2616Policy
+from scrapy.http import Request, Response
+
+
+class Revalidating(RFC2616Policy):
+    """Scrapy's RFC2616Policy with every stored page revalidated by its ETag / Last-Modified.
+
+    The stock policy reads a stored response's `Cache-Control: no-cache` as "not fresh" and returns
+    before it adds If-None-Match / If-Modified-Since, so against a CMS that sends no-cache (the
+    portal does, as many do) its "recheck" is a second full download: no 304 at all. no-cache
+    means "revalidate before use"; this is that, and so the floor of a Scrapy recheck.
+    """
+
+    def is_cached_response_fresh(self, cachedresponse: Response, request: Request) -> bool:
+        self._set_conditional_validators(request, cachedresponse)
+        return False
 
 
 class BareSpider(scrapy.Spider):
