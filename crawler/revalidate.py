@@ -8,7 +8,7 @@ itself, list pages first, the way the crawl asks (crawler.revalidate_http: user 
 robots.txt, delays, concurrency). If each answers as before, the listing is the one that crawl
 parsed and every document is the version it stored: the run is recorded as the crawl would
 record it (a crawl_run row, ok, its 304s counted; every document touched, in one transaction,
-storage.crawl_runs.record_revalidated_run) and no Scrapy process starts. At the first page that
+storage.revalidation.record_revalidated_run) and no Scrapy process starts. At the first page that
 answers otherwise (a 200, a 404/410, a challenge, an error, a page robots.txt now forbids) it
 stops and the site gets the full crawl, which handles a change, a withdrawal or a challenge
 exactly as without the pre-check. The database has the last word: it must still hold that
@@ -138,9 +138,9 @@ def precheck(
     found, why = plan(cache_dir, site, site_table, db_url, settings)
     if found is None:
         return Outcome("crawl", why)
-    # The database is needed only once every page answered: its modules (SQLAlchemy, the ORM:
-    # a few tenths of a second) load on a thread while the requests wait on the server.
-    loading = threading.Thread(target=_load_storage, name="revalidate-import", daemon=True)
+    # The database is needed only once every page answered: its driver (psycopg: a tenth of a
+    # second; no SQLAlchemy, storage.revalidation says why) loads while the requests wait.
+    loading = threading.Thread(target=_load_storage, args=(db_url,), name="revalidate-import", daemon=True)
     loading.start()
     stop = threading.Event()
     asker = Asker(politeness_of(settings), stop, deadline)
@@ -174,8 +174,7 @@ def _record(
     details: list[manifest.Answer], at: Any, started: float,
 ) -> Outcome:  # fmt: skip
     """Every page answered as before: the run, in the database (which may still say no)."""
-    from storage.crawl_runs import SlotTaken, record_revalidated_run
-    from storage.db import connect
+    from storage.revalidation import SlotTaken, record_revalidated_run
 
     seconds = time.monotonic() - started
     stats = {
@@ -186,10 +185,9 @@ def _record(
         "finish_reason": f"{REASON}: {len(details)} pages and {out.lists} list pages answered 304",
         "problems": [],
     }
-    db = connect(db_url)
     try:
         why, run_id = record_revalidated_run(
-            db, site, slot, based_on=found.run_id, started_at=at,
+            db_url, site, slot, based_on=found.run_id, started_at=at,
             seen=[(a.url, a.etag, a.last_modified, at) for a in details], stats=stats,
         )  # fmt: skip
     except SlotTaken as e:
@@ -197,8 +195,6 @@ def _record(
     except Exception as e:  # a database that cannot say: the full crawl decides (and reports it)
         why = f"the database could not record the revalidation: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
         run_id = None
-    finally:
-        db.dispose()
     if why:
         return Outcome("crawl", why, out.lists, 0, out.requests)
     return Outcome("revalidated", stats["finish_reason"], out.lists, len(details), out.requests, run_id)
@@ -212,9 +208,11 @@ def _relay(stopping: threading.Event, stop: threading.Event, asked: threading.Ev
             return
 
 
-def _load_storage() -> None:
-    import storage.crawl_runs
-    import storage.db  # noqa: F401
+def _load_storage(db_url: str) -> None:
+    import storage.revalidation  # noqa: F401
+
+    if db_url.startswith("postgres"):
+        import psycopg  # noqa: F401
 
 
 def _done(out: Outcome, started: float) -> Outcome:

@@ -31,9 +31,7 @@ from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-ENV_VAR = "POLICYWATCH_DATABASE_URL"
-DEFAULT_FILE = "policywatch.db"
-BUSY_TIMEOUT_S = 60  # a writer waits this long for another writer before giving up
+from storage.db_file import BUSY_TIMEOUT_S, DEFAULT_FILE, ENV_VAR
 
 
 class DatabaseError(Exception):

@@ -135,3 +135,33 @@ def test_run_check_refuses_a_config_subscription_named_like_a_cli_one(tmp_path, 
     cfg.write_text(cfg.read_text() + SUB, encoding="utf-8")
     err = _one_line_exit_2(capsys, ["run", "--check", "--config", str(cfg)])
     assert "subscription 'o': name: already added with `policywatch subscribers add`" in err
+
+
+SELECTORS = [
+    "a::attr(href)", 'a::attr("href")', "table.gkml-list a::text", "a, b::text", "ul li a", "*",
+    '#content a[href$=".pdf"]', "a[href*=gkmlpt]", "a:nth-child(2n+1)", "div:nth-child(odd)", "a:not(.x)",
+    'a:contains("x")', "a:has(b)", "p:first-of-type", "a:lang(zh)", "a:hover",
+    "div >", "a,", "", "  ", "a:bogus", "a::foo", "a::first-line", "a::text::text",
+    "a::attr()", "a::attr(1)", "a::attr(href, x)",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("selector", SELECTORS)
+def test_selector_check_agrees_with_scrapys_selectors(selector):
+    """The load-time check refuses exactly what parsel (Scrapy's selectors) would refuse at crawl time."""
+    from parsel import Selector
+
+    from policywatch.config import _check_selector
+    from policywatch.errors import UsageError
+
+    try:
+        Selector(text="<html></html>").css(selector)
+        parsel_accepts = True
+    except Exception:
+        parsel_accepts = False
+    try:
+        _check_selector(selector, UsageError("bad selector"))
+        we_accept = True
+    except UsageError:
+        we_accept = False
+    assert we_accept == parsel_accepts

@@ -51,9 +51,9 @@ def _latest_log(cfg: Path) -> str:
 
 
 @pytest.fixture
-def site(tmp_path, capsys):
-    """The portal, a config, and a first full crawl of Zhaoqing's four notices."""
-    db_url = f"sqlite:///{tmp_path / 'pw.db'}"
+def site(tmp_path, capsys, db_url):
+    """The portal, a config, and a first full crawl of Zhaoqing's four notices (on SQLite and
+    PostgreSQL: the pre-check records through the DB-API driver, not SQLAlchemy)."""
     with Portal() as portal:
         cfg = write_config(portal, tmp_path / "policywatch.toml", db_url=db_url)
         code, out = _crawl(cfg, capsys)
@@ -172,3 +172,40 @@ def test_the_switch_turns_it_off(site, capsys):
     assert log.startswith("revalidation pre-check: crawl: the pre-check is off (POLICYWATCH_REVALIDATE=False)")
     assert SCRAPY_MARK in log
     assert "policywatch/revalidated_from" not in (_runs(db_url)[-1].stats or {})
+
+
+def _rows(db_url: str) -> tuple[list[tuple], list[tuple]]:
+    db = connect(db_url)
+    try:
+        with db.reader() as s:
+            versions = [
+                (v.id, v.fetch_count, v.last_seen, v.etag, v.last_modified)
+                for v in s.scalars(select(Version).order_by(Version.id))
+            ]
+            docs = [(d.id, d.status, d.withdrawn_at, d.last_seen) for d in s.scalars(select(Document).order_by(Document.id))]
+    finally:
+        db.dispose()
+    return versions, docs
+
+
+def test_the_precheck_writes_what_the_full_crawl_writes(site, capsys):
+    """A recheck the full crawl records (304s through Scrapy and the ORM), then one the pre-check
+    records (plain SQL): each moves the same columns the same way."""
+    _portal, cfg, db_url = site
+    before = _rows(db_url)
+    code, out = _crawl(cfg, capsys, "--set", "POLICYWATCH_REVALIDATE=False")
+    assert code == 0 and REVALIDATED not in out
+    full = _rows(db_url)
+    code, out = _crawl(cfg, capsys)
+    assert code == 0 and REVALIDATED in out
+    pre = _rows(db_url)
+    for old, new in ((before, full), (full, pre)):
+        (old_v, old_d), (new_v, new_d) = old, new
+        assert [(i, n + 1, e, m) for i, n, _, e, m in old_v] == [(i, n, e, m) for i, n, _, e, m in new_v]
+        assert all(b[2] < a[2] for b, a in zip(old_v, new_v, strict=True))  # last_seen moved on
+        assert [(i, "active", None) for i, *_ in old_d] == [(i, st, w) for i, st, w, _ in new_d]
+        assert all(b[3] < a[3] for b, a in zip(old_d, new_d, strict=True))
+    runs = _runs(db_url)
+    assert [(r.status, r.pages, r.changed, r.errors) for r in runs[-2:]] == [("ok", 4, 0, 0)] * 2
+    assert runs[-1].stats["policywatch/listed"] == runs[-2].stats["policywatch/listed"]
+    assert runs[-1].started_at > runs[-2].started_at and runs[-1].finished_at >= runs[-1].started_at

@@ -196,10 +196,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def database_url(explicit: str | None, from_config: str | None) -> str:
     """--db, then $POLICYWATCH_DATABASE_URL, then the config, then ./policywatch.db (as the spider does)."""
-    from storage.db import ENV_VAR, resolve_url
+    from storage.db_file import ENV_VAR, plain_sqlite_url
+
+    raw = explicit or os.environ.get(ENV_VAR) or from_config
+    plain = plain_sqlite_url(raw)  # the default needs no SQLAlchemy yet (storage.db_file says why)
+    if plain is not None:
+        return plain
+    from storage.db import resolve_url
 
     with usage_errors():
-        url = resolve_url(explicit or os.environ.get(ENV_VAR) or from_config)
+        url = resolve_url(raw)
     return url.render_as_string(hide_password=False)
 
 

@@ -1,0 +1,34 @@
+"""The database's settings that are needed before SQLAlchemy is: the URL of a plain SQLite file
+as text, the environment variable, the busy timeout.
+
+A recheck that every page answers 304 is over in a few tenths of a second; SQLAlchemy's
+imports alone are 0.3-0.4 s of them. The CLI resolves the URL before anything else, so for the
+default, a SQLite file, it is resolved here, and the engine's modules load later, on a thread,
+while the pre-check's requests wait on the server (crawler.revalidate). Every other URL goes
+through storage.db.resolve_url.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+ENV_VAR = "POLICYWATCH_DATABASE_URL"
+DEFAULT_FILE = "policywatch.db"
+BUSY_TIMEOUT_S = 60  # a writer waits this long for another writer before giving up
+
+
+def plain_sqlite_url(value: str | None = None) -> str | None:
+    """What storage.db.resolve_url(value) renders, for a path or a `sqlite:///path` URL with no
+    query; None for anything else (memory, `file:` URIs, other backends), which needs SQLAlchemy."""
+    raw = value or os.environ.get(ENV_VAR) or DEFAULT_FILE
+    if "://" not in raw:
+        path = raw
+    elif raw.startswith("sqlite:///") and not any(c in raw for c in "?#%"):
+        path = raw[len("sqlite:///") :]
+        if not path or path == ":memory:" or path.startswith("file:"):
+            return None
+    else:
+        return None
+    return "sqlite:///" + quote(str(Path(path).expanduser().resolve()), safe=" +/")  # as URL.render_as_string
