@@ -84,6 +84,12 @@ UNCHANGED = "unchanged"
 """Not a stored kind: the side-by-side diff's name for a pair of measures kept as they were."""
 
 
+def N_(message: str) -> str:
+    """Marks a message for the catalogue (Babel extracts N_ calls) without translating it: the
+    layers below the UI know no language; whoever shows the message translates it."""
+    return message
+
+
 @dataclass(frozen=True)
 class Label:
     """What a person reads for a kind or a field: a message id (for a Babel catalogue) and today's

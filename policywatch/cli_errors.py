@@ -13,10 +13,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-
-def N_(message: str) -> str:
-    return message
-
+from pipeline.vocabulary import N_
 
 TEMPLATES = (
     N_("DOC %(ref)s: cites no watched document; give --source DOC"),

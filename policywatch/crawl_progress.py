@@ -18,12 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from pipeline.vocabulary import N_  # label() translates what it marks
 from policywatch.crawl_log import LogExcerpt
-
-
-def N_(message: str) -> str:  # marks a msgid for the catalogue; label() translates it
-    return message
-
 
 LABELS: dict[str, str] = {
     "fetched": N_("fetched"),

@@ -6,13 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from pipeline.vocabulary import N_  # storage knows no language: ReadError.message is translated by the UI
 from storage.models import Document
-
-
-def N_(message: str) -> str:
-    """Marks a message for the catalogue (Babel extracts N_ calls) without translating it:
-    storage knows no language; whoever shows the error does (ReadError.message)."""
-    return message
 
 
 class ReadError(Exception):
