@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import re
 import sys
+import unicodedata
 from typing import Any
 
 from policywatch import __version__, commands
@@ -28,11 +30,69 @@ def _lang_arg(raw: str) -> str:
     return lang
 
 
+def _say(text: str) -> str:
+    """A help text in the run's language, its argparse %(...)s placeholders left for argparse."""
+    from policywatch import cli_text, i18n
+
+    return i18n.translations(cli_text.lang()).gettext(text)
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's help in the run's language: every description, help text and heading is a
+    catalogue message (`scripts/i18n update` collects them from the parser: help_texts)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        return _say(action.help or "")
+
+    def start_section(self, heading: str | None) -> None:
+        super().start_section(_say(heading) if heading else heading)
+
+    def add_text(self, text: str | None) -> None:
+        super().add_text(_say(text) if text and text is not argparse.SUPPRESS else text)
+
+    def add_usage(self, usage, actions, groups, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, _say(USAGE) if prefix is None else prefix)
+
+    # argparse wraps by characters; a Chinese character takes two columns of the terminal
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return _wrap(" ".join(text.split()), width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(indent + line for line in _wrap(" ".join(text.split()), width - len(indent)))
+
+
+_TOKEN = re.compile(r"[^\s\u2e80-\uffef]+|\s+|.")  # a run of Latin text, blanks, or one wide character
+
+
+def _columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Lines of at most `width` terminal columns: broken at blanks, or between two wide characters."""
+    lines, line, used = [], "", 0
+    for token in _TOKEN.findall(text):
+        cols = _columns(token)
+        if used + cols > width and line.strip():
+            lines.append(line.rstrip())
+            line, used = "", 0
+        if not line and token.isspace():
+            continue
+        line, used = line + token, used + cols
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+USAGE = "usage: "  # argparse's own prefix, as its catalogue spells it
+
+
 class _Parser(argparse.ArgumentParser):
     """Every parser, the sub-commands' too, takes --lang: it is read wherever it is written.
     SUPPRESS keeps a sub-command's parser from resetting one given before the command."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
         super().__init__(*args, **kwargs)
         self._own_lang: argparse.Action | None = self.add_argument(
             "--lang", metavar="LANG", type=_lang_arg, default=argparse.SUPPRESS, help=LANG_HELP
@@ -74,6 +134,35 @@ def _parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
     parser = _Parser(prog="policywatch", description="Watch government policy pages change.")
     parser.add_argument("--version", action="version", version=f"policywatch {__version__}")
     return parser, parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+
+def help_texts() -> list[str]:
+    """Every text the full parser's help shows: the catalogue's argparse messages."""
+    texts = [USAGE]
+
+    def walk(parser: argparse.ArgumentParser) -> None:
+        texts.append(parser.description or "")
+        texts.extend(group.title or "" for group in parser._action_groups)
+        for action in parser._actions:
+            texts.append(action.help if action.help is not argparse.SUPPRESS else "")
+            if isinstance(action, argparse._SubParsersAction):
+                texts.extend(choice.help or "" for choice in action._choices_actions)
+                for sub in dict.fromkeys(action.choices.values()):
+                    walk(sub)
+
+    walk(build_parser())
+    return [t for t in dict.fromkeys(texts) if t]
+
+
+def _given(argv: list[str], option: str) -> str | None:
+    """The value of an option anywhere in argv, before argparse has read it (the help it prints
+    on -h is in the language --lang names, and the config's [ui] language otherwise)."""
+    for k, arg in enumerate(argv):
+        if arg == option and k + 1 < len(argv):
+            return argv[k + 1]
+        if arg.startswith(option + "="):
+            return arg.split("=", 1)[1]
+    return None
 
 
 def _command_named(argv: list[str]) -> str | None:
@@ -132,9 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     from policywatch.cli_text import _
 
     _guard_terminal()
-    cli_text.begin(None, None)
+    argv = sys.argv[1:] if argv is None else argv
+    from policywatch.i18n import normalize
+
+    lang = _given(argv, "--lang")  # for -h, printed while argparse reads (a bad value: its error later)
+    cli_text.begin(lang if normalize(lang) else None, _given(argv, "--config"))
     try:
-        argv = sys.argv[1:] if argv is None else argv
         parser = build_parser(argv)
         args = parser.parse_args(argv)
         cli_text.begin(getattr(args, "lang", None), getattr(args, "config", None))

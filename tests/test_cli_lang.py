@@ -147,3 +147,47 @@ def test_commands_without_config_take_the_language_of_the_default_config(world, 
     assert code == 0 and "fetches" in out and "first seen (UTC)" in out and "2024-02-01 09:00" in out
     code, out = _run(capsys, ["history", URL, "--lang", "zh"])
     assert "抓取次数" in out
+
+
+HELP_ARGVS = [["--help"], ["crawl", "-h"], ["subscribers", "add", "-h"], ["search", "--help"], ["serve", "-h"]]
+
+
+def _help(argv: list[str], capsys, monkeypatch) -> str:
+    monkeypatch.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    assert done.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_every_help_text_is_translated():
+    """The parser's texts are catalogue messages (scripts/i18n update adds them), each with a
+    Chinese translation that keeps argparse's placeholders."""
+    from policywatch.cli import help_texts
+
+    zh = i18n.translations("zh_CN")
+    texts = help_texts()
+    assert len(texts) > 100 and "show this help message and exit" in texts
+    for text in texts:
+        said = zh.gettext(text)
+        assert said != text or not re.search(r"[a-z]{4}", text), text
+        assert re.findall(r"%\(\w+\)\w", said) == re.findall(r"%\(\w+\)\w", text), text
+
+
+@pytest.mark.parametrize("argv", HELP_ARGVS, ids=" ".join)
+def test_help_is_chinese_by_default_and_english_on_request(argv, capsys, monkeypatch, tmp_path):
+    import unicodedata
+
+    from policywatch.cli import help_texts
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("POLICYWATCH_CONFIG", raising=False)
+    english = [t for t in help_texts() if re.search(r"[a-z]{4} [a-z]{3,}", t)]
+    zh = _help(argv, capsys, monkeypatch)
+    assert zh.startswith("用法：") and "显示本帮助并退出" in zh
+    assert not [t for t in english if " ".join(t.split()[:4]) in " ".join(zh.split())]
+    # a Chinese character takes two columns: no line wider than the terminal
+    assert max(sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line) for line in zh.splitlines()) <= 80
+    for where in (["--lang", "en", *argv], [*argv, "--lang=en"]):
+        en = _help(where, capsys, monkeypatch)
+        assert en.startswith("usage: ") and "show this help message and exit" in en and "显示本帮助" not in en
