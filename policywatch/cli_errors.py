@@ -24,6 +24,11 @@ TEMPLATES = (
     N_("subscription %(name)s already exists"),
     N_("subscription %(name)s is declared in %(path)s; remove it there"),
     N_("database error: %(why)s"),
+    # `run`'s start: the warnings of policywatch.scheduler (jobs, reload, scrapyd_runner) and its refusal
+    N_("%(path)s: site %(name)s: no schedule, not crawled by `policywatch run`"),
+    N_("%(path)s: %(what)s: no digest or alert is sent until it is set"),
+    N_("%(path)s: [crawl] scrapyd.nodes[%(i)s]: %(why)s; using the other nodes"),
+    N_("%(path)s: no site has a schedule (schedule = { interval_minutes = N } or [scheduler] jobs)"),
     # a crawl run's reason (crawler/revalidate.py REASON), shown by `crawl` and `status`
     N_("revalidated without a crawl: %(pages)s pages and %(lists)s list pages answered 304"),
 )

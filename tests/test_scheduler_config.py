@@ -74,3 +74,20 @@ def test_the_runner_names_the_config_accepts_are_the_registry() -> None:
     from policywatch.scheduler.settings import RUNNER_NAMES
 
     assert tuple(RUNNERS) == RUNNER_NAMES
+
+
+UNSCHEDULED = 'name = "zq2"\nstart_urls = ["http://127.0.0.1:9/b.html"]\ndetail_pattern = "/t\\\\d+\\\\.html$"\n'
+
+
+def test_run_warns_in_the_cli_language(tmp_path, capsys):
+    """`run`'s start-up warnings and refusals are the catalogue's, Chinese by default."""
+    cfg = _config(tmp_path, f"[[sites]]\n{UNSCHEDULED}")
+    assert main(["run", "--config", str(cfg), "--check"]) == 0
+    err = capsys.readouterr().err
+    assert f"policywatch: 警告：{cfg}：站点 'zq2' 未设 schedule，`policywatch run` 不会爬取它" in err
+    assert main(["run", "--config", str(cfg), "--check", "--lang", "en"]) == 0
+    err = capsys.readouterr().err
+    assert f"policywatch: warning: {cfg}: site 'zq2': no schedule, not crawled by `policywatch run`" in err
+    only = _config(tmp_path, "", site=f"[[sites]]\n{UNSCHEDULED}")
+    assert main(["run", "--config", str(only), "--check"]) == 2
+    assert f"{only}：没有站点设了 schedule" in capsys.readouterr().err

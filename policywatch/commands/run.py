@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     cfg, daemon_settings, notify = loaded.config, loaded.settings, loaded.notify
     specs, warnings = jobs.build(cfg, daemon_settings)
     for w in [*warnings, *loaded.warnings]:
-        print(f"policywatch: warning: {w}", file=sys.stderr)
+        _warn(w)
     if not any(s.id.startswith("crawl:") for s in specs):
         raise UsageError(f"{cfg.path}: no site has a schedule (schedule = {{ interval_minutes = N }} or [scheduler] jobs)")
     db_url = database_url(args.db, cfg.database_url)
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{cfg.path}: [crawl] runner: {e}") from None
     runner = cls(daemon_settings.crawl, cfg.path, db_url)
     for w in runner.check():
-        print(f"policywatch: warning: {w}", file=sys.stderr)
+        _warn(w)
     db = connect(db_url)
     with usage_errors():
         db.ping()  # the schema is brought up to date by the leader, once it leads
@@ -82,3 +82,10 @@ def run(args: argparse.Namespace) -> int:
         return daemon.run()
     finally:
         db.dispose()
+
+
+def _warn(message: str) -> None:
+    from policywatch.cli_errors import message_text
+    from policywatch.cli_text import _
+
+    print("policywatch:", _("warning: %(text)s", text=message_text(message)), file=sys.stderr)
