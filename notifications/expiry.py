@@ -15,27 +15,29 @@ from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr
+from gettext import NullTranslations
 
 from sqlalchemy import select
 
 from notifications.filters import ChangeFacts, Filters
-from notifications.render import _address, environment
+from notifications.render import _address, _set_text, environment
 from notifications.settings import NotifySettings
 from notifications.smtp import SmtpConnection, SmtpError
 from notifications.subscriptions import addresses
 from pipeline.safe_text import header_text
+from pipeline.vocabulary import N_
 from storage.db import Database
 from storage.models import Document, Subscription, Version, utcnow
 from storage.models_graph import NoticeSent
 from storage.validity import expiring, repealed
 
-KIND_LABELS = {"expiring": "即将到期", "expired": "已到期", "repealed": "已废止"}
+# the catalogue's msgids (the digest's language: NotifySettings.digest.translations)
+KIND_LABELS = {"expiring": N_("expiring soon"), "expired": N_("term ended"), "repealed": N_("repealed")}
 
 
 @dataclass
 class Notice:
     kind: str  # expiring | expired | repealed
-    label: str
     document: dict
     key: str
 
@@ -69,29 +71,36 @@ def due_notices(session, today: date, within_days: int) -> list[tuple[Subscripti
             group = "repealed" if kind == "repealed" else "expiring"  # 到期 and 即将到期 are one notice per day
             key = f"{group}:sub:{sub.id}:doc:{d['id']}:{d['expires']}"
             if key not in sent and _follows(filters, d, kind):
-                mine.append(Notice(kind, KIND_LABELS[kind], d, key))
+                mine.append(Notice(kind, d, key))
         if mine:
             out.append((sub, mine))
     return out
 
 
 def _message(sub: Subscription, notices: list[Notice], notify: NotifySettings, today: date) -> EmailMessage:
-    env = environment()
-    ctx = {"subscription": sub.name, "today": today.isoformat(), "notices": notices}
+    """The notices of one subscription in the digest's language (its catalogue; none: English)."""
+    settings = notify.digest
+    env = environment(settings.translations)
+    _ = (settings.translations or NullTranslations()).gettext
+    labels = {kind: _(msgid) for kind, msgid in KIND_LABELS.items()}
+    lang = "zh-Hans" if settings.language.startswith("zh") else "en"
+    ctx = {"subscription": sub.name, "today": today.isoformat(), "notices": notices, "labels": labels, "html_lang": lang}
     first = notices[0]
-    subject = f"{notify.digest.subject_prefix} {first.label}：{first.document['title']}"
-    if len(notices) > 1:
-        subject += f" 等 {len(notices)} 份文件"
+    values = {"label": labels[first.kind], "title": first.document["title"], "num": len(notices)}
+    line = _("%(label)s: %(title)s") if len(notices) == 1 else _("%(label)s: %(title)s and others, %(num)s documents")
     msg = EmailMessage(policy=SMTP)
-    msg["Subject"] = header_text(subject)
+    msg["Subject"] = header_text(f"{settings.subject_prefix} {line % values}")
     msg["From"] = _address(notify.smtp.sender)
     msg["To"] = ", ".join(formataddr(("", a)) for a in addresses(sub))
     msg["Date"] = format_datetime(datetime.now(UTC))
     digest = hashlib.sha256("|".join(n.key for n in notices).encode()).hexdigest()[:32]
     msg["Message-ID"] = f"<notice.{digest}@{notify.smtp.sender_domain}>"
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(env.get_template("expiry.txt.j2").render(ctx=ctx), subtype="plain", charset="utf-8")
-    msg.add_alternative(env.get_template("expiry.html.j2").render(ctx=ctx), subtype="html", charset="utf-8")
+    _set_text(msg, env.get_template("expiry.txt.j2").render(ctx=ctx), "plain")
+    html = EmailMessage(policy=msg.policy)
+    _set_text(html, env.get_template("expiry.html.j2").render(ctx=ctx), "html")
+    msg.make_alternative()
+    msg.attach(html)
     return msg
 
 

@@ -156,13 +156,21 @@ def test_a_document_another_declares_repealed_is_repealed(db):
     from notifications.expiry import _message, due_notices
     from notifications.settings import NotifySettings
     from notifications.subscriptions import add, spec_from_options
+    from policywatch.notify_config import localized
 
     with db.writer() as s:
         add(s, spec_from_options("gd", {"email": "gd@example.org", "sites": ["guangdong"]}))
     with db.reader() as s:
         [(sub, notices)] = due_notices(s, date(2026, 12, 1), 30)
-        msg = _message(sub, notices, NotifySettings(), date(2026, 12, 1))
+        msg = _message(sub, notices, localized(NotifySettings()), date(2026, 12, 1))
+        english = _message(sub, notices, localized(NotifySettings(), "en"), date(2026, 12, 1))
     kinds = {n.kind: n.document["title"] for n in notices}
     assert kinds["repealed"] == "广东省人民政府关于促进高新技术产业开发区高质量发展的意见"
     body = msg.get_body(("plain",)).get_content()
     assert "[已废止]" in body and "宣布废止" in body and "粤府〔2024〕9号" in body
+    subject = f"{msg['Subject']}"
+    assert subject.startswith(("[policywatch] 已到期：", "[policywatch] 即将到期：")) and subject.endswith("等 2 份文件")
+    assert "文件有效期提醒" in msg.get_body(("html",)).get_content()
+    body = english.get_body(("plain",)).get_content()
+    assert "[repealed]" in body and "repealed by " in body and "粤府〔2024〕9号" in body and "宣布废止" not in body
+    assert f"{english['Subject']}".endswith(" and others, 2 documents") and "已" not in english["Subject"]
