@@ -58,7 +58,7 @@ def test_plain_crawl_of_a_challenge_site_fails_naming_the_challenge(tmp_path, ca
         runs = recent_runs(db, "ruishu")
     finally:
         db.dispose()
-    due = alerts.evaluate("ruishu", runs, OperatorSettings(emails=("ops@example.org",), failures_before_alert=1))
+    due = alerts.evaluate("ruishu", runs, OperatorSettings(emails=("ops@example.org",), failures_before_alert=1), "en")
     assert [a.kind for a in due] == ["failing"]
     assert f"Latest: {CHALLENGE}; " in due[0].body
 

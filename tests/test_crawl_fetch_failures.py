@@ -99,7 +99,7 @@ def test_a_site_that_fails_every_fetch_is_a_failed_run_and_nothing_moves(db_url,
     # the alert machinery: two failures in a row with failures_before_alert = 2
     db = connect(db_url)
     try:
-        alerts = evaluate("zhaoqing", recent_runs(db, "zhaoqing"), OperatorSettings(failures_before_alert=2))
+        alerts = evaluate("zhaoqing", recent_runs(db, "zhaoqing"), OperatorSettings(failures_before_alert=2), "en")
     finally:
         db.dispose()
     assert [a.kind for a in alerts] == ["failing"]

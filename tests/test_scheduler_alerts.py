@@ -39,7 +39,7 @@ def test_a_site_failing_n_runs_in_a_row_mails_the_operator_once(tmp_path):
     assert len(got.messages) == 1, d.text()[-2000:]  # at the 2nd failure, not again at the 3rd
     msg, (_, rcpt_tos) = got.messages[0], got.envelopes[0]
     assert rcpt_tos == ["ops@example.org"] and msg["From"] == "pw@example.org"
-    assert msg["Subject"] == "[policywatch] dead: 2 crawls failed in a row"
+    assert msg["Subject"] == "[policywatch] dead：连续 2 次爬取失败"  # the config's [ui] language: Chinese by default
     assert msg["X-Policywatch-Alert"] == "failing; site=dead"
     assert "alert sent to ops@example.org" in d.text()
 
@@ -55,9 +55,11 @@ def _run(status: str, listed: int | None, pages: int = 5, minutes: int = 0):
 def test_a_listing_that_goes_empty_is_a_template_change_alert():
     op = OperatorSettings(emails=("ops@example.org",))
     # newest first: the template changed in the latest run (known pages still revisited)
-    alerts = evaluate("zq", [_run("ok", 0, minutes=2), _run("ok", 12, minutes=1)], op)
+    alerts = evaluate("zq", [_run("ok", 0, minutes=2), _run("ok", 12, minutes=1)], op, "en")
     assert [a.kind for a in alerts] == ["empty"]
     assert "found no document links" in alerts[0].body and "previous crawl found 12" in alerts[0].body
+    (zh,) = evaluate("zq", [_run("ok", 0, minutes=2), _run("ok", 12, minutes=1)], op)
+    assert zh.subject == "[policywatch] zq：列表页未找到任何文件" and "上一次爬取找到 12 个" in zh.body
     assert evaluate("zq", [_run("ok", 0, minutes=3), _run("ok", 0, minutes=2), _run("ok", 12)], op) == []  # once
     assert evaluate("zq", [_run("ok", 12, minutes=1), _run("ok", 12)], op) == []
     assert evaluate("zq", [_run("ok", 0)], op) == []  # never found any: nothing to compare with
@@ -73,8 +75,12 @@ def test_the_failing_alert_says_why_each_run_failed():
     never.stats["problems"] = ["0 of 57 links on 3 list pages matched detail_pattern"]
     refused = _run("failed", 20, minutes=1)
     refused.stats["problems"] = ["site 'zq': 20 of 20 active documents would be withdrawn at once (20 answer 404/410, 0 gone"]
-    (alert,) = evaluate("zq", [never, refused], op)
+    (alert,) = evaluate("zq", [never, refused], op, "en")
     assert alert.kind == "failing"
     assert "slot s2: 0 of 57 links on 3 list pages matched detail_pattern, 0 errors" in alert.body
     assert "slot s1: site 'zq': 20 of 20 active documents would be withdrawn at once" in alert.body
     assert "finished" not in alert.body
+    (zh,) = evaluate("zq", [never, refused], op)
+    assert zh.subject == "[policywatch] zq：连续 2 次爬取失败"
+    assert "时段 s2：0 of 57 links on 3 list pages matched detail_pattern，0 个错误" in zh.body  # the reason as recorded
+    assert "See `policywatch status`" not in zh.body and "请查看 `policywatch status` 和爬取日志。" in zh.body

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{spec.id}\t{spec.schedule}\tmisfire grace {spec.misfire_grace_time}s")
         db.dispose()
         return 0
-    alerts = Alerter(db_url, daemon_settings.operator, notify.smtp) if daemon_settings.operator.emails else None
+    alerts = Alerter(db_url, daemon_settings.operator, notify.smtp, notify.digest.language) if daemon_settings.operator.emails else None
     ctx = Context(config=cfg, settings=daemon_settings, db_url=db_url, runner=runner, alerts=alerts, notify=notify)
     with usage_errors():
         lock = leader.for_database(db.url)

@@ -36,9 +36,14 @@ def listed(run: Any) -> int | None:
     return int(value) if value is not None else None
 
 
-def evaluate(site: str, runs: list[Any], operator: OperatorSettings) -> list[Alert]:
-    """Alerts due after the newest finished run in `runs` (newest first)."""
+def evaluate(site: str, runs: list[Any], operator: OperatorSettings, lang: str = "zh_CN") -> list[Alert]:
+    """Alerts due after the newest finished run in `runs` (newest first), in `lang` (the config's
+    [ui] language); a run's reason is quoted as the crawl recorded it."""
+    from policywatch import i18n
     from storage.crawl_runs import consecutive_failures, run_reason
+
+    def _(message: str, **values: Any) -> str:
+        return i18n.gettext(message, lang, **values)
 
     # an interrupted run (the daemon stopped it) says nothing about the site: it neither counts
     # as a failure nor ends a streak, and no alert is due after it
@@ -51,16 +56,19 @@ def evaluate(site: str, runs: list[Any], operator: OperatorSettings) -> list[Ale
     n = operator.failures_before_alert
     failures = consecutive_failures(done)
     if failures == n:
-        reasons = [f"  {r.started_at:%Y-%m-%d %H:%M:%S} UTC  slot {r.slot}: {run_reason(r.stats) or '?'}"
-                   f", {r.errors} errors" for r in done[:n]]
+        reasons = [
+            _("  %(at)s UTC  slot %(slot)s: %(reason)s, %(errors)s errors",
+              at=f"{r.started_at:%Y-%m-%d %H:%M:%S}", slot=r.slot, reason=run_reason(r.stats) or "?", errors=r.errors)
+            for r in done[:n]
+        ]  # fmt: skip
         alerts.append(
             Alert(
                 site,
                 "failing",
-                f"[policywatch] {site}: {n} crawls failed in a row",
-                f"The crawls of site {site!r} failed {n} times in a row.\n"
-                f"Latest: {run_reason(done[0].stats) or '?'}\n\n" + "\n".join(reasons)
-                + "\n\nSee `policywatch status` and the crawl logs.\n",
+                "[policywatch] " + _("%(site)s: %(n)s crawls failed in a row", site=site, n=n),
+                _("The crawls of site %(site)s failed %(n)s times in a row.", site=repr(site), n=n) + "\n"
+                + _("Latest: %(reason)s", reason=run_reason(done[0].stats) or "?") + "\n\n" + "\n".join(reasons)
+                + "\n\n" + _("See `policywatch status` and the crawl logs.") + "\n",
             )
         )
     if operator.alert_on_empty and done[0].status == "ok":
@@ -71,11 +79,15 @@ def evaluate(site: str, runs: list[Any], operator: OperatorSettings) -> list[Ale
                 Alert(
                     site,
                     "empty",
-                    f"[policywatch] {site}: the listing found no documents",
-                    f"The crawl of site {site!r} at {now.started_at:%Y-%m-%d %H:%M:%S} UTC (slot {now.slot}) "
-                    f"found no document links on its list pages; the previous crawl found {before_n}.\n"
-                    "The site's page template has probably changed: check link_selector and detail_pattern "
-                    "in policywatch.toml.\n",
+                    "[policywatch] " + _("%(site)s: the listing found no documents", site=site),
+                    _(
+                        "The crawl of site %(site)s at %(at)s UTC (slot %(slot)s) found no document links on "
+                        "its list pages; the previous crawl found %(before)s.",
+                        site=repr(site), at=f"{now.started_at:%Y-%m-%d %H:%M:%S}", slot=now.slot, before=before_n,
+                    )
+                    + "\n"
+                    + _("The site's page template has probably changed: check link_selector and detail_pattern in policywatch.toml.")
+                    + "\n",
                 )
             )
     return alerts
@@ -100,10 +112,11 @@ def message(alert: Alert, operator: OperatorSettings, sender: str) -> EmailMessa
 class Alerter:
     """Bound to the daemon's database and settings; `after_run(site)` mails what is due."""
 
-    def __init__(self, db_url: str, operator: OperatorSettings, smtp: Any):
+    def __init__(self, db_url: str, operator: OperatorSettings, smtp: Any, lang: str = "zh_CN"):
         self.db_url = db_url
         self.operator = operator
         self.smtp = smtp  # notifications.smtp.SmtpSettings
+        self.lang = lang  # the config's [ui] language
 
     def after_run(self, site: str) -> list[Alert]:
         from storage.crawl_runs import recent_runs
@@ -119,7 +132,7 @@ class Alerter:
             runs = recent_runs(db, site, limit=max(20, self.operator.failures_before_alert + 1))
         finally:
             db.dispose()
-        due = evaluate(site, runs, self.operator)
+        due = evaluate(site, runs, self.operator, self.lang)
         for alert in due:
             send(message(alert, self.operator, self.smtp.sender), self.smtp)
             log.warning("alert sent to %s: %s", ", ".join(self.operator.emails), alert.subject)

@@ -181,7 +181,7 @@ class Daemon:
                 from policywatch.scheduler.alerts import Alerter
 
                 ops = loaded.settings.operator
-                self.ctx.alerts = Alerter(self.ctx.db_url, ops, loaded.notify.smtp) if ops.emails else None
+                self.ctx.alerts = Alerter(self.ctx.db_url, ops, loaded.notify.smtp, loaded.notify.digest.language) if ops.emails else None
             if self.scheduler is not None:
                 reconcile(self.scheduler, specs)
             log.info("config reloaded from %s", self.ctx.config.path)
