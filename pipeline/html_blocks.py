@@ -8,6 +8,7 @@ layout table (one column, or cells holding whole paragraphs) is read as ordinary
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -152,7 +153,7 @@ def is_hidden(el: etree._Element) -> bool:
         return False
     if "style" in names:
         style = el.get("style")
-        if style and "none" in style.lower() and "display:none" in style.replace(" ", "").lower():
+        if style and _style_hides(style):
             return True
     if "hidden" in names or ("aria-hidden" in names and el.get("aria-hidden") == "true"):
         return True
@@ -160,6 +161,11 @@ def is_hidden(el: etree._Element) -> bool:
         return False
     cls = el.get("class")
     return bool(cls) and ("-hide" in cls or "d-none" in cls) and bool(_HIDING_CLASS.search(cls))
+
+
+@functools.lru_cache(maxsize=4096)  # a pasted Word body repeats a few styles on every span
+def _style_hides(style: str) -> bool:
+    return "none" in style.lower() and "display:none" in style.replace(" ", "").lower()
 
 
 _HIDING_CLASS = re.compile(r"(?:^|\s)(?:ng-hide|d-none)(?:$|\s)")
