@@ -1,7 +1,8 @@
 """`search` through the trigram index of measure.norm_text, with the scan it must agree with.
 
-The index (migration 0006) is FTS5 with the trigram tokenizer on SQLite and a pg_trgm GIN
-index on PostgreSQL. A trigram index cannot look up a phrase of fewer than three characters,
+The index is FTS5 with the trigram tokenizer over measure on SQLite (migration 0006) and a
+pg_trgm GIN index over `measure_text`, each distinct measure text once, on PostgreSQL (0009:
+a new version repeats most texts, which the index then holds once). A trigram index cannot look up a phrase of fewer than three characters,
 so those, and databases without the index (SQLite older than 3.34), are scanned. Either way the
 rows are the scan's: the index only narrows the candidates, and the same `LIKE` on the stored
 text decides, so the index's own case folding never shows.
@@ -12,22 +13,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import ColumnElement, Select, column, select, table, text
 from sqlalchemy.orm import Session
 
 from pipeline.text import norm_text
 from storage.models import Document, MeasureRow, Site, Version
 
 FTS_TABLE = "measure_fts"
-PG_INDEX = "ix_measure_norm_text_trgm"
+TEXT_TABLE = "measure_text"
+PG_INDEX = "ix_measure_text_trgm"
 MIN_INDEXED = 3  # characters: a trigram index finds nothing shorter
 FEW = 200  # candidates below which the index's ids drive the search (see find)
 
 
 def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
-    """For Alembic's compare: the index's objects are made by migration 0006, not the models."""
-    if type_ == "table" and name is not None and name.startswith(FTS_TABLE):
-        return False  # the FTS5 table and its shadow tables
+    """For Alembic's compare: the index's objects are made by migrations 0006 and 0009, not the models."""
+    if type_ == "table" and name is not None and (name.startswith(FTS_TABLE) or name == TEXT_TABLE):
+        return False  # the FTS5 table and its shadow tables; PostgreSQL's distinct texts
     return not (type_ == "index" and name == PG_INDEX)
 
 
@@ -87,15 +89,19 @@ def find(
     if candidates == []:
         return []
     if candidates is not None:
-        return _rows(session, _by_ids(needle, candidates, **page))
+        key = MeasureRow.hash if postgresql else MeasureRow.id
+        return _rows(session, _by_ids(needle, key.in_(candidates), **page))
     if postgresql:
         return _rows(session, _pg_walk(needle, **page))
     return _rows(session, _statement(needle, **page, walk=True))
 
 
-def _candidates(session: Session, needle: str, kind: str) -> list[int] | None:
-    """The ids of the measures whose text has the phrase, as the index finds them, when there
-    are fewer than FEW; None when there are more."""
+_TEXTS = table(TEXT_TABLE, column("hash"), column("norm_text"))
+
+
+def _candidates(session: Session, needle: str, kind: str) -> list[int] | list[str] | None:
+    """What the index finds with the phrase, when fewer than FEW: the ids of the measures
+    (FTS5), the hashes of the distinct texts (PostgreSQL); None when there are more."""
     if kind == "fts5":
         match = '"' + needle.replace('"', '""') + '"'  # a quoted FTS5 string is one phrase, all literal
         found = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_phrase LIMIT :cap")
@@ -103,8 +109,9 @@ def _candidates(session: Session, needle: str, kind: str) -> list[int] | None:
     else:
         # the GIN index serves the LIKE (or, for a phrase the planner expects everywhere, a
         # sequential scan stops at the FEW-th match: cheap for exactly those phrases)
-        probe = select(MeasureRow.id).where(_like(MeasureRow.norm_text, needle)).limit(FEW)
-        ids = list(session.scalars(probe))
+        probe = select(_TEXTS.c.hash).where(_like(_TEXTS.c.norm_text, needle)).limit(FEW)
+        hashes = list(session.scalars(probe))
+        return sorted(set(hashes)) if len(hashes) < FEW else None
     return ids if len(ids) < FEW else None
 
 
@@ -151,17 +158,18 @@ def _page(stmt: Select, *, site: str | None, offset: int, limit: int | None) -> 
 
 
 def _by_ids(
-    needle: str, ids: list[int], *, all_versions: bool, site: str | None, offset: int, limit: int | None
+    needle: str, found: ColumnElement[bool], *, all_versions: bool, site: str | None, offset: int, limit: int | None
 ) -> Select:
-    """From the candidate measures by key: measure -> version -> document -> site, then the sort
-    of these few rows. The LIKE decides (FTS5's trigram match folds case; the scan's does not)."""
+    """From the candidate measures by key (`found`: their ids, or their texts' hashes): measure
+    -> version -> document -> site, then the sort of these few rows. The LIKE decides (FTS5's
+    trigram match folds case; the scan's does not; a hash may be another text's too)."""
     stmt: Select = (
         select(*_COLUMNS)
         .select_from(MeasureRow)
         .join(Version, Version.id == MeasureRow.version_id)
         .join(Document, Document.id == Version.document_id)
         .join(Site, Site.id == Document.site_id)
-        .where(MeasureRow.id.in_(ids), _like(MeasureRow.norm_text, needle))
+        .where(found, _like(MeasureRow.norm_text, needle))
         .order_by(Document.id, Version.seq, MeasureRow.ordinal)
     )
     if not all_versions:
