@@ -18,7 +18,6 @@ from pipeline.text import norm_text, text_hash
 from policywatch.flow import Page, record_pages
 from storage import migrate, search_index
 from storage.db import connect
-from storage.models import MeasureRow
 from storage.read import search as search_read
 
 T0 = datetime(2026, 3, 1, 9, 0)
