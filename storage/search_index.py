@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, column, select, table, text
+from sqlalchemy import ColumnElement, Select, column, func, select, table, text
 from sqlalchemy.orm import Session
 
 from pipeline.text import norm_text
@@ -24,6 +24,8 @@ TEXT_TABLE = "measure_text"
 PG_INDEX = "ix_measure_text_trgm"
 MIN_INDEXED = 3  # characters: a trigram index finds nothing shorter
 FEW = 200  # candidates below which the index's ids drive the search (see find)
+SAMPLE = 500  # PostgreSQL: the oldest distinct texts, read to tell a common phrase (see _dense)
+DENSE = 2  # of them holding the phrase (0.4%): the walk reaches the limit soon
 
 
 def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
@@ -77,7 +79,9 @@ def find(
     more, a walk from the documents in order stops at the limit after reading about
     limit / density measures, whatever the size of the history. Collecting every id of a common
     phrase would cost in proportion to the history, and a walk for a rare one would read every
-    document."""
+    document. On PostgreSQL a phrase found often in a small sample of the texts goes to the
+    walk at once: a GIN scan has no early stop, and its probe alone would grow with the
+    history."""
     if not needle:
         return []
     postgresql = session.get_bind().dialect.name == "postgresql"
@@ -85,6 +89,8 @@ def find(
     # no question asked first
     kind = ("pg_trgm" if postgresql else index_kind(session)) if len(needle) >= MIN_INDEXED else None
     page = {"all_versions": all_versions, "site": site, "offset": offset, "limit": limit}
+    if postgresql and kind and limit is not None and _dense(session, needle):
+        return _rows(session, _pg_walk(needle, **page))
     candidates = _candidates(session, needle, kind) if kind else None
     if candidates == []:
         return []
@@ -99,6 +105,37 @@ def find(
 _TEXTS = table(TEXT_TABLE, column("hash"), column("norm_text"))
 
 
+_DENSE_SQL = text(
+    f"SELECT count(*) FROM (SELECT 1 FROM (SELECT norm_text FROM {TEXT_TABLE} LIMIT :sample) oldest "
+    "WHERE strpos(oldest.norm_text, :needle) > 0 LIMIT :dense) hits"
+)
+
+
+def _dense(session: Session, needle: str) -> bool:
+    """Whether at least DENSE of the SAMPLE texts first in measure_text (the oldest: those of the
+    first documents, where the walk starts) hold the phrase. A fixed cost, whatever the history;
+    a phrase it misses only takes the probe first."""
+    found = session.scalar(_DENSE_SQL, {"sample": SAMPLE, "needle": needle, "dense": DENSE})
+    return (found or 0) >= DENSE
+
+
+def _pieces(needle: str) -> list[str]:
+    """Three-character pieces of the phrase, none overlapping the one before, and its last
+    three: about a third of its trigrams, spread over all of it. A GIN scan decodes the
+    posting list of every trigram it is given, so a long phrase costs as much as it has
+    trigrams; these few already leave few candidates. Only pieces of letters and digits, from
+    which pg_trgm takes exactly one trigram (one it cannot index would make it read the whole
+    index); none at all for a phrase without three of them in a row."""
+    starts = [i for i in range(len(needle) - 2) if needle[i : i + 3].isalnum()]
+    chosen: list[int] = []
+    for i in starts:
+        if not chosen or i >= chosen[-1] + 3:
+            chosen.append(i)
+    if starts and starts[-1] != chosen[-1]:
+        chosen.append(starts[-1])
+    return [needle[i : i + 3] for i in chosen]
+
+
 def _candidates(session: Session, needle: str, kind: str) -> list[int] | list[str] | None:
     """What the index finds with the phrase, when fewer than FEW: the ids of the measures
     (FTS5), the hashes of the distinct texts (PostgreSQL); None when there are more."""
@@ -107,9 +144,13 @@ def _candidates(session: Session, needle: str, kind: str) -> list[int] | list[st
         found = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_phrase LIMIT :cap")
         ids = list(session.scalars(found, {"fts_phrase": match, "cap": FEW}))
     else:
-        # the GIN index serves the LIKE (or, for a phrase the planner expects everywhere, a
-        # sequential scan stops at the FEW-th match: cheap for exactly those phrases)
-        probe = select(_TEXTS.c.hash).where(_like(_TEXTS.c.norm_text, needle)).limit(FEW)
+        # the GIN index serves the pieces' LIKEs; strpos, which no index serves, decides
+        pieces = _pieces(needle)
+        if pieces:
+            where = [*(_like(_TEXTS.c.norm_text, p) for p in pieces), func.strpos(_TEXTS.c.norm_text, needle) > 0]
+        else:
+            where = [_like(_TEXTS.c.norm_text, needle)]
+        probe = select(_TEXTS.c.hash).where(*where).limit(FEW)
         hashes = list(session.scalars(probe))
         return sorted(set(hashes)) if len(hashes) < FEW else None
     return ids if len(ids) < FEW else None

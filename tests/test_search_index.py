@@ -117,12 +117,18 @@ def test_all_versions_site_and_paging(corpus):
         assert search_read.search(s, "营商环", limit=100) == search_index.search_page(s, "营商环", limit=100)
 
 
-@pytest.mark.parametrize("few", [search_index.FEW, 2], ids=["few-candidates", "many-candidates"])
-def test_random_phrases_agree_with_the_scan(db, few, monkeypatch):
+@pytest.mark.parametrize(
+    ("few", "dense"),
+    [(search_index.FEW, 10**9), (2, 10**9), (search_index.FEW, 1)],
+    ids=["few-candidates", "many-candidates", "dense-sample"],
+)
+def test_random_phrases_agree_with_the_scan(db, few, dense, monkeypatch):
     """150 phrases cut from the stored texts, and across their measure boundaries, whole and a
     page of 3 at a time; with FEW at 2 nearly every phrase takes the other way (the walk from the
-    documents)."""
+    documents); with DENSE at 1, PostgreSQL's sample sends every phrase it sees once to the walk,
+    with DENSE out of reach none."""
     monkeypatch.setattr(search_index, "FEW", few)
+    monkeypatch.setattr(search_index, "DENSE", dense)
     rng = random.Random(19)
     words = ["加强", "统筹", "数字", "经济", "营商", "环境", "乡村", "振兴", "人才", "10%", "a_b", "保障"]
     docs = []
@@ -144,6 +150,22 @@ def test_random_phrases_agree_with_the_scan(db, few, monkeypatch):
                     assert paged == search_index.scan_page(
                         s, phrase, all_versions=all_versions, offset=offset, limit=3
                     ), phrase
+
+
+@pytest.mark.parametrize(
+    ("needle", "pieces"),
+    [
+        ("营商环", ["营商环"]),
+        ("营商环境", ["营商环", "商环境"]),
+        ("社会建设教育优化", ["社会建", "设教育", "育优化"]),
+        ("制度性交易成本", ["制度性", "交易成", "易成本"]),
+        ("乡村振兴，支持", ["乡村振", "村振兴"]),  # none across the comma: pg_trgm splits words there
+        ("10%以上", []),
+        ("snake_case", ["sna", "cas", "ase"]),
+    ],
+)
+def test_pieces_cover_the_phrase_with_few_trigrams(needle, pieces):
+    assert search_index._pieces(needle) == pieces
 
 
 def _downgrade(db, revision: str) -> None:
