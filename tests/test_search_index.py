@@ -124,10 +124,11 @@ def test_all_versions_site_and_paging(corpus):
 )
 def test_random_phrases_agree_with_the_scan(db, few, dense, monkeypatch):
     """150 phrases cut from the stored texts, and across their measure boundaries, whole and a
-    page of 3 at a time; with FEW at 2 nearly every phrase takes the other way (the walk from the
+    page of 3 at a time; with FEW (and FEW_TEXTS) at 2 nearly every phrase takes the other way (the walk from the
     documents); with DENSE at 1, PostgreSQL's sample sends every phrase it sees once to the walk,
     with DENSE out of reach none."""
     monkeypatch.setattr(search_index, "FEW", few)
+    monkeypatch.setattr(search_index, "FEW_TEXTS", min(few, search_index.FEW_TEXTS))
     monkeypatch.setattr(search_index, "DENSE", dense)
     rng = random.Random(19)
     words = ["加强", "统筹", "数字", "经济", "营商", "环境", "乡村", "振兴", "人才", "10%", "a_b", "保障"]
