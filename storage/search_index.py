@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, column, func, select, table, text
+from sqlalchemy import ColumnElement, Select, select, text
 from sqlalchemy.orm import Session
 
 from pipeline.text import norm_text
@@ -28,7 +28,7 @@ FEW = 200  # candidates below which the index's ids drive the search (see find)
 # PostgreSQL counts distinct texts, whose lookup by hash is cheap next to a walk for a phrase
 # the sample did not find dense (at 1,000 of 1.2 million texts the walk reads ~15,000 documents)
 FEW_TEXTS = 1000
-SAMPLE = 500  # PostgreSQL: the oldest distinct texts, read to tell a common phrase (see _dense)
+SAMPLE = 500  # PostgreSQL: the oldest distinct texts, read to tell a common phrase (see _pg_probe)
 DENSE = 2  # of them holding the phrase (0.4%): the walk reaches the limit soon
 
 
@@ -92,9 +92,12 @@ def find(
     # PostgreSQL's measure_text and its index are made by migrate.upgrade: no question asked first
     kind = ("pg_trgm" if postgresql else index_kind(session)) if len(needle) >= MIN_INDEXED else None
     page = {"all_versions": all_versions, "site": site, "offset": offset, "limit": limit}
-    if postgresql and kind and limit is not None and _dense(session, needle):
-        return _rows(session, _pg_walk(needle, **page))
-    candidates = _candidates(session, needle, kind) if kind else None
+    if postgresql and kind:
+        dense, candidates = _pg_probe(session, needle, sample=limit is not None)
+        if dense:
+            return _rows(session, _pg_walk(needle, **page))
+    else:
+        candidates = _candidates(session, needle, kind) if kind else None
     if candidates == []:
         return []
     if candidates is not None:
@@ -105,21 +108,36 @@ def find(
     return _rows(session, _statement(needle, **page, walk=True))
 
 
-_TEXTS = table(TEXT_TABLE, column("hash"), column("norm_text"))
+def _pg_probe(session: Session, needle: str, *, sample: bool) -> tuple[bool, list[str] | None]:
+    """PostgreSQL's question, in one statement: whether the phrase is dense, and if not, the
+    hashes of the distinct texts holding it when fewer than FEW_TEXTS (None when more).
 
-
-_DENSE_SQL = text(
-    f"SELECT count(*) FROM (SELECT 1 FROM (SELECT norm_text FROM {TEXT_TABLE} LIMIT :sample) oldest "
-    "WHERE strpos(oldest.norm_text, :needle) > 0 LIMIT :dense) hits"
-)
-
-
-def _dense(session: Session, needle: str) -> bool:
-    """Whether at least DENSE of the SAMPLE texts first in measure_text (the oldest: those of the
-    first documents, where the walk starts) hold the phrase. A fixed cost, whatever the history;
-    a phrase it misses only takes the probe first."""
-    found = session.scalar(_DENSE_SQL, {"sample": SAMPLE, "needle": needle, "dense": DENSE})
-    return (found or 0) >= DENSE
+    Dense: at least DENSE of the SAMPLE texts first in measure_text (the oldest: those of the
+    first documents, where the walk starts) hold it; a fixed cost, whatever the history. Then
+    the GIN scan is not run at all (a one-time filter on the count): it has no early stop, and
+    for a common phrase it would collect every match. Not `sample`: no limit to stop a walk, so
+    straight to the index. The index gets the phrase's _pieces, strpos decides."""
+    pieces = _pieces(needle)
+    params: dict[str, Any] = {
+        "needle": needle, "sample": SAMPLE if sample else 0, "dense": DENSE, "cap": FEW_TEXTS,
+    }
+    conds = []
+    for i, piece in enumerate(pieces or [needle]):
+        conds.append(f"norm_text LIKE :like{i} ESCAPE '\\'")
+        params[f"like{i}"] = f"%{_like_escape(piece)}%"
+    if pieces:
+        conds.append("strpos(norm_text, :needle) > 0")
+    stmt = text(
+        "SELECT d.n, t.hash FROM (SELECT count(*) AS n FROM (SELECT 1 FROM (SELECT norm_text FROM "
+        f"{TEXT_TABLE} LIMIT :sample) oldest WHERE strpos(oldest.norm_text, :needle) > 0 LIMIT :dense) hits) d "
+        f"LEFT JOIN LATERAL (SELECT hash FROM {TEXT_TABLE} WHERE d.n < :dense AND {' AND '.join(conds)} "
+        "LIMIT :cap) t ON true"
+    )
+    rows = session.execute(stmt, params).all()
+    if rows[0][0] >= DENSE:
+        return True, None
+    hashes = {h for _, h in rows if h is not None}
+    return False, (sorted(hashes) if len(hashes) < FEW_TEXTS and len(rows) < FEW_TEXTS else None)
 
 
 def _pieces(needle: str) -> list[str]:
@@ -139,24 +157,12 @@ def _pieces(needle: str) -> list[str]:
     return [needle[i : i + 3] for i in chosen]
 
 
-def _candidates(session: Session, needle: str, kind: str) -> list[int] | list[str] | None:
-    """What the index finds with the phrase, when fewer than FEW: the ids of the measures
-    (FTS5), the hashes of the distinct texts (PostgreSQL, fewer than FEW_TEXTS); None when
-    there are more."""
-    if kind == "fts5":
-        match = '"' + needle.replace('"', '""') + '"'  # a quoted FTS5 string is one phrase, all literal
-        found = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_phrase LIMIT :cap")
-        ids = list(session.scalars(found, {"fts_phrase": match, "cap": FEW}))
-    else:
-        # the GIN index serves the pieces' LIKEs; strpos, which no index serves, decides
-        pieces = _pieces(needle)
-        if pieces:
-            where = [*(_like(_TEXTS.c.norm_text, p) for p in pieces), func.strpos(_TEXTS.c.norm_text, needle) > 0]
-        else:
-            where = [_like(_TEXTS.c.norm_text, needle)]
-        probe = select(_TEXTS.c.hash).where(*where).limit(FEW_TEXTS)
-        hashes = list(session.scalars(probe))
-        return sorted(set(hashes)) if len(hashes) < FEW_TEXTS else None
+def _candidates(session: Session, needle: str, kind: str) -> list[int] | None:
+    """The ids of the measures whose text has the phrase, as FTS5 finds them, when there are
+    fewer than FEW; None when there are more."""
+    match = '"' + needle.replace('"', '""') + '"'  # a quoted FTS5 string is one phrase, all literal
+    found = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_phrase LIMIT :cap")
+    ids = list(session.scalars(found, {"fts_phrase": match, "cap": FEW}))
     return ids if len(ids) < FEW else None
 
 
