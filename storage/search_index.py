@@ -113,7 +113,9 @@ def _pg_probe(session: Session, needle: str, *, sample: bool) -> tuple[bool, lis
     hashes of the distinct texts holding it when fewer than FEW_TEXTS (None when more).
 
     Dense: at least DENSE of the SAMPLE texts first in measure_text (the oldest: those of the
-    first documents, where the walk starts) hold it; a fixed cost, whatever the history. Then
+    first documents, where the walk starts; a synchronized scan running at the time may hand
+    over another run of texts, a sample all the same) hold it; a fixed cost, whatever the
+    history. Then
     the GIN scan is not run at all (a one-time filter on the count): it has no early stop, and
     for a common phrase it would collect every match. Not `sample`: no limit to stop a walk, so
     straight to the index. The index gets the phrase's _pieces, strpos decides."""
