@@ -380,7 +380,7 @@ def _markdown(results: dict[str, dict[str, object] | str]) -> str:
         "",
         f"A stored version holds the zlib-compressed raw page (mean raw page as fetched -> stored: "
         f"{'; '.join(sizes)}), the normalized schema as JSON, 8 measure rows (text and norm_text) "
-        "and its change rows and the search index (FTS5 trigram / pg_trgm GIN); sizes include indexes. "
+        "and its change rows and the search index (FTS5 trigram / on PostgreSQL the distinct texts and their pg_trgm GIN); sizes include indexes. "
         "*search* and *search --all-versions*: `storage.read.search.search` (through the index, the next table).",
     ]
     return "\n".join(lines) + "\n"

@@ -79,7 +79,9 @@ def _fill(db: Database, docs: int) -> None:
     with db.writer_engine.begin() as conn:
         raw = conn.connection.driver_connection
         if db.engine.dialect.name == "postgresql":
-            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {search_index.PG_INDEX}")  # built once, after the rows
+            # the distinct texts and their index (migration 0009) built once, after the rows
+            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {search_index.PG_INDEX}")
+            conn.exec_driver_sql("ALTER TABLE measure DISABLE TRIGGER USER")
             conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '1GB'")
             cur = raw.cursor()
             for tables in _rounds(docs):
@@ -89,12 +91,18 @@ def _fill(db: Database, docs: int) -> None:
                             cp.write_row(row)
             for name in COLUMNS:
                 cur.execute(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))")
+            conn.exec_driver_sql("ALTER TABLE measure ENABLE TRIGGER USER")
+            conn.exec_driver_sql(
+                f"INSERT INTO {search_index.TEXT_TABLE} (hash, digest, norm_text) SELECT DISTINCT ON "
+                "(hash, md5(norm_text)) hash, md5(norm_text)::uuid, norm_text FROM measure ON CONFLICT DO NOTHING"
+            )
             schema = conn.exec_driver_sql(
                 "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
                 "WHERE extname = 'pg_trgm'"
             ).scalar()
             conn.exec_driver_sql(
-                f'CREATE INDEX {search_index.PG_INDEX} ON measure USING gin (norm_text "{schema}".gin_trgm_ops)'
+                f"CREATE INDEX {search_index.PG_INDEX} ON {search_index.TEXT_TABLE} "
+                f'USING gin (norm_text "{schema}".gin_trgm_ops)'
             )
         else:
             for tables in _rounds(docs):

@@ -72,7 +72,7 @@ def markdown(results: dict[str, dict[str, object] | str]) -> str:
         "The same histories. Each kind of phrase is searched "
         f"{RUNS} times (a random document's phrase each time, limit 100, in-process) through "
         "`storage.search_index.search_page` (what `policywatch search`, the web UI and the API call: FTS5 "
-        "trigram on SQLite, the pg_trgm GIN index on PostgreSQL, the scan below three characters) and "
+        "trigram on SQLite, the pg_trgm GIN index of the distinct texts on PostgreSQL, the scan below three characters) and "
         "through `scan_page` (`LIKE '%phrase%'` with no index, what search did before migration 0006); "
         "median ms. Both return the same rows (checked in the run, and by tests/test_search_index.py).",
         "",

@@ -1,10 +1,12 @@
 """`search` through the trigram index of measure.norm_text, with the scan it must agree with.
 
-The index (migration 0006) is FTS5 with the trigram tokenizer on SQLite and a pg_trgm GIN
-index on PostgreSQL. A trigram index cannot look up a phrase of fewer than three characters,
-so those, and databases without the index (SQLite older than 3.34), are scanned. Either way the
-rows are the scan's: the index only narrows the candidates, and the same `LIKE` on the stored
-text decides, so the index's own case folding never shows.
+The index is FTS5 with the trigram tokenizer over measure on SQLite (migration 0006) and a
+pg_trgm GIN index over `measure_text`, each distinct measure text once, on PostgreSQL (0009:
+a new version repeats most texts, which the index then holds once). A trigram index cannot
+look up a phrase of fewer than three characters, so those, and databases without the index
+(SQLite older than 3.34), are scanned. Either way the rows are the scan's: the index only
+narrows the candidates, and the same `LIKE` on the stored text decides, so the index's own
+case folding never shows.
 """
 
 from __future__ import annotations
@@ -12,22 +14,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import ColumnElement, Select, select, text
 from sqlalchemy.orm import Session
 
 from pipeline.text import norm_text
 from storage.models import Document, MeasureRow, Site, Version
 
 FTS_TABLE = "measure_fts"
-PG_INDEX = "ix_measure_norm_text_trgm"
+TEXT_TABLE = "measure_text"
+PG_INDEX = "ix_measure_text_trgm"
 MIN_INDEXED = 3  # characters: a trigram index finds nothing shorter
 FEW = 200  # candidates below which the index's ids drive the search (see find)
+# PostgreSQL counts distinct texts, whose lookup by hash is cheap next to a walk for a phrase
+# the sample did not find dense (at 1,000 of 1.2 million texts the walk reads ~15,000 documents)
+FEW_TEXTS = 1000
+SAMPLE = 500  # PostgreSQL: the oldest distinct texts, read to tell a common phrase (see _pg_probe)
+DENSE = 2  # of them holding the phrase (0.4%): the walk reaches the limit soon
 
 
 def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> bool:
-    """For Alembic's compare: the index's objects are made by migration 0006, not the models."""
-    if type_ == "table" and name is not None and name.startswith(FTS_TABLE):
-        return False  # the FTS5 table and its shadow tables
+    """For Alembic's compare: the index's objects are made by migrations 0006 and 0009, not the models."""
+    if type_ == "table" and name is not None and (name.startswith(FTS_TABLE) or name == TEXT_TABLE):
+        return False  # the FTS5 table and its shadow tables; PostgreSQL's distinct texts
     return not (type_ == "index" and name == PG_INDEX)
 
 
@@ -75,36 +83,88 @@ def find(
     more, a walk from the documents in order stops at the limit after reading about
     limit / density measures, whatever the size of the history. Collecting every id of a common
     phrase would cost in proportion to the history, and a walk for a rare one would read every
-    document."""
+    document. On PostgreSQL a phrase found often in a small sample of the texts goes to the
+    walk at once: a GIN scan has no early stop, and its probe alone would grow with the
+    history."""
     if not needle:
         return []
     postgresql = session.get_bind().dialect.name == "postgresql"
-    # PostgreSQL's probe is right with or without the GIN index (migrate.upgrade makes it):
-    # no question asked first
+    # PostgreSQL's measure_text and its index are made by migrate.upgrade: no question asked first
     kind = ("pg_trgm" if postgresql else index_kind(session)) if len(needle) >= MIN_INDEXED else None
     page = {"all_versions": all_versions, "site": site, "offset": offset, "limit": limit}
-    candidates = _candidates(session, needle, kind) if kind else None
+    if postgresql and kind:
+        dense, candidates = _pg_probe(session, needle, sample=limit is not None)
+        if dense:
+            return _rows(session, _pg_walk(needle, **page))
+    else:
+        candidates = _candidates(session, needle, kind) if kind else None
     if candidates == []:
         return []
     if candidates is not None:
-        return _rows(session, _by_ids(needle, candidates, **page))
+        key = MeasureRow.hash if postgresql else MeasureRow.id
+        return _rows(session, _by_ids(needle, key.in_(candidates), **page))
     if postgresql:
         return _rows(session, _pg_walk(needle, **page))
     return _rows(session, _statement(needle, **page, walk=True))
 
 
+def _pg_probe(session: Session, needle: str, *, sample: bool) -> tuple[bool, list[str] | None]:
+    """PostgreSQL's question, in one statement: whether the phrase is dense, and if not, the
+    hashes of the distinct texts holding it when fewer than FEW_TEXTS (None when more).
+
+    Dense: at least DENSE of the SAMPLE texts first in measure_text (the oldest: those of the
+    first documents, where the walk starts; a synchronized scan running at the time may hand
+    over another run of texts, a sample all the same) hold it; a fixed cost, whatever the
+    history. Then
+    the GIN scan is not run at all (a one-time filter on the count): it has no early stop, and
+    for a common phrase it would collect every match. Not `sample`: no limit to stop a walk, so
+    straight to the index. The index gets the phrase's _pieces, strpos decides."""
+    pieces = _pieces(needle)
+    params: dict[str, Any] = {
+        "needle": needle, "sample": SAMPLE if sample else 0, "dense": DENSE, "cap": FEW_TEXTS,
+    }
+    conds = []
+    for i, piece in enumerate(pieces or [needle]):
+        conds.append(f"norm_text LIKE :like{i} ESCAPE '\\'")
+        params[f"like{i}"] = f"%{_like_escape(piece)}%"
+    if pieces:
+        conds.append("strpos(norm_text, :needle) > 0")
+    stmt = text(
+        "SELECT d.n, t.hash FROM (SELECT count(*) AS n FROM (SELECT 1 FROM (SELECT norm_text FROM "
+        f"{TEXT_TABLE} LIMIT :sample) oldest WHERE strpos(oldest.norm_text, :needle) > 0 LIMIT :dense) hits) d "
+        f"LEFT JOIN LATERAL (SELECT hash FROM {TEXT_TABLE} WHERE d.n < :dense AND {' AND '.join(conds)} "
+        "LIMIT :cap) t ON true"
+    )
+    rows = session.execute(stmt, params).all()
+    if rows[0][0] >= DENSE:
+        return True, None
+    hashes = {h for _, h in rows if h is not None}
+    return False, (sorted(hashes) if len(hashes) < FEW_TEXTS and len(rows) < FEW_TEXTS else None)
+
+
+def _pieces(needle: str) -> list[str]:
+    """Three-character pieces of the phrase, none overlapping the one before, and its last
+    three: about a third of its trigrams, spread over all of it. A GIN scan decodes the
+    posting list of every trigram it is given, so a long phrase costs as much as it has
+    trigrams; these few already leave few candidates. Only pieces of letters and digits, from
+    which pg_trgm takes exactly one trigram (one it cannot index would make it read the whole
+    index); none at all for a phrase without three of them in a row."""
+    starts = [i for i in range(len(needle) - 2) if needle[i : i + 3].isalnum()]
+    chosen: list[int] = []
+    for i in starts:
+        if not chosen or i >= chosen[-1] + 3:
+            chosen.append(i)
+    if starts and starts[-1] != chosen[-1]:
+        chosen.append(starts[-1])
+    return [needle[i : i + 3] for i in chosen]
+
+
 def _candidates(session: Session, needle: str, kind: str) -> list[int] | None:
-    """The ids of the measures whose text has the phrase, as the index finds them, when there
-    are fewer than FEW; None when there are more."""
-    if kind == "fts5":
-        match = '"' + needle.replace('"', '""') + '"'  # a quoted FTS5 string is one phrase, all literal
-        found = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_phrase LIMIT :cap")
-        ids = list(session.scalars(found, {"fts_phrase": match, "cap": FEW}))
-    else:
-        # the GIN index serves the LIKE (or, for a phrase the planner expects everywhere, a
-        # sequential scan stops at the FEW-th match: cheap for exactly those phrases)
-        probe = select(MeasureRow.id).where(_like(MeasureRow.norm_text, needle)).limit(FEW)
-        ids = list(session.scalars(probe))
+    """The ids of the measures whose text has the phrase, as FTS5 finds them, when there are
+    fewer than FEW; None when there are more."""
+    match = '"' + needle.replace('"', '""') + '"'  # a quoted FTS5 string is one phrase, all literal
+    found = text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_phrase LIMIT :cap")
+    ids = list(session.scalars(found, {"fts_phrase": match, "cap": FEW}))
     return ids if len(ids) < FEW else None
 
 
@@ -151,17 +211,18 @@ def _page(stmt: Select, *, site: str | None, offset: int, limit: int | None) -> 
 
 
 def _by_ids(
-    needle: str, ids: list[int], *, all_versions: bool, site: str | None, offset: int, limit: int | None
+    needle: str, found: ColumnElement[bool], *, all_versions: bool, site: str | None, offset: int, limit: int | None
 ) -> Select:
-    """From the candidate measures by key: measure -> version -> document -> site, then the sort
-    of these few rows. The LIKE decides (FTS5's trigram match folds case; the scan's does not)."""
+    """From the candidate measures by key (`found`: their ids, or their texts' hashes): measure
+    -> version -> document -> site, then the sort of these few rows. The LIKE decides (FTS5's
+    trigram match folds case; the scan's does not; a hash may be another text's too)."""
     stmt: Select = (
         select(*_COLUMNS)
         .select_from(MeasureRow)
         .join(Version, Version.id == MeasureRow.version_id)
         .join(Document, Document.id == Version.document_id)
         .join(Site, Site.id == Document.site_id)
-        .where(MeasureRow.id.in_(ids), _like(MeasureRow.norm_text, needle))
+        .where(found, _like(MeasureRow.norm_text, needle))
         .order_by(Document.id, Version.seq, MeasureRow.ordinal)
     )
     if not all_versions:

@@ -11,14 +11,13 @@ import random
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from pipeline.schema import Document, Measure, Section
 from pipeline.text import norm_text, text_hash
 from policywatch.flow import Page, record_pages
 from storage import migrate, search_index
 from storage.db import connect
-from storage.models import MeasureRow
 from storage.read import search as search_read
 
 T0 = datetime(2026, 3, 1, 9, 0)
@@ -118,12 +117,19 @@ def test_all_versions_site_and_paging(corpus):
         assert search_read.search(s, "营商环", limit=100) == search_index.search_page(s, "营商环", limit=100)
 
 
-@pytest.mark.parametrize("few", [search_index.FEW, 2], ids=["few-candidates", "many-candidates"])
-def test_random_phrases_agree_with_the_scan(db, few, monkeypatch):
+@pytest.mark.parametrize(
+    ("few", "dense"),
+    [(search_index.FEW, 10**9), (2, 10**9), (search_index.FEW, 1)],
+    ids=["few-candidates", "many-candidates", "dense-sample"],
+)
+def test_random_phrases_agree_with_the_scan(db, few, dense, monkeypatch):
     """150 phrases cut from the stored texts, and across their measure boundaries, whole and a
-    page of 3 at a time; with FEW at 2 nearly every phrase takes the other way (the walk from the
-    documents)."""
+    page of 3 at a time; with FEW (and FEW_TEXTS) at 2 nearly every phrase takes the other way (the walk from the
+    documents); with DENSE at 1, PostgreSQL's sample sends every phrase it sees once to the walk,
+    with DENSE out of reach none."""
     monkeypatch.setattr(search_index, "FEW", few)
+    monkeypatch.setattr(search_index, "FEW_TEXTS", min(few, search_index.FEW_TEXTS))
+    monkeypatch.setattr(search_index, "DENSE", dense)
     rng = random.Random(19)
     words = ["加强", "统筹", "数字", "经济", "营商", "环境", "乡村", "振兴", "人才", "10%", "a_b", "保障"]
     docs = []
@@ -145,6 +151,22 @@ def test_random_phrases_agree_with_the_scan(db, few, monkeypatch):
                     assert paged == search_index.scan_page(
                         s, phrase, all_versions=all_versions, offset=offset, limit=3
                     ), phrase
+
+
+@pytest.mark.parametrize(
+    ("needle", "pieces"),
+    [
+        ("营商环", ["营商环"]),
+        ("营商环境", ["营商环", "商环境"]),
+        ("社会建设教育优化", ["社会建", "设教育", "育优化"]),
+        ("制度性交易成本", ["制度性", "交易成", "易成本"]),
+        ("乡村振兴，支持", ["乡村振", "村振兴"]),  # none across the comma: pg_trgm splits words there
+        ("10%以上", []),
+        ("snake_case", ["sna", "cas", "ase"]),
+    ],
+)
+def test_pieces_cover_the_phrase_with_few_trigrams(needle, pieces):
+    assert search_index._pieces(needle) == pieces
 
 
 def _downgrade(db, revision: str) -> None:
@@ -218,7 +240,30 @@ def test_postgresql_trigrams_of_chinese_and_the_plan(corpus):
         trigrams = s.execute(text(f'SELECT "{schema}".show_trgm(:t)'), {"t": "科技创新"}).scalar()
         assert len(trigrams) == 5
         s.execute(text("SET LOCAL enable_seqscan = off"))  # a tiny table: make the planner show it can
-        stmt = select(MeasureRow.id).where(search_index._like(MeasureRow.norm_text, "营商环境"))  # the probe of find
-        compiled = stmt.compile(dialect=s.get_bind().dialect, compile_kwargs={"literal_binds": True})
-        plan = "\n".join(r[0] for r in s.execute(text(f"EXPLAIN {compiled}")))
+        probe = f"SELECT hash FROM {search_index.TEXT_TABLE} WHERE norm_text LIKE '%营商环%' AND norm_text LIKE '%商环境%'"
+        plan = "\n".join(r[0] for r in s.execute(text(f"EXPLAIN {probe}")))  # the probe's pieces
         assert search_index.PG_INDEX in plan, plan
+
+
+def test_postgresql_distinct_texts_follow_the_measures(corpus):
+    """measure_text (migration 0009) holds each (hash, text) of measure once, new versions'
+    texts included, kept by the trigger; a text whose measures are gone finds nothing."""
+    if corpus.engine.dialect.name != "postgresql":
+        pytest.skip("measure_text is PostgreSQL's")
+    distinct = "SELECT count(*) FROM (SELECT DISTINCT hash, norm_text FROM measure) d"
+    with corpus.reader() as s:
+        assert s.execute(text(f"SELECT count(*) FROM {search_index.TEXT_TABLE}")).scalar() == s.execute(
+            text(distinct)
+        ).scalar()
+        missing = s.execute(
+            text(
+                f"SELECT count(*) FROM measure m WHERE NOT EXISTS (SELECT 1 FROM {search_index.TEXT_TABLE} t "
+                "WHERE t.hash = m.hash AND t.norm_text = m.norm_text)"
+            )
+        ).scalar()
+        assert missing == 0
+        assert _texts(_both(s, "持续优化营商环境")) == [ALPHA_V2[1]]  # a text only version 2 has
+    with corpus.writer() as s:
+        s.execute(text("DELETE FROM document WHERE title = '乡村振兴方案'"))
+    with corpus.reader() as s:
+        assert _both(s, "乡村振兴") == []
