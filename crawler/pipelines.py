@@ -39,6 +39,7 @@ from scrapy.exceptions import CloseSpider
 from crawler import writer
 from crawler.items import AttachmentItem, PageItem
 from crawler.writer_pool import WriterPool
+from policywatch.quick_exit import skip_final_collections
 from storage.models import utcnow
 from storage.page import Page
 
@@ -55,8 +56,15 @@ class StoragePipeline:
     and then nothing is withdrawn and the run fails)."""
 
     def __init__(self, crawler: Crawler):
+        skip_final_collections()  # the crawl process's shutdown (policywatch.quick_exit)
         self.crawler = crawler
         self.batch_size = crawler.settings.getint("POLICYWATCH_BATCH_SIZE")
+        # Pages for a writer do not wait for a full batch while no batch is being written: they
+        # go as soon as there are this many, and the next batch is what arrived meanwhile. A
+        # full batch held back until the crawl's last page would be written after it, alone.
+        self.min_batch = max(1, self.batch_size // 8)
+        self.in_flight = 0  # batches handed over and not yet acknowledged
+        self.buffer_needs_writer = False  # the buffer holds a page to normalize
         self.max_withdraw_share = crawler.settings.getfloat("POLICYWATCH_MAX_WITHDRAW_SHARE")
         self.buffer: list[Page] = []
         self.attachments: list[AttachmentItem] = []
@@ -75,7 +83,7 @@ class StoragePipeline:
 
     async def open_spider(self) -> None:
         from storage import migrate
-        from storage.crawl_runs import SlotTaken, start_run
+        from storage.crawl_runs import SlotTaken, document_count, start_run
         from storage.db import connect
 
         spider = self.crawler.spider
@@ -90,6 +98,10 @@ class StoragePipeline:
             raise CloseSpider("slot_taken") from None
         size = self.crawler.settings.getint("POLICYWATCH_WRITERS")
         self.writers = WriterPool(size, self.db.url.render_as_string(hide_password=False))
+        if document_count(self.db, spider.site_name) == 0:
+            # A site the database knows nothing of: every page will need the normalizer, so the
+            # writer imports now, while the first list pages are fetched, not after the first one.
+            self.writers.warm()
         log.info("crawl run %s of site %s, database %s", self.run_id, spider.site_name, self.db.display_url)
 
     async def process_item(self, item: PageItem | AttachmentItem) -> PageItem | AttachmentItem:
@@ -116,12 +128,19 @@ class StoragePipeline:
             self.crawler.stats.inc_value("policywatch/not_modified")
         elif self.writers is not None and writer.needs_normalizing(self.buffer[-1:]):
             self.writers.warm()
-        if len(self.buffer) >= self.batch_size:
+            self.buffer_needs_writer = True
+        if len(self.buffer) >= self.batch_size or (
+            self.buffer_needs_writer and self.in_flight == 0 and len(self.buffer) >= self.min_batch
+        ):
             await self._flush()
         return item
 
     async def close_spider(self) -> None:
-        await self._flush()
+        pages, self.buffer = self.buffer, []
+        # The crawl has ended and every writer is idle: the last pages are shared between them.
+        n = self.writers.running if self.writers is not None and writer.needs_normalizing(pages) else 1
+        size = max(self.min_batch, -(-len(pages) // max(1, n)))
+        await asyncio.gather(*(self._record(pages[i : i + size]) for i in range(0, len(pages), size)))
         await self._record_attachments()
 
     async def _record_attachments(self) -> None:
@@ -154,11 +173,15 @@ class StoragePipeline:
         self.attachment_changes = outcomes.count("changed")
 
     async def _flush(self) -> None:
-        if not self.buffer or self.writers is None:
-            return
-        pages, self.buffer = self.buffer, []
+        pages, self.buffer, self.buffer_needs_writer = self.buffer, [], False
         # The buffer is swapped before waiting: items keep arriving into the next batch while
         # this one is written.
+        await self._record(pages)
+
+    async def _record(self, pages: list[Page]) -> None:
+        if not pages or self.writers is None:
+            return
+        self.in_flight += 1
         try:
             if writer.needs_normalizing(pages):
                 results = await asyncio.wrap_future(self.writers.submit(writer.record, pages))
@@ -170,6 +193,8 @@ class StoragePipeline:
             reason = f"{type(e).__name__}: {_first_line(e)}"
             results = [writer.Outcome("error", error=reason)] * len(pages)
             log.error("could not record a batch of %d pages (%s ... %s): %s", len(pages), pages[0].url, pages[-1].url, reason)
+        finally:
+            self.in_flight -= 1
         for page, result in zip(pages, results, strict=True):
             self._count(result, page.url)
 

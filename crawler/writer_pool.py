@@ -47,6 +47,11 @@ class WriterPool:
         """How many writer processes this crawl has started (replacements included)."""
         return len(self._writers) + len(self._retired)
 
+    @property
+    def running(self) -> int:
+        """How many writer processes can take a batch now (started, and not replaced)."""
+        return len(self._writers)
+
     def _new(self) -> ProcessPoolExecutor:
         executor = ProcessPoolExecutor(
             max_workers=1,
