@@ -71,7 +71,7 @@ TELNETCONSOLE_ENABLED = False
 
 # -- policywatch's own settings, overridable like Scrapy's (per site, or -s KEY=VALUE) ----------
 POLICYWATCH_BATCH_SIZE = 20  # pages per write transaction (crawler.pipelines)
-POLICYWATCH_WRITERS = 2  # writer processes at most; the second only when the first is busy (crawler.writer_pool)
+POLICYWATCH_WRITERS = 2  # writer processes at most (and the cores but one); the second only when the first is busy (crawler.writer_pool)
 # the share of a site's active documents one run may withdraw; more is taken for a broken
 # listing, not a purge (storage.withdrawals.MAX_WITHDRAW_SHARE is the same rule's default)
 POLICYWATCH_MAX_WITHDRAW_SHARE = 0.2
