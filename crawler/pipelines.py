@@ -92,6 +92,9 @@ class StoragePipeline:
         # Scrapy, the spider and the ORM are imported for good: out of the full collections,
         # which would otherwise walk them again every few hundred pages (0.3 s of 2,000)
         gc.freeze()
+        gate = self.crawler.settings.get("POLICYWATCH_WAIT_FOR")
+        if gate:  # `policywatch crawl` syncs the subscriptions meanwhile (scheduler.local_runner)
+            await asyncio.to_thread(_wait_for, gate)
         spider = self.crawler.spider
         self.db = connect(spider.database_url)
         migrate.require(self.db, create=True)
@@ -319,6 +322,18 @@ class StoragePipeline:
         except OSError as e:  # the next run is a full crawl, which is always right
             log.warning("could not write %s: %s", path, e)
             manifest.remove(path)
+
+
+def _wait_for(gate: str) -> None:
+    """Until the process that started this crawl releases its lock on `gate` (gone: released)."""
+    import fcntl
+
+    try:
+        f = open(gate, "rb")  # noqa: SIM115 - held only for the lock
+    except FileNotFoundError:
+        return
+    with f:
+        fcntl.flock(f, fcntl.LOCK_SH)
 
 
 def _spare_cores() -> int:
