@@ -6,7 +6,8 @@ reactor, through the same crawler.writer functions and with the same accounting;
 attachments and the withdrawals. A recheck of an unchanged site starts no writer at all.
 
 Batches because a commit per page costs ~4x on a remote database (docs/engineering.md,
-"Batched writes"); processes, not a thread, because normalizing and recording cost about as much CPU as
+"Batched writes"), but a batch for a writer does not wait to be full while no other batch is
+being written, so the crawl's last page is not followed by the whole of a batch; processes, not a thread, because normalizing and recording cost about as much CPU as
 downloading, and Scrapy's event loop must not share its core with them through the GIL.
 
 A 304 (the cached flag) is handed over as status 304: storage only moves `last_seen`, without
@@ -28,7 +29,6 @@ in full next time, since the database still holds the old validators).
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import os
 from datetime import datetime
@@ -41,7 +41,7 @@ from scrapy.exceptions import CloseSpider
 from crawler import writer
 from crawler.items import AttachmentItem, PageItem
 from crawler.writer_pool import WriterPool
-from policywatch.quick_exit import skip_final_collections
+from policywatch import gc_tuning
 from storage.models import utcnow
 from storage.page import Page
 
@@ -59,7 +59,7 @@ class StoragePipeline:
     and then nothing is withdrawn and the run fails)."""
 
     def __init__(self, crawler: Crawler):
-        skip_final_collections()  # the crawl process's shutdown (policywatch.quick_exit)
+        gc_tuning.skip_final_collections()
         self.crawler = crawler
         self.batch_size = crawler.settings.getint("POLICYWATCH_BATCH_SIZE")
         # Pages for a writer do not wait for a full batch while no batch is being written: they
@@ -89,9 +89,7 @@ class StoragePipeline:
         from storage.crawl_runs import SlotTaken, document_count, start_run
         from storage.db import connect
 
-        # Scrapy, the spider and the ORM are imported for good: out of the full collections,
-        # which would otherwise walk them again every few hundred pages (0.3 s of 2,000)
-        gc.freeze()
+        gc_tuning.started()  # Scrapy, the spider and the ORM are imported
         gate = self.crawler.settings.get("POLICYWATCH_WAIT_FOR")
         if gate:  # `policywatch crawl` syncs the subscriptions meanwhile (scheduler.local_runner)
             await asyncio.to_thread(_wait_for, gate)

@@ -3,7 +3,8 @@
 Scrapy runs on one thread; normalizing and recording a page costs about as much CPU as
 downloading it (BENCHMARKS.md, Crawler). In a thread of the crawling process the two share one
 core through the GIL; in processes of their own they use every core. The pipeline starts up to
-POLICYWATCH_WRITERS of them (default 2; the second only when a batch finds the first busy).
+POLICYWATCH_WRITERS of them (default 2, no more than the cores but one; the second only when a
+batch finds the first busy).
 Each normalizes its batch outside any transaction, then writes it in one: on SQLite the writers
 take turns on the one write lock while the other normalizes. What a batch goes through is
 policywatch.flow's: this module only carries it across the process boundary.
@@ -44,7 +45,7 @@ def init(database_url: str, crawl_pid: int) -> None:
     global _db
     import atexit
 
-    from policywatch.quick_exit import skip_final_collections
+    from policywatch.gc_tuning import skip_final_collections
     from storage.db import connect
 
     _end_with(crawl_pid)
@@ -74,17 +75,14 @@ def warm_up() -> None:
     about a second) while the spider fetches its first batch, instead of when that batch
     arrives. Not the comparer: numpy and rapidfuzz (0.4 s, 15 MB) serve only a page that
     changed, which a first crawl of a site has none of, and are imported by the first one."""
-    import gc
-
     import crawler.list_facts  # noqa: F401
     import notifications.outbox  # noqa: F401
     import pipeline.normalize  # noqa: F401
     import policywatch.flow  # noqa: F401
     import storage.batch  # noqa: F401
+    from policywatch import gc_tuning
 
-    # What is imported stays for the life of the process: out of the full collections, which
-    # would otherwise walk it again every few batches (0.2 s of a 2,000-page crawl).
-    gc.freeze()
+    gc_tuning.started()
 
 
 def needs_normalizing(pages: Iterable[Page]) -> bool:

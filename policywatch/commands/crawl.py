@@ -70,7 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from policywatch import config as cfgmod
-    from policywatch.quick_exit import skip_final_collections
+    from policywatch.gc_tuning import skip_final_collections
 
     skip_final_collections()
 
