@@ -7,8 +7,9 @@ attachments and the withdrawals. A recheck of an unchanged site starts no writer
 
 Batches because a commit per page costs ~4x on a remote database (docs/engineering.md,
 "Batched writes"), but a batch for a writer does not wait to be full while no other batch is
-being written, so the crawl's last page is not followed by the whole of a batch; processes, not a thread, because normalizing and recording cost about as much CPU as
-downloading, and Scrapy's event loop must not share its core with them through the GIL.
+being written, so the crawl's last page is not followed by the whole of a batch. Processes,
+not a thread, because normalizing and recording cost about as much CPU as downloading, and
+Scrapy's event loop must not share its core with them through the GIL.
 
 A 304 (the cached flag) is handed over as status 304: storage only moves `last_seen`, without
 normalizing the cached body again; the cache stands in only for the version the database
