@@ -6,8 +6,10 @@ reactor, through the same crawler.writer functions and with the same accounting;
 attachments and the withdrawals. A recheck of an unchanged site starts no writer at all.
 
 Batches because a commit per page costs ~4x on a remote database (docs/engineering.md,
-"Batched writes"); processes, not a thread, because normalizing and recording cost about as much CPU as
-downloading, and Scrapy's event loop must not share its core with them through the GIL.
+"Batched writes"), but a batch for a writer does not wait to be full while no other batch is
+being written, so the crawl's last page is not followed by the whole of a batch. Processes,
+not a thread, because normalizing and recording cost about as much CPU as downloading, and
+Scrapy's event loop must not share its core with them through the GIL.
 
 A 304 (the cached flag) is handed over as status 304: storage only moves `last_seen`, without
 normalizing the cached body again; the cache stands in only for the version the database
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +42,7 @@ from scrapy.exceptions import CloseSpider
 from crawler import writer
 from crawler.items import AttachmentItem, PageItem
 from crawler.writer_pool import WriterPool
+from policywatch import gc_tuning
 from storage.models import utcnow
 from storage.page import Page
 
@@ -49,14 +53,22 @@ CHANGED = ("new", "changed", "withdrawn")
 
 class StoragePipeline:
     """Settings: POLICYWATCH_BATCH_SIZE (pages per transaction, default 20),
-    POLICYWATCH_WRITERS (at most this many writer processes, default 2; crawler/writer_pool.py),
+    POLICYWATCH_WRITERS (at most this many writer processes, default 2, and no more than the
+    cores but one; crawler/writer_pool.py),
     POLICYWATCH_MAX_WITHDRAW_SHARE (the share of a site's active documents one run may withdraw,
     by 404/410 or delisting, before it is taken for an outage or a template change: default 0.2,
     and then nothing is withdrawn and the run fails)."""
 
     def __init__(self, crawler: Crawler):
+        gc_tuning.skip_final_collections()
         self.crawler = crawler
         self.batch_size = crawler.settings.getint("POLICYWATCH_BATCH_SIZE")
+        # Pages for a writer do not wait for a full batch while no batch is being written: they
+        # go as soon as there are this many, and the next batch is what arrived meanwhile. A
+        # full batch held back until the crawl's last page would be written after it, alone.
+        self.min_batch = max(1, self.batch_size // 8)
+        self.in_flight = 0  # batches handed over and not yet acknowledged
+        self.buffer_needs_writer = False  # the buffer holds a page to normalize
         self.max_withdraw_share = crawler.settings.getfloat("POLICYWATCH_MAX_WITHDRAW_SHARE")
         self.buffer: list[Page] = []
         self.attachments: list[AttachmentItem] = []
@@ -75,9 +87,13 @@ class StoragePipeline:
 
     async def open_spider(self) -> None:
         from storage import migrate
-        from storage.crawl_runs import SlotTaken, start_run
+        from storage.crawl_runs import SlotTaken, document_count, start_run
         from storage.db import connect
 
+        gc_tuning.started()  # Scrapy, the spider and the ORM are imported
+        gate = self.crawler.settings.get("POLICYWATCH_WAIT_FOR")
+        if gate:  # `policywatch crawl` syncs the subscriptions meanwhile (scheduler.local_runner)
+            await asyncio.to_thread(_wait_for, gate)
         spider = self.crawler.spider
         self.db = connect(spider.database_url)
         migrate.require(self.db, create=True)
@@ -88,8 +104,12 @@ class StoragePipeline:
             log.error("not crawling: %s", e)
             self.crawler.stats.set_value("policywatch/slot_taken", 1)
             raise CloseSpider("slot_taken") from None
-        size = self.crawler.settings.getint("POLICYWATCH_WRITERS")
+        size = min(self.crawler.settings.getint("POLICYWATCH_WRITERS"), _spare_cores())
         self.writers = WriterPool(size, self.db.url.render_as_string(hide_password=False))
+        if document_count(self.db, spider.site_name) == 0:
+            # A site the database knows nothing of: every page will need the normalizer, so the
+            # writer imports now, while the first list pages are fetched, not after the first one.
+            self.writers.warm()
         log.info("crawl run %s of site %s, database %s", self.run_id, spider.site_name, self.db.display_url)
 
     async def process_item(self, item: PageItem | AttachmentItem) -> PageItem | AttachmentItem:
@@ -116,12 +136,19 @@ class StoragePipeline:
             self.crawler.stats.inc_value("policywatch/not_modified")
         elif self.writers is not None and writer.needs_normalizing(self.buffer[-1:]):
             self.writers.warm()
-        if len(self.buffer) >= self.batch_size:
+            self.buffer_needs_writer = True
+        if len(self.buffer) >= self.batch_size or (
+            self.buffer_needs_writer and self.in_flight == 0 and len(self.buffer) >= self.min_batch
+        ):
             await self._flush()
         return item
 
     async def close_spider(self) -> None:
-        await self._flush()
+        pages, self.buffer = self.buffer, []
+        # The crawl has ended and every writer is idle: the last pages are shared between them.
+        n = self.writers.running if self.writers is not None and writer.needs_normalizing(pages) else 1
+        size = max(self.min_batch, -(-len(pages) // max(1, n)))
+        await asyncio.gather(*(self._record(pages[i : i + size]) for i in range(0, len(pages), size)))
         await self._record_attachments()
 
     async def _record_attachments(self) -> None:
@@ -154,11 +181,15 @@ class StoragePipeline:
         self.attachment_changes = outcomes.count("changed")
 
     async def _flush(self) -> None:
-        if not self.buffer or self.writers is None:
-            return
-        pages, self.buffer = self.buffer, []
+        pages, self.buffer, self.buffer_needs_writer = self.buffer, [], False
         # The buffer is swapped before waiting: items keep arriving into the next batch while
         # this one is written.
+        await self._record(pages)
+
+    async def _record(self, pages: list[Page]) -> None:
+        if not pages or self.writers is None:
+            return
+        self.in_flight += 1
         try:
             if writer.needs_normalizing(pages):
                 results = await asyncio.wrap_future(self.writers.submit(writer.record, pages))
@@ -170,6 +201,8 @@ class StoragePipeline:
             reason = f"{type(e).__name__}: {_first_line(e)}"
             results = [writer.Outcome("error", error=reason)] * len(pages)
             log.error("could not record a batch of %d pages (%s ... %s): %s", len(pages), pages[0].url, pages[-1].url, reason)
+        finally:
+            self.in_flight -= 1
         for page, result in zip(pages, results, strict=True):
             self._count(result, page.url)
 
@@ -288,6 +321,28 @@ class StoragePipeline:
         except OSError as e:  # the next run is a full crawl, which is always right
             log.warning("could not write %s: %s", path, e)
             manifest.remove(path)
+
+
+def _wait_for(gate: str) -> None:
+    """Until the process that started this crawl releases its lock on `gate` (gone: released)."""
+    import fcntl
+
+    try:
+        f = open(gate, "rb")  # noqa: SIM115 - held only for the lock
+    except FileNotFoundError:
+        return
+    with f:
+        fcntl.flock(f, fcntl.LOCK_SH)
+
+
+def _spare_cores() -> int:
+    """How many writers can each have a core the crawl process does not need: on two cores a
+    second writer only takes turns with Scrapy and the first, and its imports cost a second."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores - 1)
 
 
 def _failure_reason(stats: dict[str, Any], write_errors: int, write_error: str, *, lists_told: bool = False) -> str:

@@ -71,12 +71,13 @@ TELNETCONSOLE_ENABLED = False
 
 # -- policywatch's own settings, overridable like Scrapy's (per site, or -s KEY=VALUE) ----------
 POLICYWATCH_BATCH_SIZE = 20  # pages per write transaction (crawler.pipelines)
-POLICYWATCH_WRITERS = 2  # writer processes at most; the second only when the first is busy (crawler.writer_pool)
+POLICYWATCH_WRITERS = 2  # writer processes at most (and the cores but one); the second only when the first is busy (crawler.writer_pool)
 # the share of a site's active documents one run may withdraw; more is taken for a broken
 # listing, not a purge (storage.withdrawals.MAX_WITHDRAW_SHARE is the same rule's default)
 POLICYWATCH_MAX_WITHDRAW_SHARE = 0.2
 POLICYWATCH_ATTACHMENT_MAXSIZE = 50 * 1024 * 1024  # a PDF may pass DOWNLOAD_MAXSIZE (crawler.spiders.site)
 POLICYWATCH_BROWSER_PAGES = 2  # pages open at once in the browser of a render = "browser" site
+POLICYWATCH_WAIT_FOR = ""  # a lock file to wait on before the database is opened ("": none; scheduler.local_runner)
 POLICYWATCH_PROGRESS_FILE = ""  # where crawler.progress writes the running counts ("": not at all)
 POLICYWATCH_PROGRESS_INTERVAL = 1.0  # seconds between two writes of that file
 HTTPCACHE_SQLITE_COMMIT_EVERY = 200  # cache writes per commit (crawler.cache)

@@ -3,9 +3,11 @@
 A polite crawl of a real site brings a batch every few seconds, which one writer handles in
 milliseconds; a second writer would only hold 50 MB and a second of start-up CPU. A crawl at
 full speed (a local mirror, the benchmark) brings the next batch while the last is still being
-written, and then a second writer earns its keep. So the pool starts a writer on the first batch
-it is given, and another only when a batch arrives while every started writer has one in hand. A
-recrawl of an unchanged site gives it none: its 304s need no normalizer, and the pipeline records
+written, and then a second writer earns its keep, if it has a core of its own (the pipeline
+asks for no more writers than the cores but one). So the pool starts a writer when warmed (the
+pipeline does so when the spider opens on a site the database knows nothing of, else on the
+first page that needs normalizing) or on the first batch it is given, and another only when a
+batch arrives while every started writer has one in hand. A recrawl of an unchanged site gives it none: its 304s need no normalizer, and the pipeline records
 them in the crawl process (crawler.pipelines), so no writer (2.5 s of imports, 70-110 MB, and
 multiprocessing's resource tracker) is started for them.
 
@@ -46,6 +48,11 @@ class WriterPool:
     def started(self) -> int:
         """How many writer processes this crawl has started (replacements included)."""
         return len(self._writers) + len(self._retired)
+
+    @property
+    def running(self) -> int:
+        """How many writer processes can take a batch now (started, and not replaced)."""
+        return len(self._writers)
 
     def _new(self) -> ProcessPoolExecutor:
         executor = ProcessPoolExecutor(

@@ -126,12 +126,12 @@ def record_crawl_batch(db: Database, pages: list[Page]) -> list[RecordResult | E
 
 def _with_list_facts(page: Page) -> Page:
     """Normalize here a page whose listing said something, to fill what the page does not say
-    (crawler.listings.facts); a page the normalizer rejects is left to record_pages to report."""
+    (crawler.list_facts); a page the normalizer rejects is left to record_pages to report."""
     from dataclasses import replace
 
     if not page.list_facts or page.status != 200 or page.revalidated or page.document is not None:
         return page
-    from crawler.listings.facts import apply
+    from crawler.list_facts import apply
     from pipeline.normalize import normalize
 
     try:

@@ -500,7 +500,7 @@ def test_gkmlpt_index_leaves_and_paging_stops():
 
 
 def test_list_facts_fill_only_what_the_page_does_not_say():
-    from crawler.listings.facts import apply
+    from crawler.list_facts import apply
     from pipeline.normalize import normalize
 
     page = (

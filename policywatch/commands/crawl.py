@@ -70,6 +70,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from policywatch import config as cfgmod
+    from policywatch.gc_tuning import skip_final_collections
+
+    skip_final_collections()
 
     cfg = cfgmod.load(args.config)
     names = args.sites or [s.name for s in cfg.sites]

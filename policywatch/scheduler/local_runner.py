@@ -11,7 +11,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,8 +61,10 @@ class SubprocessRunner(Runner):
         before_crawl: Callable[[], None] | None = None,
     ):
         """`on_wait`: called about four times a second while a crawl runs (a progress display);
-        `before_crawl`: called before each Scrapy process starts (not when the revalidation
-        pre-check recorded the run without one)."""
+        `before_crawl`: called before each Scrapy process records anything (not when the
+        revalidation pre-check recorded the run without one). It runs while Scrapy starts up,
+        which takes a second: the crawl's pipeline waits for it (POLICYWATCH_WAIT_FOR, a lock
+        file this process holds until it returns) before it opens the database."""
         super().__init__(crawl, config_path, db_url)
         self.extra = list(extra or [])
         self.on_wait = on_wait
@@ -81,8 +84,6 @@ class SubprocessRunner(Runner):
             logfile.write_text(note, encoding="utf-8")
             checked.seconds, checked.log = time.monotonic() - started, logfile
             return checked
-        if self.before_crawl is not None:
-            self.before_crawl()
         cmd = [sys.executable, "-m", "scrapy", "crawl", "site", "-a", f"site={site}"]
         cmd += ["-a", f"config={self.config_path}", "-a", f"slot={slot}"]
         # the validators of the last fetch must outlive this process: that is what makes 304s
@@ -91,17 +92,30 @@ class SubprocessRunner(Runner):
         site_ext = site_extensions(self.config_path, site)
         for item in [*self.crawl.setting_args(extensions={**site_ext, EXTENSION: 0}), *self.extra]:
             cmd += ["-s", item]
+        gate = logfile.with_suffix(".starting") if self.before_crawl is not None else None
+        if gate is not None:
+            cmd += ["-s", f"POLICYWATCH_WAIT_FOR={gate}"]
         # The URL travels in the environment, not argv, so a password never shows in `ps`.
         env = {**os.environ, "POLICYWATCH_DATABASE_URL": self.db_url, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
         killed = ""
         with logfile.open("wb") as out:
             out.write(note.encode())  # why the pre-check handed the site over, first in its log
             out.flush()
-            proc = subprocess.Popen(
-                cmd, stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=_die_with_parent
-            )
-            with self._lock:
-                self._procs.add(proc)
+            with _held(gate):
+                proc = subprocess.Popen(
+                    cmd, stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=_die_with_parent
+                )
+                with self._lock:
+                    self._procs.add(proc)
+                if self.before_crawl is not None:
+                    try:
+                        self.before_crawl()
+                    except BaseException:  # the crawl has waited on the gate: it never began
+                        proc.kill()
+                        proc.wait()
+                        with self._lock:
+                            self._procs.discard(proc)
+                        raise
             # who runs this crawl, on its row: a later daemon settles it if both die (settle.py)
             mark = RunMark(self.db_url, site, slot, {
                 "runner": self.name, **procs.identity(proc.pid),
@@ -202,6 +216,24 @@ class SubprocessRunner(Runner):
     def stop(self, grace: float) -> None:
         self._grace = grace
         super().stop(grace)
+
+
+@contextmanager
+def _held(gate: Path | None) -> Iterator[None]:
+    """An exclusive lock on `gate` while the block runs (the crawl takes a shared one: it waits),
+    the file removed after; nothing without a gate."""
+    if gate is None:
+        yield
+        return
+    import fcntl
+
+    with gate.open("wb") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            gate.unlink(missing_ok=True)
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def _log_says_slot_taken(logfile: Path) -> bool:

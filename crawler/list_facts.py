@@ -4,6 +4,9 @@ The page itself is the authority: a field its normalizer found is kept as it is,
 only fills the fields left empty (a gkmlpt article's 文号 on a detail page whose table lost it,
 a dataproxy row's date on an /art/ page without one). The flag `list_facts` (and its count in
 `quality.stats`) says some came from the list, so a reader of the stored version can tell.
+
+Not in crawler/listings/: it runs in the writer processes, which the listings package would
+make import Scrapy and Twisted (half a second and 20 MB each) for these few lines.
 """
 
 from __future__ import annotations
