@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import benchmarks
@@ -39,12 +40,17 @@ def main(argv: list[str] | None = None) -> int:
     names = sorted(m.name for m in pkgutil.iter_modules(benchmarks.__path__) if m.name.startswith("bench_"))
     out = ROOT / "BENCHMARKS.md"
     sections = _read_sections(out) if only else {}
+    failed: list[str] = []
     for name in names:
         if only and name not in only and name.removeprefix("bench_") not in only:
             continue
         print(f"== {name}", flush=True)
-        module = importlib.import_module(f"benchmarks.{name}")
-        section = module.run().rstrip()
+        try:
+            section = importlib.import_module(f"benchmarks.{name}").run().rstrip()
+        except Exception as e:  # one broken benchmark must not lose the others' results
+            traceback.print_exc()
+            failed.append(name)
+            section = f"## {name}\n\nFailed in this run: {type(e).__name__}: {e}"
         print(section, flush=True)
         sections[name] = section
     header = [
@@ -58,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     body = [f"<!-- bench:{n} -->\n{sections[n]}\n<!-- /bench:{n} -->\n" for n in names if n in sections]
     out.write_text("\n".join(header + body))
     print(f"wrote {out}")
-    return 0
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _read_sections(path: Path) -> dict[str, str]:
