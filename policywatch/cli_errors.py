@@ -26,6 +26,7 @@ TEMPLATES = (
     N_("database error: %(why)s"),
     # `run`'s start: the warnings of policywatch.scheduler (jobs, reload, scrapyd_runner) and its refusal
     N_("%(path)s: site %(name)s: no schedule, not crawled by `policywatch run`"),
+    N_("%(path)s: smtp: username: a login needs the password in %(var)s: no digest or alert is sent until it is set"),
     N_("%(path)s: %(what)s: no digest or alert is sent until it is set"),
     N_("%(path)s: [crawl] scrapyd.nodes[%(i)s]: %(why)s; using the other nodes"),
     N_("%(path)s: no site has a schedule (schedule = { interval_minutes = N } or [scheduler] jobs)"),

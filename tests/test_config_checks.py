@@ -94,7 +94,7 @@ def test_example_config_needs_no_password_until_a_message_is_sent(tmp_path, caps
     base = ["--config", str(EXAMPLE), "--db", db]
     assert main(["run", "--check", *base]) == 0
     err = capsys.readouterr().err
-    assert "warning: " in err and "a login needs the password in $POLICYWATCH_SMTP_PASSWORD" in err
+    assert f"警告：{EXAMPLE}：smtp 设置了 username，登录需要 $POLICYWATCH_SMTP_PASSWORD 中的密码" in err
     assert main(["digest", "--status", *base]) == 0
     assert main(["subscribers", "list", *base]) == 0
     out = capsys.readouterr().out
