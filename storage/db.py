@@ -12,7 +12,7 @@ A damaged SQLite file (a disk or copy error in the middle of it) fails only the 
 that read a damaged page. Every SQLite engine turns that error (SQLITE_CORRUPT, SQLITE_NOTADB)
 into one DatabaseError naming the file, wherever it is raised; `check_integrity` is the full
 `PRAGMA quick_check` that `db upgrade` and `db status` run. It reads the whole file, about
-1.4 ms per MB (benchmarks/bench_quick_check.py: 19 ms for 21 MB, 890 ms for 633 MB), which
+0.5 ms per MB (benchmarks/bench_quick_check.py: 11 ms for 21 MB, 304 ms for 567 MB), which
 is why it is not run on every open.
 """
 
