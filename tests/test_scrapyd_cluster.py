@@ -118,7 +118,8 @@ def test_crawls_spread_over_two_scrapyd_nodes_and_record_every_document_once(db_
             assert d.stop() == 0
         elapsed = time.monotonic() - t0
     log = d.text()
-    assert f"[crawl] scrapyd.nodes[0]: {dead}: unreachable" in log  # warned at start-up, then skipped
+    # warned at start-up (in the CLI's language, Chinese by default), then skipped
+    assert f"[crawl] scrapyd.nodes[0]：{dead}: unreachable (" in log and "；改用其他节点" in log
     assert "Traceback" not in log
     finished = {u: _get(f"{u}/listjobs.json?project=policywatch")["finished"] for u in scrapyd_nodes}
     assert all(finished.values()), finished  # both nodes took crawls
