@@ -267,3 +267,27 @@ def test_postgresql_distinct_texts_follow_the_measures(corpus):
         s.execute(text("DELETE FROM document WHERE title = '乡村振兴方案'"))
     with corpus.reader() as s:
         assert _both(s, "乡村振兴") == []
+
+
+def test_sqlite_index_merges_less_eagerly(tmp_path):
+    """Migration 0010: FTS5's automerge is 8 (fewer rewrites of a crawl's new trigrams), back to
+    FTS5's 4 on downgrade; the index stays whole either way."""
+    db = connect(f"sqlite:///{tmp_path / 'pw.db'}")
+    try:
+        migrate.upgrade(db)
+        _fill(db)
+
+        def automerge() -> int:
+            with db.reader() as s:
+                rows = dict(s.execute(text("SELECT k, v FROM measure_fts_config")).all())
+            return int(rows.get("automerge", 4))
+
+        assert automerge() == 8
+        _downgrade(db, "0009_search_texts")
+        assert automerge() == 4
+        migrate.upgrade(db)
+        assert automerge() == 8
+        with db.writer() as s:
+            s.execute(text("INSERT INTO measure_fts(measure_fts, rank) VALUES ('integrity-check', 1)"))
+    finally:
+        db.dispose()
