@@ -249,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"policywatch: {exc}", file=sys.stderr)
             return 2
         raise
+    finally:
+        cli_text.begin(None, None)  # the run's language and config end with it (main() is called in-process too)
 
 
 def _is_database_error(exc: BaseException) -> bool:
