@@ -97,6 +97,37 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in out.split()]
 
 
+def _writers(pid: int) -> list[int]:
+    """The crawl's writer processes (multiprocessing's spawned children, not its resource tracker)."""
+    out = []
+    for child in _children(pid):
+        try:
+            argv = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"spawn_main" in argv and b"resource_tracker" not in argv:
+            out.append(child)
+    return out
+
+
+def _busy_writers(pid: int, limit: float = 120.0) -> list[int]:
+    """The crawl's writers that are running now (polled: a writer waiting for a batch sleeps)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        busy = [w for w in _writers(pid) if _running(w)]
+        if busy:
+            return busy
+        time.sleep(0.002)
+    raise AssertionError("never happened: a busy writer")
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "R"
+    except (OSError, IndexError):
+        return False
+
+
 def _wait_for(cond: Callable[[], bool], what: str, limit: float = 120.0) -> None:
     deadline = time.monotonic() + limit  # a hang guard only: the test waits for an event
     while not cond():
@@ -133,12 +164,14 @@ def test_a_writer_killed_mid_crawl_loses_no_revision(tmp_path):
     killed: list[int] = []
 
     def kill_writers(portal: Portal, cfg: Path, since: int) -> None:
-        # twice: the second kill hits the writer that replaced the first
+        # twice: the second kill hits the writer that replaced the first. Each kill waits for
+        # the writer to be running (a batch in hand): an idle one would be replaced before its
+        # next batch, and nothing would be lost for the test to see recovered.
         for hits in (60, 160):
             _wait_for(lambda n=hits: _detail_hits(portal, since) >= n, f"{hits} pages fetched")
             pid = _crawl_pid(cfg)
             assert pid is not None
-            for child in _children(pid):
+            for child in _busy_writers(pid):
                 os.kill(child, signal.SIGKILL)
                 killed.append(child)
 
