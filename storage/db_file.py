@@ -3,9 +3,9 @@ as text, the environment variable, the busy timeout.
 
 A recheck that every page answers 304 is over in a few tenths of a second; SQLAlchemy's
 imports alone are 0.3-0.4 s of them. The CLI resolves the URL before anything else, so for the
-default, a SQLite file, it is resolved here, and the engine's modules load later, on a thread,
-while the pre-check's requests wait on the server (crawler.revalidate). Every other URL goes
-through storage.db.resolve_url.
+default, a SQLite file, it is resolved here; a recheck that is all 304s then records its run
+through the DB-API driver (storage.revalidation) and never loads SQLAlchemy. Every other URL
+goes through storage.db.resolve_url.
 """
 
 from __future__ import annotations
