@@ -1,9 +1,10 @@
 """Schema migrations (Alembic) and the schema check every command makes before using a database.
 
-Alembic is imported only when the schema is not this build's head: loading it and reading the
-migration scripts cost half a second and 10 MB in every crawl process (and the `policywatch
-crawl` process that waits on it), which mostly find the database up to date. HEAD names the
-head revision for that check; a test holds it to what the scripts say.
+Alembic is imported only when an existing schema is not this build's head: loading it and
+reading the migration scripts cost half a second and 10 MB in every crawl process (and the
+`policywatch crawl` process that waits on it), which mostly find the database up to date. A new
+SQLite file gets the head schema from one script without it (storage.sqlite_schema). HEAD names
+the head revision for that check; a test holds it to what the scripts say.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, exc, text
 
+from storage import sqlite_schema
 from storage.db import Database, DatabaseError, first_line, sqlite_file
 
 if TYPE_CHECKING:
@@ -94,6 +96,8 @@ def require(db: Database, *, create: bool = False) -> None:
     path = sqlite_file(db.url)
     if path is not None and not create and not path.exists():
         raise DatabaseError(f"no database at {path} (run `policywatch db upgrade`, or pass --db)")
+    if path is not None and create and sqlite_schema.create_new(path):
+        return
     if _at_head(db):
         return
     st = state(db)
