@@ -131,14 +131,6 @@ def recent_runs(db: Database, site: str, limit: int = 20) -> list[CrawlRun]:
         )
 
 
-def run_reason(stats: dict[str, Any] | None) -> str:
-    """Why a run ended as it did, in one line: its problems (a failed list page, a listing that
-    matches nothing, withdrawals refused), else how Scrapy finished."""
-    stats = stats or {}
-    problems = [str(p) for p in stats.get("problems") or []]
-    return "; ".join(problems) or str(stats.get("finish_reason") or "")
-
-
 def consecutive_failures(runs: list[CrawlRun]) -> int:
     """Failed runs in a row at the head of `runs` (newest first), running and interrupted ones
     (stopped with the scheduler: nothing to say about the site) skipped."""

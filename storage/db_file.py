@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 ENV_VAR = "POLICYWATCH_DATABASE_URL"
 DEFAULT_FILE = "policywatch.db"
@@ -32,3 +32,12 @@ def plain_sqlite_url(value: str | None = None) -> str | None:
     else:
         return None
     return "sqlite:///" + quote(str(Path(path).expanduser().resolve()), safe=" +/")  # as URL.render_as_string
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a `sqlite:///path` URL as plain_sqlite_url renders it (no query, percent-quoted),
+    for the DB-API driver; None for any other URL."""
+    scheme, sep, rest = url.partition(":///")
+    if not sep or scheme not in ("sqlite", "sqlite+pysqlite") or not rest or any(c in rest for c in "?#"):
+        return None
+    return Path(unquote(rest))

@@ -2,23 +2,17 @@
 
 Most crawls of a watched site are this, and the whole of one takes a few tenths of a second;
 SQLAlchemy's imports alone (the engine, the ORM, the models) cost more than that. So this one
-transaction goes through the DB-API driver itself (sqlite3, psycopg): the same checks and the
-same rows as the ORM would write, the touches being storage.touches' two UPDATEs in SQL text
-(tests/test_crawl_revalidate.py compares the rows with a full crawl's).
+transaction goes through the DB-API driver itself (storage.dbapi: sqlite3, psycopg): the same
+checks and the same rows as the ORM would write, the touches being storage.touches' two UPDATEs
+in SQL text (tests/test_crawl_revalidate.py compares the rows with a full crawl's).
 """
 
 from __future__ import annotations
 
-import json
-import re
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote
 
-from storage.db_file import BUSY_TIMEOUT_S
+from storage.dbapi import Sql, dumps
 from storage.urls import canonical_url
 
 REVALIDATED_FROM = "policywatch/revalidated_from"  # stats: the crawl a revalidation replayed
@@ -57,55 +51,6 @@ SELECT site.id, :slot, :started_at, :finished_at, 'ok', :pages, 0, 0, {stats} FR
 RETURNING id"""
 
 
-class _Sql:
-    """One backend's connection, parameter style and values (what SQLAlchemy's dialects do)."""
-
-    def __init__(self, db_url: str):
-        scheme, _, rest = db_url.partition("://")
-        self.sqlite = scheme in ("sqlite", "sqlite+pysqlite")
-        if self.sqlite:
-            if not rest.startswith("/") or "?" in rest:
-                raise ValueError("a SQLite URL with options is opened through SQLAlchemy")
-            self.conn: Any = sqlite3.connect(unquote(rest[1:]), timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
-            self.conn.execute("PRAGMA foreign_keys=ON")
-            self.integrity_error: type[Exception] = sqlite3.IntegrityError
-        elif scheme.startswith(("postgresql", "postgres")):
-            import psycopg
-
-            self.conn = psycopg.connect(f"postgresql://{rest}", connect_timeout=5, autocommit=True)
-            self.integrity_error = psycopg.errors.IntegrityError
-        else:
-            raise ValueError(f"{scheme}: not a backend of policywatch")
-
-    def sql(self, text: str) -> str:
-        return text if self.sqlite else re.sub(r"(?<!:):(\w+)", r"%(\1)s", text)
-
-    def time(self, value: datetime) -> Any:
-        # SQLAlchemy's SQLite DateTime is text with microseconds: what `<` compares as a string
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f") if self.sqlite else value
-
-    def json_in(self) -> str:
-        return ":stats" if self.sqlite else "CAST(:stats AS json)"
-
-    def json_out(self, value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str) else value
-
-    @contextmanager
-    def transaction(self) -> Iterator[Any]:
-        cur = self.conn.cursor()
-        cur.execute("BEGIN IMMEDIATE" if self.sqlite else "BEGIN")
-        try:
-            yield cur
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        cur.execute("COMMIT")
-
-    def close(self) -> None:
-        self.conn.close()
-
-
 def record_revalidated_run(
     db_url: str,
     site: str,
@@ -127,7 +72,7 @@ def record_revalidated_run(
     from that URL with those validators: then the full crawl would have touched each of them
     and withdrawn nothing. SlotTaken when another crawl claimed the slot.
     """
-    db = _Sql(db_url)
+    db = Sql(db_url)
     try:
         with db.transaction() as cur:
             why, rows = _agrees(db, cur, site, based_on, seen)
@@ -139,7 +84,7 @@ def record_revalidated_run(
             values = {
                 "site": site, "slot": slot, "started_at": db.time(started_at), "pages": len(seen),
                 "finished_at": db.time(datetime.now(UTC).replace(tzinfo=None)),
-                "stats": json.dumps(run_stats, ensure_ascii=False, separators=(",", ":")),
+                "stats": dumps(run_stats),
             }  # fmt: skip
             try:
                 cur.execute(db.sql(_INSERT_RUN.format(stats=db.json_in())), values)
@@ -155,7 +100,7 @@ def record_revalidated_run(
 
 
 def _agrees(
-    db: _Sql, cur: Any, site: str, based_on: int, seen: list[tuple[str, str | None, str | None, datetime]]
+    db: Sql, cur: Any, site: str, based_on: int, seen: list[tuple[str, str | None, str | None, datetime]]
 ) -> tuple[str, tuple[dict[str, Any] | None, list[dict[str, Any]], list[dict[str, Any]]]]:
     """Why the database no longer agrees with the replayed crawl ('' when it does), and the rows to write."""
     nothing: tuple[None, list[dict[str, Any]], list[dict[str, Any]]] = (None, [], [])

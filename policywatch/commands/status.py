@@ -87,7 +87,7 @@ def collect(db: Any, configured: list[str]) -> dict[str, Any]:
 
 
 def _run(row: Any) -> dict[str, Any] | None:
-    from storage.crawl_runs import run_reason
+    from storage.run_rows import run_reason
 
     if row is None:
         return None

@@ -40,7 +40,8 @@ def evaluate(site: str, runs: list[Any], operator: OperatorSettings, lang: str =
     """Alerts due after the newest finished run in `runs` (newest first), in `lang` (the config's
     [ui] language); a run's reason is quoted as the crawl recorded it."""
     from policywatch import i18n
-    from storage.crawl_runs import consecutive_failures, run_reason
+    from storage.crawl_runs import consecutive_failures
+    from storage.run_rows import run_reason
 
     def _(message: str, **values: Any) -> str:
         return i18n.gettext(message, lang, **values)

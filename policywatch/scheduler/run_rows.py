@@ -11,27 +11,23 @@ log = logging.getLogger("policywatch.scheduler")
 
 
 def read_run(db_url: str, site: str, slot: str) -> SiteRun:
-    from sqlalchemy import select
+    from storage import run_rows
+    from storage.dbapi import Sql
+    from storage.run_rows import run_reason
 
-    from storage.crawl_runs import run_reason
-    from storage.db import connect
-    from storage.models import CrawlRun, Site
-
-    db = connect(db_url)
     try:
-        with db.reader() as session:
-            row = session.scalar(
-                select(CrawlRun)
-                .join(Site, Site.id == CrawlRun.site_id)
-                .where(Site.name == site, CrawlRun.slot == slot)
-            )
+        db = Sql.open(db_url)
+    except Exception:  # the database cannot be opened: the crawl could not record either
+        return SiteRun(site, "crashed")
+    try:
+        row = run_rows.read(db, site, slot)
     except Exception:  # no schema yet: the child died before it could create it
         row = None
     finally:
-        db.dispose()
+        db.close()
     if row is None:
         return SiteRun(site, "crashed")
-    stats = row.stats or {}
+    stats = row.stats
     status = row.status if row.status in ("ok", "failed", "interrupted") else "crashed"  # "running": it died
     return SiteRun(
         site,
@@ -84,37 +80,19 @@ class RunMark:
         self._db: Any = None
 
     def try_mark(self) -> None:
-        from sqlalchemy import select, update
-
-        from storage.db import connect
-        from storage.models import CrawlRun, Site
+        from storage import run_rows
+        from storage.dbapi import Sql
 
         if self.done:
             return
         try:
             if self._db is None:
-                self._db = connect(self.db_url)
-            with self._db.reader() as session:
-                row = session.execute(
-                    select(CrawlRun.id, CrawlRun.status)
-                    .join(Site, Site.id == CrawlRun.site_id)
-                    .where(Site.name == self.site, CrawlRun.slot == self.slot)
-                ).first()
-            if row is None:
-                return
-            self.done = True
-            if row.status != "running":
-                return
-            with self._db.writer() as session:
-                session.execute(
-                    update(CrawlRun)
-                    .where(CrawlRun.id == row.id, CrawlRun.status == "running")
-                    .values(stats={"policywatch/run_by": self.info})
-                )
+                self._db = Sql.open(self.db_url)
+            self.done = run_rows.mark(self._db, self.site, self.slot, self.info)
         except Exception as e:  # no schema yet, or the database is busy: the next tick tries again
             log.debug("crawl %s slot %s: run not marked yet: %s", self.site, self.slot, e)
 
     def close(self) -> None:
         if self._db is not None:
-            self._db.dispose()
+            self._db.close()
             self._db = None

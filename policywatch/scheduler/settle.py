@@ -25,13 +25,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from policywatch.scheduler import procs
+from storage import run_rows
 
 if TYPE_CHECKING:
     from policywatch.scheduler.context import Context
 
 log = logging.getLogger("policywatch.scheduler")
 
-MARK = "policywatch/run_by"
+MARK = run_rows.MARK
 
 
 def settle_open_runs(db: Any, ctx: Context) -> list[tuple[int, str]]:

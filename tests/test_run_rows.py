@@ -1,0 +1,76 @@
+"""storage.run_rows (DB-API) reads and marks the crawl_run rows storage.crawl_runs (ORM) writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from policywatch.scheduler.run_rows import RunMark, read_run
+from storage import run_rows
+from storage.crawl_runs import finish_run, get_run, start_run
+from storage.db import connect
+from storage.dbapi import Sql
+
+INFO = {"runner": "local", "pid": 4242, "started": 1764000000.5, "supervisor": {"pid": 1}, "deadline": 1.5, "备注": "中文"}
+
+
+def test_a_running_row_is_read_and_marked_as_the_orm_wrote_it(db, db_url) -> None:
+    run_id = start_run(db, "zhaoqing", "slot-1")
+    sql = Sql.open(db_url)
+    try:
+        assert run_rows.read(sql, "zhaoqing", "no-such-slot") is None
+        row = run_rows.read(sql, "zhaoqing", "slot-1")
+        assert (row.id, row.status, row.pages, row.changed, row.errors) == (run_id, "running", 0, 0, 0)
+        assert run_rows.mark(sql, "zhaoqing", "slot-1", INFO) is True
+    finally:
+        sql.close()
+    assert get_run(db, run_id).stats == {run_rows.MARK: INFO}  # read back through the ORM
+
+
+def test_a_finished_row_is_not_marked_and_reads_as_finished(db, db_url) -> None:
+    run_id = start_run(db, "zhaoqing", "slot-2")
+    stats = {"problems": ["0 of 57 links matched detail_pattern"], "outcomes": {"new": 3}, "policywatch/not_modified": 2}
+    finish_run(db, run_id, status="failed", pages=5, changed=3, errors=1, stats=stats)
+    sql = Sql.open(db_url)
+    try:
+        assert run_rows.mark(sql, "zhaoqing", "slot-2", INFO) is True
+    finally:
+        sql.close()
+    assert get_run(db, run_id).stats == stats
+    result = read_run(db_url, "zhaoqing", "slot-2")
+    assert (result.status, result.pages, result.changed, result.errors, result.run_id) == ("failed", 5, 3, 1, run_id)
+    assert (result.outcomes, result.not_modified) == ({"new": 3}, 2)
+    assert result.reason == "0 of 57 links matched detail_pattern"
+
+
+def test_the_runner_marks_once_the_crawl_has_opened_its_row(db, db_url) -> None:
+    mark = RunMark(db_url, "zhaoqing", "slot-3", INFO)
+    try:
+        mark.try_mark()  # no row yet: nothing written, tried again on the next tick
+        assert mark.done is False
+        run_id = start_run(db, "zhaoqing", "slot-3")
+        mark.try_mark()
+        assert mark.done is True
+    finally:
+        mark.close()
+    assert get_run(db, run_id).stats == {run_rows.MARK: INFO}
+
+
+def test_a_run_that_never_opened_its_row_reads_as_crashed(tmp_path: Path) -> None:
+    assert read_run(f"sqlite:///{tmp_path / 'none.db'}", "zhaoqing", "slot").status == "crashed"
+    assert read_run(f"sqlite:///{tmp_path / 'missing' / 'dir.db'}", "zhaoqing", "slot").status == "crashed"
+
+
+def test_a_sqlite_url_with_options_goes_through_storage_db(tmp_path: Path) -> None:
+    path = tmp_path / "opts.db"
+    db = connect(f"sqlite:///{path}")
+    from storage import migrate
+
+    migrate.require(db, create=True)
+    run_id = start_run(db, "zhaoqing", "slot-4")
+    sql = Sql.open(f"sqlite:///{path}?timeout=30")
+    try:
+        assert run_rows.mark(sql, "zhaoqing", "slot-4", INFO) is True
+    finally:
+        sql.close()
+    assert get_run(db, run_id).stats == {run_rows.MARK: INFO}
+    db.dispose()
