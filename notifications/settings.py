@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from notifications.cadence import DEFAULT_TZ
 from notifications.smtp import SmtpConfigError, SmtpSettings
-from notifications.subscriptions import SubscriptionSpec, parse_subscriptions
+from notifications.subscription_spec import SubscriptionSpec, parse_subscriptions
 
 DIGEST_KEYS = {
     "timezone",

@@ -17,6 +17,8 @@ go through Alembic (storage.migrate).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 
 from storage.db_file import BUSY_TIMEOUT_S
@@ -24,9 +26,10 @@ from storage.db_file import BUSY_TIMEOUT_S
 SCRIPT = Path(__file__).with_name("schema_head.sql")
 
 
-def create_new(path: Path) -> bool:
+def create_new(path: Path, sites: Mapping[str, str | None] | None = None) -> bool:
     """Give the SQLite file at `path` this build's schema if the file is missing or holds no
-    object at all; True if this call made it. A file that is not a database is left alone (the
+    object at all, with a row for each of `sites` (name: title, as storage.sites.sync_titles
+    makes them) in the same transaction; True if this call made it. A file that is not a database is left alone (the
     caller's own connection reports it). Two processes may race for the same new file: one makes
     it, the other finds it made and returns False."""
     if path.is_dir() or not path.parent.is_dir():
@@ -42,11 +45,16 @@ def create_new(path: Path) -> bool:
             return False
         try:
             # one transaction: a reader never sees half a schema, a racing creator fails whole
-            conn.executescript(f"BEGIN IMMEDIATE;\n{SCRIPT.read_text(encoding='utf-8')}\nCOMMIT;")
-        except sqlite3.OperationalError:
+            conn.executescript(f"BEGIN IMMEDIATE;\n{SCRIPT.read_text(encoding='utf-8')}")
+            # SQLAlchemy's SQLite DateTime: text with microseconds, naive UTC (storage.model_base.utcnow)
+            now = datetime.now(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+            rows = [(name, title, now) for name, title in (sites or {}).items()]
+            conn.executemany("INSERT INTO site (name, title, created_at) VALUES (?, ?, ?)", rows)
+            conn.execute("COMMIT")
+        except sqlite3.Error as e:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            if _has_schema(conn):  # the other creator won
+            if isinstance(e, sqlite3.OperationalError) and _has_schema(conn):  # the other creator won
                 return False
             raise
         return True

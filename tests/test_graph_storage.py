@@ -155,7 +155,8 @@ def test_a_document_another_declares_repealed_is_repealed(db):
     assert [(d["id"], d["repealed_by"]["doc_number"]) for d in out] == [(_ids_one(db, GD), "粤府〔2024〕9号")]
     from notifications.expiry import _message, due_notices
     from notifications.settings import NotifySettings
-    from notifications.subscriptions import add, spec_from_options
+    from notifications.subscription_spec import spec_from_options
+    from notifications.subscriptions import add
     from policywatch.notify_config import localized
 
     with db.writer() as s:

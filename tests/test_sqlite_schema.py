@@ -136,3 +136,25 @@ def test_two_creators_of_one_new_file_make_it_once(tmp_path: Path) -> None:
     assert errors == []
     assert sorted(made) == [False, False, False, True]
     assert _fingerprint(path) == _fingerprint(_migrated(tmp_path / "migrated.db"))
+
+
+def test_the_sites_of_a_new_file_are_the_rows_sync_titles_makes(tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from storage.models import Site
+    from storage.sites import sync_titles
+
+    titles = {"zhaoqing": "肇庆市人民政府", "bulk": None, "o'brien": "它's"}
+    made = tmp_path / "made.db"
+    assert sqlite_schema.create_new(made, sites=titles) is True
+    synced = connect(f"sqlite:///{_migrated(tmp_path / 'synced.db')}")
+    with synced.writer() as session:
+        sync_titles(session, titles)
+    for db in (connect(f"sqlite:///{made}"), synced):
+        try:
+            with db.reader() as session:
+                rows = session.scalars(select(Site).order_by(Site.id)).all()
+                assert [(r.id, r.name, r.title) for r in rows] == [(1, "zhaoqing", "肇庆市人民政府"), (2, "bulk", None), (3, "o'brien", "它's")]
+                assert all(r.created_at.tzinfo is None and r.created_at.year >= 2026 for r in rows)
+        finally:
+            db.dispose()

@@ -159,10 +159,16 @@ def sync_config_subscriptions(cfg, db_url: str) -> None:
     recorded: the outbox rows of a change are written with it, for the subscriptions then known."""
     from policywatch.commands.db import usage_errors
     from policywatch.notify_config import notify_settings, sync_config
+    from storage import sqlite_schema
+    from storage.db_file import sqlite_path
+
+    notify = notify_settings(cfg)
+    path = sqlite_path(db_url)
+    if path is not None and not notify.subscriptions and sqlite_schema.create_new(path, notify.site_titles):
+        return  # a new file: with no subscription to mirror, the site rows were all there was
     from storage import migrate
     from storage.db import connect
 
-    notify = notify_settings(cfg)
     with usage_errors():
         db = connect(db_url)
         try:

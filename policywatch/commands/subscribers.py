@@ -59,7 +59,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from notifications.subscriptions import add, spec_from_options
+    from notifications.subscription_spec import spec_from_options
+    from notifications.subscriptions import add
     from policywatch.commands.digest import notify_setup
 
     raw = {
