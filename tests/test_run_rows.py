@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from policywatch.scheduler.run_rows import RunMark, read_run
 from storage import run_rows
@@ -74,3 +78,43 @@ def test_a_sqlite_url_with_options_goes_through_storage_db(tmp_path: Path) -> No
         sql.close()
     assert get_run(db, run_id).stats == {run_rows.MARK: INFO}
     db.dispose()
+
+
+def test_the_runner_reads_the_row_of_a_crawl_that_filled_the_disk(tmp_path: Path) -> None:
+    """The crawl closes its row, then its last connection removes the -wal and -shm files; on a
+    full disk no new connection can make them again, so the runner reads through the one it held."""
+    fs = tmp_path / "fs"
+    fs.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(fs)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        db_url = f"sqlite:///{fs / 'pw.db'}"
+        db = connect(db_url)
+        from storage import migrate
+
+        migrate.require(db, create=True)
+        run_id = start_run(db, "zhaoqing", "slot-5")
+        mark = RunMark(db_url, "zhaoqing", "slot-5", INFO)
+        try:
+            mark.try_mark()
+            finish_run(db, run_id, status="failed", pages=7, changed=2, errors=3, stats={"problems": ["3 pages not recorded"]})
+            db.dispose()
+            _fill(fs / "filler-1")
+            held = mark.read()
+        finally:
+            mark.close()
+        assert not (fs / "pw.db-shm").exists()  # the last connection took them away
+        assert (held.status, held.pages, held.errors, held.reason) == ("failed", 7, 3, "3 pages not recorded")
+        _fill(fs / "filler-2")  # what their removal freed
+        alone = read_run(db_url, "zhaoqing", "slot-5")  # what a new connection gets: said, not silent
+        assert alone.status == "crashed" and alone.reason.startswith("could not read the run's row: disk I/O error")
+    finally:
+        subprocess.run(["umount", "-l", str(fs)], check=False)
+
+
+def _fill(path: Path) -> None:
+    with path.open("wb", buffering=0) as filler, pytest.raises(OSError):
+        while True:
+            filler.write(b"\0" * 4096)
+    assert shutil.disk_usage(path.parent).free < 4096

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from policywatch.scheduler import procs
 from policywatch.scheduler.crawl_signals import EXTENSION
-from policywatch.scheduler.run_rows import RunMark, close_killed_run, read_run
+from policywatch.scheduler.run_rows import RunMark, close_killed_run
 from policywatch.scheduler.runner_base import (
     SLOT_TAKEN_MARK,
     Runner,
@@ -123,11 +123,11 @@ class SubprocessRunner(Runner):
             })  # fmt: skip
             try:
                 killed = self._wait(proc, started + timeout, mark)
+                result = mark.read()
             finally:
                 mark.close()
                 with self._lock:
                     self._procs.discard(proc)
-        result = read_run(self.db_url, site, slot)
         result.seconds, result.log = time.monotonic() - started, logfile
         if _log_says_slot_taken(logfile):  # another scheduler's crawl owns the (site, slot) row
             return SiteRun(site, "skipped", seconds=result.seconds, log=logfile, reason="slot taken")

@@ -10,21 +10,27 @@ from policywatch.scheduler.runner_base import SiteRun
 log = logging.getLogger("policywatch.scheduler")
 
 
-def read_run(db_url: str, site: str, slot: str) -> SiteRun:
+def read_run(db_url: str, site: str, slot: str, db: Any = None) -> SiteRun:
+    """The (site, slot) run as its crawl_run row says, through `db` (an open storage.dbapi.Sql)
+    when given, else a connection of its own. "crashed" when there is no row to read, with the
+    reason when the database could not be read at all."""
     from storage import run_rows
     from storage.dbapi import Sql
     from storage.run_rows import run_reason
 
+    own = db is None
     try:
-        db = Sql.open(db_url)
-    except Exception:  # the database cannot be opened: the crawl could not record either
-        return SiteRun(site, "crashed")
-    try:
+        if own:
+            db = Sql.open(db_url)
         row = run_rows.read(db, site, slot)
-    except Exception:  # no schema yet: the child died before it could create it
-        row = None
+    except Exception as e:
+        # No schema yet (the child died before it could create it) reads as no row. Anything else
+        # is said: a WAL file with no -shm beside it cannot be read on a full disk, for one.
+        missing = "no such table" in str(e)
+        return SiteRun(site, "crashed", reason="" if missing else f"could not read the run's row: {_first_line(e)}")
     finally:
-        db.close()
+        if own and db is not None:
+            db.close()
     if row is None:
         return SiteRun(site, "crashed")
     stats = row.stats
@@ -40,6 +46,10 @@ def read_run(db_url: str, site: str, slot: str) -> SiteRun:
         run_id=row.id,
         reason=run_reason(stats),
     )
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
 def close_killed_run(db_url: str, result: SiteRun, *, status: str = "failed") -> None:
@@ -91,6 +101,17 @@ class RunMark:
             self.done = run_rows.mark(self._db, self.site, self.slot, self.info)
         except Exception as e:  # no schema yet, or the database is busy: the next tick tries again
             log.debug("crawl %s slot %s: run not marked yet: %s", self.site, self.slot, e)
+
+    def read(self) -> SiteRun:
+        """The run as its row says once the crawl has ended, through the connection held since the
+        crawl began: while one is open, SQLite keeps the -wal and -shm files, and a new connection
+        to a WAL file without them cannot even read when the disk is full."""
+        if self._db is not None:
+            held = read_run(self.db_url, self.site, self.slot, self._db)
+            if held.run_id is not None:
+                return held
+        # none held, or it broke (a PostgreSQL backend terminated, say): a connection of its own
+        return read_run(self.db_url, self.site, self.slot)
 
     def close(self) -> None:
         if self._db is not None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policywatch.scheduler import procs
-from policywatch.scheduler.run_rows import RunMark, close_killed_run, read_run
+from policywatch.scheduler.run_rows import RunMark, close_killed_run
 from policywatch.scheduler.runner_base import SLOT_TAKEN_MARK, Runner, SiteRun, site_table
 
 if TYPE_CHECKING:
@@ -137,11 +137,11 @@ class ScrapydRunner(Runner):
         })  # fmt: skip
         try:
             outcome = self._follow(node, job, started + timeout, mark)
+            result = mark.read() if outcome != "detached" else None
         finally:
             mark.close()
-        if outcome == "detached":  # the daemon is stopping: the node finishes the crawl and records it
+        if result is None:  # the daemon is stopping: the node finishes the crawl and records it
             return SiteRun(site, "detached", where=node, reason=f"job {job} left running on {node}")
-        result = read_run(self.db_url, site, slot)
         result.seconds, result.where, result.log = time.monotonic() - started, node, f"{node}/logs/{self.project}/site/{job}.log"
         if self._slot_taken(node, job):
             return SiteRun(site, "skipped", seconds=result.seconds, where=node, reason="slot taken")
