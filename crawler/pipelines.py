@@ -43,6 +43,7 @@ from crawler import writer
 from crawler.items import AttachmentItem, PageItem
 from crawler.writer_pool import WriterPool
 from policywatch import gc_tuning
+from storage import run_rows
 from storage.models import utcnow
 from storage.page import Page
 
@@ -274,25 +275,23 @@ class StoragePipeline:
             told = bool(getattr(spider, "list_failures", None))
             problems.append(_failure_reason(stats.get_stats(), self.record_errors, self.write_error, lists_told=told))
         status = "interrupted" if reason == "shutdown" else "failed" if failed else "ok"
+        changed = sum(self.outcomes.get(k, 0) for k in CHANGED) + self.attachment_changes
+        closing = {
+            **_jsonable(stats.get_stats()),
+            "outcomes": dict(self.outcomes),
+            "finish_reason": reason,
+            "problems": [p for p in problems if p],  # one line each: why the run failed
+        }
         try:
-            finish_run(
-                self.db,
-                self.run_id,
-                # "shutdown": stopped by a signal (the scheduler stopping, Ctrl-C), not a site failure
-                status=status,
-                pages=pages,
-                changed=sum(self.outcomes.get(k, 0) for k in CHANGED) + self.attachment_changes,
-                errors=errors,
-                stats={
-                    **_jsonable(stats.get_stats()),
-                    "outcomes": dict(self.outcomes),
-                    "finish_reason": reason,
-                    "problems": [p for p in problems if p],  # one line each: why the run failed
-                },
-            )
+            # "shutdown": stopped by a signal (the scheduler stopping, Ctrl-C), not a site failure
+            finish_run(self.db, self.run_id, status=status, pages=pages, changed=changed, errors=errors, stats=closing)
             self._write_manifest(spider, status)
-        except Exception as e:  # the row stays "running": the runner reports the crawl crashed
-            log.error("could not close crawl run %s: %s: %s", self.run_id, type(e).__name__, _first_line(e))
+        except Exception as e:
+            # The row stays "running" (a full disk, the database gone): the run as it would have
+            # been recorded goes to the log, where the runner reads it (storage.run_rows.summary_line).
+            why = f"could not close crawl run {self.run_id}: {type(e).__name__}: {_first_line(e)}"
+            log.error("%s", why)
+            log.error("%s", run_rows.summary_line(status, pages, changed, errors, closing, why))
         finally:
             self.db.dispose()
 

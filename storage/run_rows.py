@@ -8,6 +8,7 @@ storage.crawl_runs writes them (tests/test_run_rows.py reads both ways).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,3 +57,28 @@ def run_reason(stats: dict[str, Any] | None) -> str:
     stats = stats or {}
     problems = [str(p) for p in stats.get("problems") or []]
     return "; ".join(problems) or str(stats.get("finish_reason") or "")
+
+
+SUMMARY_MARK = "policywatch: the run as it would have been recorded: "
+
+
+def summary_line(status: str, pages: int, changed: int, errors: int, stats: dict[str, Any], why: str) -> str:
+    """One log line holding the run a crawl could not write to its row (a full disk, say): the
+    runner reads it back (read_summary) so the run is still reported as it ended, and why."""
+    summary = {"status": status, "pages": pages, "changed": changed, "errors": errors, "why": why}
+    summary |= {"outcomes": stats.get("outcomes") or {}, "reason": run_reason(stats)}
+    summary["not_modified"] = int(stats.get("policywatch/not_modified", 0))
+    return SUMMARY_MARK + dumps(summary)
+
+
+def read_summary(log_tail: str) -> dict[str, Any] | None:
+    """The last summary_line in a crawl's log, None when it wrote none."""
+    at = log_tail.rfind(SUMMARY_MARK)
+    if at < 0:
+        return None
+    line = log_tail[at + len(SUMMARY_MARK) :].split("\n", 1)[0]
+    try:
+        summary = json.loads(line)
+    except ValueError:
+        return None
+    return summary if isinstance(summary, dict) else None

@@ -296,3 +296,37 @@ def test_a_crawl_killed_after_its_cache_committed_loses_no_revision(tmp_path):
     assert _paths(_recorded_revisions(db_url), portal) == REVISED
     # the clean crawl fetched in full (200) every revision the killed one had not recorded
     assert (clean.outcomes or {}).get("changed", 0) > 0
+
+
+def test_a_crawl_that_cannot_close_its_run_row_is_reported_as_it_ended(tmp_path):
+    """A full disk can refuse the one UPDATE that closes the run, after every page was handled: the
+    crawl logs the run as it would have been recorded, and the runner reports that (failed, and
+    why), not a bare "crashed". A trigger refuses the close the way SQLite does when full."""
+    import sqlite3
+
+    db_url = f"sqlite:///{tmp_path / 'pw.db'}"
+    with Portal(bulk=PAGES) as portal:
+        cfg = _config(portal, tmp_path / "policywatch.toml")
+        first = crawl_site(cfg, "bulk", db_url, settings=FAST, timeout=300)
+        assert first.status == "ok", first.log.read_text()[-3000:]
+        conn = sqlite3.connect(tmp_path / "pw.db")
+        conn.execute(
+            "CREATE TRIGGER full BEFORE UPDATE OF status ON crawl_run WHEN NEW.status <> 'running'"
+            " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )
+        conn.close()
+        portal.state = 2
+        refused = crawl_site(cfg, "bulk", db_url, settings=FAST, timeout=300)
+        conn = sqlite3.connect(tmp_path / "pw.db")
+        left = conn.execute("SELECT status FROM crawl_run WHERE id = ?", (refused.run_id,)).fetchone()
+        conn.execute("DROP TRIGGER full")
+        conn.commit()
+        conn.close()
+        after = crawl_site(cfg, "bulk", db_url, settings=FAST, timeout=300)
+    assert left == ("running",)  # nothing could close it, the runner's try included
+    assert refused.status == "failed", (refused, refused.log.read_text()[-3000:])
+    assert refused.reason.startswith(f"could not close crawl run {refused.run_id}: IntegrityError: ")
+    assert refused.reason.endswith("database or disk is full")
+    outcomes = {"changed": len(REVISED), "unchanged": PAGES - len(REVISED)}
+    assert (refused.pages, refused.changed, refused.outcomes) == (PAGES, len(REVISED), outcomes)
+    assert after.status == "ok", after.log.read_text()[-3000:]

@@ -52,6 +52,23 @@ def _first_line(e: BaseException) -> str:
     return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
+def from_log(result: SiteRun, log_tail: str) -> SiteRun:
+    """A crawl that ended by itself but left its row "running" could not write it (a full disk):
+    the run as its log says it ended (storage.run_rows.summary_line), failed, and why; `result`
+    unchanged when the log holds no such line (the crawl did crash)."""
+    from storage.run_rows import read_summary
+
+    summary = read_summary(log_tail)
+    if summary is None:
+        return result
+    reasons = [summary.get("reason") if summary.get("status") != "ok" else "", summary.get("why")]
+    result.status, result.reason = "failed", "; ".join(str(r) for r in reasons if r)
+    result.pages, result.changed = int(summary.get("pages", 0)), int(summary.get("changed", 0))
+    result.errors = int(summary.get("errors", 0))
+    result.outcomes, result.not_modified = summary.get("outcomes") or {}, int(summary.get("not_modified", 0))
+    return result
+
+
 def close_killed_run(db_url: str, result: SiteRun, *, status: str = "failed") -> None:
     """The crawl was killed (or stopped) before it could close its crawl_run row as it should:
     close it as `status` for `result.reason`, keeping the counts it had. Nothing to close when
@@ -72,7 +89,7 @@ def close_killed_run(db_url: str, result: SiteRun, *, status: str = "failed") ->
             pages=result.pages,
             changed=result.changed,
             errors=result.errors + (status == "failed"),
-            stats={**stats, "finish_reason": result.reason},
+            stats={"outcomes": result.outcomes or {}, **stats, "finish_reason": result.reason},
         )
     finally:
         db.dispose()
