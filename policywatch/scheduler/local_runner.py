@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from policywatch.scheduler import procs
 from policywatch.scheduler.crawl_signals import EXTENSION
-from policywatch.scheduler.run_rows import RunMark, close_killed_run, from_log
+from policywatch.scheduler.run_rows import RunMark, close_killed_run, closed_from_log
 from policywatch.scheduler.runner_base import (
     SLOT_TAKEN_MARK,
     Runner,
@@ -143,7 +143,7 @@ class SubprocessRunner(Runner):
         elif proc.returncode != 0 and result.status == "ok":
             result.status = "crashed"
         elif result.status == "crashed" and result.run_id is not None:
-            result = _closed_from_log(self.db_url, result, logfile)
+            result = closed_from_log(self.db_url, result, _log_tail(logfile).decode("utf-8", "replace"))
         return result
 
     def _precheck(self, site: str, slot: str, deadline: float) -> tuple[SiteRun | None, str]:
@@ -249,16 +249,3 @@ def _log_tail(logfile: Path, size: int = 20000) -> bytes:
 
 def _log_says_slot_taken(logfile: Path) -> bool:
     return SLOT_TAKEN_MARK.encode() in _log_tail(logfile)
-
-
-def _closed_from_log(db_url: str, result: SiteRun, logfile: Path) -> SiteRun:
-    """The crawl ended with its row still "running": if its log says it could not write the row,
-    report the run as the log gives it and close the row if the database takes it now."""
-    told = from_log(result, _log_tail(logfile).decode("utf-8", "replace"))
-    if told.status != "failed":
-        return told
-    try:
-        close_killed_run(db_url, told)
-    except Exception as e:  # still full, say: the row stays running, and `status` shows the run as crashed
-        log.warning("crawl %s: run %s left running: %s", told.site, told.run_id, str(e).splitlines()[0] if str(e) else e)
-    return told

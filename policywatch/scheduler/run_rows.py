@@ -69,6 +69,19 @@ def from_log(result: SiteRun, log_tail: str) -> SiteRun:
     return result
 
 
+def closed_from_log(db_url: str, result: SiteRun, log_tail: str) -> SiteRun:
+    """The crawl ended with its row still "running": if its log says it could not write the row,
+    the run as the log gives it (from_log), its row closed if the database takes it now."""
+    told = from_log(result, log_tail)
+    if told.status != "failed":
+        return told
+    try:
+        close_killed_run(db_url, told)
+    except Exception as e:  # still full, say: the row stays running, and `status` shows the run as crashed
+        log.warning("crawl %s: run %s left running: %s", told.site, told.run_id, str(e).splitlines()[0] if str(e) else e)
+    return told
+
+
 def close_killed_run(db_url: str, result: SiteRun, *, status: str = "failed") -> None:
     """The crawl was killed (or stopped) before it could close its crawl_run row as it should:
     close it as `status` for `result.reason`, keeping the counts it had. Nothing to close when

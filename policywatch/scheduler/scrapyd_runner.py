@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policywatch.scheduler import procs
-from policywatch.scheduler.run_rows import RunMark, close_killed_run
+from policywatch.scheduler.run_rows import RunMark, close_killed_run, closed_from_log
 from policywatch.scheduler.runner_base import SLOT_TAKEN_MARK, Runner, SiteRun, site_table
 
 if TYPE_CHECKING:
@@ -143,7 +143,8 @@ class ScrapydRunner(Runner):
         if result is None:  # the daemon is stopping: the node finishes the crawl and records it
             return SiteRun(site, "detached", where=node, reason=f"job {job} left running on {node}")
         result.seconds, result.where, result.log = time.monotonic() - started, node, f"{node}/logs/{self.project}/site/{job}.log"
-        if self._slot_taken(node, job):
+        tail = self._log_tail(node, job)
+        if SLOT_TAKEN_MARK.encode() in tail:
             return SiteRun(site, "skipped", seconds=result.seconds, where=node, reason="slot taken")
         if outcome == "timeout":
             result.status, result.reason = "timeout", f"killed: time limit of {timeout:g}s on {node}"
@@ -151,6 +152,8 @@ class ScrapydRunner(Runner):
         elif outcome == "lost":
             result.status, result.reason = "failed", f"lost track of job {job} on {node}"
             close_killed_run(self.db_url, result)
+        elif result.status == "crashed" and result.run_id is not None:
+            result = closed_from_log(self.db_url, result, tail.decode("utf-8", "replace"))
         return result
 
     def _follow(self, node: str, job: str, deadline: float, mark: RunMark) -> str:
@@ -182,15 +185,16 @@ class ScrapydRunner(Runner):
                     time.sleep(min(5.0, self.crawl.scrapyd.poll_seconds * 2))
                 return "timeout"
 
-    def _slot_taken(self, node: str, job: str) -> bool:
+    def _log_tail(self, node: str, job: str) -> bytes:
+        """The end of the job's log as the node serves it; empty when it keeps no logs."""
         import urllib.request
 
         try:
             url = f"{node}/logs/{self.project}/site/{job}.log"
             with urllib.request.urlopen(url, timeout=self.HTTP_TIMEOUT) as resp:
-                return SLOT_TAKEN_MARK.encode() in resp.read()[-20000:]
+                return resp.read()[-20000:]
         except OSError:
-            return False  # no logs on this node: the row read back is taken as ours
+            return b""  # no logs on this node: the row read back is taken as ours
 
 
 def _without_password(db_url: str) -> str:
