@@ -6,6 +6,8 @@ Per-site overrides come from `settings = {...}` in policywatch.toml (applied by 
 
 from scrapy.settings.default_settings import EXTENSIONS_BASE as _SCRAPY_EXTENSIONS_BASE
 
+from crawler.limits import DOWNLOAD_MAXSIZE  # noqa: F401 (a setting)
+
 # how the crawl asks (user agent, concurrency, delays, robots.txt, headers): also read by the
 # revalidation pre-check, which must ask the same way without importing Scrapy
 from crawler.politeness import *  # noqa: F403
@@ -14,7 +16,6 @@ BOT_NAME = "policywatch"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 CLOSESPIDER_TIMEOUT = 3600
 

@@ -13,17 +13,7 @@ import argparse
 import json
 from pathlib import Path
 
-from rapidfuzz.distance import Levenshtein
-
-from pipeline.compare import compare
-from pipeline.html_extract import parse_html
-from pipeline.normalize import normalize
-from policywatch.commands.compare import render_changes
-from policywatch.commands.normalize import render_tree
-from policywatch.demo.story import DEMO_URLS, SEEDS, demo_digests, fixture, revised_zhaoqing
 from policywatch.errors import ProblemFound
-
-URL = DEMO_URLS[0]  # the Zhaoqing seed's real address
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,11 +24,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # the demo's imports are its own: every other command starts without the normalizer and rapidfuzz
+    from pipeline.compare import compare
+    from pipeline.normalize import normalize
+    from policywatch.commands.compare import render_changes
+    from policywatch.commands.normalize import render_tree
+    from policywatch.demo.story import DEMO_URLS, SEEDS, demo_digests, fixture, revised_zhaoqing
+
+    url = DEMO_URLS[0]  # the Zhaoqing seed's real address
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
     for name in SEEDS:
-        doc = normalize(fixture(name), url=URL if name.startswith("zhaoqing") else "")
+        doc = normalize(fixture(name), url=url if name.startswith("zhaoqing") else "")
         tree = render_tree(doc)
         _section(f"normalize {name}", tree)
         (out / f"{Path(name).stem}.tree.txt").write_text(tree + "\n", "utf-8")
@@ -46,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
 
     old_html, new_html = fixture(SEEDS[0]), revised_zhaoqing()
     (out / "zhaoqing-revised.html").write_bytes(new_html)
-    cs = compare(normalize(old_html, url=URL), normalize(new_html, url=URL))
+    cs = compare(normalize(old_html, url=url), normalize(new_html, url=url))
     table = render_changes(cs)
     _section("compare zhaoqing-gkmlpt.html zhaoqing-revised.html (1 reworded, 1 inserted, 1 deleted, chrome re-rendered)", table)
     (out / "compare.txt").write_text(table + "\n", "utf-8")
@@ -78,6 +76,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _line_diff(old: bytes, new: bytes) -> int:
     """Lines of the whole page's text that a line diff reports as deleted, inserted or replaced."""
+
+    from rapidfuzz.distance import Levenshtein
+
+    from pipeline.html_extract import parse_html
 
     def lines(html: bytes) -> list[str]:
         root = parse_html(html.decode("utf-8"))

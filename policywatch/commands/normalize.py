@@ -7,11 +7,13 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from crawler.settings import DOWNLOAD_MAXSIZE
-from pipeline.normalize import is_usable, normalize
-from pipeline.schema import Document, Section
+from crawler.limits import DOWNLOAD_MAXSIZE
 from policywatch.errors import UsageError
+
+if TYPE_CHECKING:
+    from pipeline.schema import Document, Section
 
 # The crawler's page limit: a file larger than any page it would fetch is not a page, and
 # /dev/zero or /proc files (size 0 to stat) must not be read until memory runs out.
@@ -65,6 +67,9 @@ def read_page(path_arg: str | Path) -> bytes:
 
 def load_document(path_arg: str, url: str = "") -> Document:
     """Read and normalize a file, or raise UsageError with a one-line reason naming the file."""
+    # the command's own work: the other commands start without the normalizer
+    from pipeline.normalize import is_usable, normalize
+
     path = Path(path_arg)
     data = read_page(path)
     doc = normalize(data, url=url, filename=path.name)
@@ -85,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
 def render_tree(doc: Document, width: int = 36) -> str:
     """Metadata on top, then the tree: labels, headings and the first words of each measure (the
     words around them in the run's language, policywatch.cli_text)."""
+    from pipeline.schema import Section
     from policywatch.cli_text import _, field, ngettext
 
     out = [doc.title or _("(untitled)")]
