@@ -61,3 +61,13 @@ def test_crawl_imports_neither_scrapy_nor_numpy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_full_parser_imports_neither_scrapy_nor_the_normalizer():
+    """`policywatch --help` (and any run that registers every command) loads no command's work."""
+    code = (
+        "import sys; from policywatch.cli import build_parser; build_parser(['--help']).format_help(); "
+        "print(sorted(m for m in ('scrapy', 'numpy', 'rapidfuzz', 'lxml', 'pipeline.normalize', 'sqlalchemy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"
