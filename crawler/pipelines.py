@@ -291,7 +291,7 @@ class StoragePipeline:
             # been recorded goes to the log, where the runner reads it (storage.run_rows.summary_line).
             why = f"could not close crawl run {self.run_id}: {type(e).__name__}: {_first_line(e)}"
             log.error("%s", why)
-            log.error("%s", run_rows.summary_line(status, pages, changed, errors, closing, why))
+            log.error("%s", run_rows.summary_line(self.run_id, status, pages, changed, errors, closing, why))
         finally:
             self.db.dispose()
 

@@ -62,17 +62,20 @@ def run_reason(stats: dict[str, Any] | None) -> str:
 SUMMARY_MARK = "policywatch: the run as it would have been recorded: "
 
 
-def summary_line(status: str, pages: int, changed: int, errors: int, stats: dict[str, Any], why: str) -> str:
+def summary_line(
+    run_id: int, status: str, pages: int, changed: int, errors: int, stats: dict[str, Any], why: str
+) -> str:
     """One log line holding the run a crawl could not write to its row (a full disk, say): the
     runner reads it back (read_summary) so the run is still reported as it ended, and why."""
-    summary = {"status": status, "pages": pages, "changed": changed, "errors": errors, "why": why}
+    summary = {"run_id": run_id, "status": status, "pages": pages, "changed": changed, "errors": errors, "why": why}
     summary |= {"outcomes": stats.get("outcomes") or {}, "reason": run_reason(stats)}
     summary["not_modified"] = int(stats.get("policywatch/not_modified", 0))
     return SUMMARY_MARK + dumps(summary)
 
 
-def read_summary(log_tail: str) -> dict[str, Any] | None:
-    """The last summary_line in a crawl's log, None when it wrote none."""
+def read_summary(log_tail: str, run_id: int) -> dict[str, Any] | None:
+    """The last summary_line of run `run_id` in a crawl's log, None when it wrote none (a line
+    for another run id is none: a log also quotes what crawled pages say)."""
     at = log_tail.rfind(SUMMARY_MARK)
     if at < 0:
         return None
@@ -81,4 +84,4 @@ def read_summary(log_tail: str) -> dict[str, Any] | None:
         summary = json.loads(line)
     except ValueError:
         return None
-    return summary if isinstance(summary, dict) else None
+    return summary if isinstance(summary, dict) and summary.get("run_id") == run_id else None

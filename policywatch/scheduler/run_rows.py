@@ -58,7 +58,7 @@ def from_log(result: SiteRun, log_tail: str) -> SiteRun:
     unchanged when the log holds no such line (the crawl did crash)."""
     from storage.run_rows import read_summary
 
-    summary = read_summary(log_tail)
+    summary = read_summary(log_tail, result.run_id) if result.run_id is not None else None
     if summary is None:
         return result
     reasons = [summary.get("reason") if summary.get("status") != "ok" else "", summary.get("why")]
