@@ -39,9 +39,18 @@ from scrapy.utils.project import data_path
 log = logging.getLogger(__name__)
 
 
+def cache_dir(settings: BaseSettings) -> Path:
+    """HTTPCACHE_DIR, made if missing. Not Scrapy's data_path(createdir=True): it checks, then
+    creates without exist_ok, so of two crawls starting together (a scheduler's sites, two
+    runners of one slot) on a new state directory one died of FileExistsError."""
+    path = Path(data_path(settings["HTTPCACHE_DIR"]))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 class SqliteCacheStorage:
     def __init__(self, settings: BaseSettings):
-        self.cachedir = Path(data_path(settings["HTTPCACHE_DIR"], createdir=True))
+        self.cachedir = cache_dir(settings)
         self.expiration_secs = settings.getint("HTTPCACHE_EXPIRATION_SECS")
         self.commit_every = settings.getint("HTTPCACHE_SQLITE_COMMIT_EVERY")
         self.conn: sqlite3.Connection | None = None

@@ -298,15 +298,14 @@ class StoragePipeline:
     def _write_manifest(self, spider: Any, status: str) -> None:
         """What this run fetched, for the next run's revalidation pre-check (crawler.manifest),
         written only for a run that ended ok and could be replayed; any other run removes it."""
-        from scrapy.utils.project import data_path
-
         from crawler import manifest
+        from crawler.cache import cache_dir
 
         settings = self.crawler.settings
         replay = getattr(spider, "replay", None)
         if replay is None or not settings.getbool("HTTPCACHE_ENABLED"):
             return
-        path = manifest.path_for(data_path(settings["HTTPCACHE_DIR"], createdir=True), spider.site_name)
+        path = manifest.path_for(cache_dir(settings), spider.site_name)
         if status != "ok" or replay.unfit or not replay.answers:
             manifest.remove(path)
             if status == "ok":
