@@ -44,6 +44,7 @@ from crawler.items import AttachmentItem, PageItem
 from crawler.writer_pool import WriterPool
 from policywatch import gc_tuning
 from storage import run_rows
+from storage.db_file import first_line
 from storage.models import utcnow
 from storage.page import Page
 
@@ -199,7 +200,7 @@ class StoragePipeline:
         except Exception as e:  # the writer died, or the batch could not be written at all
             # Unacknowledged: perhaps committed, perhaps not. Either way the database's
             # validators say which, so the next crawl asks again for what is missing.
-            reason = f"{type(e).__name__}: {_first_line(e)}"
+            reason = f"{type(e).__name__}: {first_line(e)}"
             results = [writer.Outcome("error", error=reason)] * len(pages)
             log.error("could not record a batch of %d pages (%s ... %s): %s", len(pages), pages[0].url, pages[-1].url, reason)
         finally:
@@ -239,7 +240,7 @@ class StoragePipeline:
             )
         except Exception as e:  # a failed database: the run must still be closed, and say so
             self.record_errors += 1
-            self.write_error = self.write_error or f"{type(e).__name__}: {_first_line(e)}"
+            self.write_error = self.write_error or f"{type(e).__name__}: {first_line(e)}"
             self.crawler.stats.inc_value("policywatch/write_errors")
             problems.append(f"withdrawals not recorded: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
             log.error("%s", problems[-1])
@@ -289,7 +290,7 @@ class StoragePipeline:
         except Exception as e:
             # The row stays "running" (a full disk, the database gone): the run as it would have
             # been recorded goes to the log, where the runner reads it (storage.run_rows.summary_line).
-            why = f"could not close crawl run {self.run_id}: {type(e).__name__}: {_first_line(e)}"
+            why = f"could not close crawl run {self.run_id}: {type(e).__name__}: {first_line(e)}"
             log.error("%s", why)
             log.error("%s", run_rows.summary_line(self.run_id, status, pages, changed, errors, closing, why))
         finally:
@@ -358,11 +359,6 @@ def _failure_reason(stats: dict[str, Any], write_errors: int, write_error: str, 
         fetches += " (" + ", ".join(f"{cause} ×{n}" for n, cause in causes[:3]) + ")"
     writes = f"{write_errors} pages not recorded ({write_error[:200]})" if write_errors else ""
     return "; ".join(p for p in (fetches, writes) if p)
-
-
-def _first_line(e: BaseException) -> str:
-    text = str(e).strip()
-    return text.splitlines()[0] if text else type(e).__name__
 
 
 def _jsonable(stats: dict[str, Any]) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.db_file import BUSY_TIMEOUT_S, DEFAULT_FILE, ENV_VAR
+from storage.db_file import BUSY_TIMEOUT_S, DEFAULT_FILE, ENV_VAR, first_line
 
 
 class DatabaseError(Exception):
@@ -254,11 +254,6 @@ class Database:
         self.engine.dispose()
         if self.writer_engine is not self.engine:
             self.writer_engine.dispose()
-
-
-def first_line(error: BaseException | None) -> str:
-    msg = str(error or "").strip().splitlines()
-    return msg[0] if msg else type(error).__name__
 
 
 def connect(value: str | URL | None = None, *, read_only: bool = False) -> Database:

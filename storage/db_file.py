@@ -1,5 +1,5 @@
 """The database's settings that are needed before SQLAlchemy is: the URL of a plain SQLite file
-as text, the environment variable, the busy timeout.
+as text, the environment variable, the busy timeout; and an error's one line for a reason.
 
 A recheck that every page answers 304 is over in a few tenths of a second; SQLAlchemy's
 imports alone are 0.3-0.4 s of them. The CLI resolves the URL before anything else, so for the
@@ -41,3 +41,9 @@ def sqlite_path(url: str) -> Path | None:
     if not sep or scheme not in ("sqlite", "sqlite+pysqlite") or not rest or any(c in rest for c in "?#"):
         return None
     return Path(unquote(rest))
+
+
+def first_line(error: BaseException | None) -> str:
+    """An error's first line, for a one-line reason: its type's name when it says nothing."""
+    msg = str(error or "").strip().splitlines()
+    return msg[0] if msg else type(error).__name__

@@ -15,6 +15,7 @@ def read_run(db_url: str, site: str, slot: str, db: Any = None) -> SiteRun:
     when given, else a connection of its own. "crashed" when there is no row to read, with the
     reason when the database could not be read at all."""
     from storage import run_rows
+    from storage.db_file import first_line
     from storage.dbapi import Sql
     from storage.run_rows import run_reason
 
@@ -27,7 +28,7 @@ def read_run(db_url: str, site: str, slot: str, db: Any = None) -> SiteRun:
         # No schema yet (the child died before it could create it) reads as no row. Anything else
         # is said: a WAL file with no -shm beside it cannot be read on a full disk, for one.
         missing = "no such table" in str(e)
-        return SiteRun(site, "crashed", reason="" if missing else f"could not read the run's row: {_first_line(e)}")
+        return SiteRun(site, "crashed", reason="" if missing else f"could not read the run's row: {first_line(e)}")
     finally:
         if own and db is not None:
             db.close()
@@ -46,10 +47,6 @@ def read_run(db_url: str, site: str, slot: str, db: Any = None) -> SiteRun:
         run_id=row.id,
         reason=run_reason(stats),
     )
-
-
-def _first_line(e: BaseException) -> str:
-    return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
 def from_log(result: SiteRun, log_tail: str) -> SiteRun:
@@ -72,13 +69,15 @@ def from_log(result: SiteRun, log_tail: str) -> SiteRun:
 def closed_from_log(db_url: str, result: SiteRun, log_tail: str) -> SiteRun:
     """The crawl ended with its row still "running": if its log says it could not write the row,
     the run as the log gives it (from_log), its row closed if the database takes it now."""
+    from storage.db_file import first_line
+
     told = from_log(result, log_tail)
     if told.status != "failed":
         return told
     try:
         close_killed_run(db_url, told)
     except Exception as e:  # still full, say: the row stays running, and `status` shows the run as crashed
-        log.warning("crawl %s: run %s left running: %s", told.site, told.run_id, str(e).splitlines()[0] if str(e) else e)
+        log.warning("crawl %s: run %s left running: %s", told.site, told.run_id, first_line(e))
     return told
 
 
