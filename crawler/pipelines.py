@@ -292,7 +292,7 @@ class StoragePipeline:
             # been recorded goes to the log, where the runner reads it (storage.run_rows.summary_line).
             why = f"could not close crawl run {self.run_id}: {type(e).__name__}: {first_line(e)}"
             log.error("%s", why)
-            log.error("%s", run_rows.summary_line(self.run_id, status, pages, changed, errors, closing, why))
+            log.error("%s", run_rows.summary_line(run_rows.RunRow(self.run_id, status, pages, changed, errors, closing), why))
         finally:
             self.db.dispose()
 

@@ -9,7 +9,7 @@ storage.crawl_runs writes them (tests/test_run_rows.py reads both ways).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from storage.dbapi import Sql, dumps
@@ -62,26 +62,22 @@ def run_reason(stats: dict[str, Any] | None) -> str:
 SUMMARY_MARK = "policywatch: the run as it would have been recorded: "
 
 
-def summary_line(
-    run_id: int, status: str, pages: int, changed: int, errors: int, stats: dict[str, Any], why: str
-) -> str:
-    """One log line holding the run a crawl could not write to its row (a full disk, say): the
-    runner reads it back (read_summary) so the run is still reported as it ended, and why."""
-    summary = {"run_id": run_id, "status": status, "pages": pages, "changed": changed, "errors": errors, "why": why}
-    summary |= {"outcomes": stats.get("outcomes") or {}, "reason": run_reason(stats)}
-    summary["not_modified"] = int(stats.get("policywatch/not_modified", 0))
-    return SUMMARY_MARK + dumps(summary)
+def summary_line(row: RunRow, why: str) -> str:
+    """One log line holding the row a crawl could not write (a full disk, say): the runner reads
+    it back (read_summary) so the run is still reported as it ended, and why."""
+    return SUMMARY_MARK + dumps({"run": asdict(row), "why": why})
 
 
-def read_summary(log_tail: str, run_id: int) -> dict[str, Any] | None:
-    """The last summary_line of run `run_id` in a crawl's log, None when it wrote none (a line
-    for another run id is none: a log also quotes what crawled pages say)."""
+def read_summary(log_tail: str, run_id: int) -> tuple[RunRow, str] | None:
+    """The row and the why of the last summary_line of run `run_id` in a crawl's log, None when
+    it wrote none (a line for another run id is none: a log also quotes what crawled pages say)."""
     at = log_tail.rfind(SUMMARY_MARK)
     if at < 0:
         return None
     line = log_tail[at + len(SUMMARY_MARK) :].split("\n", 1)[0]
     try:
         summary = json.loads(line)
-    except ValueError:
+        row = RunRow(**summary["run"])
+    except (ValueError, TypeError, KeyError):
         return None
-    return summary if isinstance(summary, dict) and summary.get("run_id") == run_id else None
+    return (row, str(summary.get("why") or "")) if row.id == run_id else None

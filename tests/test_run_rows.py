@@ -127,7 +127,7 @@ def test_a_run_its_crawl_could_not_close_is_read_from_its_log_and_closed(db, db_
     run_id = start_run(db, "zhaoqing", "slot-6")
     stats = {"outcomes": {"changed": 2, "unchanged": 5}, "policywatch/not_modified": 4, "problems": ["2 pages not recorded"]}
     why = f"could not close crawl run {run_id}: OperationalError: database or disk is full"
-    tail = "2026-12-03 10:00:00 [scrapy] INFO: ...\n" + summary_line(run_id, "failed", 7, 2, 2, stats, why) + "\nmore log\n"
+    tail = "2026-12-03 10:00:00 [scrapy] INFO: ...\n" + summary_line(run_rows.RunRow(run_id, "failed", 7, 2, 2, stats), why) + "\nmore log\n"
     crashed = read_run(db_url, "zhaoqing", "slot-6")
     assert crashed.status == "crashed" and crashed.run_id == run_id
     told = closed_from_log(db_url, crashed, tail)

@@ -129,7 +129,8 @@ class SubprocessRunner(Runner):
                 with self._lock:
                     self._procs.discard(proc)
         result.seconds, result.log = time.monotonic() - started, logfile
-        if _log_says_slot_taken(logfile):  # another scheduler's crawl owns the (site, slot) row
+        tail = _log_tail(logfile)
+        if SLOT_TAKEN_MARK.encode() in tail:  # another scheduler's crawl owns the (site, slot) row
             return SiteRun(site, "skipped", seconds=result.seconds, log=logfile, reason="slot taken")
         if killed == "timeout":
             result.status, result.reason = "timeout", f"killed: time limit of {timeout:g}s"
@@ -143,7 +144,7 @@ class SubprocessRunner(Runner):
         elif proc.returncode != 0 and result.status == "ok":
             result.status = "crashed"
         elif result.status == "crashed" and result.run_id is not None:
-            result = closed_from_log(self.db_url, result, _log_tail(logfile).decode("utf-8", "replace"))
+            result = closed_from_log(self.db_url, result, tail.decode("utf-8", "replace"))
         return result
 
     def _precheck(self, site: str, slot: str, deadline: float) -> tuple[SiteRun | None, str]:
@@ -245,7 +246,3 @@ def _log_tail(logfile: Path, size: int = 20000) -> bytes:
             return f.read()
     except OSError:
         return b""
-
-
-def _log_says_slot_taken(logfile: Path) -> bool:
-    return SLOT_TAKEN_MARK.encode() in _log_tail(logfile)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from policywatch.scheduler.runner_base import SiteRun
+
+if TYPE_CHECKING:
+    from storage.run_rows import RunRow
 
 log = logging.getLogger("policywatch.scheduler")
 
@@ -17,7 +21,6 @@ def read_run(db_url: str, site: str, slot: str, db: Any = None) -> SiteRun:
     from storage import run_rows
     from storage.db_file import first_line
     from storage.dbapi import Sql
-    from storage.run_rows import run_reason
 
     own = db is None
     try:
@@ -34,19 +37,24 @@ def read_run(db_url: str, site: str, slot: str, db: Any = None) -> SiteRun:
             db.close()
     if row is None:
         return SiteRun(site, "crashed")
-    stats = row.stats
     status = row.status if row.status in ("ok", "failed", "interrupted") else "crashed"  # "running": it died
-    return SiteRun(
-        site,
-        status,
-        pages=row.pages,
-        changed=row.changed,
-        errors=row.errors,
-        outcomes=stats.get("outcomes") or {},
-        not_modified=int(stats.get("policywatch/not_modified", 0)),
-        run_id=row.id,
-        reason=run_reason(stats),
-    )
+    return SiteRun(site, status, **_row_fields(row))
+
+
+def _row_fields(row: RunRow) -> dict[str, Any]:
+    """What a SiteRun reports of a crawl_run row, but its status."""
+    from storage.run_rows import run_reason
+
+    stats = row.stats
+    return {
+        "pages": row.pages,
+        "changed": row.changed,
+        "errors": row.errors,
+        "outcomes": stats.get("outcomes") or {},
+        "not_modified": int(stats.get("policywatch/not_modified", 0)),
+        "run_id": row.id,
+        "reason": run_reason(stats),
+    }
 
 
 def from_log(result: SiteRun, log_tail: str) -> SiteRun:
@@ -55,15 +63,13 @@ def from_log(result: SiteRun, log_tail: str) -> SiteRun:
     unchanged when the log holds no such line (the crawl did crash)."""
     from storage.run_rows import read_summary
 
-    summary = read_summary(log_tail, result.run_id) if result.run_id is not None else None
-    if summary is None:
+    found = read_summary(log_tail, result.run_id) if result.run_id is not None else None
+    if found is None:
         return result
-    reasons = [summary.get("reason") if summary.get("status") != "ok" else "", summary.get("why")]
-    result.status, result.reason = "failed", "; ".join(str(r) for r in reasons if r)
-    result.pages, result.changed = int(summary.get("pages", 0)), int(summary.get("changed", 0))
-    result.errors = int(summary.get("errors", 0))
-    result.outcomes, result.not_modified = summary.get("outcomes") or {}, int(summary.get("not_modified", 0))
-    return result
+    row, why = found
+    fields = _row_fields(row)
+    fields["reason"] = "; ".join(r for r in (fields["reason"] if row.status != "ok" else "", why) if r)
+    return replace(result, status="failed", **fields)
 
 
 def closed_from_log(db_url: str, result: SiteRun, log_tail: str) -> SiteRun:
