@@ -28,6 +28,7 @@ from storage.citations import record_graphs
 from storage.events import document_added
 from storage.models import ChangeRow, Document, DocumentUrl, MeasureRow, SectionRow, Version
 from storage.page import OnChanges
+from storage.search_index import index_measures
 from storage.write_rows import measure_values, section_values
 
 
@@ -99,6 +100,7 @@ class FreshDocuments:
             conn.execute(insert(SectionRow.__table__), sections)
         if measures:
             conn.execute(insert(MeasureRow.__table__), measures)
+            index_measures(conn, versions=version_ids)
         added = [document_added(d, v, q.at) for q, d, v in zip(queued, doc_ids, version_ids, strict=True)]
         change_table = ChangeRow.__table__
         change_of = dict(

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD = "0010_fts_automerge"  # the newest script in migrations/versions (tests/test_storage_migrate_head.py)
+HEAD = "0011_fts_batch_inserts"  # the newest script in migrations/versions (tests/test_storage_migrate_head.py)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

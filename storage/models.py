@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -326,3 +327,13 @@ TABLES = (
 from storage.models_graph import GRAPH_TABLES  # noqa: E402 - the graph models register on Base
 
 TABLES = (*TABLES, *GRAPH_TABLES)
+
+
+@event.listens_for(MeasureRow, "after_insert")
+def _index_orm_insert(_mapper: Any, connection: Any, row: MeasureRow) -> None:
+    """A measure added through the ORM's unit of work (tests, benchmarks: the writers insert
+    through Core and index their batch themselves) goes into SQLite's search index too, so
+    the index never misses a row that its delete trigger would later take out of it."""
+    from storage.search_index import index_measures
+
+    index_measures(connection, ids=[row.id])

@@ -33,6 +33,7 @@ from storage.content import content_hash, decompress
 from storage.db import Database
 from storage.models import ChangeRow, Document, MeasureRow, SectionRow, Site, Version
 from storage.page import Normalizer, Steps
+from storage.search_index import index_measures
 from storage.write_rows import measure_values, restate_version, section_values, update_document
 
 MEASURE_FIELDS = ("ordinal", "path", "label", "heading", "text", "norm_text", "hash")
@@ -133,7 +134,9 @@ def _reconcile_measures(
     report.measures_replaced += len(fresh)
     if fresh:
         stmt = MeasureRow.__table__.insert().returning(MeasureRow.id, sort_by_parameter_order=True)
-        inserted = iter(session.execute(stmt, fresh).scalars().all())
+        new_ids = session.execute(stmt, fresh).scalars().all()
+        index_measures(session.connection(), ids=list(new_ids))
+        inserted = iter(new_ids)
         ids = [mid if mid is not None else next(inserted) for mid in ids]
     # in document order, as storage.write_rows.write_rows gives them to _index
     return _index((mid, row["path"], row["hash"]) for mid, row in zip(ids, rows, strict=True))

@@ -19,6 +19,7 @@ from storage.change_record import measure_index as _index
 from storage.content import compress, doc_number_key, identity_key, measure_rows, section_rows
 from storage.models import Document, MeasureRow, SectionRow, Version
 from storage.page import NOT_MODIFIED, Page
+from storage.search_index import index_measures
 
 
 def header(headers: dict[str, str] | None, name: str) -> str | None:
@@ -110,7 +111,9 @@ def write_rows(session: Session, version: Version, doc: Doc) -> dict[tuple[str, 
     stmt = insert(MeasureRow).returning(
         MeasureRow.id, MeasureRow.path, MeasureRow.hash, sort_by_parameter_order=True
     )
-    return _index(session.execute(stmt, measures).all())
+    by_key = _index(session.execute(stmt, measures).all())
+    index_measures(session.connection(), versions=[version.id])
+    return by_key
 
 
 def update_document(row: Document, doc: Doc, *, rekey: bool = False) -> None:

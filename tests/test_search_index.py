@@ -291,3 +291,68 @@ def test_sqlite_index_merges_less_eagerly(tmp_path):
             s.execute(text("INSERT INTO measure_fts(measure_fts, rank) VALUES ('integrity-check', 1)"))
     finally:
         db.dispose()
+
+
+def _fts_whole(db) -> int:
+    """FTS5's own check that the index holds exactly the rows of measure (raises if not); the
+    number of rows it indexes."""
+    with db.writer() as s:
+        s.execute(text("INSERT INTO measure_fts(measure_fts, rank) VALUES ('integrity-check', 1)"))
+        indexed = s.execute(text("SELECT count(*) FROM measure_fts_docsize")).scalar()
+        assert indexed == s.execute(text("SELECT count(*) FROM measure")).scalar()
+        return int(indexed)
+
+
+def test_sqlite_every_write_path_indexes_its_rows(corpus):
+    """Migration 0011: no insert trigger; the writers index what they insert. New documents
+    (storage.fresh), a new version (storage.write_rows), reprocess's replaced measures and a
+    measure added through the ORM are all found through the index, and the index stays whole."""
+    from policywatch.flow import reprocess
+    from storage.models import MeasureRow
+
+    if corpus.engine.dialect.name != "sqlite":
+        pytest.skip("FTS5 is SQLite's")
+    with corpus.reader() as s:
+        triggers = set(s.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+    assert "measure_fts_ai" not in triggers and {"measure_fts_ad", "measure_fts_au"} <= triggers
+    assert _fts_whole(corpus) == len(ALPHA_V1) + len(ALPHA_V2) + len(BETA)
+    with corpus.reader() as s:
+        assert [r["version"] for r in _both(s, "持续优化营商环境", all_versions=True)] == [2]  # the new version's
+        assert _texts(_both(s, "数字乡村建设")) == [BETA[0]]  # a new document's
+
+    reread = ["完善居家社区机构相协调的养老服务体系。", *BETA[1:]]
+
+    def normalizer(body: bytes, **_kw) -> Document:  # reprocess reads beta's stored page anew
+        url = body.decode()
+        if url == B_URL:
+            return _doc(B_URL, "乡村振兴方案", reread)
+        return _doc(A_URL, "关于数字政府的通知", ALPHA_V2)
+
+    reprocess(corpus, normalizer=normalizer)
+    _fts_whole(corpus)
+    with corpus.reader() as s:
+        assert _texts(_both(s, "居家社区机构")) == [reread[0]]
+        assert _both(s, "数字乡村建设") == []  # the replaced measure left the index with its row
+
+    with corpus.writer() as s:
+        version_id = s.execute(text("SELECT max(id) FROM version")).scalar()
+        s.add(MeasureRow(version_id=version_id, ordinal=99, path="9.9", label="9.", heading="",
+                         text="经由对象关系映射写入的措施。", norm_text=norm_text("经由对象关系映射写入的措施。"),
+                         hash=text_hash(norm_text("经由对象关系映射写入的措施。"))))
+    _fts_whole(corpus)
+    with corpus.reader() as s:
+        assert _texts(_both(s, "对象关系映射", all_versions=True)) == ["经由对象关系映射写入的措施。"]
+
+
+def test_sqlite_insert_trigger_back_on_downgrade(tmp_path):
+    db = connect(f"sqlite:///{tmp_path / 'pw.db'}")
+    try:
+        migrate.upgrade(db)
+        _downgrade(db, "0010_fts_automerge")
+        with db.reader() as s:
+            assert s.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'measure_fts_ai'")).first() is not None
+        migrate.upgrade(db)
+        with db.reader() as s:
+            assert s.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'measure_fts_ai'")).first() is None
+    finally:
+        db.dispose()
