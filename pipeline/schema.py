@@ -22,8 +22,11 @@ _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 def asdict(obj: Any) -> Any:
     """dataclasses.asdict without its deepcopy of every leaf: the leaves here are str, int,
-    float, bool and None, and a stored version serializes a few hundred of them per page."""
+    float, bool and None, and a stored version serializes a few hundred of them per page, so a
+    leaf (most values) is taken as it is, without a call of its own."""
     cls = type(obj)
+    if cls in _LEAVES:
+        return obj
     names = _FIELD_NAMES.get(cls)
     if names is None:
         if not hasattr(cls, "__dataclass_fields__"):
@@ -33,7 +36,20 @@ def asdict(obj: Any) -> Any:
                 return {k: asdict(v) for k, v in obj.items()}
             return obj
         names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
-    return {name: asdict(getattr(obj, name)) for name in names}
+    out = {}
+    for name in names:
+        value = getattr(obj, name)
+        kind = type(value)
+        if kind in _LEAVES:
+            out[name] = value
+        elif kind is list:
+            out[name] = [v if type(v) in _LEAVES else asdict(v) for v in value]
+        else:
+            out[name] = asdict(value)
+    return out
+
+
+_LEAVES = frozenset((str, int, float, bool, type(None)))
 
 
 @dataclass
