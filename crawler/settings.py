@@ -69,6 +69,10 @@ EXTENSIONS_BASE = {
     "scrapy.extensions.remote_control.RemoteControl": None,
 }
 TELNETCONSOLE_ENABLED = False
+# Scrapy reads the source of a callback (inspect.getsource, ast.parse) to warn of a generator
+# that returns a value, and its cache, keyed by the bound method, misses again and again: about
+# 1 ms each time. tests/test_crawler_settings.py runs the same check over every callback of ours.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 
 # -- policywatch's own settings, overridable like Scrapy's (per site, or -s KEY=VALUE) ----------
 POLICYWATCH_BATCH_SIZE = 20  # pages per write transaction (crawler.pipelines)

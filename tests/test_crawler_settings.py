@@ -73,3 +73,40 @@ def test_the_remote_control_extension_is_not_even_loaded():
     loaded = build_component_list(s.getwithbase("EXTENSIONS"))
     assert "scrapy.extensions.corestats.CoreStats" in loaded
     assert not [e for e in loaded if "remote_control" in e]
+
+
+def test_no_generator_in_the_crawler_returns_a_value():
+    """WARN_ON_GENERATOR_RETURN_VALUE is off (it re-read a callback's source at every call): the
+    check it made is made here instead, with Scrapy's own function, over every generator
+    function of the crawler package, callbacks and errbacks included. A value returned from a
+    callback generator is silently dropped by Scrapy."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from scrapy.utils.misc import is_generator_with_return_value
+
+    import crawler
+
+    settings = Settings()
+    settings.setmodule("crawler.settings")
+    assert settings.getbool("WARN_ON_GENERATOR_RETURN_VALUE") is False
+    checked, returning = 0, []
+    for info in pkgutil.walk_packages(crawler.__path__, "crawler."):
+        module = importlib.import_module(info.name)
+        for _name, obj in vars(module).items():
+            if getattr(obj, "__module__", None) != module.__name__:
+                continue
+            if inspect.isfunction(obj):
+                functions = [obj]
+            elif inspect.isclass(obj):
+                functions = [f for f in vars(obj).values() if inspect.isfunction(f)]
+            else:
+                continue
+            for f in functions:
+                if inspect.isgeneratorfunction(f):
+                    checked += 1
+                    if is_generator_with_return_value(f):
+                        returning.append(f.__qualname__)
+    assert checked >= 5, checked  # the spider's parse_* callbacks at least
+    assert returning == []
