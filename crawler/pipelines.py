@@ -39,7 +39,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 
-from crawler import writer
+from crawler import writer, writer_pool
 from crawler.items import AttachmentItem, PageItem
 from crawler.writer_pool import WriterPool
 from policywatch import gc_tuning
@@ -56,7 +56,8 @@ CHANGED = ("new", "changed", "withdrawn")
 class StoragePipeline:
     """Settings: POLICYWATCH_BATCH_SIZE (pages per transaction, default 20),
     POLICYWATCH_WRITERS (at most this many writer processes, default 2, and no more than the
-    cores but one; crawler/writer_pool.py),
+    cores but one; crawler/writer_pool.py; the first may have been started before Scrapy, by
+    crawler.launch),
     POLICYWATCH_MAX_WITHDRAW_SHARE (the share of a site's active documents one run may withdraw,
     by 404/410 or delisting, before it is taken for an outage or a template change: default 0.2,
     and then nothing is withdrawn and the run fails)."""
@@ -257,6 +258,7 @@ class StoragePipeline:
     def spider_closed(self, spider: Any, reason: str) -> None:
         from storage.crawl_runs import finish_run
 
+        writer_pool.discard_early()  # started by crawler.launch for a crawl that never needed it
         if self.db is None or self.run_id is None:
             return
         try:
@@ -264,6 +266,8 @@ class StoragePipeline:
         finally:
             if self.writers is not None:
                 self.crawler.stats.set_value("policywatch/writers", self.writers.started)
+                if self.writers.took_early:
+                    self.crawler.stats.set_value("policywatch/writer_started_early", 1)
                 self.writers.shutdown()
         stats = self.crawler.stats
         fetch_errors = int(stats.get_value("policywatch/detail_errors", 0)) + int(

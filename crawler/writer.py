@@ -21,10 +21,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from storage.db import Database
 from storage.page import Page, RecordResult
+
+if TYPE_CHECKING:  # SQLAlchemy is the writer's own import (init), not its spawner's (crawler.launch)
+    from storage.db import Database
 
 _db: Database | None = None
 

@@ -18,6 +18,10 @@ threads, which a forked child would inherit stopped.
 A writer that dies (the OOM killer, a crash) breaks its executor: the batches it had in hand
 fail (the pipeline counts their pages as errors) and the next batch goes to a new writer in its
 place, so one dead process costs its batches, not the rest of the crawl.
+
+A first crawl's writer may be started before Scrapy is even imported (start_early, called by
+crawler.launch when the site has no document yet): the pool of the crawl then takes that process
+as its first writer instead of spawning one when the spider opens.
 """
 
 from __future__ import annotations
@@ -35,6 +39,50 @@ from crawler import writer
 T = TypeVar("T")
 
 
+_early: tuple[str, ProcessPoolExecutor] | None = None  # (database URL, writer) from start_early
+
+
+def _executor(database_url: str) -> ProcessPoolExecutor:
+    executor = ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=writer.init,
+        initargs=(database_url, os.getpid()),
+    )
+    # Imports (about a second) before the batch that started it; not counted as a task in
+    # hand, so a batch arriving meanwhile waits for this writer instead of starting another
+    # that would have to import as well.
+    executor.submit(writer.warm_up)
+    return executor
+
+
+def start_early(database_url: str) -> None:
+    """Start a writer for `database_url` now; the first WriterPool of this process for the same
+    URL takes it as its first writer (discard_early ends it if none does)."""
+    global _early
+    if _early is None:
+        _early = (database_url, _executor(database_url))
+
+
+def _take_early(database_url: str) -> ProcessPoolExecutor | None:
+    global _early
+    if _early is None:
+        return None
+    (url, executor), _early = _early, None
+    if url == database_url:
+        return executor
+    executor.shutdown(wait=False, cancel_futures=True)  # another database: of no use here
+    return None
+
+
+def discard_early() -> None:
+    """End a writer started early that no pool took (the crawl stopped before it needed one)."""
+    global _early
+    if _early is not None:
+        _early[1].shutdown(wait=False, cancel_futures=True)
+        _early = None
+
+
 class WriterPool:
     def __init__(self, size: int, database_url: str):
         self.size = max(1, size)
@@ -43,6 +91,7 @@ class WriterPool:
         self._in_hand: list[int] = []  # tasks submitted and not yet done, per writer
         self._retired: list[ProcessPoolExecutor] = []  # broken writers, replaced
         self._lock = threading.Lock()  # done-callbacks run in the executors' threads
+        self.took_early = False  # the first writer was start_early's
 
     @property
     def started(self) -> int:
@@ -55,17 +104,11 @@ class WriterPool:
         return len(self._writers)
 
     def _new(self) -> ProcessPoolExecutor:
-        executor = ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=writer.init,
-            initargs=(self.database_url, os.getpid()),
-        )
-        # Imports (about a second) before the batch that started it; not counted as a task in
-        # hand, so a batch arriving meanwhile waits for this writer instead of starting another
-        # that would have to import as well.
-        executor.submit(writer.warm_up)
-        return executor
+        early = _take_early(self.database_url)
+        if early is not None:
+            self.took_early = True
+            return early
+        return _executor(self.database_url)
 
     def warm(self) -> None:
         """Start the first writer now, if none is started: the crawl has fetched a page that will

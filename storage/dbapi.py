@@ -37,12 +37,14 @@ class Sql:
             self.conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
             self.conn.execute("PRAGMA foreign_keys=ON")
             self.integrity_error: type[Exception] = sqlite3.IntegrityError
+            self.error: type[Exception] = sqlite3.Error  # the driver's base class of its errors
         elif scheme.startswith(("postgresql", "postgres")):
             import psycopg
 
             rest = db_url.partition("://")[2]
             self.conn = psycopg.connect(f"postgresql://{rest}", connect_timeout=5, autocommit=True)
             self.integrity_error = psycopg.errors.IntegrityError
+            self.error = psycopg.Error
         else:
             raise ValueError(f"{scheme}: not a backend of policywatch")
 
@@ -59,7 +61,7 @@ class Sql:
 
         db = connect(db_url)
         self = cls.__new__(cls)
-        self.sqlite, self.integrity_error = True, sqlite3.IntegrityError
+        self.sqlite, self.integrity_error, self.error = True, sqlite3.IntegrityError, sqlite3.Error
         self._pooled = db.writer_engine.raw_connection()  # autocommit: storage.db takes BEGIN away from the driver
         self.conn, self._owner = self._pooled.driver_connection, db
         return self

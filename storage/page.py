@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
 from pipeline.schema import ChangeSet
 from pipeline.schema import Document as Doc
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # not at run time: a writer process is spawned before SQLAlchemy is imported (crawler.launch)
+    from sqlalchemy.orm import Session
+
     from storage.models import ChangeRow, Document
 
-OnChanges = Callable[[Session, "Document", Sequence["ChangeRow"]], Any]
+OnChanges = Callable[["Session", "Document", Sequence["ChangeRow"]], Any]
 Normalizer = Callable[..., Doc]  # (body, *, url, headers, filename) -> Document
 Comparer = Callable[[Doc, Doc], ChangeSet]
 

@@ -3,7 +3,9 @@
 The runner (`policywatch crawl`, the scheduler) waits on a Scrapy process for the whole crawl;
 these are its only statements, and through storage.dbapi they cost it neither SQLAlchemy's
 imports nor the ORM's set-up, CPU the crawl and its writer need on a small machine. Rows as
-storage.crawl_runs writes them (tests/test_run_rows.py reads both ways).
+storage.crawl_runs writes them (tests/test_run_rows.py reads both ways). Also the one question the
+crawl process asks before Scrapy is imported: whether the site has any document yet
+(crawler.launch starts a first crawl's writer early).
 """
 
 from __future__ import annotations
@@ -49,6 +51,18 @@ def mark(db: Sql, site: str, slot: str, info: dict[str, Any]) -> bool:
     if row.status == "running":
         db.execute(_MARK.format(stats=db.json_in()), {"id": row.id, "stats": dumps({MARK: info})})
     return True
+
+
+def has_documents(db: Sql, site: str) -> bool:
+    """Whether the database holds any document of `site` (withdrawn ones included), as
+    storage.crawl_runs.document_count counts them; False for a database without the tables."""
+    try:
+        return db.execute(_DOCUMENTS, {"site": site}).fetchone() is not None
+    except db.error:  # a new, empty file: no tables, so no documents
+        return False
+
+
+_DOCUMENTS = "SELECT 1 FROM document JOIN site ON site.id = document.site_id WHERE site.name = :site LIMIT 1"
 
 
 def run_reason(stats: dict[str, Any] | None) -> str:

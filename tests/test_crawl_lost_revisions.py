@@ -87,7 +87,7 @@ def _crawl_pid(cfg: Path) -> int | None:
                 argv = (entry / "cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if b"scrapy" in argv and f"config={cfg}".encode() in argv:
+            if b"crawler.launch" in argv and f"config={cfg}".encode() in argv:
                 return int(entry.name)
     return None
 

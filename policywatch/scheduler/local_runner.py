@@ -1,5 +1,6 @@
-"""The subprocess runner: `python -m scrapy crawl site ...` on this machine (the default, and
-what `policywatch crawl` runs), killed at its timeout, read back from its crawl_run row."""
+"""The subprocess runner: `python -m crawler.launch crawl site ...` (`scrapy crawl`, with a first
+crawl's writer started before Scrapy: crawler/launch.py) on this machine (the default, and what
+`policywatch crawl` runs), killed at its timeout, read back from its crawl_run row."""
 
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ class SubprocessRunner(Runner):
             logfile.write_text(note, encoding="utf-8")
             checked.seconds, checked.log = time.monotonic() - started, logfile
             return checked
-        cmd = [sys.executable, "-m", "scrapy", "crawl", "site", "-a", f"site={site}"]
+        cmd = [sys.executable, "-m", "crawler.launch", "crawl", "site", "-a", f"site={site}"]
         cmd += ["-a", f"config={self.config_path}", "-a", f"slot={slot}"]
         # the validators of the last fetch must outlive this process: that is what makes 304s
         cmd += ["-s", f"HTTPCACHE_DIR={state / 'httpcache'}"]

@@ -4,7 +4,7 @@ Every runner does one job: `run(site, slot, timeout)` starts one `scrapy crawl s
 waits for it (killing it at `timeout`), and returns a SiteRun read from the crawl_run row the
 crawl wrote for (site, slot). They are chosen by name from `[crawl] runner`, Scrapy-style:
 
-    subprocess  `python -m scrapy crawl site ...` on this machine (default; `policywatch crawl`)
+    subprocess  `python -m crawler.launch crawl site ...` (scrapy crawl) on this machine (default; `policywatch crawl`)
     scrapyd     `schedule.json` on the least busy Scrapyd node, followed with `listjobs.json`
 
 A crawl whose slot another scheduler already claimed records nothing and comes back `skipped`.
