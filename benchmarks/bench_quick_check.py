@@ -52,11 +52,14 @@ def run() -> str:
             for i in range(done, done + n):
                 text = "".join(random.choices(CJK, k=300))
                 rows.append((1, i, f"1.{i}", "1.", "", text, text, f"{random.getrandbits(128):032x}"))
+            first = c.execute("select coalesce(max(id), 0) + 1 from measure").fetchone()[0]
             c.executemany(
                 "insert into measure(version_id, ordinal, path, label, heading, text, norm_text, hash)"
                 " values (?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
+            # into the search index as the writers put a batch there (storage.search_index.index_measures)
+            c.execute("insert into measure_fts(rowid, norm_text) select id, norm_text from measure where id >= ?", (first,))
             c.commit()
             done += n
         checks, reads = [], []

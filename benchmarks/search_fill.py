@@ -108,6 +108,8 @@ def _fill(db: Database, docs: int) -> None:
             for tables in _rounds(docs):
                 for name, cols in COLUMNS.items():
                     raw.executemany(f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", tables[name])
+            # the FTS5 index of every row at once (the writers index each batch: migration 0011)
+            conn.exec_driver_sql(f"INSERT INTO {search_index.FTS_TABLE}({search_index.FTS_TABLE}) VALUES ('rebuild')")
         # a document's latest version: its first's id + (VERSIONS - 1) x docs
         conn.exec_driver_sql(f"UPDATE document SET latest_version_id = id + {(B.VERSIONS - 1) * docs}")
         conn.exec_driver_sql(f"INSERT INTO {MARK} VALUES ({docs}, {B.VERSIONS})")
