@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 from pipeline.schema import Document as Doc
 from storage.citations import record_graphs
 from storage.events import document_added
+from storage.fts_index import index_measures
 from storage.models import ChangeRow, Document, DocumentUrl, MeasureRow, SectionRow, Version
 from storage.page import OnChanges
-from storage.search_index import index_measures
 from storage.write_rows import measure_values, section_values
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from storage.fts_index import index_measures
 from storage.model_base import NAMING, Base, utcnow  # noqa: F401 - importers take them from here
 
 
@@ -334,6 +335,4 @@ def _index_orm_insert(_mapper: Any, connection: Any, row: MeasureRow) -> None:
     """A measure added through the ORM's unit of work (tests, benchmarks: the writers insert
     through Core and index their batch themselves) goes into SQLite's search index too, so
     the index never misses a row that its delete trigger would later take out of it."""
-    from storage.search_index import index_measures
-
     index_measures(connection, ids=[row.id])

@@ -31,9 +31,9 @@ from storage.change_record import measure_index as _index
 from storage.citations import record_graph
 from storage.content import content_hash, decompress
 from storage.db import Database
+from storage.fts_index import index_measures
 from storage.models import ChangeRow, Document, MeasureRow, SectionRow, Site, Version
 from storage.page import Normalizer, Steps
-from storage.search_index import index_measures
 from storage.write_rows import measure_values, restate_version, section_values, update_document
 
 MEASURE_FIELDS = ("ordinal", "path", "label", "heading", "text", "norm_text", "hash")

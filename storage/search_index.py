@@ -14,13 +14,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, bindparam, select, text
+from sqlalchemy import ColumnElement, Select, select, text
 from sqlalchemy.orm import Session
 
 from pipeline.text import norm_text
+from storage.fts_index import FTS_TABLE
 from storage.models import Document, MeasureRow, Site, Version
 
-FTS_TABLE = "measure_fts"
 TEXT_TABLE = "measure_text"
 PG_INDEX = "ix_measure_text_trgm"
 MIN_INDEXED = 3  # characters: a trigram index finds nothing shorter
@@ -37,31 +37,6 @@ def include_name(name: str | None, type_: str, parent_names: dict[str, Any]) -> 
     if type_ == "table" and name is not None and (name.startswith(FTS_TABLE) or name == TEXT_TABLE):
         return False  # the FTS5 table and its shadow tables; PostgreSQL's distinct texts
     return not (type_ == "index" and name == PG_INDEX)
-
-
-def index_measures(conn: Connection, *, versions: list[int] | None = None, ids: list[int] | None = None) -> None:
-    """Add just-inserted measure rows to SQLite's FTS5 index: every row of the new `versions`,
-    or the rows `ids`. One INSERT ... SELECT per call, so a batch becomes one segment of the
-    index (migration 0011: a trigger per row made a segment per row). Called by whatever
-    inserts measure rows (storage.fresh, storage.write_rows, storage.reprocess); nothing to do
-    on PostgreSQL, whose statement trigger fills measure_text, nor without the index."""
-    column, keys = ("version_id", versions) if versions else ("id", ids)
-    if not keys or conn.dialect.name != "sqlite":
-        return
-    if conn.execute(_HAS_FTS, {"n": FTS_TABLE}).first() is None:
-        return
-    for i in range(0, len(keys), _CHUNK):
-        conn.execute(_index_rows(column), {"keys": keys[i : i + _CHUNK]})
-
-
-_HAS_FTS = text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n")
-_CHUNK = 10_000  # keys per statement: under SQLite's 32,766 variables
-
-
-def _index_rows(column: str) -> Any:
-    return text(
-        f"INSERT INTO {FTS_TABLE}(rowid, norm_text) SELECT id, norm_text FROM measure WHERE {column} IN :keys"
-    ).bindparams(bindparam("keys", expanding=True))
 
 
 def index_kind(session: Session) -> str | None:

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from pipeline.schema import Document as Doc
 from storage.change_record import measure_index as _index
 from storage.content import compress, doc_number_key, identity_key, measure_rows, section_rows
+from storage.fts_index import index_measures
 from storage.models import Document, MeasureRow, SectionRow, Version
 from storage.page import NOT_MODIFIED, Page
-from storage.search_index import index_measures
 
 
 def header(headers: dict[str, str] | None, name: str) -> str | None:

@@ -80,7 +80,8 @@ def _versions(db_url: str) -> int:
 
 
 def _crawl_pids(marker: str) -> list[int]:
-    out = subprocess.run(["pgrep", "-f", f"scrapy crawl site .*{marker}"], capture_output=True, text=True)
+    # the local runner's crawl process: `python -m crawler.launch crawl site ...` (scrapy crawl)
+    out = subprocess.run(["pgrep", "-f", f"crawler.launch crawl site .*{marker}"], capture_output=True, text=True)
     return [int(p) for p in out.stdout.split()]
 
 
