@@ -58,7 +58,7 @@ def run() -> str:
                 " values (?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
-            # into the search index as the writers put a batch there (storage.search_index.index_measures)
+            # into the search index as the writers put a batch there (storage.fts_index.index_measures)
             c.execute("insert into measure_fts(rowid, norm_text) select id, norm_text from measure where id >= ?", (first,))
             c.commit()
             done += n

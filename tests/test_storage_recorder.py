@@ -489,7 +489,7 @@ def test_a_batch_costs_statements_per_table_not_per_page(db):
     assert sizes[10] == sizes[40], sizes
     first, again = sizes[40]
     # 6 tables of the version history + document_key (storage/citations.py), and on SQLite
-    # the batch's measures into the FTS5 index (storage.search_index.index_measures)
+    # the batch's measures into the FTS5 index (storage.fts_index.index_measures)
     fts = 1 if db.engine.dialect.name == "sqlite" else 0
     assert first.get("INSERT", 0) <= 7 + fts and again.get("UPDATE", 0) == 2, sizes
 

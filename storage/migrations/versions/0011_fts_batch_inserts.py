@@ -5,7 +5,7 @@ in memory to a new segment of the index whenever a savepoint opens, and the trig
 row inserted by an executemany opens one: each measure became a segment of its own, merged
 again and again into the larger ones (85 µs for a measure of 80 characters, 0010's figure,
 where the row itself takes 5). Inserted by `INSERT INTO measure_fts ... SELECT` once per batch
-(storage.search_index.index_measures, called by the three writers of measure rows:
+(storage.fts_index.index_measures, called by the three writers of measure rows:
 storage.fresh, storage.write_rows and storage.reprocess), the batch is one segment: 20,000
 measures of the benchmark's notices are indexed in 0.26 s instead of 0.9-1.1 s. The delete and
 update triggers stay: a deleted or rewritten measure is rare, and one at a time anyway.
