@@ -334,14 +334,14 @@ def test_sqlite_every_write_path_indexes_its_rows(corpus):
         assert _texts(_both(s, "居家社区机构")) == [reread[0]]
         assert _both(s, "数字乡村建设") == []  # the replaced measure left the index with its row
 
+    added = "经由对象关系映射写入的措施。"
     with corpus.writer() as s:
         version_id = s.execute(text("SELECT max(id) FROM version")).scalar()
-        s.add(MeasureRow(version_id=version_id, ordinal=99, path="9.9", label="9.", heading="",
-                         text="经由对象关系映射写入的措施。", norm_text=norm_text("经由对象关系映射写入的措施。"),
-                         hash=text_hash(norm_text("经由对象关系映射写入的措施。"))))
+        s.add(MeasureRow(version_id=version_id, ordinal=99, path="9.9", label="9.", heading="", text=added,
+                         norm_text=norm_text(added), hash=text_hash(norm_text(added))))
     _fts_whole(corpus)
     with corpus.reader() as s:
-        assert _texts(_both(s, "对象关系映射", all_versions=True)) == ["经由对象关系映射写入的措施。"]
+        assert _texts(_both(s, "对象关系映射", all_versions=True)) == [added]
 
 
 def test_sqlite_insert_trigger_back_on_downgrade(tmp_path):
