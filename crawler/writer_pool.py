@@ -66,12 +66,10 @@ def start_early(database_url: str) -> None:
 
 def _take_early(database_url: str) -> ProcessPoolExecutor | None:
     global _early
-    if _early is None:
-        return None
-    (url, executor), _early = _early, None
-    if url == database_url:
+    if _early is not None and _early[0] == database_url:
+        executor, _early = _early[1], None
         return executor
-    executor.shutdown(wait=False, cancel_futures=True)  # another database: of no use here
+    discard_early()  # none, or one for another database: of no use here
     return None
 
 

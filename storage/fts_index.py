@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
+from sqlalchemy.orm import Session
 
 FTS_TABLE = "measure_fts"
 
@@ -24,12 +25,15 @@ def index_measures(conn: Connection, *, versions: list[int] | None = None, ids: 
     inserts measure rows (storage.fresh, storage.write_rows, storage.reprocess); nothing to do
     on PostgreSQL, whose statement trigger fills measure_text, nor without the index."""
     column, keys = ("version_id", versions) if versions else ("id", ids)
-    if not keys or conn.dialect.name != "sqlite":
-        return
-    if conn.execute(_HAS_FTS, {"n": FTS_TABLE}).first() is None:
+    if not keys or conn.dialect.name != "sqlite" or not exists(conn):
         return
     for i in range(0, len(keys), _CHUNK):
         conn.execute(_index_rows(column), {"keys": keys[i : i + _CHUNK]})
+
+
+def exists(conn: Connection | Session) -> bool:
+    """Whether this SQLite database has the index (none below SQLite 3.34: search then scans)."""
+    return conn.execute(_HAS_FTS, {"n": FTS_TABLE}).first() is not None
 
 
 _HAS_FTS = text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n")

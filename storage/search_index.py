@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Select, select, text
 from sqlalchemy.orm import Session
 
 from pipeline.text import norm_text
+from storage import fts_index
 from storage.fts_index import FTS_TABLE
 from storage.models import Document, MeasureRow, Site, Version
 
@@ -43,10 +44,7 @@ def index_kind(session: Session) -> str | None:
     """"fts5", "pg_trgm", or None when this database has no search index."""
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
-        found = session.execute(
-            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"), {"n": FTS_TABLE}
-        ).first()
-        return "fts5" if found else None
+        return "fts5" if fts_index.exists(session) else None
     if dialect == "postgresql":
         found = session.execute(text("SELECT to_regclass(:n)"), {"n": PG_INDEX}).scalar()
         return "pg_trgm" if found else None
